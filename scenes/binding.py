@@ -1,0 +1,347 @@
+"""The binding helper and the audit: every number on screen knows which tensor entry it shows.
+
+A scene never builds a number from a literal. It asks a `Binding` for a `Source` (tensor name and
+index, or a shape dimension, or an index into a dimension) and turns sources into mobjects with
+`number`, `text` or `heatmap`. Each such mobject carries a `Bound` record: what it was made from,
+the exact text its glyphs spell, and a fingerprint of those glyphs. `Binding.audit` walks what is
+on screen and checks, for every bound mobject, that
+
+* the text still equals the source value formatted the same way (the tensor was not changed),
+* the glyphs still spell that text (no Transform or `become` turned them into other glyphs),
+* heatmap pixels equal the colour map of the tensor, pixel for pixel,
+
+and that no number on screen is untraced (a digit in an unbound number or label).
+A failure raises `AuditError` with one line naming tensor, index, shown and true value.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from manim import Mobject, Typst, VMobject
+from manim.mobject.types.image_mobject import ImageMobject
+
+from scenes import glyphs, typst_cache
+
+# A digit that is not part of a name such as float32 or W2 is a number, and must be bound.
+_LOOSE_DIGIT = re.compile(r"(?<![A-Za-z_\d])\d")
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+class BindingError(ValueError):
+    """A scene asked for a tensor, index or label the lecture result cannot back."""
+
+
+class AuditError(RuntimeError):
+    """What is on screen does not equal what torch computed."""
+
+
+def fmt(value: float, decimals: int = 2, style: str = "f") -> str:
+    """Format a value the one way the lecture shows it ('f' fixed, 'g' two significant digits)."""
+    if style == "f":
+        text = f"{value:.{decimals}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
+    if style == "g":
+        return "0" if value == 0 else f"{value:.{decimals}g}"
+    raise BindingError(f"unknown number style {style!r}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one shown number comes from: a tensor entry, a shape dimension, or an index."""
+
+    tensor: str
+    index: tuple[int, ...] = ()
+    kind: str = "value"  # value | dim | index
+    decimals: int = 2
+    style: str = "f"
+    base: int = 0  # for kind=index: shown as index + base
+
+    def describe(self) -> str:
+        """Return 'Q[0, 1, 2]', 'Q.shape[1]' or 'Q: index 2 of dim 1'."""
+        if self.kind == "dim":
+            return f"{self.tensor}.shape[{self.index[0]}]"
+        if self.kind == "index":
+            return f"{self.tensor} dim {self.index[0]} index {self.index[1]}"
+        return f"{self.tensor}[{', '.join(map(str, self.index))}]"
+
+
+@dataclass
+class Bound:
+    """What a bound mobject was made from and what its glyphs spell."""
+
+    sources: dict[str, Source]
+    template: str  # '{v}' for a number; the label template for text
+    text: str  # the exact text the glyphs were built from
+    shown: dict[str, str] = field(default_factory=dict)  # each field's text when it was drawn
+    fingerprint: np.ndarray | None = None
+    heatmap: tuple[str, str] | None = None  # (tensor, colour-scale tensor) for heatmaps
+    code: Callable[..., Any] | None = None  # a function whose real source is shown
+
+
+@dataclass
+class AuditPoint:
+    """One audit: after which animation, and every bound text seen on screen."""
+
+    animation: int
+    beat: str
+    time: float
+    shown: list[tuple[Source, str]]
+    heatmaps: int
+
+
+@dataclass
+class AuditLog:
+    """Every audit of one render."""
+
+    points: list[AuditPoint] = field(default_factory=list)
+    captions: list[tuple[float, str, dict[str, Source]]] = field(default_factory=list)
+
+    @property
+    def numbers_checked(self) -> int:
+        """Count every (source, shown text) check made over all audit points."""
+        return sum(len(p.shown) for p in self.points)
+
+    @property
+    def pixels_checked(self) -> int:
+        """Count heatmaps compared pixel by pixel over all audit points."""
+        return sum(p.heatmaps for p in self.points)
+
+
+def _fingerprint(mob: Mobject) -> np.ndarray:
+    """Return the glyph outlines of a mobject, normalised to its own bounding box."""
+    parts = [m.points for m in mob.family_members_with_points()]
+    if not parts:
+        return np.zeros((0, 3))
+    pts = np.concatenate(parts)[:, :2]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return (pts - lo) / np.maximum(hi - lo, 1e-9)
+
+
+def value_to_rgb(values: np.ndarray, absmax: float) -> np.ndarray:
+    """Map values to colours: blue for negative, orange for positive, brightness by |value|/absmax."""
+    t = np.clip(values / max(absmax, 1e-12), -1.0, 1.0)[..., None]
+    neg = np.array([88, 166, 255], dtype=np.float64)
+    pos = np.array([255, 158, 74], dtype=np.float64)
+    dark = np.array([20, 22, 28], dtype=np.float64)
+    rgb = dark + np.abs(t) * (np.where(t < 0, neg, pos) - dark)
+    alpha = np.full(rgb.shape[:-1] + (1,), 255.0)
+    return np.round(np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)  # RGBA
+
+
+class BoundNumber(VMobject):
+    """One number drawn from one tensor entry, with its source remembered."""
+
+    def __init__(self, bound: Bound, font_size: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bound = bound
+        self.number_text = bound.text
+        glyphs.spell(self, bound.text, font_size)
+        self.bound.fingerprint = _fingerprint(self)
+
+
+class Binding:
+    """The one way scenes turn tensors into shown numbers, and the audit of what is shown."""
+
+    def __init__(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        self.tensors = {k: v.detach().to("cpu") for k, v in tensors.items()}
+        self.log = AuditLog()
+
+    # -- sources ---------------------------------------------------------------------------
+    def _tensor(self, name: str) -> torch.Tensor:
+        if name not in self.tensors:
+            raise BindingError(f"no tensor named {name!r}; the lecture has {sorted(self.tensors)}")
+        return self.tensors[name]
+
+    def value(self, name: str, index: Iterable[int] = (), decimals: int = 2, style: str = "f") -> Source:
+        """Return the source of the entry tensor[name][index]."""
+        idx = tuple(int(i) for i in index)
+        t = self._tensor(name)
+        if len(idx) != t.dim() or any(not 0 <= i < n for i, n in zip(idx, t.shape)):
+            raise BindingError(f"index {idx} is not an entry of {name} with shape {tuple(t.shape)}")
+        return Source(name, idx, "value", decimals, style)
+
+    def dim(self, name: str, dim: int) -> Source:
+        """Return the source of the size of one dimension of a tensor."""
+        t = self._tensor(name)
+        if not -t.dim() <= dim < t.dim():
+            raise BindingError(f"{name} has no dimension {dim}")
+        return Source(name, (dim % t.dim(),), "dim")
+
+    def index(self, name: str, dim: int, i: int, base: int = 1) -> Source:
+        """Return the source of position i along a dimension (shown one-based by default)."""
+        t = self._tensor(name)
+        if not 0 <= i < t.shape[dim]:
+            raise BindingError(f"{name} has no index {i} along dimension {dim} (size {t.shape[dim]})")
+        return Source(name, (dim % t.dim(), i), "index", base=base)
+
+    def truth(self, src: Source) -> str:
+        """Return the text a source must show, read from the tensor now."""
+        t = self._tensor(src.tensor)
+        if src.kind == "dim":
+            return str(t.shape[src.index[0]])
+        if src.kind == "index":
+            dim, i = src.index
+            if not 0 <= i < t.shape[dim]:
+                return "<out of range>"
+            return str(i + src.base)
+        return fmt(float(t[src.index]), src.decimals, src.style)
+
+    # -- mobjects --------------------------------------------------------------------------
+    def number(self, src: Source, font_size: float = 24, **kwargs: Any) -> BoundNumber:
+        """Draw one bound number."""
+        shown = self.truth(src)
+        return BoundNumber(Bound({"v": src}, "{v}", shown, {"v": shown}), font_size, **kwargs)
+
+    def fill(self, template: str, fields: Mapping[str, Source]) -> tuple[str, dict[str, str]]:
+        """Fill a template's {fields} with their true texts, refusing loose literal digits."""
+        static = _FIELD.sub("", template)
+        if _LOOSE_DIGIT.search(_strip_markup(static)):
+            raise BindingError(f"literal number in {template!r}: bind it to a tensor")
+        names = set(_FIELD.findall(template))
+        if names != set(fields):
+            raise BindingError(f"template {template!r} fields {sorted(names)} != bound {sorted(fields)}")
+        shown = {k: self.truth(src) for k, src in fields.items()}
+        return _FIELD.sub(lambda m: shown[m.group(1)], template), shown
+
+    def text(self, template: str, math: bool = False, font_size: float = 28, **fields: Source) -> Typst:
+        """Draw a Typst label whose numbers all come from bound fields."""
+        content, shown = self.fill(template, fields)
+        mob = typst_cache.typst(content, math=math, font_size=font_size)
+        mob.bound = Bound(dict(fields), template, content, shown, _fingerprint(mob))
+        return mob
+
+    def code(self, func: Callable[..., Any], font_size: float = 20) -> Typst:
+        """Draw the real source of a function, re-read from the module at every audit."""
+        src = inspect.getsource(func).rstrip()
+        lit = src.replace("\\", "\\\\").replace('"', '\\"')
+        mob = typst_cache.typst(f'#raw(block: true, lang: "python", "{lit}")', font_size=font_size)
+        mob.bound = Bound({}, "", src, {}, _fingerprint(mob), code=func)
+        return mob
+
+    def heatmap(self, name: str, scale: str, height: float) -> ImageMobject:
+        """Draw a 2-D tensor as an image whose pixels are its values, coloured on +-scale."""
+        t = self._tensor(name)
+        if t.dim() != 2:
+            raise BindingError(f"heatmap needs a 2-D tensor, {name} has shape {tuple(t.shape)}")
+        pixels = value_to_rgb(t.double().numpy(), float(self._tensor(scale)))
+        mob = ImageMobject(pixels, scale_to_resolution=1)
+        mob.set_resampling_algorithm(0)  # nearest: one pixel per weight, no smoothing
+        mob.height = height
+        mob.bound = Bound({}, "", "", heatmap=(name, scale))
+        return mob
+
+    # -- the audit -------------------------------------------------------------------------
+    def audit(self, mobjects: Iterable[Mobject], animation: int, beat: str, time: float) -> AuditPoint:
+        """Check every bound mobject on screen; raise AuditError on the first mismatch."""
+        point = AuditPoint(animation, beat, time, [], 0)
+        where = f"after animation {animation} (beat '{beat}')"
+        stack = list(mobjects)
+        while stack:
+            mob = stack.pop()
+            bound = getattr(mob, "bound", None)
+            if bound is None:
+                self._check_untraced(mob, where)
+                layout = getattr(mob, "audit_layout", None)
+                if layout is not None:
+                    layout(where)
+                stack.extend(mob.submobjects)
+                continue
+            if bound.heatmap:
+                self._check_heatmap(mob, bound, where)
+                point.heatmaps += 1
+            elif bound.code is not None:
+                self._check_code(mob, bound, where)
+            else:
+                self._check_text(mob, bound, where, point)
+        self.log.points.append(point)
+        return point
+
+    def _check_text(self, mob: Mobject, bound: Bound, where: str, point: AuditPoint) -> None:
+        for key, src in bound.sources.items():
+            true = self.truth(src)
+            shown = bound.shown.get(key, "<unbound>")
+            if shown != true:
+                raise AuditError(
+                    f"audit failed {where}: {src.describe()} shows {shown} but torch says {true}"
+                    f" (exact {self._exact(src)})"
+                )
+            point.shown.append((src, shown))
+        spelled = _FIELD.sub(lambda m: bound.shown.get(m.group(1), "?"), bound.template)
+        if spelled != bound.text:
+            raise AuditError(f"audit failed {where}: label {bound.text!r} is not its bound template {spelled!r}")
+        fp = _fingerprint(mob)
+        ref = bound.fingerprint
+        if ref is None or fp.shape != ref.shape or not np.allclose(fp, ref, atol=2e-3):
+            first = next(iter(bound.sources.values()), None)
+            name = first.describe() if first else "label"
+            true = self.truth(first) if first else bound.text
+            raise AuditError(
+                f"audit failed {where}: {name} glyphs no longer spell {bound.text!r}"
+                f" (changed after binding; torch says {true})"
+            )
+
+    def _exact(self, src: Source) -> str:
+        if src.kind != "value":
+            return self.truth(src)
+        return repr(float(self._tensor(src.tensor)[src.index]))
+
+    def _check_heatmap(self, mob: Mobject, bound: Bound, where: str) -> None:
+        assert bound.heatmap is not None
+        name, scale = bound.heatmap
+        t = self._tensor(name)
+        want = value_to_rgb(t.double().numpy(), float(self._tensor(scale)))
+        got = np.asarray(mob.pixel_array)  # type: ignore[attr-defined]
+        if got.shape != want.shape:
+            raise AuditError(f"audit failed {where}: heatmap of {name} is {got.shape[:2]}, tensor is {tuple(t.shape)}")
+        bad = np.argwhere(np.any(got != want, axis=-1))
+        if len(bad):
+            r, c = (int(x) for x in bad[0])
+            raise AuditError(
+                f"audit failed {where}: heatmap {name}[{r}, {c}] shows colour {tuple(got[r, c])}"
+                f" but value {float(t[r, c]):.6g} maps to {tuple(want[r, c])}"
+            )
+
+    def _check_code(self, mob: Mobject, bound: Bound, where: str) -> None:
+        assert bound.code is not None
+        if inspect.getsource(bound.code).rstrip() != bound.text:
+            raise AuditError(f"audit failed {where}: code shown for {bound.code.__qualname__} is not its source")
+
+    def _check_untraced(self, mob: Mobject, where: str) -> None:
+        text = getattr(mob, "typst_code", None) or getattr(mob, "text", None) or getattr(mob, "tex_string", None)
+        if hasattr(mob, "number") and not isinstance(mob, ImageMobject):
+            raise AuditError(f"audit failed {where}: number {getattr(mob, 'number')!r} on screen has no source")
+        if isinstance(text, str) and _LOOSE_DIGIT.search(_strip_markup(text)):
+            raise AuditError(f"audit failed {where}: untraced number in label {text!r}")
+
+    def caption(self, template: str, fields: Mapping[str, Source], time: float) -> str:
+        """Fill and record a caption; its numbers are bound like any label's."""
+        text, _ = self.fill(template, fields)
+        self.log.captions.append((time, text, dict(fields)))
+        return text
+
+
+def _strip_markup(text: str) -> str:
+    """Drop Typst markup that is not shown as digits (sizes like 12pt, colours like rgb)."""
+    text = re.sub(r"#(set|show|let)[^\n]*", "", text)
+    return re.sub(r"\d+(\.\d+)?(pt|em|%)|rgb\([^)]*\)|\"#[0-9a-fA-F]+\"", "", text)
+
+
+__all__ = [
+    "AuditError",
+    "AuditLog",
+    "AuditPoint",
+    "Binding",
+    "BindingError",
+    "Bound",
+    "BoundNumber",
+    "Source",
+    "fmt",
+    "value_to_rgb",
+]

@@ -1,0 +1,87 @@
+"""The base of every lecture: binding, audit after every play and wait, beats and captions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from manim import FadeIn, FadeOut, Mobject, Scene, Typst
+
+from scenes import style
+from scenes.binding import Binding, Source
+
+
+class LectureScene(Scene):
+    """A scene built from one lecture result; subclasses list their beats in `beats`."""
+
+    beats: ClassVar[tuple[str, ...]] = ()  # method names, in order; each begins with self.beat(title)
+
+    def __init__(self, result: Any, dry_run: bool = False, **kwargs: Any) -> None:
+        self.result = result
+        self.b = Binding(result.tensors())
+        self.dry_run = dry_run
+        self.chapters: list[tuple[float, str]] = []
+        self.plays = 0
+        self._heading: Typst | None = None
+        self._caption: tuple[float, str] | None = None
+        self.progress: Callable[[str], None] | None = None
+        super().__init__(skip_animations=dry_run, **kwargs)
+        if dry_run:
+            self.skip_animation_preview = True  # build and audit, rasterise nothing
+
+    # -- the audit hook ---------------------------------------------------------------------
+    def play(self, *args: Any, **kwargs: Any) -> None:
+        """Play, then audit every number on screen."""
+        super().play(*args, **kwargs)
+        self._audit()
+
+    def wait(self, *args: Any, **kwargs: Any) -> None:
+        """Wait, then audit every number on screen."""
+        super().wait(*args, **kwargs)
+        self._audit()
+
+    def _audit(self) -> None:
+        self.plays += 1
+        beat = self.chapters[-1][1] if self.chapters else ""
+        self.b.audit([*self.mobjects, *self.foreground_mobjects], self.plays, beat, self.time)
+
+    # -- structure ----------------------------------------------------------------------------
+    def construct(self) -> None:
+        """Play every beat in order, then close the last caption."""
+        self.camera.background_color = style.BACKGROUND
+        for name in self.beats:
+            getattr(self, name)()
+        self._close_caption()
+        self._audit()
+
+    def beat(self, title: str) -> None:
+        """Start a chapter: record it and swap the heading in the corner."""
+        self._close_caption()
+        self.chapters.append((self.time, title))
+        if self.progress is not None:
+            self.progress(f"beat {len(self.chapters)}/{len(self.beats)}: {title}")
+        new = style.heading(title)
+        if self._heading is None:
+            self.play(FadeIn(new), run_time=0.4)
+        else:
+            self.play(FadeOut(self._heading), FadeIn(new), run_time=0.4)
+        self._heading = new
+
+    def say(self, template: str, **fields: Source) -> None:
+        """Caption what follows, until the next caption or beat; numbers only through fields."""
+        self._close_caption()
+        self._caption = (self.time, self.b.caption(template, fields, self.time))
+
+    def _close_caption(self) -> None:
+        if self._caption is None:
+            return
+        start, text = self._caption
+        self._caption = None
+        if self.time > start:
+            self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
+
+    def clear_stage(self, keep: tuple[Mobject, ...] = ()) -> None:
+        """Fade out everything but the heading and `keep`."""
+        gone = [m for m in self.mobjects if m is not self._heading and m not in keep]
+        if gone:
+            self.play(*(FadeOut(m) for m in gone), run_time=0.5)

@@ -1,0 +1,55 @@
+"""The manifest written beside each video: what was shown, from which tensors, and the audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import platform
+from typing import Any
+
+INLINE_LIMIT = 4096  # tensors larger than this go to <topic>.tensors.npz
+
+
+def tensor_entry(name: str, t: Any) -> dict[str, Any]:
+    """Describe one tensor: shape, dtype, and its values inline or by checksum."""
+    cpu = t.detach().cpu()
+    entry: dict[str, Any] = {"shape": list(cpu.shape), "dtype": str(cpu.dtype).removeprefix("torch.")}
+    if cpu.numel() <= INLINE_LIMIT:
+        entry["values"] = cpu.tolist()
+    else:
+        entry["values_file"] = "npz"
+        entry["sha256"] = hashlib.sha256(cpu.contiguous().numpy().tobytes()).hexdigest()
+    return entry
+
+
+def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: str, q: Any, device: str) -> dict[str, Any]:
+    """Return the manifest of one rendered (or dry-run) lecture."""
+    import manim
+    import torch
+
+    log = scene.b.log
+    shown: dict[tuple[str, tuple[int, ...], str], str] = {}
+    for point in log.points:
+        for src, text in point.shown:
+            shown.setdefault((src.tensor, src.index, src.kind), text)
+    return {
+        "topic": topic.name,
+        "title": topic.title,
+        "question": topic.question,
+        "seed": config.seed,
+        "device": device,
+        "config": dataclasses.asdict(config),
+        "versions": {"torch": torch.__version__, "manim": manim.__version__, "python": platform.python_version()},
+        "quality": {"name": quality, "width": q.width, "height": q.height, "fps": q.fps},
+        "chapters": [{"start": round(t, 3), "title": title} for t, title in scene.chapters],
+        "captions": [{"start": round(t, 3), "text": text} for t, text, _ in log.captions],
+        "tensors": {name: tensor_entry(name, t) for name, t in result.tensors().items()},
+        "audit": {
+            "animations_audited": len(log.points),
+            "numbers_checked": log.numbers_checked,
+            "heatmaps_checked": log.pixels_checked,
+            "distinct_numbers_shown": len(shown),
+            "mismatches": 0,
+            "shown": [{"tensor": k[0], "index": list(k[1]), "kind": k[2], "text": v} for k, v in shown.items()],
+        },
+    }

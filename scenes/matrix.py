@@ -1,0 +1,120 @@
+"""Matrices of bound numbers, with brackets, labels and highlights that follow their grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import UP, Rectangle, VectorizedPoint, VGroup, VMobject
+
+from scenes import style
+from scenes.binding import AuditError, Binding, BoundNumber
+
+
+class TensorMatrix(VGroup):
+    """A 2-D slice tensor[prefix] drawn entry by entry; cell (r, c) shows tensor[prefix + (r, c)]."""
+
+    def __init__(
+        self,
+        b: Binding,
+        name: str,
+        prefix: Sequence[int] = (),
+        decimals: int = 2,
+        font_size: float = style.NUMBER_SIZE,
+        cell: tuple[float, float] = (style.CELL_W, style.CELL_H),
+        color: str = style.TEXT,
+    ) -> None:
+        super().__init__()
+        t = b.tensors[name][tuple(prefix)]
+        if t.dim() != 2:
+            raise ValueError(f"{name}{list(prefix)} is not 2-D (shape {tuple(t.shape)})")
+        self.name, self.prefix = name, tuple(prefix)
+        self.n_rows, self.n_cols = t.shape
+        cw, ch = cell
+        self.cells: list[list[BoundNumber]] = []
+        for r in range(self.n_rows):
+            row = []
+            for c in range(self.n_cols):
+                num = b.number(b.value(name, self.prefix + (r, c), decimals), font_size, color=color)
+                num.move_to([(c + 1) * cw - 0.08 - num.width / 2, -(r + 0.5) * ch, 0])  # right-aligned
+                row.append(num)
+            self.cells.append(row)
+        self.entries = VGroup(*(n for row in self.cells for n in row))
+        # Invisible grid corners: every highlight box is computed from these, so it follows moves.
+        self.corner_tl = VectorizedPoint([0.0, 0.0, 0.0])
+        self.corner_br = VectorizedPoint([self.n_cols * cw, -self.n_rows * ch, 0])
+        self.brackets = VGroup(self._bracket(-1), self._bracket(1)).set_color(style.MUTED)
+        self.add(self.corner_tl, self.corner_br, self.entries, self.brackets)
+
+    def _bracket(self, side: int) -> VMobject:
+        w, h = self.n_cols * style.CELL_W, self.n_rows * style.CELL_H
+        x = -0.04 if side < 0 else w + 0.04
+        lip = 0.12 * -side
+        bracket = VMobject(stroke_width=2.5)
+        bracket.set_points_as_corners([[x + lip, 0.04, 0], [x, 0.04, 0], [x, -h - 0.04, 0], [x + lip, -h - 0.04, 0]])
+        return bracket
+
+    # -- geometry -----------------------------------------------------------------------------
+    def slot(self, r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the top-left and bottom-right points of cells rows r0:r1, columns c0:c1."""
+        tl, br = self.corner_tl.get_center(), self.corner_br.get_center()
+        step = (br - tl) / np.array([self.n_cols, self.n_rows, 1])
+        return tl + step * np.array([c0, r0, 0]), tl + step * np.array([c1, r1, 0])
+
+    def box(self, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None,
+            color: str = style.TEXT, fill: float = 0.0, buff: float = 0.03) -> Rectangle:
+        """Return a rectangle around a block of cells (half-open ranges; None means all)."""
+        r0, r1 = rows or (0, self.n_rows)
+        c0, c1 = cols or (0, self.n_cols)
+        a, z = self.slot(r0, r1, c0, c1)
+        rect = Rectangle(width=abs(z[0] - a[0]) + 2 * buff, height=abs(a[1] - z[1]) + 2 * buff,
+                         stroke_color=color, stroke_width=2.5, fill_color=color, fill_opacity=fill)
+        return rect.move_to((a + z) / 2)
+
+    def entry(self, r: int, c: int) -> BoundNumber:
+        """Return the number in row r, column c."""
+        return self.cells[r][c]
+
+    def row(self, r: int) -> VGroup:
+        """Return the numbers of row r."""
+        return VGroup(*self.cells[r])
+
+    def column_band(self, c0: int, c1: int) -> VGroup:
+        """Return the numbers of columns c0:c1."""
+        return VGroup(*(row[c] for row in self.cells for c in range(c0, c1)))
+
+    def label(self, mob: VMobject, side: np.ndarray = UP, buff: float = 0.15) -> VMobject:
+        """Place a label above (or below) the matrix and return it."""
+        return mob.next_to(self.entries if side is UP else self.brackets, side, buff=buff)
+
+    def audit_layout(self, where: str) -> None:
+        """Raise AuditError if a cell is bound to another index or left the grid slot of its index."""
+        for r, row in enumerate(self.cells):
+            for c, num in enumerate(row):
+                src = num.bound.sources["v"]
+                if (src.tensor, src.index) != (self.name, self.prefix + (r, c)):
+                    raise AuditError(
+                        f"audit failed {where}: cell ({r}, {c}) of matrix {self.name}{list(self.prefix)}"
+                        f" shows {src.describe()} = {num.bound.text}"
+                    )
+                a, z = self.slot(r, r + 1, c, c + 1)
+                x, y = num.get_center()[:2]
+                lo_x, hi_x = sorted((a[0], z[0]))
+                lo_y, hi_y = sorted((a[1], z[1]))
+                if not (lo_x - 1e-3 <= x <= hi_x + 1e-3 and lo_y - 1e-3 <= y <= hi_y + 1e-3):
+                    raise AuditError(
+                        f"audit failed {where}: {src.describe()} (shows {num.bound.text}) is drawn in the slot of"
+                        f" {self.name}{list(self.prefix + (r, c))} of the grid"
+                    )
+
+
+def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
+    """Return outlines behind a matrix suggesting `count` more batch items."""
+    shadows = VGroup()
+    for k in range(count, 0, -1):
+        frame = front.box(color=style.MUTED, buff=0.08).set_stroke(opacity=0.5, width=1.5)
+        shadows.add(frame.shift(0.12 * k * (UP + np.array([1, 0, 0]))))
+    return shadows
+
+
+__all__ = ["TensorMatrix", "stack_shadows"]

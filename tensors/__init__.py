@@ -1,0 +1,1 @@
+"""The math: pure torch, one module per lecture. Never imports Manim."""

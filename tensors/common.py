@@ -1,0 +1,89 @@
+"""What every lecture's tensors share: devices, seeded inputs, option metadata, errors."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import Field, dataclass, fields
+from typing import Any
+
+import torch
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+class ConfigError(ValueError):
+    """A lecture size or option that cannot be drawn or does not make sense."""
+
+
+class DeviceError(RuntimeError):
+    """A device that was asked for but is not available on this machine."""
+
+
+@dataclass(frozen=True)
+class Opt:
+    """CLI metadata for one config field: help text and the inclusive range a scene can draw."""
+
+    help: str
+    low: int
+    high: int
+    why_high: str = "larger does not fit the frame legibly at 480p"
+
+
+def opt(default: int, help: str, low: int, high: int, why_high: str = "") -> Any:
+    """Return a dataclass field carrying its CLI help and drawable range."""
+    from dataclasses import field
+
+    meta = Opt(help, low, high, why_high or Opt.why_high)
+    return field(default=default, metadata={"opt": meta})
+
+
+def options_of(config_cls: type) -> list[tuple[Field[Any], Opt]]:
+    """List the fields of a config dataclass that are exposed as CLI options."""
+    return [(f, f.metadata["opt"]) for f in fields(config_cls) if "opt" in f.metadata]
+
+
+def check_ranges(config: Any) -> None:
+    """Raise ConfigError naming the limit when a field is outside its drawable range."""
+    for f, meta in options_of(type(config)):
+        value = getattr(config, f.name)
+        flag = "--" + f.name.replace("_", "-")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{flag} must be a whole number, got {value!r}")
+        if value < meta.low:
+            raise ConfigError(f"{flag} {value} is too small: the minimum is {meta.low}")
+        if value > meta.high:
+            raise ConfigError(f"{flag} {value} is too large: the limit is {meta.high} ({meta.why_high})")
+
+
+def resolve_device(name: str) -> torch.device:
+    """Return the torch device for a name; 'auto' picks cuda, then mps, then cpu."""
+    if name not in DEVICES:
+        raise DeviceError(f"unknown device {name!r}: choose one of {', '.join(DEVICES)}")
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if name == "cuda" and not cuda:
+        raise DeviceError("device 'cuda' is not available here (torch sees no CUDA GPU); use --device cpu or auto")
+    if name == "mps" and not mps:
+        raise DeviceError("device 'mps' is not available here (it needs Apple silicon with macOS); use --device cpu or auto")
+    return torch.device(name)
+
+
+def generator(seed: int) -> torch.Generator:
+    """Return a CPU generator so that the same seed gives the same inputs on every device."""
+    if seed < 0:
+        raise ConfigError(f"--seed must be 0 or more, got {seed}")
+    return torch.Generator(device="cpu").manual_seed(seed)
+
+
+def randn(shape: tuple[int, ...], g: torch.Generator, device: torch.device) -> torch.Tensor:
+    """Draw standard-normal values on the CPU from g, then move them to the device."""
+    return torch.randn(shape, generator=g).to(device)
+
+
+def linear_init(out_features: int, in_features: int, g: torch.Generator, device: torch.device) -> torch.Tensor:
+    """Draw a weight like nn.Linear's default: uniform in +-1/sqrt(in), stored (out, in)."""
+    bound = 1.0 / math.sqrt(in_features)
+    w = torch.rand((out_features, in_features), generator=g) * 2 * bound - bound
+    return w.to(device)

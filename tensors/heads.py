@@ -1,0 +1,127 @@
+"""How W^q_h is implemented: one big projection, then a view that splits the heads.
+
+Convention: the lecture shows the paper's right-multiplication Q = E W^q with W^q of shape
+(D, H*d_q). PyTorch's nn.Linear stores its weight as (out, in) = (H*d_q, D), so
+W^q = weight.T and E @ W^q == F.linear(E, weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+
+
+@dataclass(frozen=True)
+class HeadsConfig:
+    """Sizes of the small worked example and of the real-scale weight."""
+
+    batch: int = opt(1, "batch size B (item 0 is drawn, the rest as a stack)", 1, 4)
+    seq_len: int = opt(4, "sequence length L", 2, 6)
+    d_model: int = opt(6, "embedding size D", 2, 8)
+    heads: int = opt(3, "number of heads H (must divide D)", 1, 4)
+    big_d_model: int = opt(512, "embedding size of the real-scale heatmap", 8, 1024,
+                           "one pixel per weight: the heatmap is drawn at most 1024 pixels wide")
+    big_heads: int = opt(8, "number of heads of the real-scale heatmap", 1, 64)
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Raise ConfigError when a size cannot be drawn or does not divide."""
+        check_ranges(self)
+        if self.d_model % self.heads:
+            raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
+        if self.big_d_model % self.big_heads:
+            raise ConfigError(f"--big-d-model {self.big_d_model} is not divisible by --big-heads {self.big_heads}")
+
+    @property
+    def d_q(self) -> int:
+        """Per-head query size d_q = D / H."""
+        return self.d_model // self.heads
+
+
+@dataclass(frozen=True)
+class HeadsResult:
+    """Every tensor the heads lecture shows, by name."""
+
+    config: HeadsConfig
+    E: torch.Tensor  # (B, L, D) embeddings
+    weight: torch.Tensor  # (H*d_q, D) nn.Linear.weight, as PyTorch stores it
+    W_q: torch.Tensor  # (D, H*d_q) the paper's W^q = weight.T
+    Q: torch.Tensor  # (B, L, H*d_q) = E @ W^q, all heads at once
+    Q_heads: torch.Tensor  # (B, H, L, d_q) Q split into heads
+    W_q_heads: torch.Tensor  # (H, D, d_q) column band h of W^q is W^q_h
+    Q_paper: torch.Tensor  # (B, H, L, d_q) E @ W^q_h, one head at a time
+    max_abs_diff: torch.Tensor  # () max |Q_paper - Q_heads|
+    blocks: torch.Tensor  # (H, H, m, m) W^q as a grid of m x m blocks B_ij
+    W_big: torch.Tensor  # (D_big, D_big) a real-scale W^q
+    W_big_heads: torch.Tensor  # (H_big, D_big, D_big / H_big) its column bands
+    W_big_absmax: torch.Tensor  # () colour scale of the heatmap
+    colour_ramp: torch.Tensor  # (1, 256) values from -absmax to +absmax, for the legend
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """Return the named tensors, the names scenes bind to."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
+
+
+def project(E: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Apply one linear layer for all heads at once: E @ weight.T."""
+    return F.linear(E, weight)  # (B, L, H*d_q)
+
+
+def split_heads(q: torch.Tensor, n_head: int) -> torch.Tensor:
+    """Split the last dimension into heads, nanoGPT style."""
+    B, L, C = q.shape
+    return q.view(B, L, n_head, C // n_head).transpose(1, 2)  # (B, H, L, d_q)
+
+
+def head_weights(W_q: torch.Tensor, n_head: int) -> torch.Tensor:
+    """Cut W^q into its column bands W^q_h."""
+    D, C = W_q.shape
+    return W_q.view(D, n_head, C // n_head).permute(1, 0, 2)  # (H, D, d_q)
+
+
+def per_head_products(E: torch.Tensor, W_q_heads: torch.Tensor) -> torch.Tensor:
+    """Compute E @ W^q_h separately for every head, as the paper writes it."""
+    return torch.stack([E @ W_h for W_h in W_q_heads], dim=1)  # (B, H, L, d_q)
+
+
+def block_grid(W_q: torch.Tensor, n_head: int) -> torch.Tensor:
+    """View a square W^q as an H x H grid of m x m blocks, m = D / H."""
+    D = W_q.shape[0]
+    m = D // n_head
+    return W_q.reshape(n_head, m, n_head, m).transpose(1, 2)  # (H, H, m, m): [i, j] is B_ij
+
+
+def build(config: HeadsConfig, device: torch.device) -> HeadsResult:
+    """Compute every tensor of the heads lecture on the device."""
+    config.validate()
+    g = generator(config.seed)
+    B, L, D, H = config.batch, config.seq_len, config.d_model, config.heads
+    E = randn((B, L, D), g, device)
+    weight = linear_init(H * config.d_q, D, g, device)
+    W_q = weight.T
+    Q = project(E, weight)
+    Q_heads = split_heads(Q, H)
+    W_q_heads = head_weights(W_q, H)
+    Q_paper = per_head_products(E, W_q_heads)
+    W_big = linear_init(config.big_d_model, config.big_d_model, g, device).T
+    absmax = W_big.abs().max()
+    return HeadsResult(
+        config=config,
+        E=E,
+        weight=weight,
+        W_q=W_q.contiguous(),
+        Q=Q,
+        Q_heads=Q_heads,
+        W_q_heads=W_q_heads.contiguous(),
+        Q_paper=Q_paper,
+        max_abs_diff=(Q_paper - Q_heads).abs().max(),
+        blocks=block_grid(W_q, H).contiguous(),
+        W_big=W_big.contiguous(),
+        W_big_heads=head_weights(W_big, config.big_heads),
+        W_big_absmax=absmax,
+        colour_ramp=torch.linspace(-1, 1, 256, device=device)[None, :] * absmax,
+    )

@@ -129,7 +129,7 @@ def value_to_rgb(values: np.ndarray, absmax: float) -> np.ndarray:
     t = np.clip(values / max(absmax, 1e-12), -1.0, 1.0)[..., None]
     neg = np.array([88, 166, 255], dtype=np.float64)
     pos = np.array([255, 158, 74], dtype=np.float64)
-    dark = np.array([20, 22, 28], dtype=np.float64)
+    dark = np.array([24, 24, 24], dtype=np.float64)  # neutral: hue comes from the sign alone
     rgb = dark + np.abs(t) * (np.where(t < 0, neg, pos) - dark)
     alpha = np.full(rgb.shape[:-1] + (1,), 255.0)
     return np.round(np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)  # RGBA
@@ -248,9 +248,6 @@ class Binding:
             bound = getattr(mob, "bound", None)
             if bound is None:
                 self._check_untraced(mob, where)
-                layout = getattr(mob, "audit_layout", None)
-                if layout is not None:
-                    layout(where)
                 stack.extend(mob.submobjects)
                 continue
             if bound.heatmap:
@@ -260,6 +257,9 @@ class Binding:
                 self._check_code(mob, bound, where)
             else:
                 self._check_text(mob, bound, where, point)
+                slot = getattr(mob, "grid", None)
+                if slot is not None:  # a matrix cell: right index, right place
+                    slot.check(mob, where)
         self.log.points.append(point)
         return point
 

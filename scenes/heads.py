@@ -254,7 +254,7 @@ class HeadsLecture(LectureScene):
         self.clear_stage()
 
     def blocks(self) -> None:
-        self.beat("The block view of W^q")
+        self.beat("The block view of the query weight")
         b = self.b
         W = TensorMatrix(b, "W_q", color=style.ROLE["W"])
         n = self.H
@@ -276,7 +276,7 @@ class HeadsLecture(LectureScene):
         stage = VGroup(WW, schematic).arrange(RIGHT, buff=1.6)
         style.fit(stage, height=4.6)
         stage.move_to([0, 0.3, 0])
-        size = b.text("each block is m × m, m = D / H = {m}", m=b.dim("blocks", 2), font_size=style.NOTE_SIZE)
+        size = b.text("each block is $m times m$, with $m = D / H = {m}$", m=b.dim("blocks", 2), font_size=style.NOTE_SIZE)
         size.next_to(stage, DOWN, buff=0.45)
         self.say(
             "Group W^q into an {H} by {H} grid of blocks B_ij, each {m} by {m}. Head h owns the h-th column of blocks, from top to bottom.",

@@ -61,10 +61,9 @@ class LectureScene(Scene):
         if self.progress is not None:
             self.progress(f"beat {len(self.chapters)}/{len(self.beats)}: {title}")
         new = style.heading(title)
-        if self._heading is None:
-            self.play(FadeIn(new), run_time=0.4)
-        else:
-            self.play(FadeOut(self._heading), FadeIn(new), run_time=0.4)
+        if self._heading is not None:  # out first, then in: two headings never overlap
+            self.play(FadeOut(self._heading), run_time=0.2)
+        self.play(FadeIn(new), run_time=0.3)
         self._heading = new
 
     def say(self, template: str, **fields: Source) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from manim import UP, Rectangle, VectorizedPoint, VGroup, VMobject
@@ -37,6 +39,7 @@ class TensorMatrix(VGroup):
             for c in range(self.n_cols):
                 num = b.number(b.value(name, self.prefix + (r, c), decimals), font_size, color=color)
                 num.move_to([(c + 1) * cw - 0.08 - num.width / 2, -(r + 0.5) * ch, 0])  # right-aligned
+                num.grid = GridSlot(self, r, c)
                 row.append(num)
             self.cells.append(row)
         self.entries = VGroup(*(n for row in self.cells for n in row))
@@ -87,25 +90,39 @@ class TensorMatrix(VGroup):
         """Place a label above (or below) the matrix and return it."""
         return mob.next_to(self.entries if side is UP else self.brackets, side, buff=buff)
 
-    def audit_layout(self, where: str) -> None:
-        """Raise AuditError if a cell is bound to another index or left the grid slot of its index."""
-        for r, row in enumerate(self.cells):
-            for c, num in enumerate(row):
-                src = num.bound.sources["v"]
-                if (src.tensor, src.index) != (self.name, self.prefix + (r, c)):
-                    raise AuditError(
-                        f"audit failed {where}: cell ({r}, {c}) of matrix {self.name}{list(self.prefix)}"
-                        f" shows {src.describe()} = {num.bound.text}"
-                    )
-                a, z = self.slot(r, r + 1, c, c + 1)
-                x, y = num.get_center()[:2]
-                lo_x, hi_x = sorted((a[0], z[0]))
-                lo_y, hi_y = sorted((a[1], z[1]))
-                if not (lo_x - 1e-3 <= x <= hi_x + 1e-3 and lo_y - 1e-3 <= y <= hi_y + 1e-3):
-                    raise AuditError(
-                        f"audit failed {where}: {src.describe()} (shows {num.bound.text}) is drawn in the slot of"
-                        f" {self.name}{list(self.prefix + (r, c))} of the grid"
-                    )
+    def check_cell(self, r: int, c: int, num: BoundNumber, where: str) -> None:
+        """Raise AuditError if cell (r, c) is bound to another index or left its grid slot."""
+        src = num.bound.sources["v"]
+        if (src.tensor, src.index) != (self.name, self.prefix + (r, c)):
+            raise AuditError(
+                f"audit failed {where}: cell ({r}, {c}) of matrix {self.name}{list(self.prefix)}"
+                f" shows {src.describe()} = {num.bound.text}"
+            )
+        a, z = self.slot(r, r + 1, c, c + 1)
+        x, y = num.get_center()[:2]
+        lo_x, hi_x = sorted((a[0], z[0]))
+        lo_y, hi_y = sorted((a[1], z[1]))
+        if not (lo_x - 1e-3 <= x <= hi_x + 1e-3 and lo_y - 1e-3 <= y <= hi_y + 1e-3):
+            raise AuditError(
+                f"audit failed {where}: {src.describe()} (shows {num.bound.text}) is drawn outside its grid slot"
+                f" (row {r}, column {c} of matrix {self.name}{list(self.prefix)}); torch says {num.bound.text}"
+            )
+
+
+class GridSlot:
+    """A cell's place in its matrix; weak, and dropped when the number is copied out of the grid."""
+
+    def __init__(self, matrix: TensorMatrix, r: int, c: int) -> None:
+        self.matrix, self.r, self.c = weakref.ref(matrix), r, c
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> None:
+        return None
+
+    def check(self, num: BoundNumber, where: str) -> None:
+        """Check the number against the matrix slot it was drawn for."""
+        matrix = self.matrix()
+        if matrix is not None:
+            matrix.check_cell(self.r, self.c, num, where)
 
 
 def stack_shadows(front: TensorMatrix, count: int) -> VGroup:

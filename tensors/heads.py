@@ -74,7 +74,8 @@ def project(E: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 def split_heads(q: torch.Tensor, n_head: int) -> torch.Tensor:
     """Split the last dimension into heads, nanoGPT style."""
     B, L, C = q.shape
-    return q.view(B, L, n_head, C // n_head).transpose(1, 2)  # (B, H, L, d_q)
+    q = q.view(B, L, n_head, C // n_head)  # (B, L, H, d_q)
+    return q.transpose(1, 2)  # (B, H, L, d_q)
 
 
 def head_weights(W_q: torch.Tensor, n_head: int) -> torch.Tensor:

@@ -1,0 +1,202 @@
+"""What the heads scene shows equals torch, recomputed here; planted faults fail the render."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from manim import DecimalNumber, MathTypst, Transform, tempconfig
+
+import render
+from scenes.binding import AuditError, Binding, BindingError
+from scenes.heads import HeadsLecture
+from scenes.matrix import TensorMatrix
+from tensors.heads import HeadsConfig, build
+
+
+def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Every tensor the lecture names, from the manifest's inputs, with plain torch."""
+    cfg = manifest["config"]
+    H, D = cfg["heads"], cfg["d_model"]
+    d, m = D // H, D // H
+    E = torch.tensor(manifest["tensors"]["E"]["values"])
+    weight = torch.tensor(manifest["tensors"]["weight"]["values"])
+    W_q = weight.T
+    Q = E @ W_q
+    Q_heads = torch.stack([Q[:, :, h * d:(h + 1) * d] for h in range(H)], dim=1)
+    Q_paper = torch.stack([E @ W_q[:, h * d:(h + 1) * d] for h in range(H)], dim=1)
+    blocks = torch.tensor([[W_q[i * m:(i + 1) * m, j * m:(j + 1) * m].tolist() for j in range(H)] for i in range(H)])
+    Hb = cfg["big_heads"]
+    db = W_big.shape[1] // Hb
+    absmax = W_big.abs().max()
+    return {
+        "E": E, "weight": weight, "W_q": W_q, "Q": Q, "Q_heads": Q_heads, "Q_paper": Q_paper,
+        "W_q_heads": torch.stack([W_q[:, h * d:(h + 1) * d] for h in range(H)]),
+        "max_abs_diff": (Q_paper - Q_heads).abs().max(), "blocks": blocks, "W_big": W_big,
+        "W_big_heads": torch.stack([W_big[:, h * db:(h + 1) * db] for h in range(Hb)]), "W_big_absmax": absmax,
+        "colour_ramp": torch.linspace(-float(absmax), float(absmax), 256)[None, :],
+    }
+
+
+def agrees(shown: str, value: float, decimals: int, style: str) -> bool:
+    """Does shown text read as value at that precision (allowing a last-bit different sum)?"""
+    if style == "g":
+        return float(shown) == pytest.approx(value, rel=0.05, abs=1e-12)
+    return abs(float(shown) - value) <= 0.5 * 10 ** -decimals + 1e-6
+
+
+def test_every_number_shown_equals_recomputed_torch(heads_dry: render.Outcome) -> None:
+    manifest, scene = heads_dry.manifest, heads_dry.scene
+    W_big = scene.b.tensors["W_big"]
+    entry = manifest["tensors"]["W_big"]
+    assert hashlib.sha256(W_big.contiguous().numpy().tobytes()).hexdigest() == entry["sha256"]
+    truth = recompute(manifest, W_big)
+    assert set(truth) == set(manifest["tensors"])
+    checked = 0
+    for point in scene.b.log.points:
+        for src, shown in point.shown:
+            t = truth[src.tensor]
+            if src.kind == "dim":
+                assert shown == str(t.shape[src.index[0]]), src
+            elif src.kind == "index":
+                dim, i = src.index
+                assert i < t.shape[dim] and shown == str(i + src.base), src
+            else:
+                assert agrees(shown, float(t[src.index]), src.decimals, src.style), (src, shown, float(t[src.index]))
+            checked += 1
+    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    assert manifest["audit"]["animations_audited"] == len(scene.b.log.points) > 50
+    # every entry of E, W^q and Q appears on screen at some point
+    seen = {(s.tensor, s.index) for p in scene.b.log.points for s, _ in p.shown}
+    for name in ("E", "W_q", "Q", "Q_heads", "Q_paper"):
+        t = truth[name]
+        idx = [tuple(i) for i in np.ndindex(*t.shape)]
+        assert all((name, i) in seen for i in idx), name
+
+
+def test_inputs_shown_exactly(heads_dry: render.Outcome) -> None:
+    tensors = heads_dry.manifest["tensors"]
+    inputs = {"E": torch.tensor(tensors["E"]["values"]), "W_q": torch.tensor(tensors["weight"]["values"]).T}
+    for point in heads_dry.scene.b.log.points:
+        for src, shown in point.shown:
+            if src.tensor in inputs and src.kind == "value":
+                want = f"{float(inputs[src.tensor][src.index]):.2f}"
+                assert shown == (want[1:] if want == "-0.00" else want)
+
+
+def test_heatmap_pixels_follow_the_values(heads_dry: render.Outcome) -> None:
+    """Independent of the colour map's code: sign picks the hue, magnitude the brightness."""
+    from scenes.binding import value_to_rgb
+
+    W = heads_dry.scene.b.tensors["W_big"].double().numpy()
+    px = value_to_rgb(W, float(np.abs(W).max())).astype(int)
+    visible = np.abs(W) > 0.02 * np.abs(W).max()
+    assert np.all((px[..., 2] > px[..., 0])[visible & (W < 0)])
+    assert np.all((px[..., 0] > px[..., 2])[visible & (W > 0)])
+    brightness = px[..., :3].sum(-1)
+    for side in (W < 0, W >= 0):  # within each sign, brighter with |value| (up to rounding)
+        order = np.argsort(np.abs(W[side]))
+        assert np.all(np.diff(brightness[side][order]) >= -3)
+
+
+# -- planted faults --------------------------------------------------------------------------------
+def dry_render(scene_cls: type, config: HeadsConfig | None = None) -> Any:
+    result = build(config or HeadsConfig(), torch.device("cpu"))
+    with tempconfig({"quality": "low_quality", "disable_caching": True, "verbosity": "ERROR",
+                     "progress_bar": "none", "write_to_movie": False, "media_dir": "/tmp/faq-test-media"}):
+        scene = scene_cls(result, dry_run=True)
+        scene.render()
+    return scene
+
+
+class StaleTensor(HeadsLecture):
+    """The tensor changes after its numbers were drawn."""
+
+    def bands(self) -> None:
+        self.b.tensors["Q"][0, 1, 2] += 0.5
+        super().bands()
+
+
+class MorphedNumber(HeadsLecture):
+    """A Transform turns one bound number's glyphs into another number's."""
+
+    beats = ("show_inputs", "morph")
+
+    def morph(self) -> None:
+        self.play(Transform(self.E.entry(0, 0), self.E.entry(1, 1).copy()))
+
+
+class UnboundNumber(HeadsLecture):
+    beats = ("intro", "sneak")
+
+    def sneak(self) -> None:
+        self.play(self.add_decimal())
+
+    def add_decimal(self) -> Any:
+        from manim import FadeIn
+
+        return FadeIn(DecimalNumber(0.5, mob_class=MathTypst))
+
+
+class SwappedCells(HeadsLecture):
+    beats = ("show_inputs", "swap")
+
+    def swap(self) -> None:
+        a, b = self.E.entry(0, 0), self.E.entry(0, 1)
+        pa, pb = a.get_center().copy(), b.get_center().copy()
+        self.play(a.animate.move_to(pb), b.animate.move_to(pa))
+
+
+class TamperedHeatmap(HeadsLecture):
+    beats = ("real_scale",)
+
+    def clear_stage(self, keep: tuple = ()) -> None:
+        heat = next(m for m in self.mobjects if getattr(getattr(m, "bound", None), "heatmap", None))
+        heat.pixel_array[10, 20, :3] = 255 - heat.pixel_array[10, 20, :3]
+        self.wait(0.1)
+
+
+@pytest.mark.parametrize(
+    "scene_cls,pattern",
+    [
+        (StaleTensor, r"Q\[0, 1, 2\] shows -?\d\.\d\d but torch says -?\d\.\d\d \(exact"),
+        (MorphedNumber, r"E\[0, 0, 0\] glyphs no longer spell"),
+        (UnboundNumber, r"number 0.5 on screen has no source"),
+        (SwappedCells, r"E\[0, 0, [01]\] \(shows -?\d\.\d\d\) is drawn outside its grid slot \(row 0, column [01]"),
+        (TamperedHeatmap, r"heatmap W_big\[10, 20\] shows colour"),
+    ],
+)
+def test_planted_fault_fails_the_render(scene_cls: type, pattern: str) -> None:
+    with pytest.raises(AuditError, match=pattern) as err:
+        dry_render(scene_cls)
+    assert "\n" not in str(err.value)
+    assert "after animation" in str(err.value)
+
+
+def test_literal_numbers_cannot_be_bound(heads_result: Any) -> None:
+    b = Binding(heads_result.tensors())
+    with pytest.raises(BindingError, match="literal number"):
+        b.fill("D = 512", {})
+    with pytest.raises(BindingError, match="not an entry"):
+        b.value("Q", (0, 9, 0))
+    assert b.fill("dtype float32, D = {d}", {"d": b.dim("E", 2)})[0] == "dtype float32, D = 6"
+
+
+def test_audit_failure_exits_1_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    original = HeadsLecture.bands
+
+    def stale(self: HeadsLecture) -> None:
+        self.b.tensors["Q"][0, 1, 2] += 0.5
+        original(self)
+
+    monkeypatch.setattr(HeadsLecture, "bands", stale)
+    code = render.main(["heads", "--device", "cpu", "--output-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err[-1].startswith("error: audit failed") and "Q[0, 1, 2]" in err[-1]
+    assert not (tmp_path / "out" / "low").exists()  # no video for a failed audit

@@ -1,0 +1,90 @@
+"""The heads tensors against independent torch: slices, the reshape, the blocks, the convention."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tensors.common import ConfigError
+from tensors.heads import HeadsConfig, HeadsResult, build, split_heads
+
+
+def test_convention_is_paper_right_multiplication(heads_result: HeadsResult) -> None:
+    r = heads_result
+    assert r.W_q.shape == (r.config.d_model, r.config.heads * r.config.d_q)
+    assert torch.equal(r.W_q, r.weight.T)
+    torch.testing.assert_close(r.Q, r.E @ r.W_q)
+    torch.testing.assert_close(r.Q, torch.nn.functional.linear(r.E, r.weight))
+
+
+def test_every_head_slice_is_E_times_its_band(heads_result: HeadsResult) -> None:
+    r = heads_result
+    d = r.config.d_q
+    for h in range(r.config.heads):
+        band = r.W_q[:, h * d:(h + 1) * d]
+        assert torch.equal(r.W_q_heads[h], band)
+        torch.testing.assert_close(r.Q_heads[:, h], r.E @ band)
+        torch.testing.assert_close(r.Q_paper[:, h], r.E @ band, rtol=0, atol=0)
+        assert torch.equal(r.Q_heads[:, h], r.Q[:, :, h * d:(h + 1) * d])
+
+
+def test_max_abs_diff_is_what_torch_says(heads_result: HeadsResult) -> None:
+    r = heads_result
+    d = r.config.d_q
+    slices = torch.stack([r.Q[:, :, h * d:(h + 1) * d] for h in range(r.config.heads)], dim=1)
+    per_head = torch.stack([r.E @ r.W_q[:, h * d:(h + 1) * d] for h in range(r.config.heads)], dim=1)
+    assert float(r.max_abs_diff) == float((per_head - slices).abs().max())
+    assert float(r.max_abs_diff) < 1e-5
+
+
+@pytest.mark.parametrize("B,L,D,H", [(1, 4, 6, 3), (2, 5, 8, 2), (3, 3, 8, 4), (1, 2, 4, 1)])
+def test_split_matches_multihead_attention(B: int, L: int, D: int, H: int) -> None:
+    """Attention computed on our head split equals nn.MultiheadAttention with the same weights."""
+    torch.manual_seed(B * 100 + D)
+    mha = torch.nn.MultiheadAttention(D, H, bias=False, batch_first=True)
+    x = torch.randn(B, L, D)
+    want, _ = mha(x, x, x, need_weights=False)
+    w_q, w_k, w_v = mha.in_proj_weight.chunk(3)
+    q, k, v = (split_heads(F.linear(x, w), H) for w in (w_q, w_k, w_v))  # (B, H, L, d)
+    att = torch.softmax(q @ k.transpose(-2, -1) / (D // H) ** 0.5, dim=-1)
+    y = (att @ v).transpose(1, 2).reshape(B, L, D)
+    torch.testing.assert_close(F.linear(y, mha.out_proj.weight), want, rtol=1e-5, atol=1e-6)
+
+
+def test_blocks_are_the_slices(heads_result: HeadsResult) -> None:
+    r = heads_result
+    H = r.config.heads
+    m = r.config.d_model // H
+    for i in range(H):
+        for j in range(H):
+            assert torch.equal(r.blocks[i, j], r.W_q[i * m:(i + 1) * m, j * m:(j + 1) * m])
+        # head j's weight is the j-th column of blocks stacked top to bottom
+        assert torch.equal(torch.cat([r.blocks[k, i] for k in range(H)]), r.W_q_heads[i])
+
+
+def test_real_scale_bands(heads_result: HeadsResult) -> None:
+    r = heads_result
+    assert r.W_big.shape == (512, 512)
+    assert r.W_big_heads.shape == (8, 512, 64)
+    assert torch.equal(r.W_big_heads[3], r.W_big[:, 192:256])
+    assert float(r.W_big_absmax) == float(r.W_big.abs().max())
+    bound = 1 / 512 ** 0.5
+    assert float(r.W_big.abs().max()) <= bound
+
+
+def test_seed_reproducible_and_device_independent_inputs() -> None:
+    a, b = build(HeadsConfig(seed=7), torch.device("cpu")), build(HeadsConfig(seed=7), torch.device("cpu"))
+    c = build(HeadsConfig(seed=8), torch.device("cpu"))
+    assert torch.equal(a.E, b.E) and torch.equal(a.weight, b.weight)
+    assert not torch.equal(a.E, c.E)
+
+
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [({"d_model": 8, "heads": 3}, "not divisible"), ({"d_model": 9}, "limit is 8"), ({"seq_len": 1}, "minimum is 2"),
+     ({"heads": 0}, "minimum is 1"), ({"big_d_model": 2048}, "limit is 1024")],
+)
+def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        HeadsConfig(**kwargs).validate()

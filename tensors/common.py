@@ -44,6 +44,9 @@ def options_of(config_cls: type) -> list[tuple[Field[Any], Opt]]:
 
 def check_ranges(config: Any) -> None:
     """Raise ConfigError naming the limit when a field is outside its drawable range."""
+    seed = getattr(config, "seed", 0)
+    if not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"--seed must be 0 or more, got {seed}")
     for f, meta in options_of(type(config)):
         value = getattr(config, f.name)
         flag = "--" + f.name.replace("_", "-")

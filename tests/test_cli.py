@@ -1,0 +1,93 @@
+"""Bad input gets one line on stderr, exit 2, and nothing written; list and help stay fast."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = render.main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["hedas"], "unknown topic 'hedas'. Did you mean 'heads'?"),
+        (["heads", "--quality", "ultra"], "'ultra' is not one of"),
+        (["heads", "--device", "tpu"], "'tpu' is not one of"),
+        (["heads", "--d-model", "8", "--heads", "3"], "--d-model 8 is not divisible by --heads 3"),
+        (["heads", "--d-model", "64"], "--d-model 64 is too large: the limit is 8"),
+        (["heads", "--seq-len", "1"], "--seq-len 1 is too small: the minimum is 2"),
+        (["heads", "--big-d-model", "4096"], "limit is 1024 (one pixel per weight"),
+        (["heads", "--seed", "-3"], "--seed must be 0 or more"),
+        (["heads", "--seed", "1.5"], "'1.5' is not a valid integer"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_written(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run([*args, "--output-dir", str(out)] if args[0] == "heads" else args, capsys)
+    assert code == 2
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert not out.exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_unavailable_device_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for device, needle in (("cuda", "device 'cuda' is not available here"), ("mps", "device 'mps' is not available")):
+        code, _, stderr = run(["heads", "--device", device, "--output-dir", str(tmp_path / "o")], capsys)
+        assert code == 2 and needle in stderr and len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_output_dir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    code, _, stderr = run(["heads", "--output-dir", str(f)], capsys)
+    assert code == 2 and "is a file, not a directory" in stderr
+    code, _, stderr = run(["heads", "--output-dir", str(f / "sub")], capsys)
+    assert code == 2 and "is inside a file" in stderr
+    assert f.read_text() == "x"
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["heads", "--dry-run", "--device", "cpu", "--output-dir", str(out)], capsys)
+    assert code == 0 and stdout.strip().splitlines()[-1] == "dry run: nothing written"
+    assert "0 mismatches" in stderr
+    assert not out.exists()
+
+
+def test_list_is_fast_and_imports_neither_torch_nor_manim() -> None:
+    code = "import sys, runpy; sys.argv=['render.py','list']; " \
+           "import render; render.main(['list']); print('torch' in sys.modules, 'manim' in sys.modules)"
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - start
+    assert out.stdout.splitlines()[0].startswith("heads")
+    assert out.stdout.splitlines()[-1] == "False False"
+    assert elapsed < 2.0
+
+
+def test_help_lists_topics_and_options(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = run(["--help"], capsys)
+    assert code == 0 and "heads" in stdout and "How is W^q_h implemented in practice?" in stdout
+    code, stdout, _ = run(["heads", "--help"], capsys)
+    for flag in ("--quality", "--device", "--seed", "--output-dir", "--dry-run", "--d-model", "--heads", "--seq-len",
+                 "--batch"):
+        assert flag in stdout

@@ -306,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except Exception as err:  # one line for users; FAQ_LECTURES_DEBUG=1 shows the traceback
+        if os.environ.get("FAQ_LECTURES_DEBUG"):
+            raise
+        click.echo(f"error: render failed: {type(err).__name__}: {err} (FAQ_LECTURES_DEBUG=1 for details)", err=True)
+        return EXIT_FAILURE
     return 0
 
 

@@ -91,3 +91,18 @@ def test_help_lists_topics_and_options(capsys: pytest.CaptureFixture[str]) -> No
     for flag in ("--quality", "--device", "--seed", "--output-dir", "--dry-run", "--d-model", "--heads", "--seq-len",
                  "--batch"):
         assert flag in stdout
+
+
+def test_unexpected_error_is_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from scenes.heads import HeadsLecture
+
+    def broken(self: HeadsLecture) -> None:
+        raise RuntimeError("planted crash")
+
+    monkeypatch.delenv("FAQ_LECTURES_DEBUG", raising=False)
+    monkeypatch.setattr(HeadsLecture, "intro", broken)
+    code, stdout, stderr = run(["heads", "--device", "cpu", "--output-dir", str(tmp_path / "o")], capsys)
+    lines = [line for line in stderr.splitlines() if line.startswith("error")]
+    assert code == 1 and lines == ["error: render failed: RuntimeError: planted crash (FAQ_LECTURES_DEBUG=1 for details)"]
+    assert "Traceback" not in stderr and not (tmp_path / "o" / "low").exists()

@@ -11,6 +11,10 @@ from scenes import style
 from scenes.binding import Binding, Source
 
 
+def _no_frame(*args: Any, **kwargs: Any) -> None:
+    """Draw nothing (dry-run)."""
+
+
 class LectureScene(Scene):
     """A scene built from one lecture result; subclasses list their beats in `beats`."""
 
@@ -26,8 +30,10 @@ class LectureScene(Scene):
         self._caption: tuple[float, str] | None = None
         self.progress: Callable[[str], None] | None = None
         super().__init__(skip_animations=dry_run, **kwargs)
-        if dry_run:
-            self.skip_animation_preview = True  # build and audit, rasterise nothing
+        if dry_run:  # build and audit, rasterise nothing: Manim draws static and frozen frames even when skipping
+            self.skip_animation_preview = True
+            self.renderer.update_frame = _no_frame  # type: ignore[method-assign]
+            self.renderer.save_static_frame_data = _no_frame  # type: ignore[method-assign]
 
     # -- the audit hook ---------------------------------------------------------------------
     def play(self, *args: Any, **kwargs: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import Field, dataclass, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any
 
 import torch
@@ -31,8 +31,6 @@ class Opt:
 
 def opt(default: int, help: str, low: int, high: int, why_high: str = "") -> Any:
     """Return a dataclass field carrying its CLI help and drawable range."""
-    from dataclasses import field
-
     meta = Opt(help, low, high, why_high or Opt.why_high)
     return field(default=default, metadata={"opt": meta})
 
@@ -75,8 +73,6 @@ def resolve_device(name: str) -> torch.device:
 
 def generator(seed: int) -> torch.Generator:
     """Return a CPU generator so that the same seed gives the same inputs on every device."""
-    if seed < 0:
-        raise ConfigError(f"--seed must be 0 or more, got {seed}")
     return torch.Generator(device="cpu").manual_seed(seed)
 
 

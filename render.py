@@ -161,7 +161,7 @@ def _verify_video(movie: Path, q: Quality) -> dict[str, Any]:
         next(container.decode(stream))
     if (width, height) != (q.width, q.height) or round(fps) != q.fps:
         raise Failure(f"video is {width}x{height} at {fps:g} fps, expected {q.width}x{q.height} at {q.fps}")
-    return {"width": width, "height": height, "fps": fps, "duration": round(duration, 3), "frames": frames,
+    return {"width": width, "height": height, "fps": round(fps, 3), "duration": round(duration, 3), "frames": frames,
             "bytes": movie.stat().st_size}
 
 

@@ -58,7 +58,7 @@ class Source:
 
     tensor: str
     index: tuple[int, ...] = ()
-    kind: str = "value"  # value | dim | index
+    kind: str = "value"  # value | dim | index | string
     decimals: int = 2
     style: str = "f"
     base: int = 0  # for kind=index: shown as index + base
@@ -69,6 +69,8 @@ class Source:
             return f"{self.tensor}.shape[{self.index[0]}]"
         if self.kind == "index":
             return f"{self.tensor} dim {self.index[0]} index {self.index[1]}"
+        if self.kind == "string":
+            return f"text {self.tensor}"
         return f"{self.tensor}[{', '.join(map(str, self.index))}]"
 
 
@@ -149,8 +151,9 @@ class BoundNumber(VMobject):
 class Binding:
     """The one way scenes turn tensors into shown numbers, and the audit of what is shown."""
 
-    def __init__(self, tensors: Mapping[str, torch.Tensor]) -> None:
+    def __init__(self, tensors: Mapping[str, torch.Tensor], strings: Mapping[str, str] | None = None) -> None:
         self.tensors = {k: v.detach().to("cpu") for k, v in tensors.items()}
+        self.strings = dict(strings or {})  # texts captured from torch at build time, e.g. error messages
         self.log = AuditLog()
 
     # -- sources ---------------------------------------------------------------------------
@@ -181,8 +184,16 @@ class Binding:
             raise BindingError(f"{name} has no index {i} along dimension {dim} (size {t.shape[dim]})")
         return Source(name, (dim % t.dim(), i), "index", base=base)
 
+    def string(self, name: str) -> Source:
+        """Return the source of a text captured from torch at build time (an error message, a repr)."""
+        if name not in self.strings:
+            raise BindingError(f"no captured text named {name!r}; the lecture has {sorted(self.strings)}")
+        return Source(name, (), "string")
+
     def truth(self, src: Source) -> str:
-        """Return the text a source must show, read from the tensor now."""
+        """Return the text a source must show, read from the tensor (or captured text) now."""
+        if src.kind == "string":
+            return self.strings.get(src.tensor, "<missing text>")
         t = self._tensor(src.tensor)
         if src.kind == "dim":
             return str(t.shape[src.index[0]])
@@ -208,7 +219,7 @@ class Binding:
         if names != set(fields):
             raise BindingError(f"template {template!r} fields {sorted(names)} != bound {sorted(fields)}")
         shown = {k: self.truth(src) for k, src in fields.items()}
-        return _FIELD.sub(lambda m: shown[m.group(1)], template), shown
+        return _spell(template, shown, fields), shown
 
     def text(self, template: str, math: bool = False, font_size: float = 28, **fields: Source) -> Typst:
         """Draw a Typst label whose numbers all come from bound fields."""
@@ -273,7 +284,7 @@ class Binding:
                     f" (exact {self._exact(src)})"
                 )
             point.shown.append((src, shown))
-        spelled = _FIELD.sub(lambda m: bound.shown.get(m.group(1), "?"), bound.template)
+        spelled = _spell(bound.template, bound.shown, bound.sources)
         if spelled != bound.text:
             raise AuditError(f"audit failed {where}: label {bound.text!r} is not its bound template {spelled!r}")
         fp = _fingerprint(mob)
@@ -322,9 +333,24 @@ class Binding:
 
     def caption(self, template: str, fields: Mapping[str, Source], time: float) -> str:
         """Fill and record a caption; its numbers are bound like any label's."""
-        text, _ = self.fill(template, fields)
+        _, shown = self.fill(template, fields)
+        text = _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
         self.log.captions.append((time, text, dict(fields)))
         return text
+
+
+def _spell(template: str, shown: Mapping[str, str], sources: Mapping[str, Source]) -> str:
+    """Put each field's shown text into the template; captured texts go in as Typst string literals."""
+
+    def put(m: re.Match[str]) -> str:
+        key = m.group(1)
+        text = shown.get(key, "?")
+        src = sources.get(key)
+        if src is not None and src.kind == "string":
+            return '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return text
+
+    return _FIELD.sub(put, template)
 
 
 def _strip_markup(text: str) -> str:

@@ -22,7 +22,8 @@ class LectureScene(Scene):
 
     def __init__(self, result: Any, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
-        self.b = Binding(result.tensors())
+        strings = result.strings() if hasattr(result, "strings") else {}
+        self.b = Binding(result.tensors(), strings)
         self.dry_run = dry_run
         self.chapters: list[tuple[float, str]] = []
         self.plays = 0

@@ -44,6 +44,7 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
         "chapters": [{"start": round(t, 3), "title": title} for t, title in scene.chapters],
         "captions": [{"start": round(t, 3), "text": text} for t, text, _ in log.captions],
         "tensors": {name: tensor_entry(name, t) for name, t in result.tensors().items()},
+        "strings": result.strings() if hasattr(result, "strings") else {},
         "audit": {
             "animations_audited": len(log.points),
             "numbers_checked": log.numbers_checked,

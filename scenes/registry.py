@@ -35,16 +35,52 @@ class Topic:
         return getattr(importlib.import_module(f"scenes.{self.module}"), self.scene)
 
 
+def _topic(name: str, title: str, question: str, faq_section: str, stem: str) -> Topic:
+    """Return a topic whose files are tensors/<name>.py and scenes/<name>.py."""
+    return Topic(name, title, question, faq_section, name, f"{stem}Config", f"{stem}Lecture")
+
+
+# Lecture order follows the FAQ.
 TOPICS: tuple[Topic, ...] = (
-    Topic(
-        name="heads",
-        title="W^q_h in practice: one matrix, sliced into heads",
-        question="How is W^q_h implemented in practice?",
-        faq_section="How $W^{q}_h$ is implemented in practice? / The Two Approaches",
-        module="heads",
-        config="HeadsConfig",
-        scene="HeadsLecture",
-    ),
+    _topic("bmm", "bmm versus matmul: batched products",
+           "What is the difference between torch.bmm and torch.matmul?",
+           "`bmm` versus `matmul`", "Bmm"),
+    _topic("kernels", "Attention heads and convolution kernels",
+           "How are multi-head attention and the kernels of a CNN related?",
+           "Multi-Head is similar to kernels in CNN / Kernels and Multihead", "Kernels"),
+    _topic("ffn", "The position-wise feed-forward network",
+           "What does the feed-forward network do in a transformer?",
+           "The Role of Feed-Forward Network", "Ffn"),
+    _topic("heads", "W^q_h in practice: one matrix, sliced into heads",
+           "How is W^q_h implemented in practice?",
+           "How $W^{q}_h$ is implemented in practice? / The Two Approaches", "Heads"),
+    _topic("split", "Split the projected queries, not the embeddings",
+           "Do we split the embeddings into H heads, or the linearly transformed embeddings?",
+           "Do not split the embeddings in H heads, instead you split the linear transformed embeddings", "Split"),
+    _topic("sharing", "One W_Q for every sample in the batch",
+           "With more than one sample, does each sample get its own W_Q, W_K and W_V?",
+           "Transformer's Weight Sharing / Qn 1", "Sharing"),
+    _topic("cnn", "One kernel for a batch of 4 images",
+           "If I have 4 images in a batch, is it the same weight or 4 different weights?",
+           "Transformer's Weight Sharing / Qn 2", "Cnn"),
+    _topic("batches", "40 samples, one weight: batches and updates",
+           "With 40 samples and batch size 4 (or 8), are there 8 (or 5) different weights?",
+           "So if my image has 40 images and batch size of 4 / 40 samples and batch size 8", "Batches"),
+    _topic("fixed", "Fixed weights, changing context",
+           "After training W_Q is fixed: how does the model still know the context of a new sentence?",
+           "After training transformer is the Q weight matrix WQ fixed / cat eat mouse", "Fixed"),
+    _topic("subspaces", "Queries, keys and values live in different subspaces",
+           "What are the different subspaces of Q, K and V?",
+           "All the Whys? / What are the different Subspaces?", "Subspaces"),
+    _topic("softmax", "Why softmax turns scores into weights",
+           "Why softmax?",
+           "All the Whys? / Why Softmax?", "Softmax"),
+    _topic("scaling", "Why scale the scores by sqrt(d_k)",
+           "Why scale by the square root of d_k?",
+           "All the Whys? / Why Scaling by $\\sqrt{d_k}$?", "Scaling"),
+    _topic("positional", "Why attention needs positional encoding",
+           "Why do we need positional encoding?",
+           "All the Whys? / Why need Positional Encoding?", "Positional"),
 )
 
 

@@ -16,6 +16,7 @@ from scenes.binding import AuditError, Binding, BindingError
 from scenes.heads import HeadsLecture
 from scenes.matrix import TensorMatrix
 from tensors.heads import HeadsConfig, build
+from tests.shown import check_shown, seen
 
 
 def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -42,13 +43,6 @@ def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.
     }
 
 
-def agrees(shown: str, value: float, decimals: int, style: str) -> bool:
-    """Does shown text read as value at that precision (allowing a last-bit different sum)?"""
-    if style == "g":
-        return float(shown) == pytest.approx(value, rel=0.05, abs=1e-12)
-    return abs(float(shown) - value) <= 0.5 * 10 ** -decimals + 1e-6
-
-
 def test_every_number_shown_equals_recomputed_torch(heads_dry: render.Outcome) -> None:
     manifest, scene = heads_dry.manifest, heads_dry.scene
     W_big = scene.b.tensors["W_big"]
@@ -56,26 +50,15 @@ def test_every_number_shown_equals_recomputed_torch(heads_dry: render.Outcome) -
     assert hashlib.sha256(W_big.contiguous().numpy().tobytes()).hexdigest() == entry["sha256"]
     truth = recompute(manifest, W_big)
     assert set(truth) == set(manifest["tensors"])
-    checked = 0
-    for point in scene.b.log.points:
-        for src, shown in point.shown:
-            t = truth[src.tensor]
-            if src.kind == "dim":
-                assert shown == str(t.shape[src.index[0]]), src
-            elif src.kind == "index":
-                dim, i = src.index
-                assert i < t.shape[dim] and shown == str(i + src.base), src
-            else:
-                assert agrees(shown, float(t[src.index]), src.decimals, src.style), (src, shown, float(t[src.index]))
-            checked += 1
+    checked = check_shown(scene, truth)
     assert checked == manifest["audit"]["numbers_checked"] > 1000
     assert manifest["audit"]["animations_audited"] == len(scene.b.log.points) > 50
     # every entry of E, W^q and Q appears on screen at some point
-    seen = {(s.tensor, s.index) for p in scene.b.log.points for s, _ in p.shown}
+    on_screen = seen(scene)
     for name in ("E", "W_q", "Q", "Q_heads", "Q_paper"):
         t = truth[name]
         idx = [tuple(i) for i in np.ndindex(*t.shape)]
-        assert all((name, i) in seen for i in idx), name
+        assert all((name, i) in on_screen for i in idx), name
 
 
 def test_inputs_shown_exactly(heads_dry: render.Outcome) -> None:

@@ -85,6 +85,7 @@ class Bound:
     fingerprint: np.ndarray | None = None
     heatmap: tuple[str, str] | None = None  # (tensor, colour-scale tensor) for heatmaps
     code: Callable[..., Any] | None = None  # a function whose real source is shown
+    geometry: Callable[[Binding, Mobject, str], None] | None = None  # a plotted mark: checks its place
 
 
 @dataclass
@@ -96,6 +97,7 @@ class AuditPoint:
     time: float
     shown: list[tuple[Source, str]]
     heatmaps: int
+    plotted: int = 0  # plotted marks whose geometry was checked against their values
 
 
 @dataclass
@@ -114,6 +116,11 @@ class AuditLog:
     def pixels_checked(self) -> int:
         """Count heatmaps compared pixel by pixel over all audit points."""
         return sum(p.heatmaps for p in self.points)
+
+    @property
+    def marks_checked(self) -> int:
+        """Count plotted marks (dots, bars, curve points) checked against their values."""
+        return sum(p.plotted for p in self.points)
 
 
 def _fingerprint(mob: Mobject) -> np.ndarray:
@@ -190,6 +197,12 @@ class Binding:
             raise BindingError(f"no captured text named {name!r}; the lecture has {sorted(self.strings)}")
         return Source(name, (), "string")
 
+    def exact(self, src: Source) -> float:
+        """Return the full-precision value of a value source (for plotting)."""
+        if src.kind != "value":
+            raise BindingError(f"{src.describe()} is not a tensor entry")
+        return float(self._tensor(src.tensor)[src.index])
+
     def truth(self, src: Source) -> str:
         """Return the text a source must show, read from the tensor (or captured text) now."""
         if src.kind == "string":
@@ -261,7 +274,12 @@ class Binding:
                 self._check_untraced(mob, where)
                 stack.extend(mob.submobjects)
                 continue
-            if bound.heatmap:
+            if bound.geometry is not None:  # a plotted mark: its values, then its place on the plane
+                for key, src in bound.sources.items():
+                    point.shown.append((src, bound.shown[key]))
+                bound.geometry(self, mob, where)
+                point.plotted += 1
+            elif bound.heatmap:
                 self._check_heatmap(mob, bound, where)
                 point.heatmaps += 1
             elif bound.code is not None:

@@ -49,6 +49,7 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
             "animations_audited": len(log.points),
             "numbers_checked": log.numbers_checked,
             "heatmaps_checked": log.pixels_checked,
+            "marks_checked": log.marks_checked,
             "distinct_numbers_shown": len(shown),
             "mismatches": 0,
             "shown": [{"tensor": k[0], "index": list(k[1]), "kind": k[2], "text": v} for k, v in shown.items()],

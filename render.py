@@ -64,6 +64,30 @@ class Outcome:
 
 
 # -- the render itself (tests call this directly) ---------------------------------------------
+def quality_of(name: str, resolution: str | None = None) -> Quality:
+    """Return the quality row, with its frame size replaced by a WxH resolution if one is given."""
+    q = QUALITIES[name]
+    if resolution is None:
+        return q
+    width, height = parse_resolution(resolution)
+    return Quality(q.manim, width, height, q.fps)
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """Parse WxH; refuse sizes H.264 cannot encode or the 16:9 layout cannot fill."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise Failure(f"--resolution {text!r} is not WIDTHxHEIGHT, e.g. 1280x720", EXIT_USAGE) from None
+    if width % 2 or height % 2:
+        raise Failure(f"--resolution {width}x{height}: width and height must be even (H.264 yuv420p)", EXIT_USAGE)
+    if not (256 <= width <= 3840 and 144 <= height <= 2160):
+        raise Failure(f"--resolution {width}x{height} is outside 256x144 .. 3840x2160", EXIT_USAGE)
+    if abs(width * 9 - height * 16) > 16:
+        raise Failure(f"--resolution {width}x{height} is not 16:9; the lectures are laid out for 16:9", EXIT_USAGE)
+    return width, height
+
+
 def render_topic(
     topic: registry.Topic,
     config: Any,
@@ -72,19 +96,41 @@ def render_topic(
     output_dir: Path = Path("media"),
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    formats: tuple[str, ...] = ("mp4",),
+    resolution: str | None = None,
 ) -> Outcome:
     """Build the topic's tensors, render and audit its scene, and publish the video atomically."""
     from tensors.common import ConfigError, DeviceError, resolve_device
 
+    q = quality_of(quality, resolution)
     try:
         config.validate()
         torch_device = resolve_device(device)
     except (ConfigError, DeviceError) as err:
         raise Failure(str(err), EXIT_USAGE) from None
-    q = QUALITIES[quality]
-    final_dir = output_dir / quality
-    if not dry_run:
-        _check_writable(output_dir)
+    final_dir = output_dir / (quality if resolution is None else f"{quality}-{q.width}x{q.height}")
+    if dry_run:
+        return _render(topic, config, q, quality, torch_device, Path(tempfile.gettempdir()), None, True, progress,
+                       formats)
+    _check_writable(output_dir)
+    from driver.safety import Busy, clear_stale, topic_lock
+
+    work_root = output_dir / ".work"
+    key = f"{topic.name}-{final_dir.name}"
+    try:
+        with topic_lock(work_root, key):
+            clear_stale(work_root, key)
+            return _render(topic, config, q, quality, torch_device, work_root, final_dir, False, progress, formats)
+    except Busy as err:
+        raise Failure(str(err), EXIT_FAILURE) from None
+    except OSError as err:
+        raise Failure(_os_message(err), EXIT_FAILURE) from None
+
+
+def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_device: Any, work_root: Path,
+            final_dir: Path | None, dry_run: bool, progress: Callable[[str], None] | None,
+            formats: tuple[str, ...]) -> Outcome:
+    """Render in a fresh work folder; verify, stage and publish unless dry_run; always clean up."""
     started = time.perf_counter()
     result = topic.load_builder()(config, torch_device)
     manim = _import_manim()
@@ -92,13 +138,13 @@ def render_topic(
     from scenes.binding import AuditError, BindingError
     from scenes.manifest import build_manifest
 
-    work_root = Path(tempfile.gettempdir()) if dry_run else output_dir / ".work"
     work_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{topic.name}-{quality}-", dir=work_root))
+    work = Path(tempfile.mkdtemp(prefix=f"{topic.name}-{final_dir.name if final_dir else quality}-", dir=work_root))
     try:
         typst_cache.install()
         settings = {
-            "quality": q.manim, "media_dir": str(work), "disable_caching": True, "output_file": topic.name,
+            "quality": q.manim, "pixel_width": q.width, "pixel_height": q.height, "frame_rate": q.fps,
+            "media_dir": str(work), "disable_caching": True, "output_file": topic.name,
             "verbosity": "ERROR", "progress_bar": "none", "write_to_movie": not dry_run,
         }
         with manim.tempconfig(settings):
@@ -111,15 +157,31 @@ def render_topic(
             movie = None if dry_run else Path(scene.renderer.file_writer.movie_file_path)
         manifest = build_manifest(topic, config, result, scene, quality, q, str(torch_device))
         manifest["render"] = {"wall_seconds": round(time.perf_counter() - started, 3), "dry_run": dry_run}
-        if dry_run or movie is None:
+        if dry_run or movie is None or final_dir is None:
             return Outcome(None, manifest, scene)
-        info = _verify_video(movie, q)
-        manifest["video"] = {"file": f"{topic.name}.mp4", **info}
-        staged = _stage(work, movie, topic.name, manifest, result)
-        video = _publish(staged, final_dir, topic.name)
+        from publish.outputs import OutputError, publish, stage, verify_video
+
+        try:
+            manifest["video"] = {"file": f"{topic.name}.mp4", **verify_video(movie, q.width, q.height, q.fps)}
+            if progress is not None:
+                progress(f"encoding {', '.join(formats)} and sidecars")
+            big = {k: v.detach().cpu().numpy() for k, v in result.tensors().items() if v.numel() > 4096}
+            staged = stage(work, movie, topic.name, manifest, big, formats)
+            manifest["render"]["wall_seconds"] = round(time.perf_counter() - started, 3)
+            video = publish(staged, final_dir)
+        except OutputError as err:
+            raise Failure(str(err), EXIT_FAILURE) from None
         return Outcome(video, manifest, scene)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _os_message(err: OSError) -> str:
+    import errno
+
+    if err.errno == errno.ENOSPC:
+        return f"disk full while rendering ({err.filename or 'video'}): free some space and render again"
+    return f"cannot write {err.filename or 'output'}: {err.strerror or err}"
 
 
 def _import_manim() -> Any:
@@ -131,6 +193,11 @@ def _import_manim() -> Any:
             " libpango1.0-dev pkg-config && .venv/bin/pip install -e .",
             EXIT_DEPENDENCY,
         ) from None
+    try:
+        import typst  # noqa: F401
+    except ImportError as err:
+        raise Failure(f"cannot import typst ({err}); run ./setup.sh, or: .venv/bin/pip install typst",
+                      EXIT_DEPENDENCY) from None
     return manim
 
 
@@ -146,58 +213,6 @@ def _check_writable(output_dir: Path) -> None:
             return
 
 
-def _verify_video(movie: Path, q: Quality) -> dict[str, Any]:
-    """Open the finished video with PyAV and check its size, rate and that it decodes."""
-    import av
-
-    if not movie.exists() or movie.stat().st_size == 0:
-        raise Failure(f"Manim produced no video at {movie}")
-    with av.open(str(movie)) as container:
-        stream = container.streams.video[0]
-        width, height = stream.codec_context.width, stream.codec_context.height
-        fps = float(stream.average_rate or 0)
-        duration = float(container.duration or 0) / 1_000_000
-        frames = stream.frames
-        next(container.decode(stream))
-    if (width, height) != (q.width, q.height) or round(fps) != q.fps:
-        raise Failure(f"video is {width}x{height} at {fps:g} fps, expected {q.width}x{q.height} at {q.fps}")
-    return {"width": width, "height": height, "fps": round(fps, 3), "duration": round(duration, 3), "frames": frames,
-            "bytes": movie.stat().st_size}
-
-
-def _stage(work: Path, movie: Path, stem: str, manifest: dict[str, Any], result: Any) -> dict[str, Path]:
-    """Write the sidecars next to the finished video inside the work dir."""
-    import numpy as np
-
-    out = work / "publish"
-    out.mkdir()
-    files = {"mp4": out / f"{stem}.mp4"}
-    shutil.move(str(movie), files["mp4"])
-    srt = movie.with_suffix(".srt")
-    if srt.exists():
-        files["srt"] = out / f"{stem}.srt"
-        shutil.move(str(srt), files["srt"])
-    big = {k: v.detach().cpu().numpy() for k, v in result.tensors().items() if v.numel() > 4096}
-    if big:
-        files["npz"] = out / f"{stem}.tensors.npz"
-        with open(files["npz"], "wb") as fh:
-            np.savez_compressed(fh, **big)
-    files["json"] = out / f"{stem}.json"
-    files["json"].write_text(json.dumps(manifest, indent=1) + "\n")
-    return files
-
-
-def _publish(files: dict[str, Path], final_dir: Path, stem: str) -> Path:
-    """Move sidecars, then the video last, into place with atomic renames."""
-    final_dir.mkdir(parents=True, exist_ok=True)
-    for kind, path in files.items():
-        if kind != "mp4":
-            os.replace(path, final_dir / path.name)
-    video = final_dir / files["mp4"].name
-    os.replace(files["mp4"], video)
-    return video
-
-
 # -- the CLI ----------------------------------------------------------------------------------
 def _common_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Attach the options every topic accepts."""
@@ -209,6 +224,11 @@ def _common_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random input."),
         click.option("--output-dir", default=Path("media"), show_default=True, type=click.Path(path_type=Path),
                      help="Where videos and their sidecars go (one folder per quality)."),
+        click.option("--format", "formats", default="mp4", show_default=True, callback=_parse_formats,
+                     help="Video formats, comma-separated: mp4 (H.264, faststart), webm (VP9), gif, png (poster"
+                          " only). Captions, chapters, poster, transcript and manifest are always written."),
+        click.option("--resolution", default=None, metavar="WxH",
+                     help="Override the quality's frame size (16:9, even numbers), e.g. 1280x720."),
         click.option("--dry-run", is_flag=True, help="Build and audit the whole scene; write no frames."),
     ]
     for option in reversed(options):
@@ -216,15 +236,31 @@ def _common_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+FORMATS = ("mp4", "webm", "gif", "png")
+
+
+def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    """Split 'mp4,webm' into formats; refuse unknown ones with the list of known ones."""
+    chosen = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format {', '.join(unknown) or repr(value)}: choose from {', '.join(FORMATS)}")
+    return chosen
+
+
 def _topic_command(topic: registry.Topic) -> click.Command:
     """Make the subcommand of one topic, with its sizes as options."""
     config_cls = topic.load_config()
     from tensors.common import options_of
 
-    def run(quality: str, device: str, seed: int, output_dir: Path, dry_run: bool, **sizes: int) -> None:
+    def run(quality: str, device: str, seed: int, output_dir: Path, formats: tuple[str, ...], resolution: str | None,
+            dry_run: bool, **sizes: int) -> None:
         config = config_cls(**sizes, seed=seed)
         say = _stderr_progress(topic.name)
-        outcome = render_topic(topic, config, quality, device, output_dir, dry_run, progress=say)
+        if resolution is not None:
+            quality_of(quality, resolution)  # refuse a bad size before any work
+        outcome = render_topic(topic, config, quality, device, output_dir, dry_run, progress=say, formats=formats,
+                               resolution=resolution)
         audit = outcome.manifest["audit"]
         click.echo(
             f"{topic.name}: audited {audit['animations_audited']} animations, {audit['numbers_checked']} numbers,"
@@ -252,7 +288,7 @@ class LectureGroup(click.Group):
     """A group whose topic commands are built only when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*registry.names(), "list"]
+        return [*registry.names(), *TOOLS]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.commands:
@@ -271,9 +307,11 @@ class LectureGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(t.name, t.question) for t in registry.TOPICS] + [("list", "List the topics in lecture order.")]
+        rows = [(t.name, t.question) for t in registry.TOPICS]
         with formatter.section("Topics"):
             formatter.write_dl(rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, TOOLS[name]) for name in TOOLS])
 
 
 @click.group(cls=LectureGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -281,15 +319,122 @@ def cli() -> None:
     """Render animated lectures whose every number is computed by torch and audited."""
 
 
-@cli.command("list")
+TOOLS = {
+    "list": "List the topics in lecture order.",
+    "all": "Render every topic, N at a time, each in its own process.",
+    "course": "Write the course page (rendering what is missing); --serve to view it.",
+    "doctor": "Check everything a render needs and say how to fix what is missing.",
+}
+
+
+@cli.command("list", help=TOOLS["list"])
 def list_topics() -> None:
-    """List the topics in lecture order."""
     for t in registry.TOPICS:
         click.echo(f"{t.name:10s} {t.question}")
 
 
+def _batch_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by `all` and `course`."""
+    options = [
+        click.option("--quality", default="low", show_default=True, type=click.Choice(list(QUALITIES))),
+        click.option("--jobs", default=os.cpu_count() or 1, show_default=True, type=click.IntRange(min=1),
+                     help="Topics rendered at once, one process each."),
+        click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda", "mps"])),
+        click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0)),
+        click.option("--output-dir", default=Path("media"), show_default=True, type=click.Path(path_type=Path)),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _render_many(names: list[str], quality: str, jobs: int, device: str, seed: int, output_dir: Path,
+                 formats: tuple[str, ...]) -> int:
+    """Render topics in worker processes; print progress and a summary; return how many failed."""
+    from driver.jobs import run_jobs
+    from tensors.common import DeviceError, resolve_device
+
+    try:
+        resolve_device(device)
+    except DeviceError as err:
+        raise Failure(str(err), EXIT_USAGE) from None
+    _check_writable(output_dir)
+    common = ["--quality", quality, "--device", device, "--seed", str(seed), "--output-dir", str(output_dir),
+              "--format", ",".join(formats)]
+    click.echo(f"rendering {len(names)} topics at {quality} quality, {jobs} at a time", err=True)
+    start = time.perf_counter()
+    log_dir = output_dir / ".work" / "logs"
+    finished = run_jobs(names, common, jobs, log_dir, lambda line: click.echo(line, err=True))
+    failed = [j for j in finished if j.state != "done"]
+    click.echo(f"{len(finished) - len(failed)} done, {len(failed)} failed in {time.perf_counter() - start:.1f} s"
+               + (f"; logs in {log_dir}" if failed else ""), err=True)
+    for job in failed:
+        click.echo(f"failed: {job.topic}: {job.message}", err=True)
+    if not failed:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return len(failed)
+
+
+@cli.command("all", help=TOOLS["all"] + " Exit code: the number of topics that failed.")
+@_batch_options
+@click.option("--format", "formats", default="mp4", show_default=True, callback=_parse_formats,
+              help="Video formats, comma-separated: mp4, webm, gif, png.")
+def render_all(quality: str, jobs: int, device: str, seed: int, output_dir: Path, formats: tuple[str, ...]) -> None:
+    failed = _render_many(registry.names(), quality, jobs, device, seed, output_dir, formats)
+    if failed:
+        raise click.exceptions.Exit(min(failed, 125))
+
+
+@cli.command("course", help=TOOLS["course"])
+@_batch_options
+@click.option("--serve", is_flag=True, help="Serve the page on http://127.0.0.1:PORT until Ctrl-C.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def course(quality: str, jobs: int, device: str, seed: int, output_dir: Path, serve: bool, port: int) -> None:
+    from publish import page
+
+    source = output_dir / quality
+    todo = [t.name for t in registry.TOPICS if page.missing(source, t.name)]
+    if todo:
+        click.echo(f"missing at {quality} quality: {', '.join(todo)}", err=True)
+        failed = _render_many(todo, quality, jobs, device, seed, output_dir, ("mp4", "webm"))
+        if failed:
+            raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
+    entries = [page.load_entry(t.name, t.title, t.question, source) for t in registry.TOPICS]
+    index = page.write_course(entries, output_dir / "course")
+    size = sum(f.stat().st_size for f in index.parent.rglob("*") if f.is_file())
+    click.echo(f"course page: {index} ({len(entries)} lectures, {size / 2**20:.1f} MiB)", err=True)
+    click.echo(str(index))
+    if serve:
+        from publish.serve import server
+
+        httpd = server(index.parent, port)
+        click.echo(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)", err=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            httpd.server_close()
+
+
+@cli.command("doctor", help=TOOLS["doctor"])
+@click.option("--output-dir", default=Path("media"), show_default=True, type=click.Path(path_type=Path))
+def doctor(output_dir: Path) -> None:
+    from driver.doctor import run_checks
+
+    checks = run_checks(output_dir)
+    for c in checks:
+        mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
+        click.echo(f"{mark} {c.name:15s} {c.detail}" + (f"\n     fix: {c.fix}" if not c.ok and c.fix else ""))
+    bad = [c for c in checks if c.required and not c.ok]
+    click.echo(f"{len(bad)} problem(s)" if bad else "everything a render needs is here")
+    if bad:
+        raise click.exceptions.Exit(EXIT_DEPENDENCY)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map failures to one line and an exit code."""
+    from driver.safety import interrupt_on_sigterm
+
+    interrupt_on_sigterm()
     try:
         cli.main(args=argv, standalone_mode=False, prog_name="render.py")
     except click.exceptions.Exit as e:

@@ -29,6 +29,7 @@ class LectureScene(Scene):
         self.plays = 0
         self._heading: Typst | None = None
         self._caption: tuple[float, str] | None = None
+        self.caption_spans: list[tuple[float, float, str]] = []  # (start, end, text) as subtitled
         self.progress: Callable[[str], None] | None = None
         super().__init__(skip_animations=dry_run, **kwargs)
         if dry_run:  # build and audit, rasterise nothing: Manim draws static and frozen frames even when skipping
@@ -84,6 +85,7 @@ class LectureScene(Scene):
         start, text = self._caption
         self._caption = None
         if self.time > start:
+            self.caption_spans.append((start, self.time, text))
             self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
 
     def clear_stage(self, keep: tuple[Mobject, ...] = ()) -> None:

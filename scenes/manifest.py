@@ -22,6 +22,15 @@ def tensor_entry(name: str, t: Any) -> dict[str, Any]:
     return entry
 
 
+def poster(scene: Any, fps: int) -> dict[str, Any]:
+    """Pick the poster frame: the last frame of the animation that shows the most bound numbers."""
+    points = [p for p in scene.b.log.points if p.time > 0]
+    if not points:
+        return {"time": 0.0, "numbers_on_screen": 0, "beat": ""}
+    best = max(points, key=lambda p: (len(p.shown) + 10 * p.heatmaps + p.plotted, -p.time))
+    return {"time": round(max(0.0, best.time - 1.0 / fps), 3), "numbers_on_screen": len(best.shown), "beat": best.beat}
+
+
 def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: str, q: Any, device: str) -> dict[str, Any]:
     """Return the manifest of one rendered (or dry-run) lecture."""
     import manim
@@ -41,8 +50,9 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
         "config": dataclasses.asdict(config),
         "versions": {"torch": torch.__version__, "manim": manim.__version__, "python": platform.python_version()},
         "quality": {"name": quality, "width": q.width, "height": q.height, "fps": q.fps},
+        "poster": poster(scene, q.fps),
         "chapters": [{"start": round(t, 3), "title": title} for t, title in scene.chapters],
-        "captions": [{"start": round(t, 3), "text": text} for t, text, _ in log.captions],
+        "captions": [{"start": round(a, 3), "end": round(z, 3), "text": text} for a, z, text in scene.caption_spans],
         "tensors": {name: tensor_entry(name, t) for name, t in result.tensors().items()},
         "strings": result.strings() if hasattr(result, "strings") else {},
         "audit": {

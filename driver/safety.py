@@ -1,0 +1,73 @@
+"""Renders that never clobber each other: a per-topic lock, signals as interrupts, stale work."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+
+class Busy(RuntimeError):
+    """Another process is rendering the same topic at the same quality into the same folder."""
+
+
+@contextmanager
+def topic_lock(work_root: Path, key: str) -> Iterator[None]:
+    """Hold an exclusive lock named key in work_root for the duration; raise Busy if taken."""
+    work_root.mkdir(parents=True, exist_ok=True)
+    path = work_root / f"{key}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise Busy(f"already rendering {key.replace('-', ' at ', 1)} quality into {work_root.parent}"
+                       f" (process {holder}); wait for it, or use another --output-dir") from None
+        try:  # the file we locked must still be the one at path (a finishing holder unlinks it)
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    try:
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def clear_stale(work_root: Path, prefix: str) -> int:
+    """Remove work folders an interrupted or killed render of this topic left; call under its lock."""
+    removed = 0
+    for old in work_root.glob(f"{prefix}-*"):
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM (and SIGHUP) behave like Ctrl-C: unwind, clean up, exit 130."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupt)

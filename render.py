@@ -202,15 +202,20 @@ def _import_manim() -> Any:
 
 
 def _check_writable(output_dir: Path) -> None:
+    """Refuse an output folder that is a file, inside a file, or cannot be written; create it if missing."""
     if output_dir.exists() and not output_dir.is_dir():
         raise Failure(f"--output-dir {output_dir} is a file, not a directory", EXIT_USAGE)
     for parent in [output_dir, *output_dir.parents]:
         if parent.exists():
             if parent.is_file():
                 raise Failure(f"--output-dir {output_dir} is inside a file ({parent})", EXIT_USAGE)
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise Failure(f"--output-dir {output_dir} is not writable ({parent})", EXIT_USAGE)
-            return
+            break
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as err:
+        raise Failure(f"--output-dir {output_dir} is not writable ({err.strerror or err})", EXIT_USAGE) from None
 
 
 # -- the CLI ----------------------------------------------------------------------------------
@@ -392,6 +397,7 @@ def render_all(quality: str, jobs: int, device: str, seed: int, output_dir: Path
 def course(quality: str, jobs: int, device: str, seed: int, output_dir: Path, serve: bool, port: int) -> None:
     from publish import page
 
+    _check_writable(output_dir)
     source = output_dir / quality
     todo = [t.name for t in registry.TOPICS if page.missing(source, t.name)]
     if todo:
@@ -436,7 +442,9 @@ def main(argv: list[str] | None = None) -> int:
 
     interrupt_on_sigterm()
     try:
-        cli.main(args=argv, standalone_mode=False, prog_name="render.py")
+        code = cli.main(args=argv, standalone_mode=False, prog_name="render.py")  # Exit(n) comes back as n
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.UsageError as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ def _place(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
+def _math(text: str) -> str:
+    """Escape text for HTML and typeset simple scripts: W^q_h, W_Q, d_k."""
+    out = html.escape(text)
+    out = re.sub(r"\b([A-Za-z])\^(\w)_(\w)\b", r"\1<sup>\2</sup><sub>\3</sub>", out)
+    return re.sub(r"\b([A-Za-z])_([A-Za-z0-9])\b", r"\1<sub>\2</sub>", out)
+
+
 def _clock(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     return f"{m}:{s:02d}"
@@ -79,8 +87,8 @@ def _section(i: int, e: Entry) -> str:
     transcript = html.escape((Path(m["_source"]) / f"{n}.txt").read_text(encoding="utf-8"))
     return f"""
   <section class="lecture" id="{n}">
-    <h2><span class="num">{i}.</span> {html.escape(e.title)}</h2>
-    <p class="question">FAQ: {html.escape(e.question)}</p>
+    <h2><span class="num">{i}.</span> {_math(e.title)}</h2>
+    <p class="question">FAQ: {_math(e.question)}</p>
     <video id="{vid}" controls preload="metadata" width="{q['width']}" height="{q['height']}" poster="media/{n}.png"
            data-duration="{m['video']['duration']}">
       <source src="media/{n}.mp4" type="video/mp4">
@@ -146,7 +154,7 @@ def write_course(entries: list[Entry], out_dir: Path) -> Path:
                 _place(f, media / f.name)
     (out_dir / "course.css").write_text(CSS.lstrip(), encoding="utf-8")
     (out_dir / "course.js").write_text(JS.lstrip(), encoding="utf-8")
-    toc = "\n".join(f'      <li><a href="#{e.name}">{html.escape(e.title)}</a></li>' for e in entries)
+    toc = "\n".join(f'      <li><a href="#{e.name}">{_math(e.title)}</a></li>' for e in entries)
     sections = "".join(_section(i + 1, e) for i, e in enumerate(entries))
     total = sum(e.manifest["video"]["duration"] for e in entries)
     page = f"""<!doctype html>
@@ -161,7 +169,8 @@ def write_course(entries: list[Entry], out_dir: Path) -> Path:
 <main>
   <h1>Transformer attention, one question at a time</h1>
   <p class="lead">{len(entries)} short silent lectures ({_clock(total)} in all), with captions and chapters.
-    Every number you see was computed by torch and checked on every frame before the video was published.</p>
+    Every number you see was computed by torch, and checked against torch after every animation
+    before the video was published.</p>
   <nav><ol>
 {toc}
   </ol></nav>

@@ -39,7 +39,7 @@ def low(tmp_path_factory: pytest.TempPathFactory) -> LowRender:
         if name not in done:
             topic = registry.get(name)
             out = tmp_path_factory.mktemp(f"media-{name}")
-            done[name] = out, render.render_topic(topic, topic.load_config()(), "low", "cpu", out)
+            done[name] = out, render.render_topic(topic, topic.load_config()(), "low", "cpu", out, formats=("mp4", "webm"))
         return done[name]
 
     return get
@@ -60,3 +60,20 @@ def heads_dry(dry: DryRun) -> render.Outcome:
 def heads_low(low: LowRender) -> tuple[Path, render.Outcome]:
     """A real 480p15 render of the heads lecture into a fresh output folder."""
     return low("heads")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each topic's tests on one xdist worker, so its dry run and render happen once."""
+    names = set(registry.names())
+    for item in items:
+        params = getattr(item, "callspec", None)
+        topic = params.params.get("name") if params is not None else None
+        if topic is None:
+            stem = Path(str(item.fspath)).stem.removeprefix("test_")
+            topic = stem if stem in names else None
+        if topic is None and {"heads_dry", "heads_low", "heads_result"} & set(getattr(item, "fixturenames", ())):
+            topic = "heads"
+        if topic is None and Path(str(item.fspath)).stem in ("test_reliability", "test_course"):
+            topic = "heads"  # they reuse the heads render
+        if topic is not None:
+            item.add_marker(pytest.mark.xdist_group(topic))

@@ -34,13 +34,23 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         (["heads", "--big-d-model", "4096"], "limit is 1024 (one pixel per weight"),
         (["heads", "--seed", "-3"], "--seed must be 0 or more"),
         (["heads", "--seed", "1.5"], "'1.5' is not a valid integer"),
+        (["nope"], "unknown topic 'nope'. Topics: bmm, "),
+        (["heads", "--format", "mkv"], "unknown format mkv: choose from mp4, webm, gif, png"),
+        (["heads", "--resolution", "853x480"], "width and height must be even"),
+        (["heads", "--resolution", "1000x1000"], "is not 16:9"),
+        (["heads", "--resolution", "huge"], "is not WIDTHxHEIGHT"),
+        (["heads", "--resolution", "7680x4320"], "outside 256x144 .. 3840x2160"),
+        (["all", "--jobs", "0"], "'--jobs': 0 is not in the range x>=1"),
+        (["all", "--jobs", "-1"], "'--jobs': -1 is not in the range x>=1"),
+        (["all", "--quality", "ultra"], "'ultra' is not one of"),
+        (["course", "--port", "70000"], "'--port': 70000 is not in the range"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(
     args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code, stdout, stderr = run([*args, "--output-dir", str(out)] if args[0] == "heads" else args, capsys)
+    code, stdout, stderr = run([*args, "--output-dir", str(out)] if args[0] != "nope" else args, capsys)
     assert code == 2
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], stderr
@@ -64,6 +74,18 @@ def test_output_dir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _, stderr = run(["heads", "--output-dir", str(f / "sub")], capsys)
     assert code == 2 and "is inside a file" in stderr
     assert f.read_text() == "x"
+
+
+def test_output_dir_that_cannot_be_written(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = run(["heads", "--output-dir", "/proc/faq-lectures"], capsys)  # not writable even for root
+    assert code == 2 and "--output-dir /proc/faq-lectures is not writable" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_all_refuses_an_unavailable_device_before_starting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = run(["all", "--device", "cuda", "--output-dir", str(tmp_path / "o")], capsys)
+    assert code == 2 and "device 'cuda' is not available" in stderr and not (tmp_path / "o").exists()
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,137 @@
+"""Nothing lost: interrupted, concurrent and failing renders never break an earlier good video;
+missing pieces give one line, exit 3, and the fix."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import render
+from publish.outputs import verify_video
+from tests.conftest import LowRender
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(ROOT / "render.py"), *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+
+
+def hidden(tmp_path: Path, module: str) -> dict[str, str]:
+    """Return an environment in which importing `module` fails as if it were not installed."""
+    fake = tmp_path / "hide"
+    fake.mkdir(exist_ok=True)
+    (fake / f"{module}.py").write_text(f'raise ImportError("No module named {module!r} (hidden by the test)")\n')
+    return {"PYTHONPATH": str(fake)}
+
+
+def work_leftovers(out: Path) -> list[str]:
+    work = out / ".work"
+    return sorted(p.name for p in work.iterdir()) if work.exists() else []
+
+
+@pytest.mark.parametrize("module,needle", [
+    ("typst", "cannot import typst"),
+    ("cairo", "sudo apt-get install libcairo2-dev libpango1.0-dev pkg-config"),
+])
+def test_missing_dependency_is_exit_3_with_the_fix(tmp_path: Path, module: str, needle: str) -> None:
+    proc = cli("heads", "--dry-run", "--device", "cpu", env=hidden(tmp_path, module))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error: ") and needle in lines[-1] and "Traceback" not in err
+
+
+def test_doctor_names_a_hidden_dependency_and_its_fix(tmp_path: Path) -> None:
+    ok = cli("doctor", "--output-dir", str(tmp_path / "o"))
+    out, _ = ok.communicate(timeout=120)
+    assert ok.returncode == 0 and "everything a render needs is here" in out
+    for name in ("python", "cairo/pango", "typst", "video encoders", "torch devices", "output dir", "free disk"):
+        assert any(line.startswith("ok") and name in line for line in out.splitlines()), name
+    bad = cli("doctor", "--output-dir", str(tmp_path / "o"), env=hidden(tmp_path, "typst"))
+    out, _ = bad.communicate(timeout=120)
+    assert bad.returncode == 3
+    assert "FAIL typst" in out and "fix: .venv/bin/pip install typst" in out and "1 problem(s)" in out
+
+
+def test_full_disk_while_encoding_fails_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    original = SceneFileWriter.write_frame
+    written = {"n": 0}
+
+    def write_frame(self: SceneFileWriter, *args: object, **kwargs: object) -> None:
+        written["n"] += 1
+        if written["n"] > 40:
+            raise OSError(errno.ENOSPC, "No space left on device", "heads.mp4")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SceneFileWriter, "write_frame", write_frame)
+    out = tmp_path / "out"
+    code = render.main(["heads", "--device", "cpu", "--output-dir", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1].startswith("error: disk full") and "free some space" in err[-1]
+    assert not (out / "low").exists() and work_leftovers(out) == []
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_killed_render_exits_130_fast_and_keeps_the_earlier_video(sig: signal.Signals, low: LowRender) -> None:
+    out, outcome = low("heads")
+    video = out / "low" / "heads.mp4"
+    before = {p.name: sha(p) for p in (out / "low").iterdir()}
+    delay = random.Random(f"{sig.name}-{os.getpid()}").uniform(3.0, 12.0)
+    proc = cli("heads", "--device", "cpu", "--output-dir", str(out))
+    time.sleep(delay)
+    assert proc.poll() is None, "the render ended before it could be interrupted"
+    sent = time.perf_counter()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    elapsed = time.perf_counter() - sent
+    assert proc.returncode == 130, err
+    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop after {sig.name} at {delay:.1f} s"
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert {p.name: sha(p) for p in (out / "low").iterdir()} == before
+    assert sha(video) == before["heads.mp4"]
+    assert work_leftovers(out) == []
+
+
+@pytest.mark.render
+def test_same_topic_twice_refuses_and_other_topics_render_alongside(low: LowRender) -> None:
+    """One heads render holds the lock; a second is refused at once; bmm renders at the same time."""
+    out, _ = low("heads")
+    earlier = sha(out / "low" / "heads.mp4")
+    first = cli("heads", "--device", "cpu", "--output-dir", str(out))
+    lock = out / ".work" / "heads-low.lock"
+    deadline = time.time() + 60
+    while not lock.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    other = cli("bmm", "--device", "cpu", "--output-dir", str(out))
+    second = cli("heads", "--device", "cpu", "--output-dir", str(out))
+    _, err2 = second.communicate(timeout=60)
+    assert second.returncode == 1 and "already rendering heads at low quality" in err2
+    assert len(err2.strip().splitlines()) == 1
+    assert sha(out / "low" / "heads.mp4") == earlier  # the refused render touched nothing
+    out1, err1 = first.communicate(timeout=600)
+    out3, err3 = other.communicate(timeout=600)
+    assert first.returncode == 0, err1
+    assert other.returncode == 0, err3
+    for name in ("heads", "bmm"):
+        q = render.QUALITIES["low"]
+        assert verify_video(out / "low" / f"{name}.mp4", q.width, q.height, q.fps)["frames"] > 100
+    assert work_leftovers(out) == []

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Benchmark every topic against the encoding floor: `.venv/bin/python bench/run.py`.
+
+For each topic and quality it runs real renders (each in its own process, so wall time, CPU time
+and peak memory are that render's), the `--dry-run` (scene construction and audit, no frames),
+and the encoding floor: PyAV encoding the same number of frames, at the same size, rate and
+encoder settings as Manim (libx264, crf 23, yuv420p), from frames already in memory. Also the CLI
+start-up (`list`, `--help`), `all --jobs 2`, and how the heads render grows with D.
+Prints a Markdown table and writes JSON (default bench/results/latest.json). Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scenes import registry  # noqa: E402  (the registry imports neither torch nor Manim)
+
+QUALITY = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60)}
+
+
+def run(args: list[str]) -> dict[str, float]:
+    """Run one command in its own process; return its wall, CPU seconds and peak RSS."""
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=log, stderr=log)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            log.seek(0)
+            last = log.read().decode(errors="replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {last}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Return median, min and max, rounded."""
+    return {"median": round(statistics.median(samples), 2), "min": round(min(samples), 2),
+            "max": round(max(samples), 2)}
+
+
+def encoding_floor(video: Path, frames: int, width: int, height: int, fps: int, distinct: int = 48) -> float:
+    """Time PyAV encoding `frames` frames like Manim does, cycling real frames held in memory."""
+    import av
+    import numpy as np
+
+    held: list[np.ndarray] = []
+    with av.open(str(video)) as inp:
+        stream = inp.streams.video[0]
+        step = max(1, (stream.frames or frames) // distinct)
+        for i, frame in enumerate(inp.decode(stream)):
+            if i % step == 0:
+                held.append(np.ascontiguousarray(frame.to_ndarray(format="rgba")))
+    with tempfile.TemporaryDirectory() as d:
+        start = time.perf_counter()
+        with av.open(str(Path(d) / "floor.mp4"), "w", format="mp4") as out:
+            s = out.add_stream("libx264", rate=fps, options={"crf": "23"})
+            s.pix_fmt, s.width, s.height = "yuv420p", width, height
+            for i in range(frames):
+                f = av.VideoFrame.from_ndarray(held[i % len(held)], format="rgba")
+                f.pts, f.time_base = i, Fraction(1, fps)
+                for packet in s.encode(f):
+                    out.mux(packet)
+            for packet in s.encode():
+                out.mux(packet)
+        return time.perf_counter() - start
+
+
+def bench_topic(name: str, qualities: list[str], runs: int, floor_runs: int) -> dict[str, Any]:
+    """Dry runs, renders and floors of one topic."""
+    row: dict[str, Any] = {"topic": name}
+    dry = [run(["render.py", name, "--dry-run", "--device", "cpu"]) for _ in range(runs)]
+    row["dry_run"] = {"wall": summary([r["wall"] for r in dry]), "rss_mb": round(max(r["rss_mb"] for r in dry))}
+    for q in qualities:
+        width, height, fps = QUALITY[q]
+        samples, manifest = [], {}
+        with tempfile.TemporaryDirectory() as out:
+            for _ in range(runs):
+                samples.append(run(["render.py", name, "--quality", q, "--device", "cpu", "--output-dir", out]))
+                manifest = json.loads((Path(out) / q / f"{name}.json").read_text())
+            frames = int(manifest["video"]["frames"])
+            floors = [encoding_floor(Path(out) / q / f"{name}.mp4", frames, width, height, fps)
+                      for _ in range(floor_runs)]
+        wall = summary([s["wall"] for s in samples])
+        floor = statistics.median(floors)
+        row[q] = {
+            "wall": wall, "cpu": summary([s["cpu"] for s in samples]),
+            "rss_mb": round(max(s["rss_mb"] for s in samples)), "frames": frames,
+            "video_seconds": manifest["video"]["duration"], "bytes": manifest["files"]["mp4"]["bytes"],
+            "frames_per_second": round(frames / wall["median"], 1), "floor": round(floor, 2),
+            "ratio_to_floor": round(wall["median"] / floor, 2),
+            "numbers_checked": manifest["audit"]["numbers_checked"],
+        }
+    return row
+
+
+def startup(runs: int) -> dict[str, Any]:
+    """Time `render.py list` and `render.py --help`."""
+    return {cmd: summary([run(["render.py", cmd])["wall"] for _ in range(runs)]) for cmd in ("list", "--help")}
+
+
+def growth(runs: int) -> list[dict[str, Any]]:
+    """Time the heads lecture at low quality as D grows (H = 2)."""
+    rows = []
+    for d in (4, 6, 8):
+        with tempfile.TemporaryDirectory() as out:
+            walls = []
+            for _ in range(runs):
+                walls.append(run(["render.py", "heads", "--d-model", str(d), "--heads", "2", "--device", "cpu",
+                                  "--output-dir", out])["wall"])
+            m = json.loads((Path(out) / "low" / "heads.json").read_text())
+        rows.append({"d_model": d, "wall": summary(walls), "distinct_numbers": m["audit"]["distinct_numbers_shown"],
+                     "frames": m["video"]["frames"]})
+    return rows
+
+
+def all_jobs(quality: str, jobs: int) -> dict[str, float]:
+    """Time `render.py all` with N jobs into a fresh folder."""
+    with tempfile.TemporaryDirectory() as out:
+        r = run(["render.py", "all", "--quality", quality, "--jobs", str(jobs), "--device", "cpu", "--output-dir", out])
+    return {"wall": round(r["wall"], 1), "quality": quality, "jobs": jobs}  # type: ignore[dict-item]
+
+
+def table(result: dict[str, Any]) -> str:
+    """Return the Markdown table of a benchmark result."""
+    qs = result["qualities"]
+    head = ["topic", "dry-run s"] + [f"{q} {k}" for q in qs for k in ("wall s (min-max)", "floor s", "x floor")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in result["topics"]:
+        cells = [row["topic"], f"{row['dry_run']['wall']['median']:.1f}"]
+        for q in qs:
+            r = row[q]
+            w = r["wall"]
+            cells += [f"{w['median']:.1f} ({w['min']:.1f}-{w['max']:.1f})", f"{r['floor']:.1f}", f"{r['ratio_to_floor']:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", default=",".join(registry.names()))
+    parser.add_argument("--qualities", default="low,high")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--floor-runs", type=int, default=1)
+    parser.add_argument("--skip-extras", action="store_true", help="skip start-up, growth and `all` timings")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+    qualities = args.qualities.split(",")
+    result: dict[str, Any] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "python": platform.python_version(), "runs": args.runs, "qualities": qualities, "topics": [],
+    }
+    for name in args.topics.split(","):
+        row = bench_topic(name, qualities, args.runs, args.floor_runs)
+        result["topics"].append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+    if not args.skip_extras:
+        result["startup"] = startup(5)
+        result["growth"] = growth(args.runs)
+        result["all_low_jobs2"] = all_jobs("low", 2)
+    result["dry_run_all_seconds"] = round(sum(r["dry_run"]["wall"]["median"] for r in result["topics"]), 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(table(result))
+    for key in ("startup", "growth", "all_low_jobs2", "dry_run_all_seconds"):
+        if key in result:
+            print(f"{key}: {json.dumps(result[key])}")
+
+
+if __name__ == "__main__":
+    main()

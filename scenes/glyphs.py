@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import DEFAULT_FONT_SIZE, DOWN, VMobject
+from manim import DEFAULT_FONT_SIZE, DOWN, VGroup, VMobject
 
 from scenes import typst_cache
 
@@ -31,12 +31,15 @@ def digit_height() -> float:
 
 
 def spell(target: VMobject, text: str, font_size: float) -> None:
-    """Fill target with the glyphs of text, laid out like a typeset number."""
-    chars = [_template(c).copy() for c in text]
-    target.add(*chars)
-    target.arrange(buff=0.035 * DEFAULT_FONT_SIZE / 48, aligned_edge=DOWN)
+    """Give target the outlines of text, laid out like a typeset number, as one path.
+
+    One path per number (not one submobject per glyph) means one Cairo draw call per number.
+    """
+    chars = VGroup(*(_template(c).copy() for c in text))
+    chars.arrange(buff=0.035 * DEFAULT_FONT_SIZE / 48, aligned_edge=DOWN)
     for i, c in enumerate(text):
         if c == "-" and i + 1 < len(text):  # centre the minus on the digits
             chars[i].set_y(chars[i + 1].get_y())
-    target.scale(font_size / DEFAULT_FONT_SIZE)
+    chars.scale(font_size / DEFAULT_FONT_SIZE)
+    target.set_points(np.concatenate([c.points for c in chars]))
     target.set_fill(opacity=1.0).set_stroke(width=0)

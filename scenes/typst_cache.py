@@ -4,22 +4,28 @@ Manim writes each compiled SVG in place, so an interrupted render can leave a tr
 every later render trusts; here each SVG is written to a temporary name and renamed into place.
 Each imported glyph also keeps its parsed SVG path, which makes every copy (and every Transform,
 FadeIn, `.animate`) deep-copy a parse tree; prototypes drop it once and are then copied cheaply.
+Parsing the SVG costs more than compiling it, so the outlines and colours of each label are cached
+on disk too, and later renders rebuild the label from them without touching the SVG.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from manim import Typst
+import numpy as np
+from manim import Typst, VMobject
 from manim.mobject.text import typst_mobject
 from manim.mobject.text.typst_mobject import MathTypst
 from manim.utils import typst_file_writing as tfw
 
 _cache_dir: Path | None = None
-_prototypes: dict[tuple[str, bool, float], Typst] = {}
+_prototypes: dict[tuple[str, bool, float], Any] = {}
+GEOMETRY_VERSION = 1  # bump when the cached outline format changes
 
 
 def default_cache_dir() -> Path:
@@ -70,13 +76,66 @@ def lighten(mob: Any) -> Any:
     return mob
 
 
-def typst(content: str, math: bool = False, font_size: float = 28, **kwargs: Any) -> Typst:
-    """Return a Typst (or MathTypst) mobject, compiled once per process and copied cheaply."""
+class CachedTypst(VMobject):
+    """A Typst label rebuilt from cached outlines and colours: looks the same, skips the SVG parse."""
+
+    def __init__(self, typst_code: str, leaves: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]) -> None:
+        super().__init__()
+        self.typst_code = typst_code
+        for points, fill, stroke, width in leaves:
+            leaf = VMobject()
+            leaf.set_points(points)
+            leaf.fill_rgbas, leaf.stroke_rgbas, leaf.stroke_width = fill.copy(), stroke.copy(), float(width)
+            self.add(leaf)
+
+
+def _geometry_file(key: tuple[str, bool, float]) -> Path:
+    import manim
+
+    digest = hashlib.sha256(repr((*key, manim.__version__, GEOMETRY_VERSION)).encode()).hexdigest()[:32]
+    return (_cache_dir or default_cache_dir()) / f"geom-{digest}.pickle"
+
+
+def _load_geometry(path: Path) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] | None:
+    try:
+        with open(path, "rb") as fh:
+            leaves = pickle.load(fh)  # our own per-user cache, written below
+        return leaves if isinstance(leaves, list) else None
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):  # missing or unreadable: rebuild it
+        return None
+
+
+def _save_geometry(path: Path, mob: Any) -> None:
+    leaves = [(m.points, m.fill_rgbas, m.stroke_rgbas, float(m.stroke_width)) for m in mob.family_members_with_points()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(leaves, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _build(content: str, math: bool, font_size: float) -> Any:
+    """Return the label's prototype: from cached outlines if present, else compiled, parsed and cached."""
+    key = (content, math, float(font_size))
+    path = _geometry_file(key)
+    leaves = _load_geometry(path) if path.exists() else None
+    if leaves is not None:
+        return CachedTypst(content, leaves)
+    install(_cache_dir)
+    cls = MathTypst if math else Typst
+    mob = lighten(cls(content, font_size=font_size))
+    _save_geometry(path, mob)
+    return mob
+
+
+def typst(content: str, math: bool = False, font_size: float = 28, **kwargs: Any) -> Any:
+    """Return a Typst label (a Typst/MathTypst or its cached twin), built once per process and copied."""
     key = (content, math, float(font_size))
     if key not in _prototypes:
-        install(_cache_dir)
-        cls = MathTypst if math else Typst
-        _prototypes[key] = lighten(cls(content, font_size=font_size))
+        _prototypes[key] = _build(content, math, float(font_size))
     mob = _prototypes[key].copy()
     if kwargs.get("color") is not None:
         mob.set_color(kwargs["color"])

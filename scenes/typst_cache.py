@@ -44,11 +44,11 @@ def _atomic_typst_to_svg_file(
     import typst
 
     cache = _cache_dir or default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
     source = tfw.TYPST_TEMPLATE.format(text_size=text_size, preamble=preamble, body=typst_code)
     svg = cache / f"{tfw._typst_hash(source)}.svg"
     if svg.exists():
         return svg
+    cache.mkdir(parents=True, exist_ok=True)  # again, in case another process just cleared the cache
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         typ = Path(tmp) / "in.typ"
         typ.write_text(source, encoding="utf-8")

@@ -380,12 +380,37 @@ def _render_many(names: list[str], quality: str, jobs: int, device: str, seed: i
     return len(failed)
 
 
+def _dry_run_all(quality: str, device: str, seed: int) -> int:
+    """Build and audit every topic's scene one after another in this process; return how many failed."""
+    start, failed = time.perf_counter(), 0
+    for topic in registry.TOPICS:
+        t0 = time.perf_counter()
+        try:
+            outcome = render_topic(topic, topic.load_config()(seed=seed), quality, device, dry_run=True)
+            audit = outcome.manifest["audit"]
+            click.echo(f"{topic.name:10s} ok      {time.perf_counter() - t0:5.1f} s  {audit['numbers_checked']} numbers,"
+                       f" {audit['mismatches']} mismatches", err=True)
+        except Failure as err:
+            if err.code == EXIT_USAGE:
+                raise
+            failed += 1
+            click.echo(f"{topic.name:10s} FAILED  {time.perf_counter() - t0:5.1f} s  {err}", err=True)
+    click.echo(f"dry run of {len(registry.TOPICS)} topics: {failed} failed in {time.perf_counter() - start:.1f} s",
+               err=True)
+    return failed
+
+
 @cli.command("all", help=TOOLS["all"] + " Exit code: the number of topics that failed.")
 @_batch_options
 @click.option("--format", "formats", default="mp4", show_default=True, callback=_parse_formats,
               help="Video formats, comma-separated: mp4, webm, gif, png.")
-def render_all(quality: str, jobs: int, device: str, seed: int, output_dir: Path, formats: tuple[str, ...]) -> None:
-    failed = _render_many(registry.names(), quality, jobs, device, seed, output_dir, formats)
+@click.option("--dry-run", is_flag=True, help="Build and audit every scene in this process; write nothing.")
+def render_all(quality: str, jobs: int, device: str, seed: int, output_dir: Path, formats: tuple[str, ...],
+               dry_run: bool) -> None:
+    if dry_run:
+        failed = _dry_run_all(quality, device, seed)
+    else:
+        failed = _render_many(registry.names(), quality, jobs, device, seed, output_dir, formats)
     if failed:
         raise click.exceptions.Exit(min(failed, 125))
 

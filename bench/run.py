@@ -174,11 +174,13 @@ def main() -> None:
         result["startup"] = startup(5)
         result["growth"] = growth(args.runs)
         result["all_low_jobs2"] = all_jobs("low", 2)
+        result["all_dry_run"] = summary([run(["render.py", "all", "--dry-run", "--device", "cpu"])["wall"]
+                                         for _ in range(args.runs)])
     result["dry_run_all_seconds"] = round(sum(r["dry_run"]["wall"]["median"] for r in result["topics"]), 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(table(result))
-    for key in ("startup", "growth", "all_low_jobs2", "dry_run_all_seconds"):
+    for key in ("startup", "growth", "all_low_jobs2", "all_dry_run", "dry_run_all_seconds"):
         if key in result:
             print(f"{key}: {json.dumps(result[key])}")
 

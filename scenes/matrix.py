@@ -33,6 +33,7 @@ class TensorMatrix(VGroup):
         self.name, self.prefix = name, tuple(prefix)
         self.n_rows, self.n_cols = t.shape
         cw, ch = cell
+        self.cell = (cw, ch)
         self.cells: list[list[BoundNumber]] = []
         for r in range(self.n_rows):
             row = []
@@ -50,7 +51,7 @@ class TensorMatrix(VGroup):
         self.add(self.corner_tl, self.corner_br, self.entries, self.brackets)
 
     def _bracket(self, side: int) -> VMobject:
-        w, h = self.n_cols * style.CELL_W, self.n_rows * style.CELL_H
+        w, h = self.n_cols * self.cell[0], self.n_rows * self.cell[1]
         x = -0.04 if side < 0 else w + 0.04
         lip = 0.12 * -side
         bracket = VMobject(stroke_width=2.5)

@@ -10,8 +10,10 @@ on disk too, and later renders rebuild the label from them without touching the 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import pickle
 import tempfile
 from pathlib import Path
@@ -47,7 +49,7 @@ def _atomic_typst_to_svg_file(
     source = tfw.TYPST_TEMPLATE.format(text_size=text_size, preamble=preamble, body=typst_code)
     svg = cache / f"{tfw._typst_hash(source)}.svg"
     if svg.exists():
-        return svg
+        return _private_copy(svg)
     cache.mkdir(parents=True, exist_ok=True)  # again, in case another process just cleared the cache
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         typ = Path(tmp) / "in.typ"
@@ -56,7 +58,26 @@ def _atomic_typst_to_svg_file(
         out = Path(tmp) / "out.svg"
         out.write_bytes(data)
         os.replace(out, svg)
-    return svg
+    return _private_copy(svg)
+
+
+_private_dir: Path | None = None
+
+
+def _private_copy(svg: Path) -> Path:
+    """Return a copy of a cached SVG in this process's own folder.
+
+    Manim writes a `<name>_.svg` beside the file it imports and then deletes it; done in the shared
+    cache, two processes importing the same label collide on that file.
+    """
+    global _private_dir
+    if _private_dir is None or not _private_dir.exists():
+        _private_dir = Path(tempfile.mkdtemp(prefix="faq-lectures-typst-"))
+        atexit.register(shutil.rmtree, _private_dir, True)
+    dst = _private_dir / svg.name
+    if not dst.exists():
+        shutil.copyfile(svg, dst)
+    return dst
 
 
 def install(cache_dir: Path | None = None) -> None:

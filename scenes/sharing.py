@@ -1,0 +1,327 @@
+"""Lecture `sharing`: one W_Q (and W_K, W_V) serves every sample of a batch."""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Rectangle,
+    VGroup,
+    Write,
+)
+
+from scenes import style
+from scenes.binding import Source
+from scenes.lecture import LectureScene
+from scenes.matrix import TensorMatrix
+
+ROLE_NAMES = ("W_Q", "W_K", "W_V")
+ROLE_COLORS = (style.ROLE["Q"], style.ROLE["K"], style.ROLE["V"])
+ROW_GAP = 0.45  # space between the sample matrices of a row
+WORDS_PER_SECOND = 3.3  # reading speed a caption is held for
+
+
+class SharingLecture(LectureScene):
+    """A batch of N samples times one W_Q equals each sample alone times that same W_Q."""
+
+    beats = ("intro", "batch", "batched", "alone", "pointers", "counts", "recap")
+
+    # -- helpers ------------------------------------------------------------------------------
+    def say(self, template: str, **fields: Source) -> None:
+        """Let the current caption be read, then caption what follows."""
+        self.settle()
+        super().say(template, **fields)
+
+    def settle(self, at_least: float = 0.0) -> None:  # candidate for a shared helper
+        """Wait at least `at_least` seconds and until the current caption has been up long enough to read."""
+        need = at_least
+        if self._caption is not None:
+            start, text = self._caption
+            need = max(need, len(text.split()) / WORDS_PER_SECOND - (self.time - start))
+        if need > 0.05:
+            self.wait(need)
+
+    @property
+    def N(self) -> int:
+        """Return the batch size N."""
+        return int(self.result.config.batch)
+
+    def shape(self, name: str, names: str, size: float = style.NOTE_SIZE) -> VGroup:
+        """Return '(N, T, d) = (4, 3, 3)' for a tensor, sizes bound to its shape."""
+        letters = [n.strip() for n in names.split(",")]
+        fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
+        template = f"({', '.join(letters)}) = ({', '.join('{s%d}' % i for i in range(len(letters)))})"
+        return self.b.text(template, math=True, font_size=size, **fields).set_color(style.MUTED)
+
+    def sample_row(self, name: str, color: str) -> VGroup:
+        """Return one matrix per sample of a (N, T, d) tensor, side by side."""
+        return VGroup(*(TensorMatrix(self.b, name, (n,), color=color) for n in range(self.N))).arrange(
+            RIGHT, buff=ROW_GAP)
+
+    def sample_labels(self, row: VGroup, template: str, color: str) -> VGroup:
+        """Return a maths label over each matrix of a row; {n} is the sample number, 1-based."""
+        return VGroup(*(
+            self.b.text(template, math=True, font_size=style.NOTE_SIZE, n=self.b.index("X", 0, n))
+            .set_color(color).next_to(m, UP, buff=0.1)
+            for n, m in enumerate(row)
+        ))
+
+    def role(self, i: int, size: float = style.LABEL_SIZE) -> VGroup:
+        """Return the name of projection i (W_Q, W_K or W_V) in its colour."""
+        return self.b.text(ROLE_NAMES[i], math=True, font_size=size).set_color(ROLE_COLORS[i])
+
+    def difference_panel(self) -> tuple[VGroup, VGroup]:
+        """Return the per-sample max |alone - batched| under the batched row, and the overall verdict."""
+        b = self.b
+        diffs = VGroup(*(
+            b.text("max $|Delta|$ = {v}", v=b.value("diff", (0, n), decimals=2, style="g"), font_size=style.NOTE_SIZE)
+            .next_to(m, DOWN, buff=0.15) for n, m in enumerate(self.Q)
+        ))
+        exact = float(b.tensors["max_diff"]) == 0.0
+        total = VGroup(
+            style.note("largest difference over all samples,", size=style.NOTE_SIZE),
+            b.text("for $W_Q$, $W_K$ and $W_V$: {m}", m=b.value("max_diff", (), decimals=2, style="g"),
+                   font_size=style.NOTE_SIZE),
+            style.note("bit for bit the same numbers" if exact else "float32 rounding only, not another weight",
+                       size=style.NOTE_SIZE, color=style.MUTED),
+        ).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+        style.fit(total, width=7.1 - style.MARGIN - self.W.get_right()[0] - 0.6)
+        total.next_to(self.W, RIGHT, buff=0.6).align_to(self.W, UP)
+        return diffs, total
+
+    def column_box(self, top: TensorMatrix, bottom: TensorMatrix, c: int) -> Rectangle:
+        """Return a rectangle around column c of two tables stacked one over the other."""
+        a, z = top.box(cols=(c, c + 1)), bottom.box(cols=(c, c + 1))
+        rect = Rectangle(width=a.width, height=a.get_top()[1] - z.get_bottom()[1], stroke_color=ROLE_COLORS[c],
+                         stroke_width=2.5)
+        return rect.move_to([a.get_x(), (a.get_top()[1] + z.get_bottom()[1]) / 2, 0])
+
+    def weight_trio(self, size: float) -> VGroup:
+        """Return three small coloured squares standing for one set of W_Q, W_K, W_V."""
+        return VGroup(*(Rectangle(width=size, height=size, stroke_color=c, stroke_width=2, fill_color=c,
+                                  fill_opacity=0.35) for c in ROLE_COLORS)).arrange(RIGHT, buff=size * 0.15)
+
+    # -- beats --------------------------------------------------------------------------------
+    def intro(self) -> None:
+        self.beat("The question")
+        title = style.note("A batch of $N$ samples: one $W_Q$, or one per sample?", size=style.TITLE_SIZE)
+        sub = style.note("Each sample is a $T times d$ matrix; $W_Q$, $W_K$, $W_V$ are $d times d$.",
+                         color=style.MUTED)
+        VGroup(title, sub).arrange(DOWN, buff=0.35)
+        self.say("With several samples in a batch, does each sample get its own W_Q, W_K and W_V? Let torch answer.")
+        self.play(Write(title), run_time=1.0)
+        self.play(FadeIn(sub, shift=UP * 0.2))
+        self.settle(1.5)
+        self.play(FadeOut(title), FadeOut(sub), run_time=0.5)
+
+    def layout_batch(self) -> None:
+        """Build W_Q, the row of samples x_n and the row of products x_n W_Q, and lay them out."""
+        b = self.b
+        self.W = TensorMatrix(b, "W_Q", color=style.ROLE["W"])
+        self.W_name = b.text("W_Q", math=True, font_size=style.LABEL_SIZE).set_color(style.ROLE["W"])
+        self.W_shape = self.shape("W_Q", "d, d")
+        VGroup(self.W_name, self.W_shape).arrange(DOWN, buff=0.12, aligned_edge=RIGHT).next_to(self.W, LEFT, buff=0.35)
+        self.X = self.sample_row("X", style.ROLE["E"])
+        self.Q = self.sample_row("Q", style.ROLE["Q"])
+        self.X.next_to(self.W, DOWN, buff=1.0)
+        self.Q.next_to(self.X, DOWN, buff=0.95)
+        self.X.set_x(0)
+        self.Q.set_x(0)
+        self.X_names = self.sample_labels(self.X, "x_{n}", style.ROLE["E"])
+        self.Q_names = self.sample_labels(self.Q, "x_{n} W_Q", style.ROLE["Q"])
+        stage = VGroup(self.W, self.W_name, self.W_shape, self.X, self.Q, self.X_names, self.Q_names)
+        style.fit(stage, height=style.TOP - style.BOTTOM - 0.2)
+        stage.move_to([0, (style.TOP + style.BOTTOM) / 2 - 0.05, 0])
+        VGroup(self.W, self.W_name, self.W_shape).shift(LEFT * self.W.get_x())  # W_Q centred over the batch
+        x_name = b.text("batch X", font_size=style.LABEL_SIZE).set_color(style.ROLE["E"])
+        self.X_title = VGroup(x_name, self.shape("X", "N, T, d")).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+        self.X_title.next_to(self.W, RIGHT, buff=0.8).align_to(self.W, UP)
+
+    def batch(self) -> None:
+        self.beat("One batch, one weight")
+        b = self.b
+        self.layout_batch()
+        self.say(
+            "The batch X stacks {N} samples of {T} tokens by {d} features. Above it sits the one query weight W_Q,"
+            " {d} by {d}.",
+            N=b.dim("X", 0), T=b.dim("X", 1), d=b.dim("X", 2),
+        )
+        self.play(LaggedStart(*(FadeIn(m) for m in self.X), lag_ratio=0.15), FadeIn(self.X_names), FadeIn(self.X_title),
+                  run_time=1.4)
+        self.play(FadeIn(self.W), FadeIn(self.W_name), FadeIn(self.W_shape))
+        self.settle(1.5)
+
+    def batched(self) -> None:
+        self.beat("The whole batch in one call")
+        b = self.b
+        arrows = VGroup(*(Arrow(self.W.get_bottom(), name.get_top(), buff=0.1, color=style.ROLE["W"], stroke_width=3,
+                                tip_length=0.2) for name in self.X_names))
+        formula = b.text(
+            "$Q = X W_Q$: $({N}, {T}, {d}) times ({d}, {d}) -> ({N}, {T}, {d})$",
+            N=b.dim("Q", 0), T=b.dim("Q", 1), d=b.dim("Q", 2), font_size=style.NOTE_SIZE,
+        )
+        right_edge = 7.1 - style.MARGIN
+        style.fit(formula, width=right_edge - self.X_title.get_left()[0])
+        formula.next_to(self.X_title, DOWN, buff=0.3).align_to(self.X_title, LEFT)
+        self.say(
+            "One call, layer(X), multiplies the whole batch by W_Q: all {N} arrows start from the same matrix.",
+            N=b.dim("X", 0),
+        )
+        self.play(Create(arrows), FadeIn(formula), run_time=1.2)
+        self.play(LaggedStart(*(FadeIn(q, shift=DOWN * 0.4) for q in self.Q), lag_ratio=0.15),
+                  FadeIn(self.Q_names), run_time=1.6)
+        self.say("Each output x_n W_Q uses the very same weights; the result again has shape (N, T, d).")
+        self.settle(1.5)
+        self.arrows, self.formula = arrows, formula
+
+    def alone(self) -> None:
+        self.beat("One sample at a time")
+        b = self.b
+        alone = self.sample_row("Q_alone", style.ROLE["Q"]).match_width(self.X).move_to(self.X)
+        alone_names = self.sample_labels(alone, "x_{n} W_Q \"alone\"", style.ROLE["Q"])
+        batch_names = self.sample_labels(self.Q, "(X W_Q)_{n} \"batched\"", style.ROLE["Q"])
+        self.play(*(FadeOut(m) for m in (self.X, self.X_names, self.X_title, self.formula, self.Q_names, self.arrows)),
+                  FadeIn(batch_names), run_time=0.6)
+        self.say("Now call the same layer on each sample alone, one call per sample, and put the results above"
+                 " the batched ones.")
+        w_box = self.W.box(color=style.ROLE["W"])
+        self.play(Create(w_box), run_time=0.4)
+        self.play(LaggedStart(*(FadeIn(VGroup(m, lab)) for m, lab in zip(alone, alone_names)), lag_ratio=0.3),
+                  run_time=2.0)
+        diffs, total = self.difference_panel()
+        exact = float(b.tensors["max_diff"]) == 0.0
+        if exact:
+            self.say("torch reports a difference of exactly {m}, for every sample, and for W_K and W_V too.",
+                     m=b.value("max_diff", (), 2, "g"))
+        else:
+            self.say("torch reports a largest difference of {m}: float32 rounding, not a different weight.",
+                     m=b.value("max_diff", (), 2, "g"))
+        self.play(LaggedStart(*(FadeIn(d) for d in diffs), lag_ratio=0.15), FadeOut(w_box), run_time=1.0)
+        self.play(FadeIn(total))
+        self.settle(2)
+        self.clear_stage()
+
+    def pointer_table(self) -> tuple[VGroup, TensorMatrix, TensorMatrix, VGroup, VGroup]:
+        """Return (title, batch row, per-sample rows, labels, `is` results) of the data_ptr table, laid out."""
+        b = self.b
+        cell = (2.55, 0.5)
+        batch = TensorMatrix(b, "ptr_batch", decimals=0, cell=cell)
+        per = TensorMatrix(b, "ptr", decimals=0, cell=cell)
+        per.next_to(batch, DOWN, buff=0.3)
+        for m in (batch, per):  # no brackets: this is a table of addresses, not a matrix
+            m.remove(m.brackets)
+        heads = VGroup(*(self.role(i).next_to(batch, UP, buff=0.2).set_x(batch.box(cols=(i, i + 1)).get_x())
+                         for i in range(len(ROLE_NAMES))))
+        rows = VGroup(heads, style.note("whole batch", color=style.MUTED).next_to(batch, LEFT, buff=0.3))
+        for n in range(self.N):
+            lab = b.text("sample {n}", font_size=style.NOTE_SIZE, n=b.index("ptr", 0, n)).set_color(style.ROLE["E"])
+            rows.add(lab.next_to(per, LEFT, buff=0.3).set_y(per.box(rows=(n, n + 1)).get_y()))
+        same = VGroup(*(
+            b.text("{s}", font_size=style.NOTE_SIZE, s=b.string(f"same_{r}")).set_color(ROLE_COLORS[i])
+            .next_to(per, DOWN, buff=0.3).set_x(per.box(cols=(i, i + 1)).get_x())
+            for i, r in enumerate("qkv")
+        ))
+        same.add(b.text("same object (`is`)", font_size=style.NOTE_SIZE).set_color(style.MUTED)
+                 .next_to(per, LEFT, buff=0.3).set_y(same.get_y()))
+        title = b.text("`weight.data_ptr()` seen inside each call, recorded by a forward pre-hook",
+                       font_size=style.NOTE_SIZE).set_color(style.MUTED)
+        title.next_to(VGroup(batch, per, rows, same), UP, buff=0.35)
+        stage = VGroup(title, batch, per, rows, same)
+        style.fit(stage, height=style.TOP - style.BOTTOM - 0.3)
+        stage.move_to([0, (style.TOP + style.BOTTOM) / 2 - 0.1, 0])
+        return title, batch, per, rows, same
+
+    def pointers(self) -> None:
+        self.beat("The same weight in every call")
+        title, batch, per, rows, same = self.pointer_table()
+        self.say("A hook on each layer recorded the weight every call used, and its address in memory.")
+        self.play(FadeIn(title), FadeIn(rows[0]), FadeIn(rows[1]), FadeIn(batch))
+        self.play(LaggedStart(*(FadeIn(VGroup(per.row(n), rows[n + 2])) for n in range(self.N)), lag_ratio=0.2),
+                  run_time=1.4)
+        boxes = VGroup(*(self.column_box(batch, per, i) for i in range(len(ROLE_NAMES))))
+        self.say(
+            "Down each column the address never changes: all {N} samples read the same W_Q, W_K and W_V.",
+            N=self.b.dim("ptr", 0),
+        )
+        self.play(Create(boxes), run_time=0.8)
+        self.play(FadeIn(same))
+        self.say("Python agrees: every call saw the very same weight object.")
+        self.settle(2)
+        self.clear_stage()
+
+    def count_panels(self) -> tuple[VGroup, VGroup, VGroup]:
+        """Return the shared and per-sample parameter panels and the real-scale line, laid out."""
+        b = self.b
+        shared_pic = self.weight_trio(0.9)
+        for i, sq in enumerate(shared_pic):
+            sq.add(self.role(i, size=style.LABEL_SIZE).move_to(sq))
+        own_pic = VGroup(*(self.weight_trio(0.4) for _ in range(self.N))).arrange(DOWN, buff=0.15)
+        shared_sum = b.text(
+            "${a} + {b} + {c} = {s}$", a=b.value("numel", (0,), 0), b=b.value("numel", (1,), 0),
+            c=b.value("numel", (2,), 0), s=b.value("n_shared", (), 0), font_size=style.TITLE_SIZE)
+        own_sum = b.text("${N} times {s} = {p}$", N=b.dim("X", 0), s=b.value("n_shared", (), 0),
+                         p=b.value("n_per_sample", (), 0), font_size=style.TITLE_SIZE)
+        left = VGroup(style.note("shared (what transformers do)", size=style.LABEL_SIZE), shared_pic, shared_sum)
+        right = VGroup(style.note("one set per sample (hypothetical)", size=style.LABEL_SIZE), own_pic, own_sum)
+        for panel in (left, right):
+            panel.arrange(DOWN, buff=0.35)
+        VGroup(left, right).arrange(RIGHT, buff=1.4, aligned_edge=UP)
+        shared_pic.set_y(own_pic.get_y())
+        shared_sum.set_y(own_sum.get_y())
+        big = VGroup(
+            b.text("at real size, $d = {d}$ and a batch of {N}:", d=b.value("big_d", (), 0),
+                   N=b.value("big_batch", (), 0), font_size=style.LABEL_SIZE).set_color(style.MUTED),
+            b.text("{s} shared, {p} if every sample had its own", s=b.value("big_shared", (), 0),
+                   p=b.value("big_per_sample", (), 0), font_size=style.LABEL_SIZE),
+        ).arrange(DOWN, buff=0.15)
+        big.next_to(VGroup(left, right), DOWN, buff=0.6)
+        stage = VGroup(left, right, big)
+        style.fit(stage)
+        stage.move_to([0, (style.TOP + style.BOTTOM) / 2, 0])
+        return left, right, big
+
+    def counts(self) -> None:
+        self.beat("Counting parameters")
+        b = self.b
+        left, right, big = self.count_panels()
+        self.say(
+            "Counted from the real parameters: W_Q, W_K and W_V hold {s} numbers. One set per sample would need {p}.",
+            s=b.value("n_shared", (), 0), p=b.value("n_per_sample", (), 0),
+        )
+        self.play(FadeIn(left))
+        title, own_pic, own_sum = right
+        self.play(FadeIn(title), LaggedStart(*(FadeIn(t) for t in own_pic), lag_ratio=0.2), FadeIn(own_sum),
+                  run_time=1.2)
+        self.say(
+            "At d = {d} with a batch of {N}: {p} instead of {s}. And a new sample at test time would have no"
+            " weights at all.",
+            d=b.value("big_d", (), 0), N=b.value("big_batch", (), 0), p=b.value("big_per_sample", (), 0),
+            s=b.value("big_shared", (), 0),
+        )
+        self.play(FadeIn(big, shift=UP * 0.2))
+        self.settle(2)
+        self.clear_stage()
+
+    def recap(self) -> None:
+        self.beat("Recap")
+        how = "exactly" if float(self.b.tensors["max_diff"]) == 0.0 else "up to float32 rounding"
+        lines = VGroup(
+            style.note("• One $W_Q$, $W_K$, $W_V$ for the whole batch, not one per sample."),
+            style.note(f"• $X W_Q$ on $(N, T, d)$ gives each sample {how} what it gets alone."),
+            style.note("• Every call reads the same weight object: the parameters do not grow with $N$."),
+            style.note("Training updates these shared weights from the loss of the whole batch.", color=style.MUTED),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        style.fit(lines)
+        self.say("The same W_Q, W_K and W_V transform every sample, in training and at test time.")
+        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.settle(2)
+
+
+__all__ = ["SharingLecture"]

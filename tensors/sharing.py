@@ -1,0 +1,144 @@
+"""Weight sharing across a batch: one W_Q, W_K, W_V serve every sample.
+
+Convention: the lecture shows the paper's right-multiplication Q = X W_Q with W_Q of shape (d, d).
+PyTorch's nn.Linear stores its weight as (out, in), so W_Q = weight.T and X @ W_Q == layer(X).
+The evidence that the weight is shared is read from torch itself: a forward pre-hook records the
+weight object (and its data pointer) that each per-sample call actually used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from tensors.common import check_ranges, generator, linear_init, opt, randn
+
+ROLES = ("q", "k", "v")  # the three projections, in the order of every (3, ...) tensor below
+
+
+@dataclass(frozen=True)
+class SharingConfig:
+    """Sizes of the drawn batch and of the real-scale parameter count."""
+
+    batch: int = opt(4, "batch size N (every sample is drawn)", 2, 4)
+    seq_len: int = opt(3, "tokens per sample T", 2, 4)
+    d_model: int = opt(3, "embedding size d (W_Q, W_K, W_V are d x d)", 2, 4)
+    big_d_model: int = opt(512, "embedding size of the real-scale parameter count", 8, 8192,
+                           "the counts are shown as whole numbers on one line")
+    big_batch: int = opt(32, "batch size of the real-scale parameter count", 2, 1024,
+                         "the counts are shown as whole numbers on one line")
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Raise ConfigError when a size cannot be drawn."""
+        check_ranges(self)
+
+
+@dataclass(frozen=True)
+class SharingResult:
+    """Every tensor the sharing lecture shows, by name, and the texts torch reported."""
+
+    config: SharingConfig
+    X: torch.Tensor  # (N, T, d) the batch of inputs
+    weight_q: nn.Parameter  # (d, d) nn.Linear.weight of W_Q, as PyTorch stores it (out, in)
+    weight_k: nn.Parameter  # (d, d) the same for W_K
+    weight_v: nn.Parameter  # (d, d) the same for W_V
+    W_Q: torch.Tensor  # (d, d) the paper's W_Q = weight_q.T
+    Q: torch.Tensor  # (N, T, d) the whole batch in one call: X @ W_Q
+    Q_alone: torch.Tensor  # (N, T, d) sample n alone: X[n] @ W_Q, one call per sample
+    diff: torch.Tensor  # (3, N) max |alone - batched| per projection (q, k, v) and sample
+    max_diff: torch.Tensor  # () the largest of them
+    ptr: torch.Tensor  # (N, 3) int64 weight.data_ptr() seen inside each per-sample call, columns q, k, v
+    ptr_batch: torch.Tensor  # (1, 3) int64 weight.data_ptr() seen inside the batched call
+    numel: torch.Tensor  # (3,) int64 parameters of W_Q, W_K, W_V
+    n_shared: torch.Tensor  # () parameters of the shared projections
+    n_per_sample: torch.Tensor  # () parameters if each of the N samples had its own projections
+    big_d: torch.Tensor  # () embedding size of the real-scale count
+    big_batch: torch.Tensor  # () batch size of the real-scale count
+    big_shared: torch.Tensor  # () shared parameters at real scale
+    big_per_sample: torch.Tensor  # () per-sample parameters at real scale
+    same_object: dict[str, str] = field(default_factory=dict)  # role -> str(every call saw the same weight)
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """Return the named tensors, the names scenes bind to."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
+
+    def strings(self) -> dict[str, str]:
+        """Return the texts captured from torch: 'same_q' -> 'True' when every call used one weight object."""
+        return {f"same_{role}": text for role, text in self.same_object.items()}
+
+
+def projections(d: int, device: torch.device | str) -> nn.ModuleList:
+    """Make the three bias-free d -> d projections W_Q, W_K, W_V."""
+    return nn.ModuleList(nn.Linear(d, d, bias=False, device=device) for _ in ROLES)
+
+
+def count_parameters(modules: Iterable[nn.Module]) -> torch.Tensor:
+    """Count the parameters of some modules."""
+    return torch.tensor(sum(p.numel() for m in modules for p in m.parameters()), dtype=torch.int64)
+
+
+def per_sample_copies(d: int, n: int) -> nn.ModuleList:
+    """Make n separate sets of projections on the meta device: sizes only, no memory."""
+    return nn.ModuleList(projections(d, "meta") for _ in range(n))
+
+
+def watched_call(layer: nn.Linear, x: torch.Tensor) -> tuple[torch.Tensor, nn.Parameter]:
+    """Call the layer on x and return its output and the weight object the call used."""
+    seen: list[nn.Parameter] = []
+    hook = layer.register_forward_pre_hook(lambda mod, args: seen.append(mod.weight))
+    try:
+        out = layer(x)
+    finally:
+        hook.remove()
+    return out, seen[0]
+
+
+def one_sample_at_a_time(layer: nn.Linear, X: torch.Tensor) -> tuple[torch.Tensor, list[nn.Parameter]]:
+    """Apply the layer to every sample separately; return the outputs and the weight each call used."""
+    calls = [watched_call(layer, x) for x in X]  # x: (T, d)
+    return torch.stack([out for out, _ in calls]), [w for _, w in calls]  # (N, T, d)
+
+
+def build(config: SharingConfig, device: torch.device) -> SharingResult:
+    """Compute every tensor of the sharing lecture on the device."""
+    config.validate()
+    g = generator(config.seed)
+    N, T, d = config.batch, config.seq_len, config.d_model
+    X = randn((N, T, d), g, device)
+    layers = projections(d, device)
+    with torch.no_grad():
+        for layer in layers:
+            layer.weight.copy_(linear_init(d, d, g, device))
+        batched = [watched_call(layer, X) for layer in layers]  # whole batch: (N, T, d) each
+        alone = [one_sample_at_a_time(layer, X) for layer in layers]
+    diff = torch.stack([(a - b).abs().amax(dim=(1, 2)) for (a, _), (b, _) in zip(alone, batched)])  # (3, N)
+    ptr = torch.tensor([[w.data_ptr() for w in seen] for _, seen in alone], dtype=torch.int64, device=device)  # (3, N)
+    ptr_batch = torch.tensor([[w.data_ptr() for _, w in batched]], dtype=torch.int64, device=device)  # (1, 3)
+    same = {role: str(all(w is layer.weight for w in seen)) for role, layer, (_, seen) in zip(ROLES, layers, alone)}
+    wq, wk, wv = (layer.weight for layer in layers)
+    return SharingResult(
+        config=config,
+        X=X,
+        weight_q=wq,
+        weight_k=wk,
+        weight_v=wv,
+        W_Q=wq.detach().T.contiguous(),
+        Q=batched[0][0],
+        Q_alone=alone[0][0],
+        diff=diff,
+        max_diff=diff.max(),
+        ptr=ptr.T.contiguous(),  # (N, 3)
+        ptr_batch=ptr_batch,
+        numel=torch.tensor([layer.weight.numel() for layer in layers], dtype=torch.int64, device=device),
+        n_shared=count_parameters(layers).to(device),
+        n_per_sample=count_parameters(per_sample_copies(d, N)).to(device),
+        big_d=torch.tensor(config.big_d_model, device=device),
+        big_batch=torch.tensor(config.big_batch, device=device),
+        big_shared=count_parameters(projections(config.big_d_model, "meta")).to(device),
+        big_per_sample=count_parameters(per_sample_copies(config.big_d_model, config.big_batch)).to(device),
+        same_object=same,
+    )

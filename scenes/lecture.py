@@ -11,6 +11,10 @@ from scenes import style
 from scenes.binding import Binding, Source
 
 
+READING_WORDS_PER_SECOND = 3.3  # a comfortable pace for captions over a busy picture
+MIN_CAPTION_SECONDS = 1.5
+
+
 def _no_frame(*args: Any, **kwargs: Any) -> None:
     """Draw nothing (dry-run)."""
 
@@ -80,9 +84,13 @@ class LectureScene(Scene):
         self._caption = (self.time, self.b.caption(template, fields, self.time))
 
     def _close_caption(self) -> None:
+        """End the open caption, first holding the frame until a learner has had time to read it."""
         if self._caption is None:
             return
         start, text = self._caption
+        need = max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND)
+        if self.time - start < need - 1e-6:
+            self.wait(need - (self.time - start))
         self._caption = None
         if self.time > start:
             self.caption_spans.append((start, self.time, text))

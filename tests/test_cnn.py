@@ -1,0 +1,236 @@
+"""The cnn tensors against independent torch; the scene's numbers against torch recomputed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import render
+from tensors.cnn import CnnConfig, CnnResult, build, weight_pointers
+from tensors.common import ConfigError
+from tests.conftest import DryRun
+from tests.shown import check_shown, seen
+
+CPU = torch.device("cpu")
+CONFIGS = [CnnConfig(), CnnConfig(batch=2, size=5, pool=3, seed=3), CnnConfig(batch=3, size=8, pool=2, seed=1),
+           CnnConfig(batch=4, size=8, pool=3, seed=7)]
+
+
+def loop_windows(images: torch.Tensor, k: int) -> torch.Tensor:
+    """Every k x k window, cut with plain indexing (no unfold)."""
+    B, _, n, _ = images.shape
+    m = n - k + 1
+    out = torch.empty(B, m, m, k, k)
+    for b in range(B):
+        for r in range(m):
+            for c in range(m):
+                out[b, r, c] = images[b, 0, r:r + k, c:c + k]
+    return out
+
+
+def loop_pool(fmap: torch.Tensor, p: int) -> torch.Tensor:
+    """Max of every p x p region, by plain indexing."""
+    B, m, _ = fmap.shape
+    out = torch.empty(B, m // p, m // p)
+    for b in range(B):
+        for i in range(m // p):
+            for j in range(m // p):
+                out[b, i, j] = fmap[b, i * p:(i + 1) * p, j * p:(j + 1) * p].max()
+    return out
+
+
+@pytest.fixture(scope="module", params=range(len(CONFIGS)), ids=lambda i: f"cfg{i}")
+def result(request: pytest.FixtureRequest) -> CnnResult:
+    return build(CONFIGS[request.param], CPU)
+
+
+def test_every_output_pixel_is_a_window_dot_kernel(result: CnnResult) -> None:
+    r = result
+    kernel = r.kernel[0, 0]
+    windows = loop_windows(r.images, 3)
+    assert torch.equal(r.windows, windows)
+    assert torch.equal(r.products, windows * kernel)
+    dots = torch.tensor([[[float((w * kernel).sum()) for w in row] for row in img] for img in windows])
+    assert torch.equal(r.fmap_sliding, dots)
+
+
+def test_sliding_map_equals_conv2d_exactly(result: CnnResult) -> None:
+    r = result
+    conv = torch.nn.Conv2d(1, 1, 3, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(r.kernel)
+        want = conv(r.images)[:, 0]
+    assert torch.equal(r.fmap_conv, want)
+    assert torch.equal(r.fmap_conv, F.conv2d(r.images, r.kernel)[:, 0])
+    assert float(r.conv_max_diff) == 0.0  # quarter-step pixels: every sum is exact in any order
+    assert torch.equal(r.fmap_sliding, r.fmap_conv)
+    assert bool(((r.images * 4).round() == r.images * 4).all())
+
+
+def test_one_kernel_for_the_whole_batch(result: CnnResult) -> None:
+    r = result
+    B = r.config.batch
+    assert r.kernel.shape == (1, 1, 3, 3)  # (out, in, kh, kw): no batch dimension
+    assert torch.equal(r.kernel[0, 0], torch.tensor([[-1.0, 2.0, -1.0]] * 3))
+    assert r.kernel_ptrs.shape == (B,) and len(set(r.kernel_ptrs.tolist())) == 1
+    assert int(r.distinct_kernels) == 1
+    # an independent hook on nn.Conv2d: one weight address whatever image goes through
+    layer = torch.nn.Conv2d(1, 1, 3, bias=False)
+    seen_ptrs: list[int] = []
+    layer.register_forward_pre_hook(lambda mod, args: seen_ptrs.append(mod.weight.data_ptr()))
+    with torch.no_grad():
+        for image in r.images:
+            layer(image[None])
+    assert len(seen_ptrs) == B and len(set(seen_ptrs)) == 1
+    again = weight_pointers(r.images, r.kernel)
+    assert again.shape == (B,) and len(set(again.tolist())) == 1
+    # the check can tell weights apart: separate layers have separate addresses
+    layers = [torch.nn.Conv2d(1, 1, 3, bias=False) for _ in range(B)]
+    assert len({layer.weight.data_ptr() for layer in layers}) == B
+
+
+def test_feature_maps_find_vertical_strokes(result: CnnResult) -> None:
+    r = result
+    n = r.config.size
+    bar = n // 4  # image 0: vertical bar in this column; output column bar - 1 covers it centred
+    col_means = r.fmap_conv[0].mean(dim=0)
+    assert int(col_means.argmax()) == bar - 1 and float(col_means.max()) > 4
+    img_cols = r.images[0, 0].mean(dim=0)
+    assert int(img_cols.argmax()) == bar
+    # a horizontal bar gives no strong response anywhere
+    assert float(r.fmap_conv[1].abs().max()) < 0.5 * float(r.fmap_conv[0].max())
+    assert int(r.images[1, 0].mean(dim=1).argmax()) == n - 1 - n // 4
+
+
+def test_pooling_is_one_max_per_region(result: CnnResult) -> None:
+    r = result
+    p = r.config.pool
+    want = loop_pool(r.fmap_conv, p)
+    assert torch.equal(r.pooled, want) and torch.equal(r.pooled_regions, want)
+    assert torch.equal(r.pooled, F.max_pool2d(r.fmap_conv[:, None], p)[:, 0])
+    assert float(r.pool_max_diff) == 0.0
+    B, q = r.config.batch, r.pooled.shape[1]
+    for b in range(B):
+        for i in range(q):
+            for j in range(q):
+                row, col = r.pooled_at[b, i, j].tolist()
+                assert i * p <= row < (i + 1) * p and j * p <= col < (j + 1) * p  # inside its own region
+                assert float(r.fmap_conv[b, row, col]) == float(r.pooled[b, i, j])
+
+
+def test_counts(result: CnnResult) -> None:
+    r = result
+    n, B = r.config.size, r.config.batch
+    m = n - 2
+    assert r.fmap_conv.shape == (B, m, m)
+    assert int(r.locations) == m * m and int(r.windows_total) == B * m * m
+    assert int(r.kernel_params) == 9 and int(r.dense_params) == n * n * m * m
+    assert float(r.image_absmax) == float(r.images.abs().max())
+    assert float(r.fmap_absmax) == float(r.fmap_conv.abs().max())
+
+
+def test_seed_reproducible() -> None:
+    a, b, c = build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=6), CPU)
+    assert torch.equal(a.images, b.images) and not torch.equal(a.images, c.images)
+
+
+# -- the scene ------------------------------------------------------------------------------
+PATTERN_NAMES = {"pattern_0": "vertical bar", "pattern_1": "horizontal bar", "pattern_2": "diagonal",
+                 "pattern_3": "cross"}
+
+
+def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """Every tensor the lecture names, from the manifest's inputs, with plain torch and loops."""
+    cfg = manifest["config"]
+    B, n, p = cfg["batch"], cfg["size"], cfg["pool"]
+    m = n - 2
+    tensors = manifest["tensors"]
+    images = torch.tensor(tensors["images"]["values"])
+    kernel = torch.tensor(tensors["kernel"]["values"])
+    windows = loop_windows(images, 3)
+    products = windows * kernel[0, 0]
+    sliding = products.sum(dim=(-2, -1))
+    conv = F.conv2d(images, kernel)[:, 0]
+    pooled, where = F.max_pool2d(conv[:, None], p, return_indices=True)
+    regions = conv.view(B, m // p, p, m // p, p).transpose(2, 3)
+    ptrs = torch.tensor(tensors["kernel_ptrs"]["values"])  # an observation, not a computation
+    assert len(set(ptrs.tolist())) == 1
+    truth = {
+        "images": images, "kernel": kernel, "windows": windows, "products": products, "fmap_sliding": sliding,
+        "fmap_conv": conv, "conv_max_diff": (sliding - conv).abs().max(), "kernel_ptrs": ptrs,
+        "distinct_kernels": torch.tensor(1), "regions": regions, "pooled_regions": loop_pool(conv, p),
+        "pooled": pooled[:, 0], "pooled_at": torch.stack((where[:, 0] // m, where[:, 0] % m), dim=-1),
+        "pool_max_diff": (loop_pool(conv, p) - pooled[:, 0]).abs().max(),
+        "locations": torch.tensor(m * m), "windows_total": torch.tensor(B * m * m), "kernel_params": torch.tensor(9),
+        "dense_params": torch.tensor(n * n * m * m), "image_absmax": images.abs().max(),
+        "fmap_absmax": conv.abs().max(),
+    }
+    for i in range(B):
+        truth[f"image_{i}"], truth[f"fmap_{i}"], truth[f"pooled_{i}"] = images[i, 0], conv[i], pooled[i, 0]
+    return truth
+
+
+def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
+    outcome = dry("cnn")
+    manifest, scene = outcome.manifest, outcome.scene
+    truth = recompute(manifest)
+    assert set(truth) == set(manifest["tensors"])
+    for name, t in truth.items():
+        got = torch.tensor(manifest["tensors"][name]["values"])
+        assert torch.equal(got.to(t.dtype), t), name
+    strings = {k: v for k, v in PATTERN_NAMES.items() if k in manifest["strings"]}
+    assert manifest["strings"] == strings
+    checked = check_shown(scene, truth, strings)
+    assert checked == manifest["audit"]["numbers_checked"] > 500
+    assert manifest["audit"]["heatmaps_checked"] > 0
+    on_screen = seen(scene)
+    m = truth["fmap_conv"].shape[1]
+    for name, prefix in (("images", (0, 0)), ("kernel", (0, 0)), ("fmap_sliding", (0,)), ("fmap_conv", (0,))):
+        t = truth[name][prefix]
+        assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*t.shape)), name
+    assert all(("pooled", tuple(i)) in on_screen for i in np.ndindex(*truth["pooled"].shape))
+    assert all(("kernel_ptrs", (i,)) in on_screen for i in range(manifest["config"]["batch"]))
+    for name in ("conv_max_diff", "pool_max_diff", "distinct_kernels", "dense_params"):
+        assert (name, ()) in on_screen, name
+    assert all(("windows", (0, 0, c, r, s)) in on_screen for c in range(m) for r in range(3) for s in range(3))
+
+
+# -- validation -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [({"size": 7}, "--size 7 gives a 5x5 feature map that --pool 2 does not tile"),
+     ({"size": 6, "pool": 3}, "--size 6 gives a 4x4 feature map that --pool 3 does not tile"),
+     ({"size": 9}, "--size 9 is too large: the limit is 8"), ({"size": 4}, "minimum is 5"),
+     ({"batch": 1}, "--batch 1 is too small: the minimum is 2"), ({"batch": 5}, "limit is 4 (there are four patterns"),
+     ({"pool": 4}, "--pool 4 is too large"), ({"seed": -1}, "--seed must be 0 or more")],
+)
+def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        CnnConfig(**kwargs).validate()
+    assert needle in str(err.value)
+    with pytest.raises(ConfigError):
+        build(CnnConfig(**kwargs), CPU)
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [(["--size", "7"], "--size 7 gives a 5x5 feature map that --pool 2 does not tile"),
+     (["--batch", "6"], "--batch 6 is too large: the limit is 4"),
+     (["--pool", "1"], "--pool 1 is too small: the minimum is 2"),
+     (["--size", "six"], "'six' is not a valid integer")],
+)
+def test_cli_rejects_bad_sizes(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = render.main(["cnn", *args, "--output-dir", str(out)])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert code == 2 and captured.out == ""
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
+    assert not out.exists()

@@ -62,6 +62,7 @@ def heads_low(low: LowRender) -> tuple[Path, render.Outcome]:
     return low("heads")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks to group the tests
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each topic's tests on one xdist worker, so its dry run and render happen once."""
     names = set(registry.names())

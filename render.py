@@ -9,7 +9,6 @@ imported after the options have been validated. Exit codes: 0 ok, 1 render or au
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import shutil
 import sys

@@ -295,7 +295,7 @@ class CnnLecture(LectureScene):
         fmap = matrix(b, "fmap_conv", (0,), FMAP)
         pooled = matrix(b, "pooled", (0,), POOLED)
         arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3)
-        pair = VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5).move_to([0, 1.0, 0])
+        VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5).move_to([0, 1.0, 0])
         names = VGroup(
             fmap.label(b.text("feature map of image {i}", i=b.index("images", 0, 0), font_size=style.NOTE_SIZE)
                        .set_color(FMAP), buff=0.25),

@@ -26,7 +26,6 @@ from tensors.attention import self_attention
 
 FOCUS = "#ffa657"  # the colour of "eat" wherever it is followed
 OUT = style.ROLE["V"]  # outputs are mixes of values
-READ_RATE = 18.0  # caption characters a learner reads per second
 
 
 class FixedLecture(LectureScene):
@@ -84,13 +83,6 @@ class FixedLecture(LectureScene):
         lead = style.note("eat looks at", style.NOTE_SIZE, FOCUS)
         return VGroup(lead, cells).arrange(RIGHT, buff=0.3)
 
-    def settle(self) -> None:  # candidate for a shared helper (LectureScene)
-        """Wait until the current caption has been up long enough to read."""
-        start, text, _ = self.b.log.captions[-1]
-        left = len(text) / READ_RATE - (self.time - start)
-        if left > 0.05:
-            self.wait(left)
-
     def gap_line(self, template: str, name: str) -> Typst:
         """Return a centred 'largest difference' line bound to a scalar tensor."""
         return self.b.text(template, font_size=style.LABEL_SIZE, d=self.b.value(name, (), 2, "g"))
@@ -104,10 +96,10 @@ class FixedLecture(LectureScene):
         VGroup(title, sub, pair).arrange(DOWN, buff=0.5)
         self.say("Training is over: W_Q, W_K and W_V never change again. So how does a new sentence get its own context?")
         self.play(Write(title), FadeIn(sub, shift=UP * 0.2), run_time=1.2)
-        self.settle()
+        self.hold_caption()
         self.say("Follow the word eat through two sentences: the same words, in another order.")
         self.play(LaggedStart(FadeIn(pair[0]), FadeIn(pair[1]), lag_ratio=0.5), run_time=1.0)
-        self.settle()
+        self.hold_caption()
         self.clear_stage()
 
     def frozen(self) -> None:
@@ -128,10 +120,10 @@ class FixedLecture(LectureScene):
         self.say("One attention head's weights, D = {D}. Frozen: every sentence meets exactly these numbers.",
                  D=b.dim("W_q", 0))
         self.play(LaggedStart(*(FadeIn(VGroup(m, lab)) for m, lab in zip(mats, labels)), lag_ratio=0.3), run_time=1.5)
-        self.settle()
+        self.hold_caption()
         self.say("The same function runs for every input. Only x, the sentence, changes.")
         self.play(FadeIn(code, shift=UP * 0.2))
-        self.settle()
+        self.hold_caption()
         self.clear_stage()
 
     def same_embedding(self) -> None:
@@ -162,15 +154,15 @@ class FixedLecture(LectureScene):
         self.play(FadeIn(titles), *(FadeIn(f) for f in frames), *picks, run_time=1.5)
         self.remove(*rows, *frames)
         self.add(*xs)  # the picked rows are the sentence matrices now
-        self.settle()
+        self.hold_caption()
         boxes = VGroup(table.box(rows=(e, e + 1), color=FOCUS),
                        *(x.m.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS) for s, x in enumerate(xs)))
         self.say("eat gets the same row in both sentences: before attention, it has no context.")
         self.play(Create(boxes), run_time=1.0)
-        self.settle()
+        self.hold_caption()
         self.say("torch: the two eat rows differ by at most {d}.", d=b.value("emb_diff", (), 2, "g"))
         self.play(FadeIn(diff, shift=UP * 0.2))
-        self.settle()
+        self.hold_caption()
         self.xs, self.titles, self.x_boxes = xs, titles, boxes[1:]  # xs[s].m is sentence s's input matrix
         self.play(FadeOut(left), FadeOut(boxes[0]), FadeOut(diff), run_time=0.5)
 
@@ -205,7 +197,7 @@ class FixedLecture(LectureScene):
         verdict = "exactly zero: the same numbers" if exact else "float32 rounding only: the same sum, added in another order"
         self.say("Attention with embeddings only: eat gives the same weights to the same words, just listed in another order.")
         parts, bottom = self.show_outputs("out_plain", "att_plain", "plain_diff", verdict)
-        self.settle()
+        self.hold_caption()
         if exact:
             self.say("So eat's output is identical: torch finds a difference of {d}. Without positions, attention sees a bag of words.",
                      d=b.value("plain_diff", (), 2, "g"))
@@ -213,7 +205,7 @@ class FixedLecture(LectureScene):
             self.say("eat's output is the same up to {d}, float32 rounding: without positions, attention sees a bag of words.",
                      d=b.value("plain_diff", (), 2, "g"))
         self.play(FadeIn(bottom, shift=UP * 0.2))
-        self.settle()
+        self.hold_caption()
         self.play(FadeOut(parts), FadeOut(bottom), run_time=0.5)
 
     def position_table(self) -> VGroup:
@@ -234,7 +226,7 @@ class FixedLecture(LectureScene):
         pe = self.position_table().next_to(self.xs, RIGHT, buff=1.2)
         self.say("Add sinusoidal positions: row p, counted from zero, goes to the word at position p.")
         self.play(FadeIn(pe))
-        self.settle()
+        self.hold_caption()
         new_x = [TensorMatrix(b, "X_pe", (s,), color=style.ROLE["E"]).move_to(x.m) for s, x in enumerate(self.xs)]
         names = VGroup(*(style.note("$x + P E$", style.NOTE_SIZE - 2, style.MUTED).next_to(m, UP, buff=0.12)
                          .align_to(m, RIGHT) for m in new_x))
@@ -244,15 +236,15 @@ class FixedLecture(LectureScene):
             x.remove(x.m)
             x.add(m)
             x.m = m
-        self.settle()
+        self.hold_caption()
         self.play(FadeOut(pe), run_time=0.4)
         self.say("The same frozen weights now give eat different attention weights and a different output.")
         parts, bottom = self.show_outputs("out_pe", "att_pe", "pe_diff", "word order now changes what eat becomes")
-        self.settle()
+        self.hold_caption()
         self.say("torch: the eat outputs differ by up to {d}. The context came from the input, not from new weights.",
                  d=b.value("pe_diff", (), 2, "g"))
         self.play(FadeIn(bottom, shift=UP * 0.2))
-        self.settle()
+        self.hold_caption()
         self.clear_stage()
 
     def vocabulary(self) -> None:
@@ -285,11 +277,11 @@ class FixedLecture(LectureScene):
                  V=b.dim("table", 0))
         self.play(FadeIn(rows[0]), FadeIn(w_group))
         self.play(Create(arrows[0]), FadeIn(note))
-        self.settle()
+        self.hold_caption()
         self.say("With {V} words the table grows to {p} parameters; W_Q stays {D} by {D}, {w} numbers.",
                  V=b.dim("table_big", 0), p=b.value("table_params", (1,), 0), D=b.dim("W_q", 0), w=b.value("wq_params", (), 0))
         self.play(FadeIn(rows[1]), Create(arrows[1]))
-        self.settle()
+        self.hold_caption()
         self.clear_stage()
 
     def recap(self) -> None:
@@ -303,4 +295,4 @@ class FixedLecture(LectureScene):
         style.fit(lines)
         self.say("Fixed weights, fresh context: the sentence, with its word order, decides what eat becomes.")
         self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
-        self.settle()
+        self.hold_caption()

@@ -117,7 +117,7 @@ class HeadsLecture(LectureScene):
 
     def project(self) -> None:
         self.beat("One projection for every head")
-        b, E, W, Q = self.b, self.E, self.W, self.Q
+        E, W, Q = self.E, self.W, self.Q
         self.play(Create(Q.brackets), FadeIn(self.Q_name), FadeIn(self.Q_shape))
         self.say("Each entry of Q is a row of E times a column of W^q. Shown rounded to two decimals; torch keeps full float32.")
         row_box = E.box(rows=(0, 1), color=style.ROLE["E"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from manim import FadeIn, FadeOut, Mobject, Scene, Typst
+from manim import FadeIn, FadeOut, Mobject, Rectangle, Scene, Typst, config
 
 from scenes import style
 from scenes.binding import Binding, Source
@@ -88,16 +88,34 @@ class LectureScene(Scene):
         if self._caption is None:
             return
         start, text = self._caption
-        need = max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND)
-        if self.time - start < need - 1e-6:
-            self.wait(need - (self.time - start))
+        self.hold_caption()
         self._caption = None
         if self.time > start:
             self.caption_spans.append((start, self.time, text))
             self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
 
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold the frame at least `at_least` seconds, and until the open caption can have been read."""
+        need = at_least
+        if self._caption is not None:
+            start, text = self._caption
+            need = max(need, max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND) - (self.time - start))
+        if need > 0.05:
+            self.wait(need)
+
     def clear_stage(self, keep: tuple[Mobject, ...] = ()) -> None:
-        """Fade out everything but the heading and `keep`."""
+        """Let the open caption be read, then fade out everything but the heading and `keep`.
+
+        The fade is one background-coloured cover faded in over the stage: FadeOut on every mobject
+        would deep-copy each one (slow for matrices and code), and the stage under the cover is static.
+        """
+        self.hold_caption()
         gone = [m for m in self.mobjects if m is not self._heading and m not in keep]
-        if gone:
-            self.play(*(FadeOut(m) for m in gone), run_time=0.5)
+        if not gone:
+            return
+        cover = Rectangle(width=config.frame_width + 0.2, height=config.frame_height + 0.2, stroke_width=0,
+                          fill_color=style.BACKGROUND, fill_opacity=1.0)
+        self.add(cover)
+        self.bring_to_front(*(m for m in (self._heading, *keep) if m is not None))
+        self.play(FadeIn(cover), run_time=0.5)
+        self.remove(*gone, cover)

@@ -18,14 +18,12 @@ from manim import (
 )
 
 from scenes import style
-from scenes.binding import Source
 from scenes.lecture import LectureScene
 from scenes.matrix import TensorMatrix
 
 ROLE_NAMES = ("W_Q", "W_K", "W_V")
 ROLE_COLORS = (style.ROLE["Q"], style.ROLE["K"], style.ROLE["V"])
 ROW_GAP = 0.45  # space between the sample matrices of a row
-WORDS_PER_SECOND = 3.3  # reading speed a caption is held for
 
 
 class SharingLecture(LectureScene):
@@ -34,20 +32,6 @@ class SharingLecture(LectureScene):
     beats = ("intro", "batch", "batched", "alone", "pointers", "counts", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
-    def say(self, template: str, **fields: Source) -> None:
-        """Let the current caption be read, then caption what follows."""
-        self.settle()
-        super().say(template, **fields)
-
-    def settle(self, at_least: float = 0.0) -> None:  # candidate for a shared helper
-        """Wait at least `at_least` seconds and until the current caption has been up long enough to read."""
-        need = at_least
-        if self._caption is not None:
-            start, text = self._caption
-            need = max(need, len(text.split()) / WORDS_PER_SECOND - (self.time - start))
-        if need > 0.05:
-            self.wait(need)
-
     @property
     def N(self) -> int:
         """Return the batch size N."""
@@ -118,7 +102,7 @@ class SharingLecture(LectureScene):
         self.say("With several samples in a batch, does each sample get its own W_Q, W_K and W_V? Let torch answer.")
         self.play(Write(title), run_time=1.0)
         self.play(FadeIn(sub, shift=UP * 0.2))
-        self.settle(1.5)
+        self.hold_caption(1.5)
         self.play(FadeOut(title), FadeOut(sub), run_time=0.5)
 
     def layout_batch(self) -> None:
@@ -156,7 +140,7 @@ class SharingLecture(LectureScene):
         self.play(LaggedStart(*(FadeIn(m) for m in self.X), lag_ratio=0.15), FadeIn(self.X_names), FadeIn(self.X_title),
                   run_time=1.4)
         self.play(FadeIn(self.W), FadeIn(self.W_name), FadeIn(self.W_shape))
-        self.settle(1.5)
+        self.hold_caption(1.5)
 
     def batched(self) -> None:
         self.beat("The whole batch in one call")
@@ -178,7 +162,7 @@ class SharingLecture(LectureScene):
         self.play(LaggedStart(*(FadeIn(q, shift=DOWN * 0.4) for q in self.Q), lag_ratio=0.15),
                   FadeIn(self.Q_names), run_time=1.6)
         self.say("Each output x_n W_Q uses the very same weights; the result again has shape (N, T, d).")
-        self.settle(1.5)
+        self.hold_caption(1.5)
         self.arrows, self.formula = arrows, formula
 
     def alone(self) -> None:
@@ -205,7 +189,7 @@ class SharingLecture(LectureScene):
                      m=b.value("max_diff", (), 2, "g"))
         self.play(LaggedStart(*(FadeIn(d) for d in diffs), lag_ratio=0.15), FadeOut(w_box), run_time=1.0)
         self.play(FadeIn(total))
-        self.settle(2)
+        self.hold_caption(2)
         self.clear_stage()
 
     def pointer_table(self) -> tuple[VGroup, TensorMatrix, TensorMatrix, VGroup, VGroup]:
@@ -253,7 +237,7 @@ class SharingLecture(LectureScene):
         self.play(Create(boxes), run_time=0.8)
         self.play(FadeIn(same))
         self.say("Python agrees: every call saw the very same weight object.")
-        self.settle(2)
+        self.hold_caption(2)
         self.clear_stage()
 
     def count_panels(self) -> tuple[VGroup, VGroup, VGroup]:
@@ -306,7 +290,7 @@ class SharingLecture(LectureScene):
             s=b.value("big_shared", (), 0),
         )
         self.play(FadeIn(big, shift=UP * 0.2))
-        self.settle(2)
+        self.hold_caption(2)
         self.clear_stage()
 
     def recap(self) -> None:
@@ -321,7 +305,7 @@ class SharingLecture(LectureScene):
         style.fit(lines)
         self.say("The same W_Q, W_K and W_V transform every sample, in training and at test time.")
         self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
-        self.settle(2)
+        self.hold_caption(2)
 
 
 __all__ = ["SharingLecture"]

@@ -14,7 +14,6 @@ from manim import DecimalNumber, MathTypst, Transform, tempconfig
 import render
 from scenes.binding import AuditError, Binding, BindingError
 from scenes.heads import HeadsLecture
-from scenes.matrix import TensorMatrix
 from tensors.heads import HeadsConfig, build
 from tests.shown import check_shown, seen
 

@@ -1,0 +1,207 @@
+"""The split tensors and scene against independent torch: wrong way, right way, nn.MultiheadAttention."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import render
+from tensors.common import ConfigError
+from tensors.split import SplitConfig, SplitResult, build, multi_head, project_chunks
+from tests.conftest import DryRun
+from tests.shown import check_shown, seen
+
+CONFIGS = [SplitConfig(), SplitConfig(seq_len=2, d_model=2, heads=2, seed=1),
+           SplitConfig(seq_len=4, d_model=3, heads=3, seed=2), SplitConfig(seq_len=4, d_model=4, heads=2, seed=5)]
+
+
+def torch_module(W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.Tensor, W_o: torch.Tensor, H: int) -> torch.nn.Module:
+    """nn.MultiheadAttention built here, in the test, with the lecture's weights."""
+    D = W_q.shape[0]
+    mha = torch.nn.MultiheadAttention(D, H, bias=False, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_weight[:D] = W_q.T
+        mha.in_proj_weight[D:2 * D] = W_k.T
+        mha.in_proj_weight[2 * D:] = W_v.T
+        mha.out_proj.weight[:] = W_o.T
+    return mha
+
+
+def heads_of(x: torch.Tensor, H: int) -> torch.Tensor:
+    """(1, L, D) -> (1, H, L, d) by slicing columns, one head at a time."""
+    d = x.shape[-1] // H
+    return torch.stack([x[..., h * d:(h + 1) * d] for h in range(H)], dim=1)
+
+
+def recompute(E: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.Tensor, W_o: torch.Tensor,
+              H: int) -> dict[str, torch.Tensor]:
+    """Every tensor of the lecture from its inputs, with plain torch (slices and loops, no lecture code)."""
+    D = E.shape[-1]
+    d = D // H
+    Q, K, V = E @ W_q, E @ W_k, E @ W_v
+    Qh, Kh, Vh = heads_of(Q, H), heads_of(K, H), heads_of(V, H)
+    weights = torch.softmax(Qh @ Kh.transpose(-2, -1) / math.sqrt(d), dim=-1)
+    O = weights @ Vh
+    concat = torch.cat([O[:, h] for h in range(H)], dim=-1)
+    Y = concat @ W_o
+    block = lambda k, h: W_q[k * d:(k + 1) * d, h * d:(h + 1) * d]  # noqa: E731
+    chunks = heads_of(E, H)
+    Q_wrong = torch.stack([chunks[:, h] @ block(h, h) for h in range(H)], dim=1)
+    parts = torch.stack([torch.stack([chunks[:, k] @ block(k, h) for h in range(H)], dim=1) for k in range(H)], dim=1)
+    gap = (Qh - Q_wrong).abs()
+    with torch.no_grad():
+        Y_torch, _ = torch_module(W_q, W_k, W_v, W_o, H)(E, E, E, need_weights=False)
+    return {
+        "E": E, "W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o, "E_chunks": chunks,
+        "blocks": torch.stack([torch.stack([block(k, h) for h in range(H)]) for k in range(H)]),
+        "Q_wrong": Q_wrong, "Q": Q, "K": K, "V": V, "Q_heads": Qh, "K_heads": Kh, "V_heads": Vh,
+        "gap": gap, "gap_max": gap.max(), "worst": torch.tensor(np.unravel_index(int(gap.argmax()), gap.shape)[1:]),
+        "parts": parts, "weights": weights, "O_heads": O, "concat": concat, "Y": Y, "Y_torch": Y_torch,
+        "torch_diff": (Y - Y_torch).abs().max(),
+    }
+
+
+def truth_of(r: SplitResult) -> dict[str, torch.Tensor]:
+    return recompute(r.E, r.W_q, r.W_k, r.W_v, r.W_o, r.config.heads)
+
+
+# -- 1. the tensors against independent torch -------------------------------------------------------
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_tensor_equals_plain_torch(config: SplitConfig) -> None:
+    r = build(config, torch.device("cpu"))
+    truth = truth_of(r)
+    assert set(truth) == set(r.tensors())
+    for name, t in r.tensors().items():
+        if name == "torch_diff":  # a float32 rounding residue: only its size is meaningful
+            continue
+        torch.testing.assert_close(t, truth[name], rtol=1e-5, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_concatenated_output_equals_multihead_attention(config: SplitConfig) -> None:
+    r = build(config, torch.device("cpu"))
+    mha = torch_module(r.W_q, r.W_k, r.W_v, r.W_o, config.heads)
+    with torch.no_grad():
+        want, _ = mha(r.E, r.E, r.E, need_weights=False)
+    torch.testing.assert_close(r.Y, want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(r.Y_torch, want, rtol=0, atol=0)
+    # the bound difference is what torch says, and it is rounding only
+    assert float(r.torch_diff) == float((r.Y - r.Y_torch).abs().max()) < 1e-5
+    # and scaled_dot_product_attention, a third code path, agrees on the per-head outputs
+    sdpa = F.scaled_dot_product_attention(r.Q_heads, r.K_heads, r.V_heads)
+    torch.testing.assert_close(r.O_heads, sdpa, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_wrong_way_differs_by_what_torch_says(config: SplitConfig) -> None:
+    r = build(config, torch.device("cpu"))
+    H, d = config.heads, config.d_head
+    right = (r.E @ r.W_q).view(1, config.seq_len, H, d).permute(0, 2, 1, 3)
+    wrong = torch.stack([r.E[..., h * d:(h + 1) * d] @ r.W_q[h * d:(h + 1) * d, h * d:(h + 1) * d]
+                         for h in range(H)], dim=1)
+    diff = (right - wrong).abs()
+    assert float(r.gap_max) == pytest.approx(float(diff.max()), abs=1e-6)
+    h, i, j = (int(x) for x in r.worst)
+    assert float(diff[0, h, i, j]) == pytest.approx(float(diff.max()), abs=1e-6)
+    assert float(r.gap_max) > 0.05  # the two ways really give different numbers
+    # right = sum of every chunk's share; wrong = the own chunk's share alone
+    torch.testing.assert_close(r.parts[0].sum(0), right[0], rtol=1e-5, atol=1e-6)
+    for h in range(H):
+        torch.testing.assert_close(r.parts[0, h, h], wrong[0, h])
+
+
+def test_wrong_way_is_right_only_for_a_block_diagonal_weight() -> None:
+    r = build(SplitConfig(), torch.device("cpu"))
+    H, d = 2, 2
+    mask = torch.block_diag(*[torch.ones(d, d)] * H)
+    W = r.W_q * mask
+    right = multi_head(r.E, W, r.W_k, r.W_v, r.W_o, H)["Q_heads"]
+    torch.testing.assert_close(project_chunks(r.E, W, H), right)
+    assert not torch.allclose(project_chunks(r.E, r.W_q, H), multi_head(r.E, r.W_q, r.W_k, r.W_v, r.W_o, H)["Q_heads"])
+
+
+def test_every_head_sees_every_dimension_only_the_right_way() -> None:
+    r = build(SplitConfig(), torch.device("cpu"))
+    H, d, D = 2, 2, 4
+    for dim in range(D):
+        E2 = r.E.clone()
+        E2[..., dim] += 1.0
+        right = multi_head(E2, r.W_q, r.W_k, r.W_v, r.W_o, H)["Q_heads"] - r.Q_heads
+        wrong = project_chunks(E2, r.W_q, H) - r.Q_wrong
+        for h in range(H):
+            assert right[:, h].abs().max() > 0  # every head reacts to every embedding dimension
+            reacts = bool(wrong[:, h].abs().max() > 0)
+            assert reacts == (dim // d == h)  # the wrong way's head h only sees its own chunk
+
+
+def test_seed_reproducible() -> None:
+    a, b = build(SplitConfig(seed=3), torch.device("cpu")), build(SplitConfig(seed=3), torch.device("cpu"))
+    assert all(torch.equal(a.tensors()[k], b.tensors()[k]) for k in a.tensors())
+    assert not torch.equal(a.E, build(SplitConfig(seed=4), torch.device("cpu")).E)
+
+
+# -- 2. what the scene showed against torch recomputed here ----------------------------------------
+def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
+    outcome = dry("split")
+    manifest, scene = outcome.manifest, outcome.scene
+    values: dict[str, Any] = {k: torch.tensor(v["values"]) for k, v in manifest["tensors"].items()}
+    truth = recompute(*(values[n] for n in ("E", "W_q", "W_k", "W_v", "W_o")), manifest["config"]["heads"])
+    assert set(truth) == set(manifest["tensors"])
+    checked = check_shown(scene, truth)
+    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    on_screen = seen(scene)
+    for name in ("E", "W_q", "Q", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat",
+                 "W_o", "Y", "Y_torch"):
+        idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
+        assert all((name, i) in on_screen for i in idx), name
+    h, i, j = (int(x) for x in truth["worst"])
+    assert {("gap_max", ()), ("torch_diff", ()), ("Q_heads", (0, h, i, j)), ("Q_wrong", (0, h, i, j))} <= on_screen
+    assert all(("parts", (0, k, h, i, j)) in on_screen for k in range(manifest["config"]["heads"]))
+
+
+def test_captions_bind_the_largest_gap(dry: DryRun) -> None:
+    outcome = dry("split")
+    texts = " ".join(c["text"] for c in outcome.manifest["captions"])
+    gap = outcome.manifest["tensors"]["gap_max"]["values"]
+    assert f"{gap:.2f}" in texts
+
+
+# -- 3. validation -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [({"d_model": 4, "heads": 3}, "--d-model 4 is not divisible by --heads 3"),
+     ({"d_model": 3, "heads": 2}, "--d-model 3 is not divisible by --heads 2"),
+     ({"d_model": 6, "heads": 3}, "--d-model 6 is too large: the limit is 4"),
+     ({"heads": 1}, "--heads 1 is too small: the minimum is 2"),
+     ({"seq_len": 1}, "--seq-len 1 is too small: the minimum is 2"),
+     ({"seq_len": 5}, "--seq-len 5 is too large: the limit is 4"),
+     ({"seed": -1}, "--seed must be 0 or more")],
+)
+def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
+        SplitConfig(**kwargs).validate()
+    with pytest.raises(ConfigError):
+        build(SplitConfig(**kwargs), torch.device("cpu"))
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [(["--d-model", "4", "--heads", "3"], "--d-model 4 is not divisible by --heads 3"),
+     (["--heads", "1"], "--heads 1 is too small: the minimum is 2"),
+     (["--d-model", "8", "--heads", "2"], "--d-model 8 is too large: the limit is 4")],
+)
+def test_cli_rejects_bad_sizes(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = render.main(["split", *args, "--output-dir", str(out)])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert captured.out == "" and not out.exists()

@@ -162,7 +162,11 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
             try:
                 scene.render()
             except (AuditError, BindingError) as err:
+                _stop_encoders(scene)
                 raise Failure(str(err), EXIT_FAILURE) from None
+            except BaseException:  # Ctrl-C, SIGTERM, disk full: no encoder thread may outlive the render
+                _stop_encoders(scene)
+                raise
             movie = None if dry_run else Path(scene.renderer.file_writer.movie_file_path)
         manifest = build_manifest(topic, config, result, scene, quality, q, str(torch_device))
         manifest["render"] = {"wall_seconds": round(time.perf_counter() - started, 3), "dry_run": dry_run,
@@ -185,6 +189,16 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
         return Outcome(video, manifest, scene)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _stop_encoders(scene: Any) -> None:
+    """Discard the open video segment and join Manim's encoder threads (they would keep the process alive)."""
+    writer = getattr(getattr(scene, "renderer", None), "file_writer", None)
+    if writer is not None and hasattr(writer, "abort_encode_jobs"):
+        try:
+            writer.abort_encode_jobs()
+        except BaseException:  # the render's own error is the one to report
+            pass
 
 
 def _os_message(err: OSError) -> str:

@@ -112,10 +112,9 @@ def test_a_killed_render_exits_130_fast_and_keeps_the_earlier_video(sig: signal.
 
 
 @pytest.mark.render
-def test_same_topic_twice_refuses_and_other_topics_render_alongside(low: LowRender) -> None:
+def test_same_topic_twice_refuses_and_other_topics_render_alongside(tmp_path: Path) -> None:
     """One heads render holds the lock; a second is refused at once; bmm renders at the same time."""
-    out, _ = low("heads")
-    earlier = sha(out / "low" / "heads.mp4")
+    out = tmp_path / "media"
     first = cli("heads", "--device", "cpu", "--output-dir", str(out))
     lock = out / ".work" / "heads-low.lock"
     deadline = time.time() + 60
@@ -126,9 +125,8 @@ def test_same_topic_twice_refuses_and_other_topics_render_alongside(low: LowRend
     _, err2 = second.communicate(timeout=60)
     assert second.returncode == 1 and "already rendering heads at low quality" in err2
     assert len(err2.strip().splitlines()) == 1
-    assert sha(out / "low" / "heads.mp4") == earlier  # the refused render touched nothing
-    out1, err1 = first.communicate(timeout=600)
-    out3, err3 = other.communicate(timeout=600)
+    _, err1 = first.communicate(timeout=600)
+    _, err3 = other.communicate(timeout=600)
     assert first.returncode == 0, err1
     assert other.returncode == 0, err3
     for name in ("heads", "bmm"):

@@ -20,7 +20,7 @@ from manim import (
     Write,
 )
 
-from scenes import style
+from scenes import matrix, style
 from scenes.binding import Binding, Source
 from scenes.lecture import LectureScene
 from scenes.matrix import TensorMatrix
@@ -36,16 +36,8 @@ ROW_CELL = 0.8  # width of one number in those rows
 
 def number_row(b: Binding, name: str, prefix: tuple[int, ...], count: int, size: float = ROW_SIZE,
                cell: float = ROW_CELL, color: str = style.TEXT) -> VGroup:
-    """Return tensor[prefix + (k,)] for k < count as bound numbers, right-aligned in equal cells.
-
-    candidate for a shared helper: a 1-D slice drawn as a row (TensorMatrix needs 2-D).
-    """
-    row = VGroup()
-    for k in range(count):
-        num = b.number(b.value(name, (*prefix, k)), size).set_color(color)
-        num.move_to([(k + 1) * cell - 0.06 - num.width / 2, 0, 0])
-        row.add(num)
-    return row
+    """Return tensor[prefix + (k,)] for k < count, right-aligned in this lecture's row cells."""
+    return matrix.number_row(b, name, prefix, count, size=size, cell=cell, color=color)
 
 
 class FfnLecture(LectureScene):

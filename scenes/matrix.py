@@ -126,6 +126,21 @@ class GridSlot:
             matrix.check_cell(self.r, self.c, num, where)
 
 
+def number_row(b: Binding, name: str, prefix: Sequence[int] = (), count: int | None = None,
+               size: float = style.NUMBER_SIZE, cell: float = style.CELL_W, color: str = style.TEXT,
+               decimals: int = 2, align: str = "right") -> VGroup:
+    """Return the 1-D slice tensor[prefix] (its first `count` entries) as bound numbers in equal cells."""
+    t = b.tensors[name][tuple(prefix)]
+    if t.dim() != 1:
+        raise ValueError(f"{name}{list(prefix)} is not 1-D (shape {tuple(t.shape)})")
+    row = VGroup()
+    for k in range(t.shape[0] if count is None else count):
+        num = b.number(b.value(name, (*prefix, k), decimals), size, color=color)
+        x = (k + 1) * cell - 0.06 - num.width / 2 if align == "right" else (k + 0.5) * cell
+        row.add(num.move_to([x, 0.0, 0.0]))
+    return row
+
+
 def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
     """Return outlines behind a matrix suggesting `count` more batch items."""
     shadows = VGroup()
@@ -135,4 +150,4 @@ def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
     return shadows
 
 
-__all__ = ["TensorMatrix", "stack_shadows"]
+__all__ = ["TensorMatrix", "number_row", "stack_shadows"]

@@ -64,7 +64,7 @@ TOPICS: tuple[Topic, ...] = (
            "If I have 4 images in a batch, is it the same weight or 4 different weights?",
            "Transformer's Weight Sharing / Qn 2", "Cnn"),
     _topic("batches", "40 samples, one weight: batches and updates",
-           "With 40 samples and batch size 4 (or 8), are there 8 (or 5) different weights?",
+           "With 40 samples in batches of 4 (or 8), does every batch get its own weights?",
            "So if my image has 40 images and batch size of 4 / 40 samples and batch size 8", "Batches"),
     _topic("fixed", "Fixed weights, changing context",
            "After training W_Q is fixed: how does the model still know the context of a new sentence?",

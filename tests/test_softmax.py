@@ -1,0 +1,282 @@
+"""The softmax tensors against independent torch: its properties, divide-by-sum, argmax, the weighted sum."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import render
+from tensors.common import ConfigError
+from tensors.softmax import SoftmaxConfig, SoftmaxResult, build
+from tests.conftest import DryRun
+from tests.shown import check_shown, seen
+
+CPU = torch.device("cpu")
+SIZES = [(5, 4, 1, 0), (6, 5, 6, 1), (2, 2, 2, 3), (4, 3, 2, 7), (3, 2, 1, 11), (5, 4, 3, 0)]  # L, d_k, query, seed
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=lambda s: "L{}-d{}-q{}-seed{}".format(*s))
+def result(request: pytest.FixtureRequest) -> SoftmaxResult:
+    L, d, q, seed = request.param
+    return build(SoftmaxConfig(seq_len=L, d_k=d, query=q, seed=seed), CPU)
+
+
+@pytest.fixture(scope="module")
+def default() -> SoftmaxResult:
+    return build(SoftmaxConfig(), CPU)
+
+
+def soft(x: torch.Tensor) -> torch.Tensor:
+    """Softmax written out in float64: exp, then divide by the sum of the exps."""
+    e = torch.exp(x.double() - x.double().max(dim=-1, keepdim=True).values)
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def one_hot_max(x: torch.Tensor) -> torch.Tensor:
+    """Argmax as weights, written as a comparison with the maximum."""
+    return (x == x.max(dim=-1, keepdim=True).values).double()
+
+
+def close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-6) -> None:
+    torch.testing.assert_close(a.double(), b.double(), rtol=0, atol=tol)
+
+
+# -- scores and softmax -----------------------------------------------------------------------
+def test_scores_are_scaled_dot_products(result: SoftmaxResult) -> None:
+    r = result
+    d = r.config.d_k
+    S = torch.einsum("id,jd->ij", r.Q.double(), r.K.double()) / math.sqrt(d)
+    close(r.S, S)
+    close(r.s, S[r.config.query - 1])
+    close(r.q[0], r.Q[r.config.query - 1], 0)
+
+
+def test_softmax_weights_are_positive_sum_to_one_and_keep_the_order(result: SoftmaxResult) -> None:
+    r = result
+    close(r.W, soft(r.S))
+    assert (r.W > 0).all() and (r.w > 0).all()
+    close(r.W.sum(dim=-1), torch.ones(r.config.seq_len), 1e-6)
+    close(r.row_sums[:, 0], r.W.double().sum(dim=-1), 1e-6)
+    assert abs(float(r.w_sum) - 1.0) < 1e-6
+    # order preserved: ranking keys by weight equals ranking by score, for every row
+    for i in range(r.config.seq_len):
+        assert torch.equal(torch.sort(r.S[i].double()).indices, torch.sort(r.W[i].double()).indices)
+    assert int(r.order[0]) == int(r.s.argmax()) and int(r.order[-1]) == int(r.s.argmin())
+    assert all(float(r.s[a]) >= float(r.s[b]) for a, b in zip(r.order.tolist(), r.order.tolist()[1:]))
+
+
+def test_softmax_is_exp_over_sum(result: SoftmaxResult) -> None:
+    r = result
+    close(r.exp_s, torch.exp(r.s.double()), 1e-5)
+    close(r.exp_sum, torch.exp(r.s.double()).sum(), 1e-5)
+    close(r.w, torch.exp(r.s.double()) / torch.exp(r.s.double()).sum())
+
+
+@pytest.mark.parametrize("c", [-100.0, -3.0, 5.0, 40.0])
+def test_adding_a_constant_changes_no_weight(result: SoftmaxResult, c: float) -> None:
+    r = result
+    close(torch.softmax(r.s.double() + c, dim=-1), r.w, 1e-6)  # float64: s + c keeps every digit of s
+    close(r.w_shifted, soft(r.s + float(r.shift)), 1e-6)
+    assert float(r.shift_change) == float((r.w_shifted - r.w).abs().max()) < 1e-6
+
+
+# -- divide by the sum ------------------------------------------------------------------------
+def test_divide_by_sum(result: SoftmaxResult) -> None:
+    r = result
+    s = r.s.double()
+    close(r.naive, s / s.sum(), 1e-4 * max(1.0, float((s / s.sum()).abs().max())))
+    close(r.s_sum, s.sum(), 1e-6)
+    assert float(r.naive_min) == float(r.naive.min()) and float(r.naive_max) == float(r.naive.max())
+    if (s > 0).any() and (s < 0).any():  # mixed signs: some "weight" is negative
+        assert (r.naive < 0).any()
+    if (s < 0).all():  # all negative: the order flips
+        assert int(r.naive.argmax()) == int(s.argmin())
+
+
+def test_divide_by_sum_breaks_on_the_default_scores(default: SoftmaxResult) -> None:
+    r = default
+    s = r.s.double()
+    naive = s / s.sum()
+    assert (s < 0).any() and (s > 0).any()
+    assert (naive < 0).any() and (naive > 1).any()
+    assert naive.abs().max() > 10  # the sum is close to zero: the ratios blow up
+    assert abs(float(s.sum())) < 0.1
+    assert abs(float(naive.sum()) - 1) < 1e-4  # they still sum to one: that alone does not make weights
+
+
+# -- smooth versus argmax ---------------------------------------------------------------------
+def test_nudge_moves_softmax_a_little(result: SoftmaxResult) -> None:
+    r = result
+    delta = float(r.nudge)
+    runner = int(torch.sort(r.s, descending=True).indices[1])
+    diff = r.s_nudged.double() - r.s.double()
+    assert abs(float(diff[runner]) - delta) < 1e-6
+    assert (diff.abs() > 0).sum() == 1
+    close(r.w_nudged, soft(r.s_nudged))
+    close(r.w_change, soft(r.s_nudged) - soft(r.s))
+    # each softmax derivative is at most 1/4, so a nudge of delta moves no weight by more than delta / 4
+    assert float(r.w_change.abs().max()) <= delta / 4 + 1e-6
+    assert float(r.w_change[runner]) > 0 and (r.w_change[torch.arange(len(r.s)) != runner] < 0).all()
+
+
+def test_argmax_is_one_hot_and_jumps_or_stays(result: SoftmaxResult) -> None:
+    r = result
+    close(r.hard, one_hot_max(r.s), 0)
+    close(r.hard_nudged, one_hot_max(r.s_nudged), 0)
+    assert float(r.hard.sum()) == 1 and float(r.hard_nudged.sum()) == 1
+    top, runner = (int(i) for i in torch.sort(r.s, descending=True).indices[:2])
+    crossed = float(r.s[runner]) + float(r.nudge) > float(r.s[top])
+    if crossed:  # all the weight moves at once
+        assert float(r.hard_change[top]) == -1 and float(r.hard_change[runner]) == 1
+    else:  # nothing moves at all
+        assert float(r.hard_change.abs().sum()) == 0
+
+
+def test_default_nudge_makes_argmax_jump(default: SoftmaxResult) -> None:
+    r = default
+    assert float(r.hard_change.abs().sum()) == 2
+    assert float(r.w_change.abs().max()) < 0.05
+
+
+def test_curves_softmax_smooth_argmax_step(result: SoftmaxResult) -> None:
+    r = result
+    top, runner = (int(i) for i in torch.sort(r.s, descending=True).indices[:2])
+    xs = r.curve_x.double()
+    steps = xs[1:] - xs[:-1]
+    assert (steps > 0).all() and float(steps.max() - steps.min()) < 1e-5
+    assert xs[0] <= r.s[runner] and r.s_nudged[runner] <= xs[-1] and xs[0] < r.s[top] < xs[-1]
+    rest = torch.exp(r.s.double()).sum() - torch.exp(r.s[runner].double())
+    close(r.curve_soft, torch.exp(xs) / (torch.exp(xs) + rest), 1e-6)
+    assert (r.curve_soft[1:] > r.curve_soft[:-1]).all()  # rises smoothly
+    assert float((r.curve_soft[1:] - r.curve_soft[:-1]).max()) < 0.25 * float(steps.max()) + 1e-6
+    others = torch.cat([r.s[:runner], r.s[runner + 1:]]).double().max()
+    close(r.curve_hard, (xs > others).double(), 0)
+    assert set(r.curve_hard.tolist()) == {0.0, 1.0}
+
+
+# -- the weighted sum of values -----------------------------------------------------------------
+def test_weighted_sum_equals_weights_at_V(result: SoftmaxResult) -> None:
+    r = result
+    i = r.config.query - 1
+    close(r.w_col[:, 0], r.w, 0)
+    close(r.contrib, r.w.double()[:, None] * r.V.double())
+    close(r.o[0], r.w.double() @ r.V.double())
+    fused = F.scaled_dot_product_attention(r.Q[None], r.K[None], r.V[None])[0]  # (L, d_k)
+    close(r.O, fused, 1e-5)
+    close(r.O_row[0], fused[i], 1e-5)
+    assert float(r.out_diff) == float((r.o[0] - r.O[i]).abs().max()) < 1e-5
+
+
+def test_seed_reproducible() -> None:
+    a, b = build(SoftmaxConfig(seed=4), CPU), build(SoftmaxConfig(seed=4), CPU)
+    c = build(SoftmaxConfig(seed=5), CPU)
+    assert torch.equal(a.Q, b.Q) and torch.equal(a.V, b.V) and not torch.equal(a.K, c.K)
+
+
+# -- what the scene shows -----------------------------------------------------------------------
+def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """Every tensor the lecture names, from the manifest's inputs, with plain torch in float64."""
+    cfg, t = manifest["config"], manifest["tensors"]
+    i = cfg["query"] - 1
+    Q, K, V = (torch.tensor(t[n]["values"], dtype=torch.float64) for n in ("Q", "K", "V"))
+    shift, nudge = float(t["shift"]["values"]), float(t["nudge"]["values"])
+    curve_x = torch.tensor(t["curve_x"]["values"], dtype=torch.float64)
+    S = Q @ K.T / math.sqrt(K.shape[1])
+    W = soft(S)
+    s, w = S[i], W[i]
+    order = torch.sort(s, descending=True).indices
+    runner = int(order[1])
+    s_nudged = s.clone()
+    s_nudged[runner] += nudge
+    w_shifted = soft(s + shift)
+    naive = s / s.sum()
+    swept = s.repeat(len(curve_x), 1)
+    swept[:, runner] = curve_x
+    contrib = w[:, None] * V
+    o = (w @ V)[None]
+    # float32 rounding is what that difference measures: recompute it in float32, as a model would run
+    s32 = (Q.float() @ K.float().T / math.sqrt(K.shape[1]))[i]
+    shift_change = (torch.softmax(s32 + shift, dim=-1) - torch.softmax(s32, dim=-1)).abs().max()
+    O = W @ V
+    return {
+        "Q": Q, "K": K, "V": V, "q": Q[i:i + 1], "S": S, "W": W, "row_sums": W.sum(-1, keepdim=True), "O": O,
+        "s": s, "exp_s": s.exp(), "exp_sum": s.exp().sum(), "w": w, "w_sum": w.sum(), "order": order,
+        "shift": torch.tensor(shift), "w_shifted": w_shifted, "shift_change": shift_change,
+        "s_sum": s.sum(), "naive": naive, "naive_sum": naive.sum(), "naive_min": naive.min(),
+        "naive_max": naive.max(), "nudge": torch.tensor(nudge), "s_nudged": s_nudged, "w_nudged": soft(s_nudged),
+        "w_change": soft(s_nudged) - w, "hard": one_hot_max(s), "hard_nudged": one_hot_max(s_nudged),
+        "hard_change": one_hot_max(s_nudged) - one_hot_max(s), "curve_x": curve_x,
+        "curve_soft": soft(swept)[:, runner], "curve_hard": one_hot_max(swept)[:, runner], "w_col": w[:, None],
+        "contrib": contrib, "o": o, "O_row": O[i:i + 1], "out_diff": (o[0] - O[i]).abs().max(),
+    }
+
+
+def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
+    outcome = dry("softmax")
+    manifest, scene = outcome.manifest, outcome.scene
+    truth = recompute(manifest)
+    assert set(truth) == set(manifest["tensors"])
+    checked = check_shown(scene, truth)
+    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    assert manifest["audit"]["marks_checked"] > 0
+    cfg = manifest["config"]
+    L, d = cfg["seq_len"], cfg["d_k"]
+    on_screen = seen(scene)
+    must = ([(n, (k,)) for n in ("s", "w", "exp_s", "w_shifted", "naive", "s_nudged", "w_nudged", "hard",
+                                 "hard_nudged") for k in range(L)]
+            + [(n, (a, c)) for n in ("S", "W") for a in range(L) for c in range(L)]
+            + [(n, (a, c)) for n in ("V", "contrib", "K") for a in range(L) for c in range(d)]
+            + [(n, (0, c)) for n in ("o", "O_row", "q") for c in range(d)]
+            + [("row_sums", (a, 0)) for a in range(L)] + [("w_col", (a, 0)) for a in range(L)]
+            + [("curve_soft", (k,)) for k in range(len(truth["curve_x"]))]
+            + [("exp_sum", ()), ("w_sum", ()), ("s_sum", ()), ("naive_sum", ()), ("shift_change", ()),
+               ("nudge", ()), ("out_diff", ())])
+    missing = [m for m in must if m not in on_screen]
+    assert not missing, missing
+    shown = {(s.tensor, s.index): text for p in scene.b.log.points for s, text in p.shown if s.kind == "value"}
+    assert all(shown[("row_sums", (a, 0))] == "1.00" for a in range(L))
+    assert shown[("w_sum", ())] == "1.00"
+    assert any(shown[("naive", (k,))].startswith("-") for k in range(L))
+    captions = " ".join(c["text"] for c in manifest["captions"])
+    assert "makes it jump" in captions and "negative and above one" in captions
+
+
+# -- validation ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [({"seq_len": 3, "query": 4}, "--query 4 is beyond the sequence: --seq-len is 3"),
+     ({"seq_len": 7}, "--seq-len 7 is too large: the limit is 6"),
+     ({"seq_len": 1, "query": 1}, "--seq-len 1 is too small: the minimum is 2"),
+     ({"d_k": 6}, "--d-k 6 is too large: the limit is 5"),
+     ({"d_k": 1}, "--d-k 1 is too small: the minimum is 2"),
+     ({"query": 0}, "--query 0 is too small: the minimum is 1"),
+     ({"seed": -1}, "--seed must be 0 or more")],
+)
+def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
+        SoftmaxConfig(**kwargs).validate()
+    with pytest.raises(ConfigError):
+        build(SoftmaxConfig(**kwargs), CPU)
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [(["--seq-len", "3", "--query", "5"], "--query 5 is beyond the sequence: --seq-len is 3"),
+     (["--d-k", "9"], "--d-k 9 is too large: the limit is 5 (weights, V and the weighted rows"),
+     (["--seq-len", "1"], "--seq-len 1 is too small: the minimum is 2"),
+     (["--query", "first"], "'first' is not a valid integer")],
+)
+def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = render.main(["softmax", *args, "--device", "cpu", "--output-dir", str(out)])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert code == 2
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
+    assert captured.out == "" and not out.exists()

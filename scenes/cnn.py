@@ -70,13 +70,6 @@ class CnnLecture(LectureScene):
         """Pooling-window side."""
         return int(self.b.tensors["regions"].shape[-1])
 
-    def shape(self, name: str, names: str, size: float = style.NOTE_SIZE) -> Mobject:
-        """Return '(B, C, H, W) = (4, 1, 6, 6)' for a tensor, sizes bound to its shape."""
-        letters = [n.strip() for n in names.split(",")]
-        fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
-        template = f"({', '.join(letters)}) = ({', '.join('{s%d}' % i for i in range(len(letters)))})"
-        return self.b.text(template, math=True, font_size=size, **fields).set_color(style.MUTED)
-
     def image_name(self, i: int, size: float = style.NOTE_SIZE - 2) -> Mobject:
         """Return 'image i: <pattern>' with i one-based and the pattern named at build time."""
         b = self.b

@@ -70,14 +70,6 @@ class FfnLecture(LectureScene):
         """Return the source of position j, shown 1-based."""
         return self.b.index("X", 0, self.j)
 
-    def math(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> VGroup:
-        """Return a bound maths label."""
-        return self.b.text(template, math=True, font_size=size, **fields).set_color(color)
-
-    def prose(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> VGroup:
-        """Return a bound prose label (inline maths in $...$)."""
-        return self.b.text(template, font_size=size, **fields).set_color(color)
-
     def matrix(self, name: str, color: str, label: VGroup) -> VGroup:
         """Return a TensorMatrix with its label above it; the matrix is `.m`, the label `.name`."""
         m = TensorMatrix(self.b, name)

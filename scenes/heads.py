@@ -24,6 +24,7 @@ from manim import (
 from scenes import style
 from scenes.lecture import LectureScene
 from scenes.matrix import TensorMatrix, stack_shadows
+from scenes.plot import colour_legend
 from tensors.heads import split_heads
 
 
@@ -40,13 +41,6 @@ class HeadsLecture(LectureScene):
     @property
     def dq(self) -> int:
         return int(self.result.config.d_q)
-
-    def shape(self, name: str, names: str) -> VGroup:
-        """Return '(B, L, D) = (1, 4, 6)' for a tensor, sizes bound to its shape."""
-        letters = [n.strip() for n in names.split(",")]
-        fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
-        template = f"({', '.join(letters)}) = ({', '.join('{s%d}' % i for i in range(len(letters)))})"
-        return self.b.text(template, math=True, font_size=style.NOTE_SIZE, **fields).set_color(style.MUTED)
 
     def head_label(self, h: int, template: str = "W^q_{h}", size: float = style.LABEL_SIZE) -> VGroup:
         """Return a maths label naming head h (shown 1-based, as in the paper)."""
@@ -319,7 +313,7 @@ class HeadsLecture(LectureScene):
                    font_size=style.NOTE_SIZE),
             style.note("one pixel per weight", color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-        bar = self.colour_bar()
+        bar = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3)
         Group(info, bar).arrange(DOWN, aligned_edge=LEFT, buff=0.6).next_to(heat, RIGHT, buff=0.6)
         self.say(
             "A real size: D = {D} and H = {H}. Every pixel is one weight of W^q; each coloured band of {d} columns is one head's W^q_h.",
@@ -329,17 +323,6 @@ class HeadsLecture(LectureScene):
         self.play(Create(bands), FadeIn(labels), run_time=1.2)
         self.wait(3)
         self.clear_stage()
-
-    def colour_bar(self) -> Group:
-        """Return a legend: blue for negative weights, orange for positive, ends bound to the scale."""
-        b = self.b
-        strip = b.heatmap("colour_ramp", "W_big_absmax", height=0.3)
-        strip.stretch_to_fit_width(3.0)
-        lo = b.text("−{a}", a=b.value("W_big_absmax", (), 3), font_size=style.NOTE_SIZE - 4).next_to(strip, DOWN, buff=0.1)
-        hi = b.text("{a}", a=b.value("W_big_absmax", (), 3), font_size=style.NOTE_SIZE - 4).next_to(strip, DOWN, buff=0.1)
-        lo.align_to(strip, LEFT)
-        hi.align_to(strip, RIGHT)
-        return Group(strip, lo, hi)
 
     def recap(self) -> None:
         self.beat("Recap")

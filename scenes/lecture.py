@@ -10,7 +10,6 @@ from manim import FadeIn, FadeOut, Mobject, Rectangle, Scene, Typst, config
 from scenes import style
 from scenes.binding import Binding, Source
 
-
 READING_WORDS_PER_SECOND = 3.3  # a comfortable pace for captions over a busy picture
 MIN_CAPTION_SECONDS = 1.5
 
@@ -56,6 +55,23 @@ class LectureScene(Scene):
         self.plays += 1
         beat = self.chapters[-1][1] if self.chapters else ""
         self.b.audit([*self.mobjects, *self.foreground_mobjects], self.plays, beat, self.time)
+
+    # -- labels ---------------------------------------------------------------------------------
+    def shape(self, name: str, names: str, size: float = style.NOTE_SIZE) -> Typst:
+        """Return '(B, L, D) = (1, 4, 6)' for a tensor: the letters given, the sizes bound to its shape."""
+        letters = [n.strip() for n in names.split(",")]
+        fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
+        sizes = ", ".join("{s%d}" % i for i in range(len(letters)))
+        return self.b.text(f"({', '.join(letters)}) = ({sizes})", math=True, font_size=size,
+                           **fields).set_color(style.MUTED)
+
+    def math(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
+        """Return a bound maths label."""
+        return self.b.text(template, math=True, font_size=size, **fields).set_color(color)
+
+    def prose(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
+        """Return a bound prose label (inline maths in $...$)."""
+        return self.b.text(template, font_size=size, **fields).set_color(color)
 
     # -- structure ----------------------------------------------------------------------------
     def construct(self) -> None:

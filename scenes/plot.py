@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from manim import DOWN, LEFT, Dot, Line, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, Dot, Group, Line, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes import style
 from scenes.binding import AuditError, Binding, Bound, Source
@@ -182,6 +182,18 @@ class Plane(VGroup):
         return VGroup(mark, num)
 
 
+def colour_legend(b: Binding, ramp: str, scale: str, decimals: int = 2, font_size: float = style.NOTE_SIZE - 4,
+                  width: float = 3.0) -> Group:
+    """Return a heatmap legend: the ramp tensor as a strip, its ends bound to -scale and +scale."""
+    strip = b.heatmap(ramp, scale, height=0.3)
+    strip.stretch_to_fit_width(width)
+    lo = b.text("−{a}", a=b.value(scale, (), decimals), font_size=font_size).next_to(strip, DOWN, buff=0.1)
+    hi = b.text("{a}", a=b.value(scale, (), decimals), font_size=font_size).next_to(strip, DOWN, buff=0.1)
+    lo.align_to(strip, LEFT)
+    hi.align_to(strip, RIGHT)
+    return Group(strip, lo, hi)
+
+
 def _plane_of(mob: Mobject) -> Plane | None:
     ref = getattr(mob, "plane_ref", None)
     return ref.plane() if ref is not None else None
@@ -198,4 +210,4 @@ def _expect(got: np.ndarray, want: np.ndarray, mob: Mobject, where: str, kind: s
         )
 
 
-__all__ = ["Plane"]
+__all__ = ["Plane", "colour_legend"]

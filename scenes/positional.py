@@ -23,6 +23,7 @@ from manim import (
 from scenes import style
 from scenes.lecture import LectureScene
 from scenes.matrix import TensorMatrix
+from scenes.plot import colour_legend
 
 CELL = (0.82, 0.42)  # small matrices: four-character numbers, a little narrower than the default
 LETTERS = "ABCDEFGH"  # token names: letters, so they are never mistaken for positions
@@ -192,7 +193,7 @@ class PositionalLecture(LectureScene):
             b.text("$omega_i = {base}^(-i \\/ {half})$", base=b.value("base", (), 0),
                    half=b.dim("omega", 0), font_size=style.LABEL_SIZE),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        bar = self.colour_bar()
+        bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=style.NOTE_SIZE - 2)
         Group(info, bar).arrange(DOWN, aligned_edge=LEFT, buff=0.5).next_to(heat, RIGHT, buff=0.5)
         self.say(
             "The encoding at a real size: {P} positions by {D} dims, each pixel a value between -{s} and {s}.",
@@ -207,17 +208,6 @@ class PositionalLecture(LectureScene):
         )
         self.wait(6.5)
         self.clear_stage()
-
-    def colour_bar(self) -> Group:
-        """Return a legend: blue for negative, orange for positive, ends bound to the colour scale."""
-        b = self.b
-        strip = b.heatmap("ramp", "scale", height=0.3)
-        strip.stretch_to_fit_width(3.0)
-        lo = b.text("−{a}", a=b.value("scale", (), 0), font_size=style.NOTE_SIZE - 2).next_to(strip, DOWN, buff=0.1)
-        hi = b.text("{a}", a=b.value("scale", (), 0), font_size=style.NOTE_SIZE - 2).next_to(strip, DOWN, buff=0.1)
-        lo.align_to(strip, LEFT)
-        hi.align_to(strip, RIGHT)
-        return Group(strip, lo, hi)
 
     def with_positions(self) -> None:
         self.beat("Add positions: the symmetry breaks")

@@ -37,13 +37,6 @@ class SharingLecture(LectureScene):
         """Return the batch size N."""
         return int(self.result.config.batch)
 
-    def shape(self, name: str, names: str, size: float = style.NOTE_SIZE) -> VGroup:
-        """Return '(N, T, d) = (4, 3, 3)' for a tensor, sizes bound to its shape."""
-        letters = [n.strip() for n in names.split(",")]
-        fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
-        template = f"({', '.join(letters)}) = ({', '.join('{s%d}' % i for i in range(len(letters)))})"
-        return self.b.text(template, math=True, font_size=size, **fields).set_color(style.MUTED)
-
     def sample_row(self, name: str, color: str) -> VGroup:
         """Return one matrix per sample of a (N, T, d) tensor, side by side."""
         return VGroup(*(TensorMatrix(self.b, name, (n,), color=color) for n in range(self.N))).arrange(

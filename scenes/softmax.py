@@ -15,7 +15,6 @@ from manim import (
     LaggedStart,
     Line,
     SurroundingRectangle,
-    Typst,
     VGroup,
     VMobject,
     config,
@@ -137,14 +136,6 @@ class SoftmaxLecture(LectureScene):
     def query(self) -> Source:
         """Return the source of the followed query's position, shown 1-based."""
         return self.b.index("S", 0, self.i)
-
-    def math(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
-        """Return a bound maths label."""
-        return self.b.text(template, math=True, font_size=size, **fields).set_color(color)
-
-    def prose(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
-        """Return a bound prose label (inline maths in $...$)."""
-        return self.b.text(template, font_size=size, **fields).set_color(color)
 
     def labelled(self, label: VMobject, row: VGroup, y: float) -> VGroup:
         """Return a number row with its cells starting at x = 0.2 and its label ending at x = 0, at height y."""

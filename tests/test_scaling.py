@@ -1,0 +1,261 @@
+"""The scaling tensors against independent torch: variances, histograms, saturation and its gradient."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import render
+from tensors.common import ConfigError
+from tensors.scaling import ScalingConfig, ScalingResult, build
+from tests.conftest import DryRun
+from tests.shown import check_shown, seen
+
+CPU = torch.device("cpu")
+
+
+# -- an independent recomputation: plain torch, its own code path ------------------------------------
+def redraw(cfg: dict[str, Any]) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """Draw the lecture's inputs again from its seed: q and k per d_k (q first), then the saturation q, K, v."""
+    g = torch.Generator().manual_seed(cfg["seed"])
+    qs, ks = [], []
+    for d in (cfg["d_small"], cfg["d_medium"], cfg["d_large"]):
+        qs.append(torch.randn(cfg["samples"], d, generator=g))
+        ks.append(torch.randn(cfg["samples"], d, generator=g))
+    sat = (torch.randn(cfg["d_large"], generator=g), torch.randn(cfg["keys"], cfg["d_large"], generator=g),
+           torch.randn(cfg["keys"], generator=g))
+    dots = [torch.einsum("nd,nd->n", q, k) for q, k in zip(qs, ks)]
+    return qs, ks, dots, sat
+
+
+def bin_by_hand(x: torch.Tensor, lo: float, hi: float, bins: int) -> torch.Tensor:
+    """Count x in `bins` equal bins over [lo, hi], the last bin closed, without torch.histc."""
+    idx = torch.floor((x.double() - lo) / (hi - lo) * bins).long().clamp(0, bins - 1)
+    return torch.bincount(idx, minlength=bins).double()
+
+
+def saturation(q: torch.Tensor, K: torch.Tensor, v: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Recompute the saturation example in float64: scores, softmax by hand, autograd gradient."""
+    q, K, v = q.double(), K.double(), v.double()
+    raw = torch.mv(K, q)  # (L,)
+    rows = torch.stack([raw, raw / math.sqrt(q.shape[0])])  # (2, L)
+    weights, grads = [], []
+    for s in rows:
+        leaf = s.clone().requires_grad_(True)
+        e = torch.exp(leaf - leaf.max())
+        w = e / e.sum()
+        (w * v).sum().backward()
+        weights.append(w.detach())
+        grads.append(leaf.grad)
+    w, gr = torch.stack(weights), torch.stack(grads)
+    top, best = w.sort(dim=-1, descending=True).values, rows.sort(dim=-1, descending=True).values
+    norm = gr.pow(2).sum(-1).sqrt()
+    return {"sat_q": q, "sat_k": K, "sat_v": v, "sat_scores": rows, "sat_weights": w, "sat_max": top[:, 0],
+            "sat_next": top[:, 1], "sat_gap": best[:, 0] - best[:, 1], "sat_extremes": best[0, [-1, 0]],
+            "sat_grad": gr, "sat_grad_norm": norm, "sat_grad_ratio": norm[1] / norm[0]}
+
+
+def variance_tolerance(d: int, n: int) -> float:
+    """Return five standard errors of a sample variance of q . k: Var(s^2) = 2 d^2 + 6 d for unit normals."""
+    return 5 * math.sqrt((2 * d * d + 6 * d) / n)
+
+
+@pytest.fixture(scope="module")
+def result() -> ScalingResult:
+    return build(ScalingConfig(), CPU)
+
+
+# -- 1. tensors against independent torch ------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"d_small": 2, "d_medium": 16, "d_large": 128, "samples": 8000, "seed": 3},
+                                    {"d_small": 8, "d_medium": 100, "d_large": 1024, "samples": 4000, "seed": 11}])
+def test_measured_variance_is_d_k(kwargs: dict[str, int]) -> None:
+    cfg = ScalingConfig(**kwargs)
+    r = build(cfg, CPU)
+    _, _, dots, _ = redraw(vars(cfg))
+    for k, d in enumerate(cfg.d_ks):
+        torch.testing.assert_close(r.samples[k], dots[k], rtol=1e-5, atol=1e-4)
+        var = float(dots[k].double().var())
+        assert abs(var - d) < variance_tolerance(d, cfg.samples), (d, var)
+        assert float(r.var[k]) == pytest.approx(var, rel=1e-4)
+        assert float(r.std[k]) == pytest.approx(math.sqrt(var), rel=1e-4)
+        assert float(r.sqrt_dk[k]) == pytest.approx(math.sqrt(d), rel=1e-6)
+        assert abs(float(r.std[k]) / math.sqrt(d) - 1) < 0.05
+        # after dividing by sqrt(d_k) the spread is one, whatever d_k
+        assert abs(float(r.scaled_std[k]) - 1) < 0.05
+        torch.testing.assert_close(r.scaled[k], dots[k] / math.sqrt(d), rtol=1e-5, atol=1e-5)
+    # the std grows by the ratio of the square roots
+    assert float(r.std[2] / r.std[0]) == pytest.approx(math.sqrt(cfg.d_large / cfg.d_small), rel=0.06)
+
+
+def test_histogram_counts_are_the_samples_binned(result: ScalingResult) -> None:
+    r, bins = result, result.config.bins
+    for prefix in ("", "scaled_"):
+        x = r.scaled if prefix else r.samples
+        edges, counts = getattr(r, f"{prefix}edges"), getattr(r, f"{prefix}counts")
+        reach = float(x.abs().max())
+        assert edges.shape == (bins + 1,) and float(edges[0]) == -reach and float(edges[-1]) == reach
+        torch.testing.assert_close(edges.double(), torch.linspace(-reach, reach, bins + 1, dtype=torch.float64),
+                                   rtol=1e-6, atol=1e-5)
+        for k in range(3):
+            assert torch.equal(counts[k], torch.histc(x[k], bins=bins, min=-reach, max=reach))
+            by_hand = bin_by_hand(x[k], -reach, reach, bins)
+            assert torch.equal(counts[k].double(), by_hand), (prefix, k, (counts[k].double() - by_hand).abs().max())
+            inner = torch.bucketize(x[k], edges[1:-1], right=True)  # bucket index by searching the edges
+            assert torch.equal(counts[k].double(), torch.bincount(inner, minlength=bins).double())
+            assert float(counts[k].sum()) == r.config.samples  # every sample counted once
+        ticks = getattr(r, f"{prefix}ticks")
+        assert ticks.tolist() == [float(edges[0]), 0.0, float(edges[-1])]
+    # on the shared axis the largest d_k spreads over many more bins than the smallest
+    assert int((r.counts[2] > 0).sum()) > 3 * int((r.counts[0] > 0).sum())
+
+
+def test_one_score_is_a_sum_of_unit_variance_products(result: ScalingResult) -> None:
+    r = result
+    qs, ks, _, _ = redraw(vars(r.config))
+    assert torch.equal(r.example_q, qs[0][0]) and torch.equal(r.example_k, ks[0][0])
+    assert float(r.example_dot) == pytest.approx(float(torch.dot(qs[0][0], ks[0][0])), abs=1e-6)
+    assert float(r.example_prod.sum()) == pytest.approx(float(r.example_dot), abs=1e-6)
+    prods = (qs[0] * ks[0]).double().flatten()
+    assert abs(float(prods.mean())) < 0.03  # mean zero
+    assert float(r.prod_var) == pytest.approx(float(prods.var()), rel=1e-4)
+    assert abs(float(r.prod_var) - 1) < 5 * math.sqrt(8 / prods.numel())  # Var((q k)^2) = 9 - 1
+
+
+def test_unscaled_softmax_saturates_and_its_gradient_vanishes(result: ScalingResult) -> None:
+    r = result
+    _, _, _, (q, K, v) = redraw(vars(r.config))
+    truth = saturation(q, K, v)
+    for name in ("sat_scores", "sat_weights", "sat_max", "sat_next", "sat_gap", "sat_extremes", "sat_grad",
+                 "sat_grad_norm"):
+        torch.testing.assert_close(getattr(r, name), truth[name], rtol=1e-6, atol=1e-12)
+    # the saturation, measured here: max weight next to one, the gradient next to zero
+    assert float(truth["sat_max"][0]) > 1 - 1e-6 and float(truth["sat_max"][1]) < 0.7
+    assert float(truth["sat_grad_norm"][0]) < 1e-6
+    assert float(truth["sat_grad_norm"][1]) > 0.1
+    assert float(r.sat_grad_ratio) == pytest.approx(float(truth["sat_grad_ratio"]), rel=1e-6)
+    # the same gradient from the softmax Jacobian diag(w) - w w^T, by hand
+    for row in range(2):
+        w = truth["sat_weights"][row]
+        jac = torch.diag(w) - torch.outer(w, w)
+        torch.testing.assert_close(r.sat_grad[row], jac @ v.double(), rtol=1e-6, atol=1e-15)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5, 7, 9])
+def test_saturation_holds_for_other_seeds(seed: int) -> None:
+    cfg = ScalingConfig(seed=seed, samples=2000)
+    _, _, _, (q, K, v) = redraw(vars(cfg))
+    truth = saturation(q, K, v)
+    r = build(cfg, CPU)
+    torch.testing.assert_close(r.sat_grad_norm, truth["sat_grad_norm"], rtol=1e-6, atol=1e-15)
+    assert float(truth["sat_max"][0]) > 0.9
+    assert float(truth["sat_max"][1]) < 0.7
+    assert float(truth["sat_grad_norm"][0]) < 0.5 * float(truth["sat_grad_norm"][1])
+
+
+def test_seed_reproducible() -> None:
+    a, b = build(ScalingConfig(samples=2000), CPU), build(ScalingConfig(samples=2000), CPU)
+    c = build(ScalingConfig(samples=2000, seed=1), CPU)
+    assert torch.equal(a.samples, b.samples) and torch.equal(a.sat_k, b.sat_k)
+    assert not torch.equal(a.samples, c.samples)
+
+
+# -- 2. what the scene showed against torch recomputed here --------------------------------------------
+def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
+    outcome = dry("scaling")
+    manifest, scene = outcome.manifest, outcome.scene
+    cfg = manifest["config"]
+    qs, ks, dots, (q, K, v) = redraw(cfg)
+    recorded = {k: torch.tensor(e["values"]) for k, e in manifest["tensors"].items() if "values" in e}
+    for name, drawn in (("sat_q", q), ("sat_k", K), ("sat_v", v)):  # the recorded inputs are the seeded draws
+        assert torch.equal(recorded[name].float(), drawn), name
+    truth: dict[str, torch.Tensor] = saturation(recorded["sat_q"], recorded["sat_k"], recorded["sat_v"])
+    d_ks = [cfg["d_small"], cfg["d_medium"], cfg["d_large"]]
+    samples = torch.stack(dots).double()
+    scaled = samples / torch.tensor(d_ks, dtype=torch.float64).sqrt()[:, None]
+    truth["d_k"] = torch.tensor(d_ks)
+    truth["sqrt_dk"] = torch.tensor([math.sqrt(d) for d in d_ks])
+    truth["example_q"], truth["example_k"] = qs[0][0], ks[0][0]
+    truth["example_prod"] = qs[0][0] * ks[0][0]
+    truth["example_dot"] = torch.dot(qs[0][0], ks[0][0])
+    truth["prod_var"] = (qs[0] * ks[0]).double().var()
+    truth["samples"], truth["scaled"] = samples, scaled
+    truth["var"] = samples.var(dim=-1)
+    for prefix, x, span in (("", samples, "std_span"), ("scaled_", scaled, "scaled_span")):
+        std = x.std(dim=-1)
+        truth[f"{prefix}std"] = std
+        truth[span] = torch.stack([-std, std], dim=-1)
+        reach = float(x.abs().max())
+        truth[f"{prefix}edges"] = torch.linspace(-reach, reach, cfg["bins"] + 1, dtype=torch.float64)
+        truth[f"{prefix}counts"] = torch.stack([bin_by_hand(row, -reach, reach, cfg["bins"]) for row in x])
+        truth[f"{prefix}ticks"] = torch.tensor([-reach, 0.0, reach])
+    assert set(truth) == set(manifest["tensors"])
+    checked = check_shown(scene, truth)
+    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    on_screen = seen(scene)
+    bins, L = cfg["bins"], cfg["keys"]
+    for name, shape in (("counts", (3, bins)), ("scaled_counts", (3, bins)), ("edges", (bins + 1,)),
+                        ("scaled_edges", (bins + 1,)), ("std", (3,)), ("sqrt_dk", (3,)), ("scaled_std", (3,)),
+                        ("std_span", (3, 2)), ("scaled_span", (3, 2)), ("d_k", (3,)), ("example_q", (cfg["d_small"],)),
+                        ("example_k", (cfg["d_small"],)), ("example_prod", (cfg["d_small"],)),
+                        ("sat_scores", (2, L)), ("sat_weights", (2, L)), ("sat_grad", (2, L)),
+                        ("sat_grad_norm", (2,)), ("sat_max", (2,)), ("sat_next", (2,))):
+        assert all((name, tuple(i)) in on_screen for i in np.ndindex(*shape)), name
+    assert {("example_dot", ()), ("prod_var", ())} <= on_screen
+    # the plotted bars are the counts: every bar of every histogram was checked against its value
+    assert manifest["audit"]["marks_checked"] > 6 * bins
+
+
+def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
+    manifest = dry("scaling").manifest
+    texts = " ".join(c["text"] for c in manifest["captions"])
+    t = manifest["tensors"]
+    assert f"{t['std']['values'][-1]:.2f} against {t['sqrt_dk']['values'][-1]:.2f}" in texts
+    assert f"{t['sat_max']['values'][0]:.2f}" in texts and f"{t['sat_grad_norm']['values'][0]:.2g}" in texts
+    assert f"about {t['sat_grad_ratio']['values']:.2g} times larger" in texts
+    gap = t["sat_gap"]["values"]
+    assert f"beats the next by {gap[0]:.1f}" in texts and f"shrinks to {gap[1]:.2f}" in texts
+    lo, hi = t["sat_extremes"]["values"]
+    assert f"range from {lo:.1f} to {hi:.1f}" in texts
+
+
+# -- 3. validation -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [({"d_small": 8, "d_medium": 8}, "--d-medium 8 must be larger than --d-small 8"),
+     ({"d_medium": 200, "d_large": 200}, "--d-large 200 must be larger than --d-medium 200"),
+     ({"d_medium": 600}, "--d-medium 600 is too large: the limit is 512"),
+     ({"d_small": 9}, "--d-small 9 is too large: the limit is 8"),
+     ({"d_small": 1}, "--d-small 1 is too small: the minimum is 2"),
+     ({"d_large": 2048}, "--d-large 2048 is too large: the limit is 1024"),
+     ({"samples": 100}, "--samples 100 is too small: the minimum is 2000"),
+     ({"samples": 50000}, "--samples 50000 is too large: the limit is 30000"),
+     ({"bins": 80}, "--bins 80 is too large: the limit is 41"),
+     ({"keys": 11}, "--keys 11 is too large: the limit is 10"),
+     ({"seed": -1}, "--seed must be 0 or more")],
+)
+def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        ScalingConfig(**kwargs).validate()
+    with pytest.raises(ConfigError):
+        build(ScalingConfig(**kwargs), CPU)
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [(["--d-small", "8", "--d-medium", "8"], "--d-medium 8 must be larger than --d-small 8"),
+     (["--samples", "99999"], "--samples 99999 is too large: the limit is 30000"),
+     (["--keys", "3"], "--keys 3 is too small: the minimum is 4")],
+)
+def test_cli_rejects_bad_options(args: list[str], needle: str, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = render.main(["scaling", *args, "--output-dir", str(out)])
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    assert captured.out == "" and not out.exists()

@@ -75,7 +75,7 @@ TOPICS: tuple[Topic, ...] = (
     _topic("softmax", "Why softmax turns scores into weights",
            "Why softmax?",
            "All the Whys? / Why Softmax?", "Softmax"),
-    _topic("scaling", "Why scale the scores by sqrt(d_k)",
+    _topic("scaling", "Why scale the scores by √d_k",
            "Why scale by the square root of d_k?",
            "All the Whys? / Why Scaling by $\\sqrt{d_k}$?", "Scaling"),
     _topic("positional", "Why attention needs positional encoding",

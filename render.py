@@ -140,6 +140,7 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
     started = time.perf_counter()
     result = topic.load_builder()(config, torch_device)
     manim = _import_manim()
+    from driver.safety import check_interrupt
     from scenes import typst_cache
     from scenes.binding import AuditError, BindingError
     from scenes.manifest import build_manifest
@@ -159,6 +160,7 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
         with manim.tempconfig(settings):
             scene = topic.load_scene()(result, dry_run=dry_run)
             scene.progress = progress
+            scene.stop_check = check_interrupt
             try:
                 scene.render()
             except (AuditError, BindingError) as err:
@@ -183,6 +185,7 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
             big = {k: v.detach().cpu().numpy() for k, v in result.tensors().items() if v.numel() > 4096}
             staged = stage(work, movie, topic.name, manifest, big, formats)
             manifest["render"]["wall_seconds"] = round(time.perf_counter() - started, 3)
+            check_interrupt()  # a signal whose exception was swallowed still stops the publish
             video = publish(staged, final_dir)
         except OutputError as err:
             raise Failure(str(err), EXIT_FAILURE) from None
@@ -488,9 +491,9 @@ def doctor(output_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map failures to one line and an exit code."""
-    from driver.safety import interrupt_on_sigterm
+    from driver.safety import interrupt_on_signals
 
-    interrupt_on_sigterm()
+    interrupt_on_signals()
     try:
         code = cli.main(args=argv, standalone_mode=False, prog_name="render.py")  # Exit(n) comes back as n
         if isinstance(code, int) and not isinstance(code, bool):

@@ -63,11 +63,24 @@ def clear_stale(work_root: Path, prefix: str) -> int:
     return removed
 
 
+_received: str | None = None  # the signal that asked us to stop, once one has
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+    global _received
+    _received = signal.Signals(signum).name
+    raise KeyboardInterrupt(_received)
 
 
-def interrupt_on_sigterm() -> None:
-    """Make SIGTERM (and SIGHUP) behave like Ctrl-C: unwind, clean up, exit 130."""
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if a signal arrived (its exception can be swallowed, e.g. in a weakref callback)."""
+    if _received is not None:
+        raise KeyboardInterrupt(_received)
+
+
+def interrupt_on_signals() -> None:
+    """Make Ctrl-C, SIGTERM and SIGHUP unwind, clean up and exit 130, and remember that they came."""
+    global _received
+    _received = None
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupt)

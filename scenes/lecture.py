@@ -34,11 +34,18 @@ class LectureScene(Scene):
         self._caption: tuple[float, str] | None = None
         self.caption_spans: list[tuple[float, float, str]] = []  # (start, end, text) as subtitled
         self.progress: Callable[[str], None] | None = None
+        self.stop_check: Callable[[], None] | None = None  # raises when the render must stop (a signal came)
         super().__init__(skip_animations=dry_run, **kwargs)
         if dry_run:  # build and audit, rasterise nothing: Manim draws static and frozen frames even when skipping
             self.skip_animation_preview = True
             self.renderer.update_frame = _no_frame  # type: ignore[method-assign]
             self.renderer.save_static_frame_data = _no_frame  # type: ignore[method-assign]
+
+    def update_to_time(self, t: float) -> None:
+        """Advance one frame, first letting the driver stop the render (checked every frame)."""
+        if self.stop_check is not None:
+            self.stop_check()
+        super().update_to_time(t)
 
     # -- the audit hook ---------------------------------------------------------------------
     def play(self, *args: Any, **kwargs: Any) -> None:
@@ -52,6 +59,8 @@ class LectureScene(Scene):
         self._audit()
 
     def _audit(self) -> None:
+        if self.stop_check is not None:
+            self.stop_check()
         self.plays += 1
         beat = self.chapters[-1][1] if self.chapters else ""
         self.b.audit([*self.mobjects, *self.foreground_mobjects], self.plays, beat, self.time)

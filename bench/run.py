@@ -4,7 +4,7 @@
 For each topic and quality it runs real renders (each in its own process, so wall time, CPU time
 and peak memory are that render's), the `--dry-run` (scene construction and audit, no frames),
 and the encoding floor: PyAV encoding the same number of frames, at the same size, rate and
-encoder settings as Manim (libx264, crf 23, yuv420p), from frames already in memory. Also the CLI
+encoder settings as the render (libx264, crf 23, yuv420p, the same preset), from frames already in memory. Also the CLI
 start-up (`list`, `--help`), `all --jobs 2`, and how the heads render grows with D.
 Prints a Markdown table and writes JSON (default bench/results/latest.json). Not part of the tests.
 """
@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scenes import registry  # noqa: E402  (the registry imports neither torch nor Manim)
+
+X264_PRESET = os.environ.get("FAQ_LECTURES_PRESET", "veryfast")  # the same default as render.py
 
 QUALITY = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60)}
 
@@ -69,7 +71,7 @@ def encoding_floor(video: Path, frames: int, width: int, height: int, fps: int, 
     with tempfile.TemporaryDirectory() as d:
         start = time.perf_counter()
         with av.open(str(Path(d) / "floor.mp4"), "w", format="mp4") as out:
-            s = out.add_stream("libx264", rate=fps, options={"crf": "23"})
+            s = out.add_stream("libx264", rate=fps, options={"crf": "23", "preset": X264_PRESET})
             s.pix_fmt, s.width, s.height = "yuv420p", width, height
             for i in range(frames):
                 f = av.VideoFrame.from_ndarray(held[i % len(held)], format="rgba")

@@ -109,6 +109,12 @@ def test_a_killed_render_exits_130_fast_and_keeps_the_earlier_video(sig: signal.
     assert {p.name: sha(p) for p in (out / "low").iterdir()} == before
     assert sha(video) == before["heads.mp4"]
     assert work_leftovers(out) == []
+    after = cli("heads", "--device", "cpu", "--output-dir", str(out))  # the next render is not poisoned
+    _, err = after.communicate(timeout=600)
+    assert after.returncode == 0, err
+    q = render.QUALITIES["low"]
+    assert verify_video(video, q.width, q.height, q.fps)["frames"] == outcome.manifest["video"]["frames"]
+    assert work_leftovers(out) == []
 
 
 @pytest.mark.render

@@ -370,5 +370,5 @@ class BatchesLecture(LectureScene):
         self.place(stage)
         self.say("Training leaves one weight tensor for the whole dataset; afterwards it stays fixed and serves every sample.")
         self.play(FadeIn(name), FadeIn(W))
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.4), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.4, run_time=2.0)
         self.wait(1.5)

@@ -349,5 +349,5 @@ class CnnLecture(LectureScene):
         self.say("One set of kernel weights is shared across locations and across the images of a batch. "
                  "There are not {B} kernels.",
                  B=b.dim("images", 0))
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
         self.wait(3)

@@ -371,5 +371,5 @@ class FfnLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         style.fit(lines)
         self.say("Attention decides what each position gathers; the feed-forward network transforms each gathered vector on its own.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
         self.wait(3)

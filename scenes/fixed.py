@@ -294,5 +294,5 @@ class FixedLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         style.fit(lines)
         self.say("Fixed weights, fresh context: the sentence, with its word order, decides what eat becomes.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
         self.hold_caption()

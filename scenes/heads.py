@@ -333,5 +333,5 @@ class HeadsLecture(LectureScene):
             style.note("The two ways agree up to float32 rounding.", color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         self.say("One projection, one reshape: the per-head weights of the paper are column bands of a single matrix.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
         self.wait(3)

@@ -469,4 +469,4 @@ class KernelsLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         style.fit(lines)
         self.say("Several filters, shared weights, one output each, stacked, sized by design.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.4), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.4, run_time=2.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from manim import FadeIn, FadeOut, Mobject, Rectangle, Scene, Typst, config
+from manim import RIGHT, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, Scene, Typst, config
 
 from scenes import style
 from scenes.binding import Binding, Source
@@ -127,6 +127,11 @@ class LectureScene(Scene):
             need = max(need, max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND) - (self.time - start))
         if need > 0.05:
             self.wait(need)
+
+    def reveal_lines(self, lines: Mobject, lag_ratio: float = 0.5, run_time: float = 2.5) -> None:
+        """Fade in lines of text one after another, each sliding in from the left (recaps, lists)."""
+        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=lag_ratio),
+                  run_time=run_time)
 
     def clear_stage(self, keep: tuple[Mobject, ...] = ()) -> None:
         """Let the open caption be read, then fade out everything but the heading and `keep`.

@@ -346,5 +346,5 @@ class PositionalLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         style.fit(lines)
         self.say("Self-attention sees a set; positional encoding turns it into a sequence, and its sines make offsets a fixed rotation.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.0)
         self.wait(3.5)

@@ -6,7 +6,6 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    RIGHT,
     UP,
     Create,
     FadeIn,
@@ -280,5 +279,5 @@ class ScalingLecture(LectureScene):
         style.fit(lines)
         self.say("Scaling by sqrt(d_k) keeps the scores at unit spread whatever the key size, "
                  "so softmax stays soft and keeps learning.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.0)
         self.wait(1.5)

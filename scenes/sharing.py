@@ -297,7 +297,7 @@ class SharingLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         style.fit(lines)
         self.say("The same W_Q, W_K and W_V transform every sample, in training and at test time.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
         self.hold_caption(2)
 
 

@@ -405,5 +405,5 @@ class SoftmaxLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         style.fit(lines)
         self.say("Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.4), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.4, run_time=2.0)
         self.wait(2)

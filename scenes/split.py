@@ -442,5 +442,5 @@ class SplitLecture(LectureScene):
         style.fit(lines)
         self.say("Project first, split second: every head sees the whole embedding, "
                  "through its own slice of the weights.")
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in lines), lag_ratio=0.4), run_time=2.0)
+        self.reveal_lines(lines, lag_ratio=0.4, run_time=2.0)
         self.wait(1.5)

@@ -35,6 +35,8 @@ def missing(source: Path, name: str) -> list[str]:
 
 def _place(src: Path, dst: Path) -> None:
     """Hard-link src to dst (copy across file systems), replacing dst atomically."""
+    if dst.exists() and os.path.samefile(src, dst):
+        return  # already linked (renaming one link over another of the same file would do nothing)
     tmp = dst.with_name(f".{dst.name}.tmp")
     tmp.unlink(missing_ok=True)
     try:

@@ -148,11 +148,14 @@ def test_course_page_plays_in_chromium(course_dir: Path, browser: DevTools, tmp_
     assert (tmp_path / "course.png").stat().st_size > 10_000
 
 
-def test_page_lists_every_file_it_needs(course_dir: Path) -> None:
+def test_page_lists_every_file_it_needs(course_dir: Path, low: LowRender) -> None:
     html = (course_dir / "index.html").read_text()
     for name in COURSE_TOPICS:
         for kind in page.NEEDED:
             assert f"media/{name}{page.SUFFIX[kind]}" in html or kind == "json" and f"media/{name}.json" in html
             assert (course_dir / "media" / f"{name}{page.SUFFIX[kind]}").exists()
     assert "http://" not in html and "https://" not in html  # works offline
+    again = page.write_course([page.load_entry(n, n, n, low(n)[0] / "low") for n in COURSE_TOPICS], course_dir)
+    assert again == course_dir / "index.html"  # written again over itself, from the same renders
+    assert [p.name for p in course_dir.rglob(".*")] == []  # no temporary files left behind
     assert "&lt;video controls" in html and ":::{figure}" in html

@@ -130,7 +130,9 @@ def render_topic(
     except Busy as err:
         raise Failure(str(err), EXIT_FAILURE) from None
     except OSError as err:
-        raise Failure(_os_message(err), EXIT_FAILURE) from None
+        from publish.outputs import write_error
+
+        raise Failure(write_error(err, output_dir), EXIT_FAILURE) from None
 
 
 def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_device: Any, work_root: Path,
@@ -202,14 +204,6 @@ def _stop_encoders(scene: Any) -> None:
             writer.abort_encode_jobs()
         except BaseException:  # the render's own error is the one to report
             pass
-
-
-def _os_message(err: OSError) -> str:
-    import errno
-
-    if err.errno == errno.ENOSPC:
-        return f"disk full while rendering ({err.filename or 'video'}): free some space and render again"
-    return f"cannot write {err.filename or 'output'}: {err.strerror or err}"
 
 
 def _import_manim() -> Any:

@@ -28,9 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from render import X264_PRESET  # noqa: E402  (the preset renders use; render.py imports neither torch nor Manim)
 from scenes import registry  # noqa: E402  (the registry imports neither torch nor Manim)
-
-X264_PRESET = os.environ.get("FAQ_LECTURES_PRESET", "veryfast")  # the same default as render.py
 
 QUALITY = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60)}
 

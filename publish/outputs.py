@@ -76,7 +76,7 @@ def stage(work: Path, movie: Path, stem: str, manifest: dict[str, Any], big: dic
         files["json"] = out / f"{stem}.json"
         files["json"].write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     except OSError as err:
-        raise OutputError(_disk_message(err, out)) from None
+        raise OutputError(write_error(err, out)) from None
     return files
 
 
@@ -92,7 +92,7 @@ def publish(files: dict[str, Path], final_dir: Path) -> Path:
     try:
         final_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise OutputError(_disk_message(err, final_dir)) from None
+        raise OutputError(write_error(err, final_dir)) from None
     held = {signal.SIGINT, signal.SIGTERM}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
@@ -105,8 +105,11 @@ def publish(files: dict[str, Path], final_dir: Path) -> Path:
     return final_dir / files[main].name
 
 
-def _disk_message(err: OSError, where: Path) -> str:
+def write_error(err: OSError, where: Path) -> str:
+    """Return the one-line message for a failed write under `where`; a full disk says how much is free."""
+    what = err.filename or where
     if err.errno == errno.ENOSPC:
-        free = shutil.disk_usage(where if where.exists() else where.parent).free if where.parent.exists() else 0
-        return f"disk full while writing {where} ({free // 2**20} MiB free): free some space and render again"
-    return f"cannot write {err.filename or where}: {err.strerror or err}"
+        existing = next((p for p in [where, *where.parents] if p.exists()), Path("/"))
+        free = shutil.disk_usage(existing).free
+        return f"disk full while writing {what} ({free // 2**20} MiB free): free some space and render again"
+    return f"cannot write {what}: {err.strerror or err}"

@@ -16,6 +16,7 @@ from manim import (
     LaggedStart,
     Line,
     Rectangle,
+    Transform,
     TransformFromCopy,
     VGroup,
     Write,
@@ -127,7 +128,9 @@ class HeadsLecture(LectureScene):
         for j in range(1, Q.n_cols):
             new = self.dot_line(0, j)
             fast = j > 1
+            # columns differ in width, so the row and the symbols slide to the new line's layout
             self.play(col_box.animate.move_to(W.box(cols=(j, j + 1))), FadeOut(line.w), FadeOut(line.q),
+                      line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols),
                       FadeIn(new.w), FadeIn(new.q), run_time=0.45 if fast else 0.8)
             line.w, line.q = new.w, new.q
             self.play(TransformFromCopy(new.q, Q.entry(0, j)), run_time=0.35 if fast else 0.6)

@@ -87,6 +87,10 @@ class Bound:
     code: Callable[..., Any] | None = None  # a function whose real source is shown
     geometry: Callable[[Binding, Mobject, str], None] | None = None  # a plotted mark: checks its place
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Bound:
+        """Share the record between copies: it is never changed after binding, and copies show the same."""
+        return self
+
 
 @dataclass
 class AuditPoint:
@@ -125,12 +129,28 @@ class AuditLog:
 
 def _fingerprint(mob: Mobject) -> np.ndarray:
     """Return the glyph outlines of a mobject, normalised to its own bounding box."""
-    parts = [m.points for m in mob.family_members_with_points()]
-    if not parts:
-        return np.zeros((0, 3))
-    pts = np.concatenate(parts)[:, :2]
+    if not mob.submobjects:  # a bound number is one path
+        pts = mob.points[:, :2]
+    else:
+        parts = [m.points for m in mob.family_members_with_points()]
+        pts = np.concatenate(parts)[:, :2] if parts else np.zeros((0, 2))
+    if not len(pts):
+        return pts
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     return (pts - lo) / np.maximum(hi - lo, 1e-9)
+
+
+def _same_glyphs(fp: np.ndarray, ref: np.ndarray | None) -> bool:
+    """Return True if two fingerprints are the same outlines (within 2e-3 of the bounding box)."""
+    return ref is not None and fp.shape == ref.shape and (not fp.size or float(np.abs(fp - ref).max()) <= 2e-3)
+
+
+def centre(mob: Mobject) -> np.ndarray:
+    """Return the centre of a mobject's bounding box, straight from its points (no family walk if it has none)."""
+    pts = mob.points if not mob.submobjects else np.concatenate([m.points for m in mob.family_members_with_points()])
+    if not len(pts):
+        return mob.get_center()
+    return (pts.min(axis=0) + pts.max(axis=0)) / 2
 
 
 def value_to_rgb(values: np.ndarray, absmax: float) -> np.ndarray:
@@ -305,9 +325,7 @@ class Binding:
         spelled = _spell(bound.template, bound.shown, bound.sources)
         if spelled != bound.text:
             raise AuditError(f"audit failed {where}: label {bound.text!r} is not its bound template {spelled!r}")
-        fp = _fingerprint(mob)
-        ref = bound.fingerprint
-        if ref is None or fp.shape != ref.shape or not np.allclose(fp, ref, atol=2e-3):
+        if not _same_glyphs(_fingerprint(mob), bound.fingerprint):
             first = next(iter(bound.sources.values()), None)
             name = first.describe() if first else "label"
             true = self.truth(first) if first else bound.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import DEFAULT_FONT_SIZE, DOWN, VGroup, VMobject
+from manim import DEFAULT_FONT_SIZE, VMobject
 
 from scenes import typst_cache
 
@@ -13,21 +13,40 @@ NUMBER_CHARS = "0123456789.-"
 
 
 @lru_cache(maxsize=None)
-def _template(char: str) -> VMobject:
-    """Return one character's outline as a plain VMobject at the default font size."""
+def _template(char: str) -> np.ndarray:
+    """Return one character's outline points at the default font size, its left edge at x=0 and baseline at y=0."""
     if char not in NUMBER_CHARS:
         raise ValueError(f"cannot draw {char!r} as a number glyph")
     typst = typst_cache.typst(char, math=True, font_size=DEFAULT_FONT_SIZE)
     points = np.concatenate([m.points for m in typst.family_members_with_points()])
-    glyph = VMobject(fill_opacity=1.0, stroke_width=0)
-    glyph.set_points(points)
-    return glyph
+    points = points - [points[:, 0].min(), points[:, 1].min(), 0.0]
+    points.setflags(write=False)
+    return points
 
 
 @lru_cache(maxsize=1)
 def digit_height() -> float:
     """Return the height of a digit at the default font size."""
-    return _template("0").height
+    return float(_template("0")[:, 1].max())
+
+
+@lru_cache(maxsize=4096)
+def _layout(text: str) -> np.ndarray:
+    """Return the outline points of text at the default font size, laid out like a typeset number."""
+    gap = 0.035 * DEFAULT_FONT_SIZE / 48
+    parts, x = [], 0.0
+    for i, c in enumerate(text):
+        pts = _template(c) + [x, 0.0, 0.0]
+        if c == "-" and i + 1 < len(text):  # centre the minus on the digits that follow
+            mid = (pts[:, 1].min() + pts[:, 1].max()) / 2
+            nxt = _template(text[i + 1])[:, 1]
+            pts = pts + [0.0, (nxt.min() + nxt.max()) / 2 - mid, 0.0]
+        parts.append(pts)
+        x += float(_template(c)[:, 0].max()) + gap
+    points = np.concatenate(parts)
+    points = points - (points.min(axis=0) + points.max(axis=0)) / 2  # centred on the origin
+    points.setflags(write=False)
+    return points
 
 
 def spell(target: VMobject, text: str, font_size: float) -> None:
@@ -35,11 +54,5 @@ def spell(target: VMobject, text: str, font_size: float) -> None:
 
     One path per number (not one submobject per glyph) means one Cairo draw call per number.
     """
-    chars = VGroup(*(_template(c).copy() for c in text))
-    chars.arrange(buff=0.035 * DEFAULT_FONT_SIZE / 48, aligned_edge=DOWN)
-    for i, c in enumerate(text):
-        if c == "-" and i + 1 < len(text):  # centre the minus on the digits
-            chars[i].set_y(chars[i + 1].get_y())
-    chars.scale(font_size / DEFAULT_FONT_SIZE)
-    target.set_points(np.concatenate([c.points for c in chars]))
+    target.set_points(_layout(text) * (font_size / DEFAULT_FONT_SIZE))
     target.set_fill(opacity=1.0).set_stroke(width=0)

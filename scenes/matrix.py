@@ -10,7 +10,7 @@ import numpy as np
 from manim import UP, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes import style
-from scenes.binding import AuditError, Binding, BoundNumber
+from scenes.binding import AuditError, Binding, BoundNumber, centre
 
 
 class TensorMatrix(VGroup):
@@ -61,7 +61,7 @@ class TensorMatrix(VGroup):
     # -- geometry -----------------------------------------------------------------------------
     def slot(self, r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the top-left and bottom-right points of cells rows r0:r1, columns c0:c1."""
-        tl, br = self.corner_tl.get_center(), self.corner_br.get_center()
+        tl, br = self.corner_tl.points[0], self.corner_br.points[0]  # one point each
         step = (br - tl) / np.array([self.n_cols, self.n_rows, 1])
         return tl + step * np.array([c0, r0, 0]), tl + step * np.array([c1, r1, 0])
 
@@ -100,7 +100,7 @@ class TensorMatrix(VGroup):
                 f" shows {src.describe()} = {num.bound.text}"
             )
         a, z = self.slot(r, r + 1, c, c + 1)
-        x, y = num.get_center()[:2]
+        x, y = centre(num)[:2]
         lo_x, hi_x = sorted((a[0], z[0]))
         lo_y, hi_y = sorted((a[1], z[1]))
         if not (lo_x - 1e-3 <= x <= hi_x + 1e-3 and lo_y - 1e-3 <= y <= hi_y + 1e-3):

@@ -64,7 +64,7 @@ class Plane(VGroup):
     # -- geometry -----------------------------------------------------------------------------
     def to_screen(self, x: float, y: float) -> np.ndarray:
         """Return the screen point of data point (x, y), following the plane wherever it moved."""
-        lo, hi = self.corner_lo.get_center(), self.corner_hi.get_center()
+        lo, hi = self.corner_lo.points[0], self.corner_hi.points[0]  # one point each
         fx = (x - self.x_range[0]) / (self.x_range[1] - self.x_range[0])
         fy = (y - self.y_range[0]) / (self.y_range[1] - self.y_range[0])
         return np.array([lo[0] + fx * (hi[0] - lo[0]), lo[1] + fy * (hi[1] - lo[1]), 0.0])

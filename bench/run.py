@@ -115,10 +115,10 @@ def startup(runs: int) -> dict[str, Any]:
     return {cmd: summary([run(["render.py", cmd])["wall"] for _ in range(runs)]) for cmd in ("list", "--help")}
 
 
-def growth(runs: int) -> list[dict[str, Any]]:
-    """Time the heads lecture at low quality as D grows (H = 2)."""
+def growth(runs: int) -> dict[str, Any]:
+    """Time the heads lecture at low quality as D grows (H = 2); fit wall time to the numbers drawn."""
     rows = []
-    for d in (4, 6, 8):
+    for d in (2, 4, 6, 8):  # 8 is the largest D the lecture draws legibly at 480p
         with tempfile.TemporaryDirectory() as out:
             walls = []
             for _ in range(runs):
@@ -126,8 +126,23 @@ def growth(runs: int) -> list[dict[str, Any]]:
                                   "--output-dir", out])["wall"])
             m = json.loads((Path(out) / "low" / "heads.json").read_text())
         rows.append({"d_model": d, "wall": summary(walls), "distinct_numbers": m["audit"]["distinct_numbers_shown"],
-                     "frames": m["video"]["frames"]})
-    return rows
+                     "numbers_checked": m["audit"]["numbers_checked"], "frames": m["video"]["frames"]})
+    return {"rows": rows, "fit": linear_fit([r["distinct_numbers"] for r in rows],
+                                            [r["wall"]["median"] for r in rows])}
+
+
+def linear_fit(xs: list[float], ys: list[float]) -> dict[str, float]:
+    """Least-squares y = a + b x; with R^2 and the largest residual relative to y."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    icpt = my - slope * mx
+    res = [y - (icpt + slope * x) for x, y in zip(xs, ys)]
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    return {"intercept_s": round(icpt, 2), "seconds_per_number": round(slope, 4),
+            "r2": round(1 - sum(r * r for r in res) / ss_tot, 3) if ss_tot else 1.0,
+            "max_residual_pct": round(100 * max(abs(r) / y for r, y in zip(res, ys)), 1)}
 
 
 def all_jobs(quality: str, jobs: int) -> dict[str, float]:

@@ -93,6 +93,18 @@ def encoding_floor(video: Path, frames: int, width: int, height: int, fps: int, 
     return elapsed
 
 
+def floor_in_subprocess(video: Path, frames: int, width: int, height: int, fps: int) -> float:
+    """Run encoding_floor in its own process.
+
+    The floor holds gigabytes of frames; Linux counts the RSS a process had when it forked into its
+    children's peak memory, so the benchmark process itself must stay small.
+    """
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import run; "
+            f"print(run.encoding_floor(run.Path({str(video)!r}), {frames}, {width}, {height}, {fps}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def bench_topic(name: str, qualities: list[str], runs: int, floor_runs: int) -> dict[str, Any]:
     """Dry runs, renders and floors of one topic."""
     row: dict[str, Any] = {"topic": name}
@@ -106,7 +118,7 @@ def bench_topic(name: str, qualities: list[str], runs: int, floor_runs: int) -> 
                 samples.append(run(["render.py", name, "--quality", q, "--device", "cpu", "--output-dir", out]))
                 manifest = json.loads((Path(out) / q / f"{name}.json").read_text())
             frames = int(manifest["video"]["frames"])
-            floors = [encoding_floor(Path(out) / q / f"{name}.mp4", frames, width, height, fps)
+            floors = [floor_in_subprocess(Path(out) / q / f"{name}.mp4", frames, width, height, fps)
                       for _ in range(floor_runs)]
         wall = summary([s["wall"] for s in samples])
         floor = statistics.median(floors)

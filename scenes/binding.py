@@ -404,6 +404,7 @@ __all__ = [
     "Bound",
     "BoundNumber",
     "Source",
+    "centre",
     "fmt",
     "value_to_rgb",
 ]

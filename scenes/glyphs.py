@@ -24,25 +24,20 @@ def _template(char: str) -> np.ndarray:
     return points
 
 
-@lru_cache(maxsize=1)
-def digit_height() -> float:
-    """Return the height of a digit at the default font size."""
-    return float(_template("0")[:, 1].max())
-
-
 @lru_cache(maxsize=4096)
 def _layout(text: str) -> np.ndarray:
     """Return the outline points of text at the default font size, laid out like a typeset number."""
     gap = 0.035 * DEFAULT_FONT_SIZE / 48
     parts, x = [], 0.0
     for i, c in enumerate(text):
-        pts = _template(c) + [x, 0.0, 0.0]
+        glyph = _template(c)
+        pts = glyph + [x, 0.0, 0.0]
         if c == "-" and i + 1 < len(text):  # centre the minus on the digits that follow
             mid = (pts[:, 1].min() + pts[:, 1].max()) / 2
             nxt = _template(text[i + 1])[:, 1]
             pts = pts + [0.0, (nxt.min() + nxt.max()) / 2 - mid, 0.0]
         parts.append(pts)
-        x += float(_template(c)[:, 0].max()) + gap
+        x += float(glyph[:, 0].max()) + gap  # the glyph's width: its left edge is at 0
     points = np.concatenate(parts)
     points = points - (points.min(axis=0) + points.max(axis=0)) / 2  # centred on the origin
     points.setflags(write=False)

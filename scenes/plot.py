@@ -16,7 +16,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, Dot, Group, Line, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes import style
-from scenes.binding import AuditError, Binding, Bound, Source
+from scenes.binding import AuditError, Binding, Bound, Source, centre
 
 TOLERANCE = 2e-3  # screen units, about a fifth of a pixel at 1080p
 
@@ -92,7 +92,7 @@ class Plane(VGroup):
             if plane is None:
                 return
             want = plane.to_screen(plane._value(x), plane._value(y))
-            _expect(m.get_center(), want, m, where, "dot")
+            _expect(centre(m), want, m, where, "dot")
 
         self._bind(mob, sources, check)
         return mob

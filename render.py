@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from scenes import registry
+from driver import registry
 
 EXIT_FAILURE, EXIT_USAGE, EXIT_DEPENDENCY, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -140,12 +140,13 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
             formats: tuple[str, ...]) -> Outcome:
     """Render in a fresh work folder; verify, stage and publish unless dry_run; always clean up."""
     started = time.perf_counter()
-    result = topic.load_builder()(config, torch_device)
+    lecture = topic.lecture()
+    result = lecture.build(config, torch_device)
     manim = _import_manim()
     from driver.safety import check_interrupt
-    from scenes import typst_cache
-    from scenes.binding import AuditError, BindingError
-    from scenes.manifest import build_manifest
+    from scenes.kit import typst_cache
+    from scenes.kit.binding import AuditError, BindingError
+    from driver.manifest import build_manifest
 
     work_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{topic.name}-{final_dir.name if final_dir else quality}-", dir=work_root))
@@ -160,7 +161,7 @@ def _render(topic: registry.Topic, config: Any, q: Quality, quality: str, torch_
             "video_encoder_options": {"preset": X264_PRESET},
         }
         with manim.tempconfig(settings):
-            scene = topic.load_scene()(result, dry_run=dry_run)
+            scene = lecture.scene(result, dry_run=dry_run)
             scene.progress = progress
             scene.stop_check = check_interrupt
             try:
@@ -277,7 +278,7 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> tu
 
 def _topic_command(topic: registry.Topic) -> click.Command:
     """Make the subcommand of one topic, with its sizes as options."""
-    config_cls = topic.load_config()
+    config_cls = topic.config()
     from tensors.common import options_of
 
     def run(quality: str, device: str, seed: int, output_dir: Path, formats: tuple[str, ...], resolution: str | None,
@@ -408,7 +409,7 @@ def _dry_run_all(quality: str, device: str, seed: int) -> int:
     for topic in registry.TOPICS:
         t0 = time.perf_counter()
         try:
-            outcome = render_topic(topic, topic.load_config()(seed=seed), quality, device, dry_run=True)
+            outcome = render_topic(topic, topic.config()(seed=seed), quality, device, dry_run=True)
             audit = outcome.manifest["audit"]
             click.echo(f"{topic.name:10s} ok      {time.perf_counter() - t0:5.1f} s  {audit['numbers_checked']} numbers,"
                        f" {audit['mismatches']} mismatches", err=True)

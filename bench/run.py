@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from render import X264_PRESET  # noqa: E402  (the preset renders use; render.py imports neither torch nor Manim)
-from scenes import registry  # noqa: E402  (the registry imports neither torch nor Manim)
+from driver import registry  # noqa: E402  (the registry imports neither torch nor Manim)
 
 QUALITY = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60)}
 

@@ -1,4 +1,4 @@
-"""The pictures: one Manim scene per topic, reading every value through scenes.binding.
+"""The pictures: one Manim scene per topic (`scenes/<topic>.py`), built from the toolbox in `scenes.kit`.
 
-Importing this package does not import Manim; `scenes.registry` is safe for the CLI's fast path.
+Every value on screen comes through `scenes.kit.binding`. Importing this package does not import Manim.
 """

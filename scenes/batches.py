@@ -22,11 +22,11 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.binding import Binding
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
-from scenes.plot import Plane
+from scenes.kit import style
+from scenes.kit.binding import Binding
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
+from scenes.kit.plot import Plane
 from tensors.batches import train_epoch
 
 WEIGHT = style.ROLE["W"]

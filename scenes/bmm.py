@@ -16,10 +16,10 @@ from manim import (
     VGroup,
 )
 
-from scenes import style
-from scenes.binding import Source
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix, stack_shadows
+from scenes.kit import style
+from scenes.kit.binding import Source
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
 
 COLOR = {"A": style.ROLE["E"], "B": style.ROLE["W"], "C": style.ROLE["Q"], "M": style.ROLE["V"], "W": style.ROLE["K"]}

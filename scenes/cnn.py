@@ -22,10 +22,10 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.binding import Binding
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
+from scenes.kit import style
+from scenes.kit.binding import Binding
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
 from tensors.cnn import slide, sliding_windows
 
 IMAGE = style.ROLE["E"]

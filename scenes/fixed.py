@@ -19,9 +19,9 @@ from manim import (
     Write,
 )
 
-from scenes import style, typst_cache
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
+from scenes.kit import style, typst_cache
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
 from tensors.attention import self_attention
 
 FOCUS = "#ffa657"  # the colour of "eat" wherever it is followed

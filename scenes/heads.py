@@ -22,10 +22,10 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix, stack_shadows
-from scenes.plot import colour_legend
+from scenes.kit import style
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix, stack_shadows
+from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
 
 

@@ -25,10 +25,10 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.binding import BoundNumber, Source
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
+from scenes.kit import style
+from scenes.kit.binding import BoundNumber, Source
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
 
 CONV = style.ROLE["E"]  # the convolution side
 ATTN = style.ROLE["Q"]  # the attention side

@@ -20,10 +20,10 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
-from scenes.plot import colour_legend
+from scenes.kit import style
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
+from scenes.kit.plot import colour_legend
 
 CELL = (0.82, 0.42)  # small matrices: four-character numbers, a little narrower than the default
 LETTERS = "ABCDEFGH"  # token names: letters, so they are never mistaken for positions

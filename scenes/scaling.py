@@ -17,10 +17,10 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.lecture import LectureScene
-from scenes.matrix import number_row
-from scenes.plot import Plane
+from scenes.kit import style
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import number_row
+from scenes.kit.plot import Plane
 
 ROWS = ("#8ab4f8", "#7ee787", "#ffa657")  # one colour per compared d_k, smallest first
 SPAN = "#e8e8e8"  # the drawn -std .. +std segment

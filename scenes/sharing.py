@@ -17,9 +17,9 @@ from manim import (
     Write,
 )
 
-from scenes import style
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
+from scenes.kit import style
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
 
 ROLE_NAMES = ("W_Q", "W_K", "W_V")
 ROLE_COLORS = (style.ROLE["Q"], style.ROLE["K"], style.ROLE["V"])

@@ -20,11 +20,11 @@ from manim import (
     config,
 )
 
-from scenes import matrix, style
-from scenes.binding import Binding, Source
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
-from scenes.plot import Plane
+from scenes.kit import matrix, style
+from scenes.kit.binding import Binding, Source
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
+from scenes.kit.plot import Plane
 
 SCORE = style.ROLE["Q"]
 WEIGHT = "#7ee787"

@@ -21,10 +21,10 @@ from manim import (
     config,
 )
 
-from scenes import style
-from scenes.binding import Source
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
+from scenes.kit import style
+from scenes.kit.binding import Source
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
 from tensors.split import torch_mha
 
 WRONG = "#b392f0"  # violet: far from the head colours, which are red, cyan and yellow

@@ -20,11 +20,11 @@ from manim import (
     config,
 )
 
-from scenes import style
-from scenes.binding import Source
-from scenes.lecture import LectureScene
-from scenes.matrix import TensorMatrix
-from scenes.plot import Plane
+from scenes.kit import style
+from scenes.kit.binding import Source
+from scenes.kit.lecture import LectureScene
+from scenes.kit.matrix import TensorMatrix
+from scenes.kit.plot import Plane
 
 TOKENS = ["#7ee787", "#ffa657", "#56d4dd", "#f778ba", "#a5a0ff"]  # one colour per word, in every picture
 PLANE_SIZE = 3.3  # side of each square plane

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 LR = 0.05  # SGD learning rate
 NOISE = 0.1  # std of the noise added to the targets
@@ -29,7 +29,7 @@ MAX_TABLE_ROWS = 10  # updates per epoch the step table can draw legibly (the la
 
 
 @dataclass(frozen=True)
-class BatchesConfig:
+class BatchesConfig(LectureConfig):
     """Sizes of the dataset, the two batch sizes, the training length and the weight."""
 
     n_samples: int = opt(40, "training samples N", 8, 64)
@@ -41,11 +41,10 @@ class BatchesConfig:
                     "every weight entry is a column of the step table")
     d_out: int = opt(2, "outputs: rows of the weight", 1, 2,
                      "every weight entry is a column of the step table")
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or the batches do not tile the dataset."""
-        check_ranges(self)
+        super().validate()
         N, b, c = self.n_samples, self.small_batch, self.large_batch
         if b >= c:
             raise ConfigError(f"--small-batch {b} must be smaller than --large-batch {c}")
@@ -60,7 +59,7 @@ class BatchesConfig:
 
 
 @dataclass(frozen=True)
-class BatchesResult:
+class BatchesResult(LectureResult):
     """Every tensor the batches lecture shows, by name, and the texts torch reported."""
 
     config: BatchesConfig
@@ -95,9 +94,6 @@ class BatchesResult:
     grad_diff: torch.Tensor  # () max |grad_accum - grad_full|
     same_object: dict[str, str] = field(default_factory=dict)  # run -> str(every step kept one weight object)
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
     def strings(self) -> dict[str, str]:
         """Return the texts captured from torch: 'same_small' -> 'True' when every step kept one weight."""

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from tensors.common import ConfigError, check_ranges, generator, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
 from tensors.heads import split_heads
 
 
 @dataclass(frozen=True)
-class BmmConfig:
+class BmmConfig(LectureConfig):
     """Sizes of the FAQ's examples (defaults are the FAQ's own shapes) and of the attention bridge."""
 
     batch: int = opt(10, "batch size B of A (B, M, N) and B (B, N, P)", 2, 32,
@@ -35,11 +35,10 @@ class BmmConfig:
     att_heads: int = opt(2, "heads H of the attention example", 1, 4)
     att_len: int = opt(3, "sequence length L of the attention example", 2, 5)
     att_dim: int = opt(4, "size d of each head's queries and keys", 1, 8)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or more items are drawn than exist."""
-        check_ranges(self)
+        super().validate()
         if self.shown > self.batch:
             raise ConfigError(
                 f"--shown {self.shown} is more than --batch {self.batch}: cannot draw more items than the batch has"
@@ -47,7 +46,7 @@ class BmmConfig:
 
 
 @dataclass(frozen=True)
-class BmmResult:
+class BmmResult(LectureResult):
     """Every tensor the bmm lecture shows, by name, and the errors bmm raised."""
 
     config: BmmConfig
@@ -93,9 +92,6 @@ class BmmResult:
     err_weight: str
     err_lead: str
 
-    def tensors(self) -> dict[str, Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, Tensor)}
 
     def strings(self) -> dict[str, str]:
         """Return the texts captured from torch at build time, by name."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from tensors.common import ConfigError, check_ranges, generator, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
 
 KERNEL = 3  # the kernel is 3 x 3
 NOISE = 0.1  # standard deviation of the seeded noise added to every pixel
@@ -24,18 +24,17 @@ PATTERNS = ("vertical bar", "horizontal bar", "diagonal", "cross")  # image i sh
 
 
 @dataclass(frozen=True)
-class CnnConfig:
+class CnnConfig(LectureConfig):
     """Sizes of the batch, the images and the pooling window."""
 
     batch: int = opt(4, "images in the batch (all use the one kernel)", 2, 4,
                      "there are four patterns: vertical bar, horizontal bar, diagonal, cross")
     size: int = opt(6, "image side in pixels (the feature map side is size - 2)", 5, 8)
     pool: int = opt(2, "side of the max-pooling window (must divide size - 2)", 2, 3)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or the pooling does not tile the map."""
-        check_ranges(self)
+        super().validate()
         side = self.size - KERNEL + 1
         if side % self.pool:
             raise ConfigError(
@@ -45,7 +44,7 @@ class CnnConfig:
 
 
 @dataclass(frozen=True)
-class CnnResult:
+class CnnResult(LectureResult):
     """Every tensor the cnn lecture shows, by name."""
 
     config: CnnConfig
@@ -70,9 +69,9 @@ class CnnResult:
     image_absmax: torch.Tensor  # () colour scale of the image heatmaps
     fmap_absmax: torch.Tensor  # () colour scale of the feature-map heatmaps
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, plus one 2-D slice per image for the heatmaps."""
-        named = {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
+    def views(self) -> dict[str, torch.Tensor]:
+        """Return one 2-D slice per image, feature map and pooled map, for the heatmaps."""
+        named = {}
         for i in range(self.config.batch):
             named[f"image_{i}"] = self.images[i, 0]  # (n, n)
             named[f"fmap_{i}"] = self.fmap_conv[i]  # (m, m)

@@ -1,4 +1,9 @@
-"""What every lecture's tensors share: devices, seeded inputs, option metadata, errors."""
+"""The lecture contract and what every lecture's tensors share: devices, seeded inputs, options, errors.
+
+A lecture's math is `build(config: <Topic>Config, device) -> <Topic>Result`: a frozen `LectureConfig`
+(sizes with their drawable ranges, and the seed) in, a frozen `LectureResult` (named tensors, and
+texts captured from torch) out. Scenes bind to those names; the manifest records them.
+"""
 
 from __future__ import annotations
 
@@ -40,11 +45,14 @@ def options_of(config_cls: type) -> list[tuple[Field[Any], Opt]]:
     return [(f, f.metadata["opt"]) for f in fields(config_cls) if "opt" in f.metadata]
 
 
+SEED_MAX = 2**63 - 1  # torch.Generator.manual_seed takes a signed 64-bit seed
+
+
 def check_ranges(config: Any) -> None:
     """Raise ConfigError naming the limit when a field is outside its drawable range."""
     seed = getattr(config, "seed", 0)
-    if not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"--seed must be 0 or more, got {seed}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
+        raise ConfigError(f"--seed must be a whole number from 0 to {SEED_MAX}, got {seed}")
     for f, meta in options_of(type(config)):
         value = getattr(config, f.name)
         flag = "--" + f.name.replace("_", "-")
@@ -54,6 +62,35 @@ def check_ranges(config: Any) -> None:
             raise ConfigError(f"{flag} {value} is too small: the minimum is {meta.low}")
         if value > meta.high:
             raise ConfigError(f"{flag} {value} is too large: the limit is {meta.high} ({meta.why_high})")
+
+
+@dataclass(frozen=True)
+class LectureConfig:
+    """The base of every lecture's config: the seed of every random input; sizes are `opt` fields."""
+
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Raise ConfigError when a field is out of range; lectures add the checks between fields."""
+        check_ranges(self)
+
+
+@dataclass(frozen=True)
+class LectureResult:
+    """The base of every lecture's result: named tensor fields, extra 2-D views and captured texts."""
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """Return every tensor a scene may bind to: the tensor fields, then `views()`."""
+        named = {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), torch.Tensor)}
+        return {**named, **self.views()}
+
+    def views(self) -> dict[str, torch.Tensor]:
+        """Return extra named slices (e.g. one 2-D map per head for a heatmap); none by default."""
+        return {}
+
+    def strings(self) -> dict[str, str]:
+        """Return texts captured from torch at build time (error messages, reprs); none by default."""
+        return {}
 
 
 def resolve_device(name: str) -> torch.device:

@@ -15,14 +15,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from tensors.attention import self_attention
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 EXPANSION = 4  # the paper's d_ff = 4 d_model (2048 = 4 x 512)
 CURVE_POINTS = 41  # samples of the ReLU and GELU curves in the plot
 
 
 @dataclass(frozen=True)
-class FfnConfig:
+class FfnConfig(LectureConfig):
     """Sizes of the small worked example and of the real-size parameter count."""
 
     seq_len: int = opt(4, "sequence length L", 2, 6)
@@ -31,11 +31,10 @@ class FfnConfig:
     position: int = opt(2, "position j (1-based) that is followed through the FFN and then changed", 1, 6)
     big_d_model: int = opt(512, "embedding size D of the real-size parameter count", 8, 2048,
                            "the real nn.Linear modules are allocated in memory; larger is slow on a shared CPU")
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or the position is not in the sequence."""
-        check_ranges(self)
+        super().validate()
         if self.position > self.seq_len:
             raise ConfigError(f"--position {self.position} is beyond the sequence: --seq-len is {self.seq_len}")
 
@@ -46,7 +45,7 @@ class FfnConfig:
 
 
 @dataclass(frozen=True)
-class FfnResult:
+class FfnResult(LectureResult):
     """Every tensor the ffn lecture shows, by name."""
 
     config: FfnConfig
@@ -85,9 +84,6 @@ class FfnResult:
     n_ffn_weights: torch.Tensor  # () weight matrices (2-D parameters) in the FFN
     n_attn_weights: torch.Tensor  # () weight matrices in attention
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def bias_init(out_features: int, in_features: int, g: torch.Generator, device: torch.device) -> torch.Tensor:

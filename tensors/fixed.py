@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from tensors.attention import self_attention, sinusoidal
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 WORDS = ("cat", "eat", "mouse", "dog", "fish", "bird", "see", "run")  # the drawn vocabulary, in table order
 SENTENCES = (("cat", "eat", "mouse"), ("mouse", "eat", "cat"))  # the FAQ's two samples
@@ -24,7 +24,7 @@ FOCUS = "eat"  # the word whose rows the lecture follows
 
 
 @dataclass(frozen=True)
-class FixedConfig:
+class FixedConfig(LectureConfig):
     """Sizes of the small frozen model and of the second, real-scale vocabulary."""
 
     d_model: int = opt(4, "embedding size D (W_Q, W_K and W_V are D x D); even, for sine/cosine pairs", 2, 4,
@@ -33,11 +33,10 @@ class FixedConfig:
                      "the drawn table has one named row per word, and eight words are named")
     big_vocab: int = opt(50257, "size of the second vocabulary (GPT-2's by default); only its shape is drawn", 4, 200000,
                          "the table is built in memory and saved with the manifest; larger adds nothing")
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the sizes do not make sense together."""
-        check_ranges(self)
+        super().validate()
         if self.d_model % 2:
             raise ConfigError(f"--d-model {self.d_model} is odd: sinusoidal positions need an even size (sine and cosine pairs)")
         if self.big_vocab <= self.vocab:
@@ -45,7 +44,7 @@ class FixedConfig:
 
 
 @dataclass(frozen=True)
-class FixedResult:
+class FixedResult(LectureResult):
     """Every tensor the fixed lecture shows, by name."""
 
     config: FixedConfig
@@ -70,9 +69,6 @@ class FixedResult:
     table_params: Tensor  # (2,) parameters of the small and the big table
     wq_params: Tensor  # () parameters of W_q, the same for both vocabularies
 
-    def tensors(self) -> dict[str, Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, Tensor)}
 
 
 def sentence_ids(words: tuple[str, ...], device: torch.device) -> Tensor:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 
 @dataclass(frozen=True)
-class HeadsConfig:
+class HeadsConfig(LectureConfig):
     """Sizes of the small worked example and of the real-scale weight."""
 
     batch: int = opt(1, "batch size B (item 0 is drawn, the rest as a stack)", 1, 4)
@@ -26,11 +26,10 @@ class HeadsConfig:
     big_d_model: int = opt(512, "embedding size of the real-scale heatmap", 8, 1024,
                            "one pixel per weight: the heatmap is drawn at most 1024 pixels wide")
     big_heads: int = opt(8, "number of heads of the real-scale heatmap", 1, 64)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or does not divide."""
-        check_ranges(self)
+        super().validate()
         if self.d_model % self.heads:
             raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
         if self.big_d_model % self.big_heads:
@@ -43,7 +42,7 @@ class HeadsConfig:
 
 
 @dataclass(frozen=True)
-class HeadsResult:
+class HeadsResult(LectureResult):
     """Every tensor the heads lecture shows, by name."""
 
     config: HeadsConfig
@@ -61,9 +60,6 @@ class HeadsResult:
     W_big_absmax: torch.Tensor  # () colour scale of the heatmap
     colour_ramp: torch.Tensor  # (1, 256) values from -absmax to +absmax, for the legend
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def project(E: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:

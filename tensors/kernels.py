@@ -14,14 +14,14 @@ import torch
 import torch.nn.functional as F
 
 from tensors.attention import attend
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 from tensors.heads import split_heads
 
 KERNEL_NAMES = ("vertical edge", "horizontal edge", "blur")
 
 
 @dataclass(frozen=True)
-class KernelsConfig:
+class KernelsConfig(LectureConfig):
     """Sizes of the image, the kernels, the sequence and the heads."""
 
     image_size: int = opt(6, "side n of the square image", 5, 7)
@@ -31,11 +31,10 @@ class KernelsConfig:
     seq_len: int = opt(5, "sequence length L", 2, 6)
     d_model: int = opt(6, "embedding size D", 2, 8)
     heads: int = opt(3, "number of attention heads H (must divide D)", 1, 3)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or does not fit."""
-        check_ranges(self)
+        super().validate()
         if self.d_model % self.heads:
             raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
         if 2 * self.kernel_size - 1 > self.image_size:
@@ -51,7 +50,7 @@ class KernelsConfig:
 
 
 @dataclass(frozen=True)
-class KernelsResult:
+class KernelsResult(LectureResult):
     """Every tensor the kernels lecture shows, by name."""
 
     config: KernelsConfig
@@ -93,15 +92,15 @@ class KernelsResult:
     weight_scale: torch.Tensor  # () colour scale of the attention-weight heatmaps: their largest weight
     one: torch.Tensor  # () colour scale of the image and the fields (both 0 or 1)
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors (plus one 2-D slice per map and per head, for heatmaps)."""
-        named = {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
+    def views(self) -> dict[str, torch.Tensor]:
+        """Return one 2-D slice per map, per head and per sequence tensor, for heatmaps."""
+        named = {}
         for c in range(self.maps.shape[0]):
             named[f"map_{c}"] = self.maps[c]  # (m, m)
         for h in range(self.weights.shape[1]):
             named[f"weights_{h}"] = self.weights[0, h]  # (L, L)
         for name in ("X", "Q", "Y1", "Y2"):
-            named[f"{name}_0"] = named[name][0]  # (L, D)
+            named[f"{name}_0"] = getattr(self, name)[0]  # (L, D)
         return named
 
     def strings(self) -> dict[str, str]:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import torch
 
 from tensors.attention import self_attention, sinusoidal
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 BASE = 10000.0  # the paper's wavelength base
 
 
 @dataclass(frozen=True)
-class PositionalConfig:
+class PositionalConfig(LectureConfig):
     """Sizes of the small attention example and of the encoding heatmap."""
 
     seq_len: int = opt(4, "tokens L of the small attention example", 2, 5)
@@ -32,11 +32,10 @@ class PositionalConfig:
                        "one pixel per value: the heatmap is drawn at most 512 pixels wide")
     shift: int = opt(3, "offset k of the relative-position fact PE(p+k) = M_k PE(p)", 1, 64)
     probe: int = opt(5, "position p whose vectors PE(p), PE(p+k) are shown", 0, 511)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range, odd, or a position falls off the heatmap."""
-        check_ranges(self)
+        super().validate()
         if self.d_model % 2:
             raise ConfigError(f"--d-model {self.d_model} is odd: the encoding needs (sin, cos) pairs")
         if self.pe_dims % 2:
@@ -49,7 +48,7 @@ class PositionalConfig:
 
 
 @dataclass(frozen=True)
-class PositionalResult:
+class PositionalResult(LectureResult):
     """Every tensor the positional lecture shows, by name."""
 
     config: PositionalConfig
@@ -86,9 +85,6 @@ class PositionalResult:
     rotated: torch.Tensor  # (pe_dims,) M_k PE(p)
     rel_err: torch.Tensor  # () max over every p and dim of |PE(p + k) - M_k PE(p)|
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def derangement(n: int, g: torch.Generator) -> torch.Tensor:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import torch
 
 from tensors.attention import scores
-from tensors.common import ConfigError, check_ranges, generator, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
 
 
 @dataclass(frozen=True)
-class ScalingConfig:
+class ScalingConfig(LectureConfig):
     """The three key sizes compared, how many samples measure each, and the saturation example."""
 
     d_small: int = opt(4, "smallest key size d_k (also the worked dot product)", 2, 8,
@@ -36,11 +36,10 @@ class ScalingConfig:
                     "three histograms share one row width; thinner bars are not legible at 480p")
     keys: int = opt(8, "keys L the saturation example's query is scored against", 4, 10,
                     "one bar and one score per key must stay legible at 480p")
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the key sizes are not increasing."""
-        check_ranges(self)
+        super().validate()
         if self.d_medium <= self.d_small:
             raise ConfigError(f"--d-medium {self.d_medium} must be larger than --d-small {self.d_small}")
         if self.d_large <= self.d_medium:
@@ -53,7 +52,7 @@ class ScalingConfig:
 
 
 @dataclass(frozen=True)
-class ScalingResult:
+class ScalingResult(LectureResult):
     """Every tensor the scaling lecture shows, by name."""
 
     config: ScalingConfig
@@ -90,9 +89,6 @@ class ScalingResult:
     sat_grad_norm: torch.Tensor  # (2,) the norm of each gradient row
     sat_grad_ratio: torch.Tensor  # () scaled gradient norm / unscaled gradient norm
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def draw_pairs(n: int, d_k: int, g: torch.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:

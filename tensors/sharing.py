@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from tensors.common import check_ranges, generator, linear_init, opt, randn
+from tensors.common import LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 ROLES = ("q", "k", "v")  # the three projections, in the order of every (3, ...) tensor below
 
 
 @dataclass(frozen=True)
-class SharingConfig:
+class SharingConfig(LectureConfig):
     """Sizes of the drawn batch and of the real-scale parameter count."""
 
     batch: int = opt(4, "batch size N (every sample is drawn)", 2, 4)
@@ -30,15 +30,10 @@ class SharingConfig:
                            "the counts are shown as whole numbers on one line")
     big_batch: int = opt(32, "batch size of the real-scale parameter count", 2, 1024,
                          "the counts are shown as whole numbers on one line")
-    seed: int = 0
-
-    def validate(self) -> None:
-        """Raise ConfigError when a size cannot be drawn."""
-        check_ranges(self)
 
 
 @dataclass(frozen=True)
-class SharingResult:
+class SharingResult(LectureResult):
     """Every tensor the sharing lecture shows, by name, and the texts torch reported."""
 
     config: SharingConfig
@@ -62,9 +57,6 @@ class SharingResult:
     big_per_sample: torch.Tensor  # () per-sample parameters at real scale
     same_object: dict[str, str] = field(default_factory=dict)  # role -> str(every call saw the same weight)
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
     def strings(self) -> dict[str, str]:
         """Return the texts captured from torch: 'same_q' -> 'True' when every call used one weight object."""

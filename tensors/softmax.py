@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from tensors.attention import attend, scores
-from tensors.common import ConfigError, check_ranges, generator, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
 
 NUDGE = 0.2  # how far one score is pushed to compare softmax with argmax
 SHIFT = 5.0  # a constant added to every score: softmax does not change
@@ -21,7 +21,7 @@ CURVE_POINTS = 81  # samples of the weight-versus-score curves
 
 
 @dataclass(frozen=True)
-class SoftmaxConfig:
+class SoftmaxConfig(LectureConfig):
     """Sizes of the attention example and which query row is followed."""
 
     seq_len: int = opt(5, "sequence length L (number of keys)", 2, 6,
@@ -29,17 +29,16 @@ class SoftmaxConfig:
     d_k: int = opt(4, "size d_k of each query, key and value vector", 2, 5,
                    "weights, V and the weighted rows of V are drawn side by side; wider rows do not fit at 480p")
     query: int = opt(1, "position (1-based) of the query whose scores are followed", 1, 6)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the query is not in the sequence."""
-        check_ranges(self)
+        super().validate()
         if self.query > self.seq_len:
             raise ConfigError(f"--query {self.query} is beyond the sequence: --seq-len is {self.seq_len}")
 
 
 @dataclass(frozen=True)
-class SoftmaxResult:
+class SoftmaxResult(LectureResult):
     """Every tensor the softmax lecture shows, by name."""
 
     config: SoftmaxConfig
@@ -81,9 +80,6 @@ class SoftmaxResult:
     O_row: torch.Tensor  # (1, d_k) row i of W @ V, as attention computes it
     out_diff: torch.Tensor  # () max |sum_j w_j v_j - (W @ V)[i]|
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def divide_by_sum(s: torch.Tensor) -> torch.Tensor:

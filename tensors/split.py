@@ -13,22 +13,21 @@ from dataclasses import dataclass
 import torch
 
 from tensors.attention import attend
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 from tensors.heads import split_heads
 
 
 @dataclass(frozen=True)
-class SplitConfig:
+class SplitConfig(LectureConfig):
     """Sizes of the one small example the lecture follows end to end."""
 
     seq_len: int = opt(3, "sequence length L", 2, 4)
     d_model: int = opt(4, "embedding size D", 2, 4)
     heads: int = opt(2, "number of heads H (at least two, must divide D)", 2, 3)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or does not divide."""
-        check_ranges(self)
+        super().validate()
         if self.d_model % self.heads:
             raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
 
@@ -39,7 +38,7 @@ class SplitConfig:
 
 
 @dataclass(frozen=True)
-class SplitResult:
+class SplitResult(LectureResult):
     """Every tensor the split lecture shows, by name."""
 
     config: SplitConfig
@@ -68,9 +67,6 @@ class SplitResult:
     Y_torch: torch.Tensor  # (1, L, D) nn.MultiheadAttention with the same weights
     torch_diff: torch.Tensor  # () max |Y - Y_torch|
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def block_grid(W: torch.Tensor, n_head: int) -> torch.Tensor:

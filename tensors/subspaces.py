@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from tensors.attention import scores
-from tensors.common import ConfigError, check_ranges, generator, linear_init, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 D_PROJ = 2  # D': the projected size, two so that every projected token is a point in a plane
 ROLES = ("Q", "K", "V")  # the three projections, in the order the lecture draws them
@@ -26,7 +26,7 @@ SENTENCES = {  # a short sentence for every drawable length
 
 
 @dataclass(frozen=True)
-class SubspacesConfig:
+class SubspacesConfig(LectureConfig):
     """Sizes of the sentence and its embeddings, and which query and key the lecture follows."""
 
     seq_len: int = opt(4, "number of words L of the sentence", 2, 5,
@@ -35,11 +35,10 @@ class SubspacesConfig:
                        "X and the three weights are drawn side by side; wider rows do not fit at 480p")
     query: int = opt(2, "position (1-based) of the word whose query is followed", 1, 5)
     key: int = opt(4, "position (1-based) of the word whose key is followed", 1, 5)
-    seed: int = 0
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the followed words do not exist."""
-        check_ranges(self)
+        super().validate()
         for flag, pos in (("--query", self.query), ("--key", self.key)):
             if pos > self.seq_len:
                 raise ConfigError(
@@ -54,7 +53,7 @@ class SubspacesConfig:
 
 
 @dataclass(frozen=True)
-class SubspacesResult:
+class SubspacesResult(LectureResult):
     """Every tensor the subspaces lecture shows, by name, and the words it labels."""
 
     config: SubspacesConfig
@@ -72,9 +71,6 @@ class SubspacesResult:
     S_tied: torch.Tensor  # (L, L) the scores if keys reused W^Q: Q Q^T, symmetric
     ticks: torch.Tensor  # (2,) -t and t: a round scale mark inside every plane
 
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """Return the named tensors, the names scenes bind to."""
-        return {k: v for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
 
 
 def project(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import render
-from scenes import registry
+from driver import registry
 from tensors.heads import HeadsConfig, HeadsResult, build
 
 DryRun = Callable[[str], render.Outcome]
@@ -24,7 +24,7 @@ def dry() -> DryRun:
     def get(name: str) -> render.Outcome:
         if name not in done:
             topic = registry.get(name)
-            done[name] = render.render_topic(topic, topic.load_config()(), "low", "cpu", Path("unused"), dry_run=True)
+            done[name] = render.render_topic(topic, topic.config()(), "low", "cpu", Path("unused"), dry_run=True)
         return done[name]
 
     return get
@@ -39,7 +39,7 @@ def low(tmp_path_factory: pytest.TempPathFactory) -> LowRender:
         if name not in done:
             topic = registry.get(name)
             out = tmp_path_factory.mktemp(f"media-{name}")
-            done[name] = out, render.render_topic(topic, topic.load_config()(), "low", "cpu", out, formats=("mp4", "webm"))
+            done[name] = out, render.render_topic(topic, topic.config()(), "low", "cpu", out, formats=("mp4", "webm"))
         return done[name]
 
     return get

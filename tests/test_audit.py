@@ -12,7 +12,7 @@ import torch
 from manim import DecimalNumber, MathTypst, Transform, tempconfig
 
 import render
-from scenes.binding import AuditError, Binding, BindingError
+from scenes.kit.binding import AuditError, Binding, BindingError
 from scenes.heads import HeadsLecture
 from tensors.heads import HeadsConfig, build
 from tests.shown import check_shown, seen
@@ -72,7 +72,7 @@ def test_inputs_shown_exactly(heads_dry: render.Outcome) -> None:
 
 def test_heatmap_pixels_follow_the_values(heads_dry: render.Outcome) -> None:
     """Independent of the colour map's code: sign picks the hue, magnitude the brightness."""
-    from scenes.binding import value_to_rgb
+    from scenes.kit.binding import value_to_rgb
 
     W = heads_dry.scene.b.tensors["W_big"].double().numpy()
     px = value_to_rgb(W, float(np.abs(W).max())).astype(int)

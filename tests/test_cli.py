@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import render
-from scenes import registry
+from driver import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ import pytest
 
 from publish import page
 from publish.serve import serve_in_background
-from scenes import registry
+from driver import registry
 from tests.conftest import LowRender
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

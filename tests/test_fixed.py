@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 import render
-from scenes import registry
+from driver import registry
 from tensors.common import ConfigError
 from tensors.fixed import FixedConfig, FixedResult, build
 from tests.conftest import DryRun

@@ -6,9 +6,9 @@ import pytest
 import torch
 from manim import RIGHT, UP
 
-from scenes import typst_cache
-from scenes.binding import AuditError, Binding
-from scenes.plot import Plane
+from scenes.kit import typst_cache
+from scenes.kit.binding import AuditError, Binding
+from scenes.kit.plot import Plane
 
 
 @pytest.fixture

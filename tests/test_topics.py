@@ -9,10 +9,27 @@ import av
 import pytest
 import srt
 
-from scenes import registry
+from driver import registry
 from tests.conftest import DryRun, LowRender
 
 TOPICS = registry.names()
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_every_topic_follows_the_lecture_contract(name: str) -> None:
+    lecture = registry.check_contract(registry.get(name))
+    assert lecture.config.__module__ == f"tensors.{name}" and lecture.scene.__module__ == f"scenes.{name}"
+    config = lecture.config()
+    assert config.seed == 0
+    assert "tensors" not in vars(lecture.result)  # named tensors come from the shared base, written once
+
+
+def test_the_contract_check_refuses_a_broken_lecture(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scenes.heads
+
+    monkeypatch.setattr(scenes.heads.HeadsLecture, "beats", ("intro", "no_such_beat"))
+    with pytest.raises(registry.ContractError, match="no_such_beat"):
+        registry.check_contract(registry.get("heads"))
 
 
 @pytest.mark.parametrize("name", TOPICS)

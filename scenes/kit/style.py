@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, UL, UP, Mobject, Typst, config
 
-from scenes import typst_cache
+from scenes.kit import typst_cache
 
 BACKGROUND = "#101318"
 TEXT = "#e8e8e8"

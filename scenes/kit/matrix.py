@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from manim import UP, Rectangle, VectorizedPoint, VGroup, VMobject
 
-from scenes import style
-from scenes.binding import AuditError, Binding, BoundNumber, centre
+from scenes.kit import style
+from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
 
 
 class TensorMatrix(VGroup):

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from manim import RIGHT, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, Scene, Typst, config
 
-from scenes import style
-from scenes.binding import Binding, Source
+from scenes.kit import style
+from scenes.kit.binding import Binding, Source
 
 READING_WORDS_PER_SECOND = 3.3  # a comfortable pace for captions over a busy picture
 MIN_CAPTION_SECONDS = 1.5
@@ -25,8 +25,7 @@ class LectureScene(Scene):
 
     def __init__(self, result: Any, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
-        strings = result.strings() if hasattr(result, "strings") else {}
-        self.b = Binding(result.tensors(), strings)
+        self.b = Binding(result.tensors(), result.strings())
         self.dry_run = dry_run
         self.chapters: list[tuple[float, str]] = []
         self.plays = 0

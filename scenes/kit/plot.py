@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, Dot, Group, Line, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
-from scenes import style
-from scenes.binding import AuditError, Binding, Bound, Source, centre
+from scenes.kit import style
+from scenes.kit.binding import AuditError, Binding, Bound, Source, centre
 
 TOLERANCE = 2e-3  # screen units, about a fifth of a pixel at 1080p
 

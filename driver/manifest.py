@@ -54,7 +54,7 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
         "chapters": [{"start": round(t, 3), "title": title} for t, title in scene.chapters],
         "captions": [{"start": round(a, 3), "end": round(z, 3), "text": text} for a, z, text in scene.caption_spans],
         "tensors": {name: tensor_entry(name, t) for name, t in result.tensors().items()},
-        "strings": result.strings() if hasattr(result, "strings") else {},
+        "strings": result.strings(),
         "audit": {
             "animations_audited": len(log.points),
             "numbers_checked": log.numbers_checked,

@@ -27,7 +27,7 @@ import torch
 from manim import Mobject, Typst, VMobject
 from manim.mobject.types.image_mobject import ImageMobject
 
-from scenes import glyphs, typst_cache
+from scenes.kit import glyphs, typst_cache
 
 # A digit that is not part of a name such as float32 or W2 is a number, and must be bound.
 _LOOSE_DIGIT = re.compile(r"(?<![A-Za-z_\d])\d")

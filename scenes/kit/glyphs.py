@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 from manim import DEFAULT_FONT_SIZE, VMobject
 
-from scenes import typst_cache
+from scenes.kit import typst_cache
 
 NUMBER_CHARS = "0123456789.-"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,14 +55,22 @@ def topic_lock(work_root: Path, key: str) -> Iterator[None]:
         os.close(fd)
 
 
-def clear_stale(work_root: Path, prefix: str) -> int:
-    """Remove work folders an interrupted or killed render of this topic left; call under its lock."""
-    removed = 0
-    for old in work_root.glob(f"{prefix}-*"):
-        if old.is_dir():
+WORK_SEP = "@"  # between a work folder's key and its random part; never in a key, so keys cannot collide
+
+
+def new_work_dir(work_root: Path, key: str) -> Path:
+    """Create and return a fresh work folder owned by key (named key@random) in work_root."""
+    if WORK_SEP in key or "/" in key or not key:
+        raise ValueError(f"work key {key!r} is empty or contains {WORK_SEP!r} or '/'")
+    work_root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{key}{WORK_SEP}", dir=work_root))
+
+
+def clear_stale(work_root: Path, key: str) -> None:
+    """Remove the work folders an interrupted or killed render of exactly this key left; call under its lock."""
+    for old in work_root.glob(f"{glob.escape(key)}{WORK_SEP}*"):
+        if old.is_dir() and old.name.rpartition(WORK_SEP)[0] == key:
             shutil.rmtree(old, ignore_errors=True)
-            removed += 1
-    return removed
 
 
 _received: str | None = None  # the signal that asked us to stop, once one has

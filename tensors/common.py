@@ -52,7 +52,7 @@ def check_ranges(config: Any) -> None:
     """Raise ConfigError naming the limit when a field is outside its drawable range."""
     seed = getattr(config, "seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
-        raise ConfigError(f"--seed must be a whole number from 0 to {SEED_MAX}, got {seed}")
+        raise ConfigError(f"--seed must be 0 or more and at most {SEED_MAX}, got {seed}")
     for f, meta in options_of(type(config)):
         value = getattr(config, f.name)
         flag = "--" + f.name.replace("_", "-")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,9 +11,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-import render
 from tensors.batches import BatchesConfig, BatchesResult, build
-from tensors.common import ConfigError
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
 
@@ -253,44 +250,3 @@ def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:
     captions = " ".join(c["text"] for c in outcome.manifest["captions"])
     assert f"largest difference of {diff:.2g}, float32 rounding" in captions
     assert "10 batches per epoch" in captions and "5 updates per epoch" in captions
-
-
-# -- validation -------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"small_batch": 3}, "--n-samples 40 is not divisible by --small-batch 3"),
-     ({"large_batch": 7}, "--n-samples 40 is not divisible by --large-batch 7"),
-     ({"small_batch": 8}, "--small-batch 8 must be smaller than --large-batch 8"),
-     ({"small_batch": 2}, "gives 20 updates per epoch: the step table draws at most 10"),
-     ({"n_samples": 48, "small_batch": 6, "large_batch": 4}, "--small-batch 6 must be smaller"),
-     ({"n_samples": 64, "small_batch": 8, "large_batch": 16}, None),
-     ({"n_samples": 20, "small_batch": 4, "large_batch": 20}, "puts all 20 samples in one batch"),
-     ({"n_samples": 7}, "--n-samples 7 is too small: the minimum is 8"),
-     ({"epochs": 11}, "--epochs 11 is too large: the limit is 10"), ({"d_in": 4}, "--d-in 4 is too large"),
-     ({"d_out": 3}, "--d-out 3 is too large"), ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str | None) -> None:
-    if needle is None:  # a valid edge: the largest dataset
-        BatchesConfig(**kwargs).validate()
-        return
-    with pytest.raises(ConfigError, match=needle):
-        BatchesConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(BatchesConfig(**kwargs), CPU)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--small-batch", "3"], "--n-samples 40 is not divisible by --small-batch 3"),
-     (["--large-batch", "4"], "--small-batch 4 must be smaller than --large-batch 4"),
-     (["--n-samples", "100"], "--n-samples 100 is too large: the limit is 64"),
-     (["--epochs", "1"], "--epochs 1 is too small"), (["--d-in", "0"], "--d-in 0 is too small")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["batches", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-import render
 from tensors.bmm import BmmConfig, BmmResult, bmm_broadcast, build
-from tensors.common import ConfigError
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
 
@@ -208,32 +205,3 @@ def test_key_numbers_and_errors_appeared(dry: DryRun) -> None:
 
 
 # -- 3. validation -------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"shown": 4, "batch": 3}, "--shown 4 is more than --batch 3"),
-     ({"rows": 5}, "--rows 5 is too large: the limit is 4"),
-     ({"batch": 1}, "--batch 1 is too small: the minimum is 2"), ({"shown": 0}, "minimum is 1"),
-     ({"lead_y": 1}, "--lead-y 1 is too small"), ({"att_len": 6}, "--att-len 6 is too large"),
-     ({"batch": 33}, "limit is 32 (a bigger batch adds nothing")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError) as err:
-        BmmConfig(**kwargs).validate()
-    assert needle in str(err.value)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--shown", "4", "--batch", "2"], "--shown 4 is more than --batch 2"),
-     (["--cols", "9"], "--cols 9 is too large: the limit is 5"),
-     (["--inner", "1"], "--inner 1 is too small: the minimum is 2"),
-     (["--att-heads", "x"], "'x' is not a valid integer")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["bmm", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

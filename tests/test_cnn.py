@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,9 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import render
 from tensors.cnn import CnnConfig, CnnResult, build, weight_pointers
-from tensors.common import ConfigError
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
 
@@ -198,39 +195,3 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     for name in ("conv_max_diff", "pool_max_diff", "distinct_kernels", "dense_params"):
         assert (name, ()) in on_screen, name
     assert all(("windows", (0, 0, c, r, s)) in on_screen for c in range(m) for r in range(3) for s in range(3))
-
-
-# -- validation -----------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"size": 7}, "--size 7 gives a 5x5 feature map that --pool 2 does not tile"),
-     ({"size": 6, "pool": 3}, "--size 6 gives a 4x4 feature map that --pool 3 does not tile"),
-     ({"size": 9}, "--size 9 is too large: the limit is 8"), ({"size": 4}, "minimum is 5"),
-     ({"batch": 1}, "--batch 1 is too small: the minimum is 2"), ({"batch": 5}, "limit is 4 (there are four patterns"),
-     ({"pool": 4}, "--pool 4 is too large"), ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError) as err:
-        CnnConfig(**kwargs).validate()
-    assert needle in str(err.value)
-    with pytest.raises(ConfigError):
-        build(CnnConfig(**kwargs), CPU)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--size", "7"], "--size 7 gives a 5x5 feature map that --pool 2 does not tile"),
-     (["--batch", "6"], "--batch 6 is too large: the limit is 4"),
-     (["--pool", "1"], "--pool 1 is too small: the minimum is 2"),
-     (["--size", "six"], "'six' is not a valid integer")],
-)
-def test_cli_rejects_bad_sizes(
-    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    code = render.main(["cnn", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and captured.out == ""
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert not out.exists()

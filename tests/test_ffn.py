@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import render
-from tensors.common import ConfigError
 from tensors.ffn import FfnConfig, FfnResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -214,39 +211,3 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert all(shown[("dY_max", (i,))] == "0" for i in range(L) if i != j)
     assert all(shown[("dA_max", (i,))] != "0" for i in range(L))
     assert any("the change is exactly 0." in c["text"] for c in manifest["captions"])
-
-
-# -- validation -------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"seq_len": 3, "position": 4}, "--position 4 is beyond the sequence: --seq-len is 3"),
-     ({"d_model": 5}, "--d-model 5 is too large: the limit is 4"),
-     ({"seq_len": 1, "position": 1}, "--seq-len 1 is too small: the minimum is 2"),
-     ({"position": 0}, "--position 0 is too small: the minimum is 1"),
-     ({"big_d_model": 4096}, "--big-d-model 4096 is too large: the limit is 2048"),
-     ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
-        FfnConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(FfnConfig(**kwargs), CPU)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--seq-len", "3", "--position", "5"], "--position 5 is beyond the sequence: --seq-len is 3"),
-     (["--d-model", "8"], "--d-model 8 is too large: the limit is 4 (the d_ff = 4 D hidden units"),
-     (["--big-d-model", "4"], "--big-d-model 4 is too small: the minimum is 8"),
-     (["--position", "two"], "'two' is not a valid integer")],
-)
-def test_cli_rejects_bad_sizes(
-    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    code = render.main(["ffn", *args, "--device", "cpu", "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ import torch.nn.functional as F
 
 import render
 from driver import registry
-from tensors.common import ConfigError
 from tensors.fixed import FixedConfig, FixedResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -198,30 +196,3 @@ def test_scene_numbers_equal_recomputed_torch_and_the_gap_is_named_honestly(dry:
     assert gap == 0.0
     assert any("identical" in x and "difference of 0." in x for x in texts)
     assert not any("float32 rounding" in x for x in texts)
-
-
-# -- validation --------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"d_model": 3}, "--d-model 3 is odd"), ({"d_model": 6}, "--d-model 6 is too large: the limit is 4"),
-     ({"vocab": 9}, "--vocab 9 is too large: the limit is 8"), ({"vocab": 2}, "--vocab 2 is too small"),
-     ({"vocab": 6, "big_vocab": 6}, "--big-vocab 6 must be larger than --vocab 6"),
-     ({"big_vocab": 300000}, "--big-vocab 300000 is too large")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, Any], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle):
-        FixedConfig(**kwargs).validate()
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--d-model", "3"], "--d-model 3 is odd"), (["--vocab", "5", "--big-vocab", "4"], "must be larger than --vocab 5"),
-     (["--vocab", "12"], "the limit is 8"), (["--seed", "-1"], "--seed must be 0 or more")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["fixed", *args, "--device", "cpu", "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

@@ -6,7 +6,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tensors.common import ConfigError
 from tensors.heads import HeadsConfig, HeadsResult, build, split_heads
 
 
@@ -78,13 +77,3 @@ def test_seed_reproducible_and_device_independent_inputs() -> None:
     c = build(HeadsConfig(seed=8), torch.device("cpu"))
     assert torch.equal(a.E, b.E) and torch.equal(a.weight, b.weight)
     assert not torch.equal(a.E, c.E)
-
-
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"d_model": 8, "heads": 3}, "not divisible"), ({"d_model": 9}, "limit is 8"), ({"seq_len": 1}, "minimum is 2"),
-     ({"heads": 0}, "minimum is 1"), ({"big_d_model": 2048}, "limit is 1024")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle):
-        HeadsConfig(**kwargs).validate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,6 @@ import torch
 import torch.nn.functional as F
 
 import render
-from tensors.common import ConfigError
 from tensors.kernels import KernelsConfig, KernelsResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -248,34 +246,3 @@ def test_every_number_shown_equals_recomputed_torch(kernels_dry: render.Outcome)
 
 
 # -- 3. validation ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"d_model": 7, "heads": 2}, "--d-model 7 is not divisible by --heads 2"),
-     ({"kernel_size": 4, "image_size": 6}, "--image-size 6 is too small for two stacked --kernel-size 4 layers"),
-     ({"kernels": 4}, "--kernels 4 is too large: the limit is 3 (only three kernels are designed)"),
-     ({"image_size": 9}, "--image-size 9 is too large: the limit is 7"),
-     ({"seq_len": 1}, "--seq-len 1 is too small: the minimum is 2"),
-     ({"heads": 4, "d_model": 8}, "--heads 4 is too large: the limit is 3")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError) as err:
-        KernelsConfig(**kwargs).validate()
-    assert needle in str(err.value)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--d-model", "8", "--heads", "3"], "--d-model 8 is not divisible by --heads 3"),
-     (["--kernel-size", "4", "--image-size", "5"], "it must be at least 7"),
-     (["--kernels", "0"], "--kernels 0 is too small: the minimum is 1"),
-     (["--image-size", "x"], "'x' is not a valid integer")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["kernels", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and captured.out == ""
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert not out.exists()

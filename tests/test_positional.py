@@ -13,7 +13,6 @@ import pytest
 import torch
 
 import render
-from tensors.common import ConfigError
 from tensors.positional import PositionalConfig, PositionalResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -207,25 +206,6 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
 
 
 # -- 3. validation ------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [
-        ({"d_model": 3}, "--d-model 3 is odd"),
-        ({"d_model": 6}, "--d-model 6 is too large: the limit is 4"),
-        ({"pe_dims": 63}, "--pe-dims 63 is odd"),
-        ({"probe": 48, "shift": 2}, "--probe 48 plus --shift 2 is past the last position 49"),
-        ({"positions": 8, "shift": 8, "probe": 0}, "past the last position 7"),
-        ({"seq_len": 6}, "--seq-len 6 is too large: the limit is 5"),
-        ({"seq_len": 1}, "--seq-len 1 is too small: the minimum is 2"),
-        ({"pe_dims": 1024}, "limit is 512 (one pixel per value"),
-        ({"shift": 0}, "--shift 0 is too small: the minimum is 1"),
-    ],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
-        PositionalConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(PositionalConfig(**kwargs), CPU)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,8 +10,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import render
-from tensors.common import ConfigError
 from tensors.sharing import SharingConfig, SharingResult, build, watched_call
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -154,35 +151,3 @@ def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:
     assert shown[("max_diff", ())] == "0"  # exactly zero on the CPU, and the scene says so
     captions = " ".join(c["text"] for c in outcome.manifest["captions"])
     assert "exactly 0" in captions
-
-
-# -- validation -------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"batch": 1}, "--batch 1 is too small: the minimum is 2"),
-     ({"batch": 5}, "--batch 5 is too large: the limit is 4"),
-     ({"seq_len": 1}, "--seq-len 1 is too small"), ({"d_model": 5}, "--d-model 5 is too large: the limit is 4"),
-     ({"big_d_model": 9000}, "limit is 8192"), ({"big_batch": 2048}, "--big-batch 2048 is too large"),
-     ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
-        SharingConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(SharingConfig(**kwargs), CPU)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--batch", "9"], "--batch 9 is too large: the limit is 4"), (["--d-model", "0"], "--d-model 0 is too small"),
-     (["--seq-len", "7"], "--seq-len 7 is too large"), (["--big-batch", "1"], "--big-batch 1 is too small"),
-     (["--big-d-model", "100000"], "--big-d-model 100000 is too large")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["sharing", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

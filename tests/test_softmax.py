@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-import render
-from tensors.common import ConfigError
 from tensors.softmax import SoftmaxConfig, SoftmaxResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -244,39 +241,3 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert any(shown[("naive", (k,))].startswith("-") for k in range(L))
     captions = " ".join(c["text"] for c in manifest["captions"])
     assert "makes it jump" in captions and "negative and above one" in captions
-
-
-# -- validation ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"seq_len": 3, "query": 4}, "--query 4 is beyond the sequence: --seq-len is 3"),
-     ({"seq_len": 7}, "--seq-len 7 is too large: the limit is 6"),
-     ({"seq_len": 1, "query": 1}, "--seq-len 1 is too small: the minimum is 2"),
-     ({"d_k": 6}, "--d-k 6 is too large: the limit is 5"),
-     ({"d_k": 1}, "--d-k 1 is too small: the minimum is 2"),
-     ({"query": 0}, "--query 0 is too small: the minimum is 1"),
-     ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
-        SoftmaxConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(SoftmaxConfig(**kwargs), CPU)
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--seq-len", "3", "--query", "5"], "--query 5 is beyond the sequence: --seq-len is 3"),
-     (["--d-k", "9"], "--d-k 9 is too large: the limit is 5 (weights, V and the weighted rows"),
-     (["--seq-len", "1"], "--seq-len 1 is too small: the minimum is 2"),
-     (["--query", "first"], "'first' is not a valid integer")],
-)
-def test_cli_rejects_bad_sizes(args: list[str], needle: str, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["softmax", *args, "--device", "cpu", "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

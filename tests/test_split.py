@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,8 +10,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import render
-from tensors.common import ConfigError
 from tensors.split import SplitConfig, SplitResult, build, multi_head, project_chunks
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -173,35 +170,3 @@ def test_captions_bind_the_largest_gap(dry: DryRun) -> None:
 
 
 # -- 3. validation -----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"d_model": 4, "heads": 3}, "--d-model 4 is not divisible by --heads 3"),
-     ({"d_model": 3, "heads": 2}, "--d-model 3 is not divisible by --heads 2"),
-     ({"d_model": 6, "heads": 3}, "--d-model 6 is too large: the limit is 4"),
-     ({"heads": 1}, "--heads 1 is too small: the minimum is 2"),
-     ({"seq_len": 1}, "--seq-len 1 is too small: the minimum is 2"),
-     ({"seq_len": 5}, "--seq-len 5 is too large: the limit is 4"),
-     ({"seed": -1}, "--seed must be 0 or more")],
-)
-def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")):
-        SplitConfig(**kwargs).validate()
-    with pytest.raises(ConfigError):
-        build(SplitConfig(**kwargs), torch.device("cpu"))
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--d-model", "4", "--heads", "3"], "--d-model 4 is not divisible by --heads 3"),
-     (["--heads", "1"], "--heads 1 is too small: the minimum is 2"),
-     (["--d-model", "8", "--heads", "2"], "--d-model 8 is too large: the limit is 4")],
-)
-def test_cli_rejects_bad_sizes(
-    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    code = render.main(["split", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
-    assert captured.out == "" and not out.exists()

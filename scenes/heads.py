@@ -32,6 +32,17 @@ from tensors.heads import split_heads
 class HeadsLecture(LectureScene):
     """How W^q_h is implemented in practice: project once, then split into heads."""
 
+    question = "How is $W^q_h$ implemented in practice?"
+    question_details = ("The paper writes one weight per head. The code keeps one matrix.",)
+    question_caption = ("The paper gives every head h its own query weight W^q_h. Code written from it keeps a single"
+                        " matrix. Here is why both describe the same numbers.")
+    recap_lines = (
+        "One matrix $W^q$ projects $E$ for all heads: $Q = E W^q$.",
+        "A view and a transpose cut $Q$ into heads of size $d_q$.",
+        "Head $h$ uses only the $h$-th column band, the paper's $W^q_h$.",
+        "The two ways agree up to float32 rounding.",
+    )
+    recap_caption = "One projection, one reshape: the per-head weights of the paper are column bands of a single matrix."
     beats = ("intro", "show_inputs", "project", "bands", "split", "paper", "blocks", "real_scale", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
@@ -50,17 +61,6 @@ class HeadsLecture(LectureScene):
         )
 
     # -- beats --------------------------------------------------------------------------------
-    def intro(self) -> None:
-        self.beat("The question")
-        title = style.note("How is $W^q_h$ implemented in practice?", size=style.TITLE_SIZE)
-        sub = style.note("The paper writes one weight per head. The code keeps one matrix.", color=style.MUTED)
-        VGroup(title, sub).arrange(DOWN, buff=0.35)
-        self.say("The paper gives every head h its own query weight W^q_h. Code written from it keeps a single matrix. Here is why both describe the same numbers.")
-        self.play(Write(title), run_time=1.2)
-        self.play(FadeIn(sub, shift=UP * 0.2))
-        self.wait(1.5)
-        self.play(FadeOut(title), FadeOut(sub))
-
     def setup_matrices(self) -> None:
         """Build E, W^q and Q and lay them out as a matrix product."""
         b = self.b
@@ -326,15 +326,3 @@ class HeadsLecture(LectureScene):
         self.play(Create(bands), FadeIn(labels), run_time=1.2)
         self.wait(3)
         self.clear_stage()
-
-    def recap(self) -> None:
-        self.beat("Recap")
-        lines = VGroup(
-            style.note("• One matrix $W^q$ projects $E$ for all heads: $Q = E W^q$."),
-            style.note("• A view and a transpose cut $Q$ into heads of size $d_q$."),
-            style.note("• Head $h$ uses only the $h$-th column band, the paper's $W^q_h$."),
-            style.note("The two ways agree up to float32 rounding.", color=style.MUTED),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-        self.say("One projection, one reshape: the per-head weights of the paper are column bands of a single matrix.")
-        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
-        self.wait(3)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from manim import RIGHT, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, Scene, Typst, config
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, Scene, Typst, VGroup, Write, config
 
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
+from scenes.kit.matrix import TensorMatrix
+from tensors.common import LectureResult
 
 READING_WORDS_PER_SECOND = 3.3  # a comfortable pace for captions over a busy picture
 MIN_CAPTION_SECONDS = 1.5
+RECAP_HOLD = 4.0  # seconds the whole recap stays on screen after its last line appears
 
 
 def _no_frame(*args: Any, **kwargs: Any) -> None:
@@ -19,11 +22,20 @@ def _no_frame(*args: Any, **kwargs: Any) -> None:
 
 
 class LectureScene(Scene):
-    """A scene built from one lecture result; subclasses list their beats in `beats`."""
+    """A scene built from one lecture result; subclasses list their beats in `beats`.
+
+    The first and last beats are usually data: set `question`, `question_details` and
+    `question_caption` and list "intro"; set `recap_lines` and `recap_caption` and list "recap".
+    """
 
     beats: ClassVar[tuple[str, ...]] = ()  # method names, in order; each begins with self.beat(title)
+    question: ClassVar[str] = ""  # the intro's title, Typst markup
+    question_details: ClassVar[tuple[str, ...]] = ()  # lines under the title
+    question_caption: ClassVar[str] = ""  # what the intro's caption says
+    recap_lines: ClassVar[tuple[str, ...]] = ()  # the recap's bullets, Typst markup
+    recap_caption: ClassVar[str] = ""
 
-    def __init__(self, result: Any, dry_run: bool = False, **kwargs: Any) -> None:
+    def __init__(self, result: LectureResult, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
         self.b = Binding(result.tensors(), result.strings())
         self.dry_run = dry_run
@@ -81,6 +93,34 @@ class LectureScene(Scene):
         """Return a bound prose label (inline maths in $...$)."""
         return self.b.text(template, font_size=size, **fields).set_color(color)
 
+    def matrix(self, name: str, prefix: Sequence[int] = (), color: str = style.TEXT, decimals: int = 2,
+               size: float = style.NUMBER_SIZE, cell: tuple[float, float] = (style.CELL_W, style.CELL_H)) -> TensorMatrix:
+        """Return tensor[name][prefix] as a matrix of bound numbers, every digit in one colour."""
+        return TensorMatrix(self.b, name, prefix, decimals, size, cell, color)
+
+    def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
+        """Return the real source of func as a code listing (audited against the module)."""
+        return self.b.code(func, font_size=size)
+
+    def code_line_box(self, listing: Typst, line: int, color: str = style.MUTED) -> Rectangle:
+        """Return a translucent bar behind source line `line` (0-based, as in the file) of a listing."""
+        source = listing.bound.text.splitlines()
+        filled = [i for i, text in enumerate(source) if text.strip()]
+        if line not in filled:
+            raise ValueError(f"line {line} of the listing is blank or missing")
+        glyphs = sorted(listing.family_members_with_points(), key=lambda m: -m.get_center()[1])
+        pitch = listing.height / max(len(source), 1)
+        rows: list[list[Mobject]] = []
+        for g in glyphs:  # glyphs whose centres lie within half a line belong to one line
+            if rows and abs(rows[-1][0].get_center()[1] - g.get_center()[1]) < 0.5 * pitch:
+                rows[-1].append(g)
+            else:
+                rows.append([g])
+        row = VGroup(*rows[filled.index(line)])
+        bar = Rectangle(width=listing.width + 0.2, height=pitch * 1.05, stroke_width=0, fill_color=color,
+                        fill_opacity=0.25)
+        return bar.move_to([listing.get_center()[0], row.get_center()[1], 0])
+
     # -- structure ----------------------------------------------------------------------------
     def construct(self) -> None:
         """Play every beat in order, then close the last caption."""
@@ -126,6 +166,39 @@ class LectureScene(Scene):
             need = max(need, max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND) - (self.time - start))
         if need > 0.05:
             self.wait(need)
+
+    def intro(self) -> None:
+        """The opening beat from the class's question fields."""
+        self.ask(self.question_caption, self.question, *self.question_details)
+
+    def ask(self, caption: str, title: str | Mobject, *details: str | Mobject, chapter: str = "The question",
+            **fields: Source) -> None:
+        """Open the lecture: the question written, details under it, held until the caption is read, cleared."""
+        self.beat(chapter)
+        head = style.note(title, size=style.TITLE_SIZE) if isinstance(title, str) else title
+        more = [style.note(d, color=style.MUTED) if isinstance(d, str) else d for d in details]
+        group = VGroup(head, *more).arrange(DOWN, buff=0.45)
+        style.STAGE.place(group)
+        self.say(caption, **fields)
+        self.play(Write(head), run_time=1.0)
+        if more:
+            self.play(LaggedStart(*(FadeIn(m, shift=UP * 0.2) for m in more), lag_ratio=0.4), run_time=0.8)
+        self.clear_stage()
+
+    def recap(self) -> None:
+        """The closing beat from the class's recap fields."""
+        self.summarise(self.recap_caption, *self.recap_lines)
+
+    def summarise(self, caption: str, *lines: str | Mobject, chapter: str = "Recap", **fields: Source) -> None:
+        """Close the lecture: bullets revealed one by one, then held long enough to read them all."""
+        self.beat(chapter)
+        self.clear_stage()
+        bullets = VGroup(*(style.note(f"• {line}") if isinstance(line, str) else line for line in lines))
+        bullets.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        style.STAGE.place(bullets)
+        self.say(caption, **fields)
+        self.reveal_lines(bullets, lag_ratio=0.5, run_time=0.8 * len(lines) + 0.6)
+        self.hold_caption(RECAP_HOLD)
 
     def reveal_lines(self, lines: Mobject, lag_ratio: float = 0.5, run_time: float = 2.5) -> None:
         """Fade in lines of text one after another, each sliding in from the left (recaps, lists)."""

@@ -66,14 +66,15 @@ class TensorMatrix(VGroup):
         return tl + step * np.array([c0, r0, 0]), tl + step * np.array([c1, r1, 0])
 
     def box(self, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None,
-            color: str = style.TEXT, fill: float = 0.0, buff: float = 0.03) -> Rectangle:
-        """Return a rectangle around a block of cells (half-open ranges; None means all)."""
+            color: str = style.TEXT, fill: float = 0.0, buff: float = 0.07) -> Rectangle:
+        """Return a rectangle around the drawn glyphs of a block of cells (half-open ranges; None means all).
+
+        The box hugs the digits, not the cell slots: numbers are right-aligned in their slots, so a
+        slot-sized box would cut through wide numbers or sit on the brackets.
+        """
         r0, r1 = rows or (0, self.n_rows)
         c0, c1 = cols or (0, self.n_cols)
-        a, z = self.slot(r0, r1, c0, c1)
-        rect = Rectangle(width=abs(z[0] - a[0]) + 2 * buff, height=abs(a[1] - z[1]) + 2 * buff,
-                         stroke_color=color, stroke_width=2.5, fill_color=color, fill_opacity=fill)
-        return rect.move_to((a + z) / 2)
+        return glyph_box([self.cells[r][c] for r in range(r0, r1) for c in range(c0, c1)], color, fill, buff)
 
     def entry(self, r: int, c: int) -> BoundNumber:
         """Return the number in row r, column c."""
@@ -126,6 +127,15 @@ class GridSlot:
             matrix.check_cell(self.r, self.c, num, where)
 
 
+def glyph_box(mobs: Sequence[VMobject], color: str = style.TEXT, fill: float = 0.0, buff: float = 0.07) -> Rectangle:
+    """Return a rectangle that encloses every glyph of mobs with a margin of buff."""
+    pts = np.concatenate([m.get_all_points() for m in mobs if m.has_points() or m.submobjects])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    rect = Rectangle(width=hi[0] - lo[0] + 2 * buff, height=hi[1] - lo[1] + 2 * buff,
+                     stroke_color=color, stroke_width=2.5, fill_color=color, fill_opacity=fill)
+    return rect.move_to((lo + hi) / 2)
+
+
 def number_row(b: Binding, name: str, prefix: Sequence[int] = (), count: int | None = None,
                size: float = style.NUMBER_SIZE, cell: float = style.CELL_W, color: str = style.TEXT,
                decimals: int = 2, align: str = "right") -> VGroup:
@@ -145,9 +155,9 @@ def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
     """Return outlines behind a matrix suggesting `count` more batch items."""
     shadows = VGroup()
     for k in range(count, 0, -1):
-        frame = front.box(color=style.MUTED, buff=0.08).set_stroke(opacity=0.5, width=1.5)
+        frame = glyph_box([front.brackets], style.MUTED, buff=0.04).set_stroke(opacity=0.5, width=1.5)
         shadows.add(frame.shift(0.12 * k * (UP + np.array([1, 0, 0]))))
     return shadows
 
 
-__all__ = ["TensorMatrix", "number_row", "stack_shadows"]
+__all__ = ["TensorMatrix", "glyph_box", "number_row", "stack_shadows"]

@@ -1,8 +1,11 @@
-"""The shared visual vocabulary: colours per role and head, font sizes, layout helpers."""
+"""The shared visual vocabulary: colours per role and head, font sizes, and the stage's layout grid."""
 
 from __future__ import annotations
 
-from manim import DOWN, LEFT, UL, UP, Mobject, Typst, config
+from dataclasses import dataclass
+
+import numpy as np
+from manim import ORIGIN, UL, Mobject, Typst, config
 
 from scenes.kit import typst_cache
 
@@ -50,11 +53,61 @@ def fit(mob: Mobject, width: float | None = None, height: float | None = None) -
     return mob.scale(factor)
 
 
-def below(mob: Mobject, anchor: Mobject, buff: float = 0.2) -> Mobject:
-    """Place mob under anchor, left edges aligned."""
-    return mob.next_to(anchor, DOWN, buff=buff, aligned_edge=LEFT)
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of the stage, in scene units; content is placed in regions, not at literal coordinates."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+    @property
+    def centre(self) -> np.ndarray:
+        return np.array([(self.left + self.right) / 2, (self.top + self.bottom) / 2, 0.0])
+
+    def columns(self, *weights: float, gap: float = 0.3) -> list[Region]:
+        """Cut the region into side-by-side columns with widths in proportion to weights."""
+        weights = weights or (1.0, 1.0)
+        free = self.width - gap * (len(weights) - 1)
+        out, x = [], self.left
+        for w in weights:
+            width = free * w / sum(weights)
+            out.append(Region(x, x + width, self.top, self.bottom))
+            x += width + gap
+        return out
+
+    def rows(self, *weights: float, gap: float = 0.3) -> list[Region]:
+        """Cut the region into stacked rows, top first, with heights in proportion to weights."""
+        weights = weights or (1.0, 1.0)
+        free = self.height - gap * (len(weights) - 1)
+        out, y = [], self.top
+        for w in weights:
+            height = free * w / sum(weights)
+            out.append(Region(self.left, self.right, y, y - height))
+            y -= height + gap
+        return out
+
+    def grid(self, n_cols: int, n_rows: int, gap: float = 0.3) -> list[list[Region]]:
+        """Return grid[row][col] regions of equal size."""
+        return [row.columns(*[1.0] * n_cols, gap=gap) for row in self.rows(*[1.0] * n_rows, gap=gap)]
+
+    def place(self, mob: Mobject, align: np.ndarray = ORIGIN, scale_up: bool = False) -> Mobject:
+        """Fit mob inside the region (shrinking only, unless scale_up), then centre it or push it to an edge."""
+        factor = min(self.width / max(mob.width, 1e-9), self.height / max(mob.height, 1e-9))
+        if factor < 1.0 or scale_up:
+            mob.scale(factor)
+        target = self.centre + np.array([align[0] * (self.width - mob.width) / 2,
+                                         align[1] * (self.height - mob.height) / 2, 0.0])
+        return mob.move_to(target)
 
 
-def above(mob: Mobject, anchor: Mobject, buff: float = 0.15) -> Mobject:
-    """Place mob over anchor, centred."""
-    return mob.next_to(anchor, UP, buff=buff)
+STAGE = Region(-config.frame_width / 2 + MARGIN, config.frame_width / 2 - MARGIN, TOP, BOTTOM)

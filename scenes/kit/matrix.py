@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from manim import UP, Rectangle, VectorizedPoint, VGroup, VMobject
+from manim import UP, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes.kit import style
 from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
@@ -136,6 +136,17 @@ def glyph_box(mobs: Sequence[VMobject], color: str = style.TEXT, fill: float = 0
     return rect.move_to((lo + hi) / 2)
 
 
+def pixel_box(heat: Mobject, shape: tuple[int, int], rows: tuple[int, int], cols: tuple[int, int],
+              color: str = style.TEXT, width: float = 3.0) -> Rectangle:
+    """Return a rectangle around the pixels rows r0:r1, columns c0:c1 (half-open) of a heatmap of shape."""
+    n_rows, n_cols = shape
+    px, py = heat.width / n_cols, heat.height / n_rows
+    left, top = heat.get_left()[0], heat.get_top()[1]
+    rect = Rectangle(width=(cols[1] - cols[0]) * px, height=(rows[1] - rows[0]) * py, stroke_color=color,
+                     stroke_width=width)
+    return rect.move_to([left + (cols[0] + cols[1]) / 2 * px, top - (rows[0] + rows[1]) / 2 * py, 0])
+
+
 def number_row(b: Binding, name: str, prefix: Sequence[int] = (), count: int | None = None,
                size: float = style.NUMBER_SIZE, cell: float = style.CELL_W, color: str = style.TEXT,
                decimals: int = 2, align: str = "right") -> VGroup:
@@ -160,4 +171,4 @@ def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
     return shadows
 
 
-__all__ = ["TensorMatrix", "glyph_box", "number_row", "stack_shadows"]
+__all__ = ["TensorMatrix", "glyph_box", "number_row", "pixel_box", "stack_shadows"]

@@ -173,6 +173,7 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
 
     net, att = real_ffn(config.big_d_model, device), real_attention(config.big_d_model, device)
     first = net[0]
+    assert isinstance(first, nn.Linear)
     ffn_params, attn_params = param_counts(net), param_counts(att)
     totals = torch.stack([ffn_params.sum(), attn_params.sum()])
     dY_max, dA_max = row_change(Y, Y_new), row_change(A, A_new)

@@ -38,9 +38,9 @@ class SharingResult(LectureResult):
 
     config: SharingConfig
     X: torch.Tensor  # (N, T, d) the batch of inputs
-    weight_q: nn.Parameter  # (d, d) nn.Linear.weight of W_Q, as PyTorch stores it (out, in)
-    weight_k: nn.Parameter  # (d, d) the same for W_K
-    weight_v: nn.Parameter  # (d, d) the same for W_V
+    weight_q: torch.Tensor  # (d, d) nn.Linear.weight of W_Q, as PyTorch stores it (out, in)
+    weight_k: torch.Tensor  # (d, d) the same for W_K
+    weight_v: torch.Tensor  # (d, d) the same for W_V
     W_Q: torch.Tensor  # (d, d) the paper's W_Q = weight_q.T
     Q: torch.Tensor  # (N, T, d) the whole batch in one call: X @ W_Q
     Q_alone: torch.Tensor  # (N, T, d) sample n alone: X[n] @ W_Q, one call per sample
@@ -63,9 +63,9 @@ class SharingResult(LectureResult):
         return {f"same_{role}": text for role, text in self.same_object.items()}
 
 
-def projections(d: int, device: torch.device | str) -> nn.ModuleList:
+def projections(d: int, device: torch.device | str) -> list[nn.Linear]:
     """Make the three bias-free d -> d projections W_Q, W_K, W_V."""
-    return nn.ModuleList(nn.Linear(d, d, bias=False, device=device) for _ in ROLES)
+    return [nn.Linear(d, d, bias=False, device=device) for _ in ROLES]
 
 
 def count_parameters(modules: Iterable[nn.Module]) -> torch.Tensor:
@@ -73,9 +73,9 @@ def count_parameters(modules: Iterable[nn.Module]) -> torch.Tensor:
     return torch.tensor(sum(p.numel() for m in modules for p in m.parameters()), dtype=torch.int64)
 
 
-def per_sample_copies(d: int, n: int) -> nn.ModuleList:
+def per_sample_copies(d: int, n: int) -> list[nn.Linear]:
     """Make n separate sets of projections on the meta device: sizes only, no memory."""
-    return nn.ModuleList(projections(d, "meta") for _ in range(n))
+    return [layer for _ in range(n) for layer in projections(d, "meta")]
 
 
 def watched_call(layer: nn.Linear, x: torch.Tensor) -> tuple[torch.Tensor, nn.Parameter]:

@@ -9,6 +9,8 @@ on screen and checks, for every bound mobject, that
 * the text still equals the source value formatted the same way (the tensor was not changed),
 * the glyphs still spell that text (no Transform or `become` turned them into other glyphs),
 * heatmap pixels equal the colour map of the tensor, pixel for pixel,
+* a plotted mark's values still format to the text they had when it was placed, and the mark sits
+  where they put it on its plane (counted as a checked mark only when its plane was there to check),
 
 and that no number on screen is untraced (a digit in an unbound number or label).
 A failure raises `AuditError` with one line naming tensor, index, shown and true value.
@@ -85,7 +87,8 @@ class Bound:
     fingerprint: np.ndarray | None = None
     heatmap: tuple[str, str] | None = None  # (tensor, colour-scale tensor) for heatmaps
     code: Callable[..., Any] | None = None  # a function whose real source is shown
-    geometry: Callable[[Binding, Mobject, str], None] | None = None  # a plotted mark: checks its place
+    # a plotted mark: checks its place on its plane, returns False when it has no plane to check against
+    geometry: Callable[[Binding, Mobject, str], bool] | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Bound:
         """Share the record between copies: it is never changed after binding, and copies show the same."""
@@ -101,7 +104,7 @@ class AuditPoint:
     time: float
     shown: list[tuple[Source, str]]
     heatmaps: int
-    plotted: int = 0  # plotted marks whose geometry was checked against their values
+    plotted: int = 0  # plotted marks whose place on their plane was checked against their values
 
 
 @dataclass
@@ -109,7 +112,6 @@ class AuditLog:
     """Every audit of one render."""
 
     points: list[AuditPoint] = field(default_factory=list)
-    captions: list[tuple[float, str, dict[str, Source]]] = field(default_factory=list)
 
     @property
     def numbers_checked(self) -> int:
@@ -170,7 +172,6 @@ class BoundNumber(VMobject):
     def __init__(self, bound: Bound, font_size: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bound = bound
-        self.number_text = bound.text
         glyphs.spell(self, bound.text, font_size)
         self.bound.fingerprint = _fingerprint(self)
 
@@ -294,11 +295,10 @@ class Binding:
                 self._check_untraced(mob, where)
                 stack.extend(mob.submobjects)
                 continue
-            if bound.geometry is not None:  # a plotted mark: its values, then its place on the plane
-                for key, src in bound.sources.items():
-                    point.shown.append((src, bound.shown[key]))
-                bound.geometry(self, mob, where)
-                point.plotted += 1
+            if bound.geometry is not None:  # a plotted mark: its place on the plane, then its values' texts
+                if bound.geometry(self, mob, where):
+                    point.plotted += 1
+                self._check_values(bound, where, point)
             elif bound.heatmap:
                 self._check_heatmap(mob, bound, where)
                 point.heatmaps += 1
@@ -312,7 +312,8 @@ class Binding:
         self.log.points.append(point)
         return point
 
-    def _check_text(self, mob: Mobject, bound: Bound, where: str, point: AuditPoint) -> None:
+    def _check_values(self, bound: Bound, where: str, point: AuditPoint) -> None:
+        """Compare each source's text when drawn with its truth now; record each comparison in point."""
         for key, src in bound.sources.items():
             true = self.truth(src)
             shown = bound.shown.get(key, "<unbound>")
@@ -322,6 +323,10 @@ class Binding:
                     f" (exact {self._exact(src)})"
                 )
             point.shown.append((src, shown))
+
+    def _check_text(self, mob: Mobject, bound: Bound, where: str, point: AuditPoint) -> None:
+        """Check a label's or number's values, its text against its template, and its glyphs against its text."""
+        self._check_values(bound, where, point)
         spelled = _spell(bound.template, bound.shown, bound.sources)
         if spelled != bound.text:
             raise AuditError(f"audit failed {where}: label {bound.text!r} is not its bound template {spelled!r}")
@@ -368,11 +373,9 @@ class Binding:
             raise AuditError(f"audit failed {where}: untraced number in label {text!r}")
 
     def caption(self, template: str, fields: Mapping[str, Source], time: float) -> str:
-        """Fill and record a caption; its numbers are bound like any label's."""
+        """Return a caption's plain text, its numbers bound like any label's (time: unused, kept for callers)."""
         _, shown = self.fill(template, fields)
-        text = _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
-        self.log.captions.append((time, text, dict(fields)))
-        return text
+        return _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
 
 
 def _spell(template: str, shown: Mapping[str, str], sources: Mapping[str, Source]) -> str:

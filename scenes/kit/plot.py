@@ -3,13 +3,14 @@
 A `Plane` maps data coordinates to the screen through two invisible corner points, so it can be
 moved and scaled like any mobject. Each mark it makes is bound to its sources; at every audit the
 mark's place is recomputed from the tensors and compared with where it is drawn, so a bar that
-shows a stale or wrong value fails the render like a wrong number does.
+shows a stale or wrong value fails the render like a wrong number does. A copy of a mark has no
+plane (copies are transient); its values are still checked, its place is not, and it is not counted.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,8 @@ class Plane(VGroup):
     def _value(self, v: Source | float) -> float:
         return self.b.exact(v) if isinstance(v, Source) else float(v)
 
-    def _bind(self, mob: Mobject, sources: dict[str, Source], check: Any) -> None:
+    def _bind(self, mob: Mobject, sources: dict[str, Source], check: Callable[[Binding, Mobject, str], bool]) -> None:
+        """Bind a mark to its sources' texts and its place check, and link it weakly to this plane."""
         texts = {k: self.b.truth(s) for k, s in sources.items()}
         mob.bound = Bound(sources, "", "", texts, geometry=check)
         mob.plane_ref = _PlaneRef(self)
@@ -87,12 +89,13 @@ class Plane(VGroup):
         mob = Dot(self.to_screen(self._value(x), self._value(y)), radius=radius, color=color)
         sources = {k: v for k, v in (("x", x), ("y", y)) if isinstance(v, Source)}
 
-        def check(b: Binding, m: Mobject, where: str) -> None:
+        def check(b: Binding, m: Mobject, where: str) -> bool:
             plane = _plane_of(m)
-            if plane is None:
-                return
+            if plane is None:  # a copy, or its plane is gone: nothing to place it against, so not counted
+                return False
             want = plane.to_screen(plane._value(x), plane._value(y))
             _expect(centre(m), want, m, where, "dot")
+            return True
 
         self._bind(mob, sources, check)
         return mob
@@ -114,14 +117,15 @@ class Plane(VGroup):
         mob.move_to((a + z) / 2)
         sources = {k: v for k, v in (("v", value), ("x0", x0), ("x1", x1)) if isinstance(v, Source)}
 
-        def check(b: Binding, m: Mobject, where: str) -> None:
+        def check(b: Binding, m: Mobject, where: str) -> bool:
             plane = _plane_of(m)
-            if plane is None:
-                return
+            if plane is None:  # a copy, or its plane is gone: nothing to place it against, so not counted
+                return False
             a, z = corners(plane)
             got = np.array([m.get_left()[0], m.get_bottom()[1], m.get_right()[0], m.get_top()[1]])
             want = np.array([a[0], a[1], z[0], max(z[1], a[1] + 1e-4)])
             _expect(got, want, m, where, "bar")
+            return True
 
         self._bind(mob, sources, check)
         return mob
@@ -143,14 +147,15 @@ class Plane(VGroup):
         sources = {f"{axis}{i}": v for i, (x, y) in enumerate(zip(xs, ys))
                    for axis, v in (("x", x), ("y", y)) if isinstance(v, Source)}
 
-        def check(b: Binding, m: Mobject, where: str) -> None:
+        def check(b: Binding, m: Mobject, where: str) -> bool:
             plane = _plane_of(m)
-            if plane is None:
-                return
+            if plane is None:  # a copy, or its plane is gone: nothing to place it against, so not counted
+                return False
             want = np.array([plane.to_screen(plane._value(x), plane._value(y)) for x, y in zip(xs, ys)])
             anchors = m.get_anchors()  # p0, p1, p1, p2, ...: each segment's start and end
             got = np.concatenate([anchors[0::2], anchors[-1:]]) if len(anchors) else anchors
             _expect(got, want, m, where, "curve")
+            return True
 
         self._bind(mob, sources, check)
         return mob
@@ -170,13 +175,14 @@ class Plane(VGroup):
             mark = Line(at, at + 0.08 * LEFT, color=color, stroke_width=2)
             num.next_to(mark, LEFT, buff=0.06)
 
-        def check(b: Binding, m: Mobject, where: str) -> None:
+        def check(b: Binding, m: Mobject, where: str) -> bool:
             plane = _plane_of(m)
-            if plane is None:
-                return
+            if plane is None:  # a copy, or its plane is gone: nothing to place it against, so not counted
+                return False
             w = b.exact(value)
             want = plane.to_screen(w, plane.y_range[0]) if axis == "x" else plane.to_screen(plane.x_range[0], w)
             _expect(m.get_start(), want, m, where, f"{axis} tick")
+            return True
 
         self._bind(mark, {"v": value}, check)
         return VGroup(mark, num)

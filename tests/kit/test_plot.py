@@ -1,6 +1,8 @@
-"""Plotted marks are audited like numbers: a bar, dot, curve or tick drawn off its value fails."""
+"""scenes/kit/plot.py: plotted marks are audited like numbers; a bar, dot, curve or tick off its value fails."""
 
 from __future__ import annotations
+
+import gc
 
 import pytest
 import torch
@@ -64,3 +66,46 @@ def test_a_dot_and_curve_off_their_values_fail(b: Binding) -> None:
         b.audit([plane, dot], 1, "t", 0.0)
     with pytest.raises(AuditError, match=r"curve for .*xy\[1, 1\] = -0.25"):
         b.audit([plane, curve], 1, "t", 0.0)
+
+
+# -- a mark is counted as placed only when its place was checked; its values are always checked -----
+def test_a_copy_that_lost_its_plane_is_not_counted_as_placed(b: Binding) -> None:
+    plane = Plane(b, (-0.5, 2.5), (0.0, 1.0))
+    bars = plane.bars("p")
+    copy = bars[1].copy()  # a copy keeps its record but not its plane
+    point = b.audit([copy], 1, "t", 0.0)
+    assert point.plotted == 0
+    assert [(s.tensor, s.index, text) for s, text in point.shown] == [("p", (1,), "0.60")]
+    assert b.audit([bars[1]], 2, "t", 0.0).plotted == 1
+
+
+def test_a_mark_whose_plane_is_gone_is_not_counted_as_placed(b: Binding) -> None:
+    plane = Plane(b, (-2, 2), (-1, 3))
+    dot = plane.dot(b.value("xy", (0, 0)), b.value("xy", (0, 1)))
+    del plane
+    gc.collect()
+    point = b.audit([dot], 1, "t", 0.0)
+    assert point.plotted == 0 and len(point.shown) == 2
+
+
+def test_a_copy_showing_a_stale_value_fails_though_it_has_no_plane(b: Binding) -> None:
+    plane = Plane(b, (-0.5, 2.5), (0.0, 1.0))
+    copy = plane.bars("p")[2].copy()
+    b.tensors["p"][2] = 0.9
+    with pytest.raises(AuditError, match=r"after animation 3 .*: p\[2\] shows 0.30 but torch says 0.90 \(exact 0.89"):
+        b.audit([copy], 3, "t", 0.0)
+
+
+@pytest.mark.parametrize("mark", ["bar", "dot", "tick"])
+def test_a_value_changed_below_the_drawing_tolerance_still_fails_on_its_text(b: Binding, mark: str) -> None:
+    """0.30 -> 0.306 moves a mark 2e-5 units on a 0..1000 axis (within tolerance), but it reads 0.31 now."""
+    plane = Plane(b, (-0.5, 2.5), (0.0, 1000.0), width=3.0, height=3.0)
+    if mark == "bar":
+        mob = plane.bars("p")[2]
+    elif mark == "dot":
+        mob = plane.dot(1.0, b.value("p", (2,)))
+    else:
+        mob = plane.tick(b.value("p", (2,)), axis="y")[0]
+    b.tensors["p"][2] = 0.306
+    with pytest.raises(AuditError, match=r"p\[2\] shows 0.30 but torch says 0.31"):
+        b.audit([plane, mob], 1, "t", 0.0)

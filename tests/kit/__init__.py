@@ -1,0 +1,1 @@
+"""Tests of the shared modules in scenes/kit/, mirroring the tree."""

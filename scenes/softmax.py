@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 from manim import (
     DOWN,
@@ -17,13 +20,12 @@ from manim import (
     SurroundingRectangle,
     VGroup,
     VMobject,
-    config,
 )
 
-from scenes.kit import matrix, style
+from scenes.kit import style
 from scenes.kit.binding import Binding, Source
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
+from scenes.kit.matrix import number_row
 from scenes.kit.plot import Plane
 
 SCORE = style.ROLE["Q"]
@@ -35,25 +37,11 @@ VALUE = style.ROLE["V"]
 SIZE = 22  # font of numbers in charts and rows
 CELL = 0.95  # width of one key's column in rows and charts
 CHART_H = 2.6  # height of the score and weight bar charts
-
-
-def at(x: float, y: float) -> np.ndarray:
-    """Return the screen point (x, y)."""
-    return np.array([x, y, 0.0])
-
-
-def number_row(b: Binding, name: str, count: int, color: str = style.TEXT, decimals: int = 2,
-               size: float = SIZE, cell: float = CELL) -> VGroup:
-    """Return tensor[name][k] for k < count, centred in this lecture's cells."""
-    return matrix.number_row(b, name, (), count, size=size, cell=cell, color=color, decimals=decimals,
-                             align="center")
+ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows: centred in the charts' key columns
 
 
 class BarChart(VGroup):
-    """Audited bars of a 1-D tensor, each value above (or below) its bar, keys k_j underneath.
-
-    candidate for a shared helper: a labelled bar chart of one vector, negatives below the axis.
-    """
+    """Audited bars of a 1-D tensor, each value above (or below) its bar, keys k_j underneath."""
 
     def __init__(self, b: Binding, name: str, color: str, height: float, cell: float = CELL) -> None:
         super().__init__()
@@ -69,13 +57,13 @@ class BarChart(VGroup):
         self.plane.add(base, self.bars)
         self.numbers = VGroup()
         for k, bar in enumerate(self.bars):
-            num = b.number(b.value(name, (k,)), SIZE).set_color(color)
+            num = b.number(b.value(name, (k,)), SIZE, color=color)
             self.numbers.add(num.next_to(bar, UP if float(t[k]) >= 0 else DOWN, buff=0.08))
         floor = min(self.plane.to_screen(0.0, self.plane.y_range[0])[1], self.numbers.get_bottom()[1])
         self.keys = VGroup()
         for k in range(n):
             key = b.text("k_{j}", math=True, font_size=SIZE, j=b.index(name, 0, k)).set_color(style.MUTED)
-            self.keys.add(key.move_to(at(self.plane.to_screen(k, 0.0)[0], floor - 0.25)))
+            self.keys.add(key.move_to(np.array([self.plane.to_screen(k, 0.0)[0], floor - 0.25, 0.0])))
         self.add(self.plane, self.numbers, self.keys)
 
 
@@ -117,6 +105,14 @@ class SoftmaxLecture(LectureScene):
     """Why attention uses softmax: positive, sums to one, keeps the order, smooth."""
 
     beats = ("scores", "softmax", "divide", "smooth", "rows", "values", "recap")
+    recap_lines = (
+        "Softmax turns any real scores into positive weights that sum to one.",
+        "It keeps their order; adding a constant changes nothing.",
+        "Dividing by the sum breaks on negative scores and near-zero sums.",
+        "It is a soft argmax: a small nudge gives a small change.",
+        "The weights mix the value rows into each output.",
+    )
+    recap_caption = "Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one."
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -139,27 +135,21 @@ class SoftmaxLecture(LectureScene):
 
     def labelled(self, label: VMobject, row: VGroup, y: float) -> VGroup:
         """Return a number row with its cells starting at x = 0.2 and its label ending at x = 0, at height y."""
-        row.shift(at(0.2 - (row[0].get_x() - CELL / 2), y - row.get_y()))
+        row.shift(np.array([0.2 - (row[0].get_x() - CELL / 2), y - row.get_y(), 0.0]))
         if len(label.submobjects) or label.has_points():
-            label.move_to(at(-label.width / 2, y))
+            label.move_to(np.array([-label.width / 2, y, 0.0]))
         return VGroup(label, row)
 
     def table(self, rows: list[tuple[VMobject, VGroup]], gap: float = 0.45) -> VGroup:
         """Return labelled rows stacked downwards with their columns aligned."""
         return VGroup(*(self.labelled(label, row, -k * gap) for k, (label, row) in enumerate(rows)))
 
-    def settle(self) -> None:
-        """Hold the frame until the open caption has had its reading time, then close it."""
-        self._close_caption()
-
     # -- beats --------------------------------------------------------------------------------
     def scores(self) -> None:
         self.beat("Why softmax? Real scores first")
         b = self.b
-        q = TensorMatrix(b, "q", color=style.ROLE["Q"])
-        K = TensorMatrix(b, "K", color=style.ROLE["K"])
-        q.entries.set_color(style.ROLE["Q"])
-        K.entries.set_color(style.ROLE["K"])
+        q = self.matrix("q", color=style.ROLE["Q"])
+        K = self.matrix("K", color=style.ROLE["K"])
         q_lab = self.math("q_{i}", color=style.ROLE["Q"], i=self.query()).next_to(q, LEFT, buff=0.25)
         k_lab = self.math("K", color=style.ROLE["K"]).next_to(K, LEFT, buff=0.25)
         keys = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=b.index("K", 0, k))
@@ -171,8 +161,7 @@ class SoftmaxLecture(LectureScene):
         formula = self.math("s_j = q_{i} dot k_j \\/ sqrt(d_k), #h(0.6em) d_k = {d}", color=SCORE,
                             i=self.query(), d=b.dim("K", 1))
         right = VGroup(formula, chart).arrange(DOWN, buff=0.45)
-        stage = VGroup(mats, right).arrange(RIGHT, buff=1.0)
-        stage.move_to(at(0, (style.TOP + style.BOTTOM) / 2))
+        style.STAGE.place(VGroup(mats, right).arrange(RIGHT, buff=1.0))
         self.say(
             "Attention needs positive weights that add up to one. Start from real scores: query {i} against {L} keys.",
             i=self.query(), L=b.dim("K", 0),
@@ -181,7 +170,7 @@ class SoftmaxLecture(LectureScene):
         self.play(FadeIn(formula), Create(chart.plane), run_time=0.8)
         self.play(LaggedStart(*(FadeIn(v) for v in chart.numbers), lag_ratio=0.1), FadeIn(chart.keys), run_time=0.8)
         self.say("Scores are plain real numbers of either sign: bars below the axis are negative.")
-        self.settle()
+        self.hold_caption()
         self.play(FadeOut(mats), FadeOut(formula), run_time=0.4)
         self.chart = chart
 
@@ -193,10 +182,10 @@ class SoftmaxLecture(LectureScene):
         probe = s_chart.copy()  # a layout probe only: never shown
         top = VGroup(probe, w_chart).arrange(RIGHT, buff=1.4)
         rows = self.table([
-            (self.math("e^(s_j)", color=EXP), number_row(b, "exp_s", L, EXP)),
-            (self.math("w_j = e^(s_j) \\/ sum_k e^(s_k)", color=WEIGHT), number_row(b, "w", L, WEIGHT)),
+            (self.math("e^(s_j)", color=EXP), number_row(b, "exp_s", (), L, color=EXP, **ROW)),
+            (self.math("w_j = e^(s_j) \\/ sum_k e^(s_k)", color=WEIGHT), number_row(b, "w", (), L, color=WEIGHT, **ROW)),
             (self.math("\"softmax\"(s + {c})", color=style.MUTED, c=b.value("shift", (), 1)),
-             number_row(b, "w_shifted", L, style.MUTED)),
+             number_row(b, "w_shifted", (), L, color=style.MUTED, **ROW)),
         ])
         extras = VGroup(self.math("sum = {z}", color=EXP, z=b.value("exp_sum", ())),
                         self.math("sum = {one}", color=WEIGHT, one=b.value("w_sum", ())),
@@ -206,13 +195,11 @@ class SoftmaxLecture(LectureScene):
         lower = VGroup(rows, extras)
         lower.next_to(top, DOWN, buff=0.6)
         lower.shift(RIGHT * (w_chart.keys[0].get_x() - rows[0][1][0].get_x()))  # columns under the weight bars
-        stage = VGroup(top, lower)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.6)
-        stage.move_to(at(0, (style.TOP + style.BOTTOM) / 2 - 0.2))
         s_name = style.note("scores $s$", color=SCORE).next_to(probe, UP, buff=0.2)
         w_name = style.note("weights $w$", color=WEIGHT).next_to(w_chart, UP, buff=0.2)
+        style.STAGE.place(VGroup(top, lower, s_name, w_name))
         arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3).scale(0.5)
-        arrow.move_to(at((probe.get_right()[0] + w_chart.get_left()[0]) / 2, w_chart.plane.get_y()))
+        arrow.move_to(np.array([(probe.get_right()[0] + w_chart.get_left()[0]) / 2, w_chart.plane.get_y(), 0.0]))
         fx = style.note("softmax", color=style.MUTED).next_to(arrow, UP, buff=0.1)
         self.play(s_chart.animate.scale(probe.width / s_chart.width).move_to(probe), FadeIn(s_name), run_time=0.8)
         self.say(
@@ -236,7 +223,7 @@ class SoftmaxLecture(LectureScene):
             c=b.value("shift", (), 1), d=b.value("shift_change", (), 2, "g"),
         )
         self.play(FadeIn(rows[2]), FadeIn(extras[2]), run_time=0.7)
-        self.settle()
+        self.hold_caption()
         self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, fx, rows, extras, marks)), run_time=0.5)
 
     def divide(self) -> None:
@@ -249,9 +236,7 @@ class SoftmaxLecture(LectureScene):
         n_name = style.note("$s_j \\/ sum_k s_k$", color=NAIVE)
         n_sum = self.math("sum = {t}", color=NAIVE, t=b.value("naive_sum", ()))
         right = VGroup(n_name, n_chart, n_sum).arrange(DOWN, buff=0.25)
-        left_edge = self.chart.get_right()[0] + 1.2
-        style.fit(right, width=config.frame_width / 2 - style.MARGIN - left_edge, height=style.TOP - style.BOTTOM - 0.2)
-        right.move_to(at(left_edge + right.width / 2, (style.TOP + style.BOTTOM) / 2))
+        replace(style.STAGE, left=self.chart.get_right()[0] + 1.2).place(right, align=LEFT)
         total = self.math("sum_k s_k = {S}", color=SCORE, S=b.value("s_sum", ()))
         total.next_to(self.chart, DOWN, buff=0.4)
         self.say("Why not simply divide each score by the sum of the scores? Here that sum is {S}.",
@@ -270,7 +255,6 @@ class SoftmaxLecture(LectureScene):
             self.say("These scores are all negative: the results stay between zero and one, but the order flips, so a larger score gets less weight.")
         else:
             self.say("These scores are all positive, so it happens to work here; a single negative score would give a negative weight.")
-        self.settle()
         self.clear_stage()
 
     def smooth(self) -> None:
@@ -279,11 +263,11 @@ class SoftmaxLecture(LectureScene):
         top, r = self.key(0), self.key(1)
         jumped = float(b.tensors["hard_change"].abs().sum()) > 0
         head = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=b.index("s", 0, k))
-                        .move_to(at((k + 0.5) * CELL, 0)) for k in range(L)))
+                        .move_to(np.array([(k + 0.5) * CELL, 0.0, 0.0])) for k in range(L)))
         spec = [("s", "s", SCORE, 2), ("s'", "s_nudged", SCORE, 2), ("\"softmax\"(s)", "w", WEIGHT, 2),
                 ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"argmax\"(s)", "hard", HARD, 0),
                 ("\"argmax\"(s')", "hard_nudged", HARD, 0)]
-        rows = [(self.math(label, size=SIZE, color=color), number_row(b, name, L, color, dec))
+        rows = [(self.math(label, size=SIZE, color=color), number_row(b, name, (), L, color=color, decimals=dec, **ROW))
                 for label, name, color, dec in spec]
         lines = self.table([(VGroup(), head), *rows], gap=0.42)
         for k in (3, 5):  # a little air between the pairs
@@ -292,9 +276,7 @@ class SoftmaxLecture(LectureScene):
         nudge.next_to(lines, UP, buff=0.35)
         table = VGroup(lines, nudge)
         plot = CurvePlot(b, r, top)
-        stage = VGroup(table, plot).arrange(RIGHT, buff=0.8)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.2)
-        stage.move_to(at(0, (style.TOP + style.BOTTOM) / 2))
+        style.STAGE.place(VGroup(table, plot).arrange(RIGHT, buff=0.8))
         box = SurroundingRectangle(VGroup(*(line[1][r] for line in lines)), color=style.TEXT, buff=0.08, stroke_width=2)
         self.say(
             "Nudge the score of key {r} by just {d}. The softmax weights move a little: key {r} gains {g}.",
@@ -317,26 +299,21 @@ class SoftmaxLecture(LectureScene):
         )
         self.play(FadeIn(plot.frame), Create(plot.soft), Create(plot.hard), run_time=1.2)
         self.play(FadeIn(plot.dots), run_time=0.5)
-        self.settle()
         self.clear_stage()
 
     def rows(self) -> None:
         self.beat("Every row sums to one")
         b, i = self.b, self.i
         cell = (0.86, style.CELL_H)
-        S = TensorMatrix(b, "S", cell=cell)
-        W = TensorMatrix(b, "W", cell=cell)
-        R = TensorMatrix(b, "row_sums", cell=cell)
-        for m, c in ((S, SCORE), (W, WEIGHT), (R, WEIGHT)):
-            m.entries.set_color(c)
+        S = self.matrix("S", color=SCORE, cell=cell)
+        W = self.matrix("W", color=WEIGHT, cell=cell)
+        R = self.matrix("row_sums", color=WEIGHT, cell=cell)
         arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3).scale(0.45)
         mats = VGroup(S, arrow, W, R).arrange(RIGHT, buff=0.4)
         s_lab = S.label(self.math("S = Q K^T \\/ sqrt(d_k)", color=SCORE), buff=0.3)
         w_lab = W.label(self.math("W = \"softmax of each row\"", color=WEIGHT), buff=0.3)
         r_lab = R.label(style.note("row sums", color=WEIGHT), buff=0.3)
-        stage = VGroup(mats, s_lab, w_lab, r_lab)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.4)
-        stage.move_to(at(0, (style.TOP + style.BOTTOM) / 2))
+        style.STAGE.place(VGroup(mats, s_lab, w_lab, r_lab))
         boxes = VGroup(S.box(rows=(i, i + 1), color=style.TEXT), W.box(rows=(i, i + 1), color=style.TEXT),
                        R.box(rows=(i, i + 1), color=style.TEXT))
         self.say("For all queries at once, softmax runs along each row of the {L} by {L} scores.",
@@ -345,19 +322,16 @@ class SoftmaxLecture(LectureScene):
         self.play(Create(arrow), FadeIn(W), FadeIn(w_lab), run_time=0.8)
         self.say("Every row of weights sums to one, up to float32 rounding. Row {i} is our query.", i=self.query())
         self.play(FadeIn(R), FadeIn(r_lab), Create(boxes), run_time=0.8)
-        self.settle()
         self.clear_stage()
 
     def values(self) -> None:
         self.beat("The weighted sum of value rows")
         b = self.b
-        w = TensorMatrix(b, "w_col", color=WEIGHT)
-        V = TensorMatrix(b, "V", color=VALUE)
-        C = TensorMatrix(b, "contrib", color=VALUE)
-        o = TensorMatrix(b, "o", color=style.TEXT)
-        O = TensorMatrix(b, "O_row", color=style.TEXT)
-        for m, c in ((w, WEIGHT), (V, VALUE), (C, VALUE), (o, style.TEXT), (O, style.TEXT)):
-            m.entries.set_color(c)
+        w = self.matrix("w_col", color=WEIGHT)
+        V = self.matrix("V", color=VALUE)
+        C = self.matrix("contrib", color=VALUE)
+        o = self.matrix("o")
+        O = self.matrix("O_row")
         times = style.note("$dot.o$", size=style.LABEL_SIZE)
         eq = style.note("$=$", size=style.LABEL_SIZE)
         top = VGroup(w, times, V, eq, C).arrange(RIGHT, buff=0.3)
@@ -372,9 +346,8 @@ class SoftmaxLecture(LectureScene):
                     stroke_width=2).shift(DOWN * 0.35)
         diff = self.prose("$max |o - (W V)_{i}|$ = {d}", color=style.MUTED, i=self.query(),
                          d=b.value("out_diff", (), 2, "g"))
-        stage = VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.9)
-        stage.move_to(at(0, (style.TOP + style.BOTTOM) / 2 + 0.35))
+        body, _ = style.STAGE.rows(10, 1)  # the difference goes under the body
+        body.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line))
         diff.next_to(O, DOWN, buff=0.35).align_to(O_lab, LEFT)
         self.say("Each row of V is scaled by its weight: high-weight rows, like row {a}, count most.",
                  a=b.index("V", 0, self.key(0)))
@@ -391,19 +364,4 @@ class SoftmaxLecture(LectureScene):
         )
         self.play(Create(line), FadeIn(o), FadeIn(o_lab), run_time=0.8)
         self.play(FadeIn(O), FadeIn(O_lab), FadeIn(diff), run_time=0.6)
-        self.settle()
         self.clear_stage()
-
-    def recap(self) -> None:
-        self.beat("Recap")
-        lines = VGroup(
-            style.note("• Softmax turns any real scores into positive weights that sum to one.", size=style.LABEL_SIZE),
-            style.note("• It keeps their order; adding a constant changes nothing.", size=style.LABEL_SIZE),
-            style.note("• Dividing by the sum breaks on negative scores and near-zero sums.", size=style.LABEL_SIZE),
-            style.note("• It is a soft argmax: a small nudge gives a small change.", size=style.LABEL_SIZE),
-            style.note("• The weights mix the value rows into each output.", size=style.LABEL_SIZE),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        style.fit(lines)
-        self.say("Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one.")
-        self.reveal_lines(lines, lag_ratio=0.4, run_time=2.0)
-        self.wait(2)

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from tensors.devices import DEVICES  # torch-free, so the CLI offers them without torch
 
 
 class ConfigError(ValueError):

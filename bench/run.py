@@ -168,6 +168,32 @@ def linear_fit(xs: list[float], ys: list[float]) -> dict[str, float]:
             "max_residual_pct": round(100 * max(abs(r) / y for r, y in zip(res, ys)), 1)}
 
 
+def stop_latency(topic: str = "heads", quality: str = "low",
+                 points: tuple[float, ...] = (3.0, 6.0, 9.0)) -> dict[str, Any]:
+    """Send SIGTERM to a real render at each point (seconds after start); time until it exits with 130."""
+    seconds, ended = [], []
+    for at in points:
+        with tempfile.TemporaryDirectory() as out:
+            proc = subprocess.Popen([sys.executable, "render.py", topic, "--quality", quality, "--device", "cpu",
+                                     "--output-dir", out], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(at)
+            if proc.poll() is not None:  # finished (or failed) before the signal: nothing to measure
+                ended.append(at)
+                proc.communicate()
+                continue
+            sent = time.perf_counter()
+            proc.terminate()  # SIGTERM
+            _, err = proc.communicate(timeout=600)
+            stop = time.perf_counter() - sent
+            if proc.returncode != 130:
+                last = err.decode(errors="replace").strip().splitlines()[-1:]
+                raise RuntimeError(f"{topic} got SIGTERM at {at} s and exited {proc.returncode}, not 130: {last}")
+            seconds.append(round(stop, 3))
+    return {"topic": topic, "quality": quality, "signal_at_s": list(points), "seconds": seconds,
+            "median": round(statistics.median(seconds), 3) if seconds else None,
+            "max": max(seconds) if seconds else None, "ended_before_signal_at_s": ended}
+
+
 def all_jobs(quality: str, jobs: int) -> dict[str, float]:
     """Time `render.py all` with N jobs into a fresh folder."""
     with tempfile.TemporaryDirectory() as out:
@@ -215,11 +241,12 @@ def main() -> None:
         result["all_low_jobs2"] = all_jobs("low", 2)
         result["all_dry_run"] = summary([run(["render.py", "all", "--dry-run", "--device", "cpu"])["wall"]
                                          for _ in range(args.runs)])
+        result["stop_latency"] = stop_latency()  # SIGTERM -> exit 130, 3, 6 and 9 s into a heads render
     result["dry_run_all_seconds"] = round(sum(r["dry_run"]["wall"]["median"] for r in result["topics"]), 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(table(result))
-    for key in ("startup", "growth", "all_low_jobs2", "all_dry_run", "dry_run_all_seconds"):
+    for key in ("startup", "growth", "all_low_jobs2", "all_dry_run", "stop_latency", "dry_run_all_seconds"):
         if key in result:
             print(f"{key}: {json.dumps(result[key])}")
 

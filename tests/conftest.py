@@ -8,23 +8,23 @@ from pathlib import Path
 import pytest
 import torch
 
-import render
 from driver import registry
+from driver.pipeline import Outcome, RenderRequest, render
 from tensors.heads import HeadsConfig, HeadsResult, build
 
-DryRun = Callable[[str], render.Outcome]
-LowRender = Callable[[str], tuple[Path, render.Outcome]]
+DryRun = Callable[[str], Outcome]
+LowRender = Callable[[str], tuple[Path, Outcome]]
 
 
 @pytest.fixture(scope="session")
 def dry() -> DryRun:
     """Return a function: topic name -> its default scene built and audited without frames (cached)."""
-    done: dict[str, render.Outcome] = {}
+    done: dict[str, Outcome] = {}
 
-    def get(name: str) -> render.Outcome:
+    def get(name: str) -> Outcome:
         if name not in done:
             topic = registry.get(name)
-            done[name] = render.render_topic(topic, topic.config()(), "low", "cpu", Path("unused"), dry_run=True)
+            done[name] = render(RenderRequest(topic, topic.config()(), device="cpu", dry_run=True))
         return done[name]
 
     return get
@@ -33,13 +33,14 @@ def dry() -> DryRun:
 @pytest.fixture(scope="session")
 def low(tmp_path_factory: pytest.TempPathFactory) -> LowRender:
     """Return a function: topic name -> (output folder, outcome) of a real 480p15 render (cached)."""
-    done: dict[str, tuple[Path, render.Outcome]] = {}
+    done: dict[str, tuple[Path, Outcome]] = {}
 
-    def get(name: str) -> tuple[Path, render.Outcome]:
+    def get(name: str) -> tuple[Path, Outcome]:
         if name not in done:
             topic = registry.get(name)
             out = tmp_path_factory.mktemp(f"media-{name}")
-            done[name] = out, render.render_topic(topic, topic.config()(), "low", "cpu", out, formats=("mp4", "webm"))
+            request = RenderRequest(topic, topic.config()(), device="cpu", output_dir=out, formats=("mp4", "webm"))
+            done[name] = out, render(request)
         return done[name]
 
     return get
@@ -51,13 +52,13 @@ def heads_result() -> HeadsResult:
 
 
 @pytest.fixture(scope="session")
-def heads_dry(dry: DryRun) -> render.Outcome:
+def heads_dry(dry: DryRun) -> Outcome:
     """The heads scene built and audited without frames."""
     return dry("heads")
 
 
 @pytest.fixture(scope="session")
-def heads_low(low: LowRender) -> tuple[Path, render.Outcome]:
+def heads_low(low: LowRender) -> tuple[Path, Outcome]:
     """A real 480p15 render of the heads lecture into a fresh output folder."""
     return low("heads")
 

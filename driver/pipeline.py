@@ -1,0 +1,270 @@
+"""The render pipeline behind `render.py`: a typed request in, an audited and published video out.
+
+`render(RenderRequest(...))` validates the config and device, builds the topic's tensors, renders
+and audits its scene in a fresh work folder under a per-topic lock, verifies the video and
+publishes it with its sidecars atomically. `dry_run_all` and `render_many` are the batch commands.
+Importing this module imports neither torch nor Manim (they are imported when a render starts).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from driver import registry
+from driver.errors import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_USAGE, Failure
+from driver.quality import ENCODERS_IN_FLIGHT, X264_CRF, X264_PRESET, Quality, folder_name, quality_of
+
+if TYPE_CHECKING:
+    import torch
+
+    from scenes.kit.lecture import LectureScene
+    from tensors.common import LectureConfig
+
+Report = Callable[[str], None]  # receives one progress line at a time
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """Everything one render needs: what to render, how, where, and who hears about progress."""
+
+    topic: registry.Topic
+    config: LectureConfig
+    quality: str = "low"
+    device: str = "auto"
+    output_dir: Path = Path("media")
+    formats: tuple[str, ...] = ("mp4",)
+    resolution: str | None = None  # "WxH" overrides the quality's frame size
+    dry_run: bool = False  # build and audit the whole scene; draw and write nothing
+    progress: Report | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one render produced: the published video (None for a dry run), its manifest and scene."""
+
+    video: Path | None
+    manifest: dict[str, Any]
+    scene: LectureScene
+
+
+def render(request: RenderRequest) -> Outcome:
+    """Build the topic's tensors, render and audit its scene, and publish the video atomically."""
+    from tensors.common import ConfigError, DeviceError, resolve_device
+
+    q = quality_of(request.quality, request.resolution)
+    try:
+        request.config.validate()
+        device = resolve_device(request.device)
+    except (ConfigError, DeviceError) as err:
+        raise Failure(str(err), EXIT_USAGE) from None
+    if request.dry_run:
+        return _render_in(request, q, device, work_root=Path(tempfile.gettempdir()), final_dir=None)
+    check_writable(request.output_dir)
+    from driver.safety import Busy, clear_stale, topic_lock
+
+    final_dir = request.output_dir / folder_name(request.quality, request.resolution)
+    work_root = request.output_dir / ".work"
+    key = _work_key(request)
+    try:
+        with topic_lock(work_root, key):
+            clear_stale(work_root, key)
+            return _render_in(request, q, device, work_root=work_root, final_dir=final_dir)
+    except Busy as err:
+        raise Failure(str(err), EXIT_FAILURE) from None
+    except OSError as err:
+        from publish.outputs import write_error
+
+        raise Failure(write_error(err, request.output_dir), EXIT_FAILURE) from None
+
+
+def _work_key(request: RenderRequest) -> str:
+    """Return the name of a render's lock and work folders: topic and output sub-folder, e.g. 'heads-low'."""
+    return f"{request.topic.name}-{folder_name(request.quality, request.resolution)}"
+
+
+def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work_root: Path,
+               final_dir: Path | None) -> Outcome:
+    """Render in a fresh work folder; verify, stage and publish unless a dry run; always clean up."""
+    started = time.perf_counter()
+    topic, dry_run, progress = request.topic, request.dry_run, request.progress
+    lecture = topic.lecture()
+    result = lecture.build(request.config, device)
+    manim = _import_manim()
+    from driver.manifest import INLINE_LIMIT, build_manifest
+    from driver.safety import check_interrupt, new_work_dir
+    from scenes.kit import typst_cache
+    from scenes.kit.binding import AuditError, BindingError
+
+    work = new_work_dir(work_root, _work_key(request))
+    try:
+        typst_cache.install()
+        settings = {
+            "quality": q.manim, "pixel_width": q.width, "pixel_height": q.height, "frame_rate": q.fps,
+            "media_dir": str(work), "disable_caching": True, "output_file": topic.name,
+            "verbosity": "ERROR", "progress_bar": "none", "write_to_movie": not dry_run,
+            # encode segments while the next animations render instead of waiting after each one
+            "max_inflight_encoders": ENCODERS_IN_FLIGHT,
+            "video_encoder_options": {"preset": X264_PRESET},
+        }
+        with manim.tempconfig(settings):
+            scene = lecture.scene(result, dry_run=dry_run)
+            scene.progress = progress
+            scene.stop_check = check_interrupt
+            try:
+                scene.render()
+            except (AuditError, BindingError) as err:
+                _stop_encoders(scene)
+                raise Failure(str(err), EXIT_FAILURE) from None
+            except BaseException:  # Ctrl-C, SIGTERM, disk full: no encoder thread may outlive the render
+                _stop_encoders(scene)
+                raise
+            movie = None if dry_run else Path(scene.renderer.file_writer.movie_file_path)
+        manifest = build_manifest(topic, request.config, result, scene, request.quality, q, str(device))
+        manifest["render"] = {"wall_seconds": round(time.perf_counter() - started, 3), "dry_run": dry_run,
+                              "encoder": {"codec": "libx264", "crf": X264_CRF, "preset": X264_PRESET,
+                                          "in_flight": ENCODERS_IN_FLIGHT}}
+        if movie is None or final_dir is None:
+            return Outcome(None, manifest, scene)
+        from publish.outputs import OutputError, publish, stage, verify_video
+
+        try:
+            manifest["video"] = {"file": f"{topic.name}.mp4", **verify_video(movie, q.width, q.height, q.fps)}
+            if progress is not None:
+                progress(f"encoding {', '.join(request.formats)} and sidecars")
+            big = {k: v.detach().cpu().numpy() for k, v in result.tensors().items() if v.numel() > INLINE_LIMIT}
+            staged = stage(work, movie, topic.name, manifest, big, request.formats)
+            manifest["render"]["wall_seconds"] = round(time.perf_counter() - started, 3)
+            check_interrupt()  # a signal whose exception was swallowed still stops the publish
+            video = publish(staged, final_dir)
+        except OutputError as err:
+            raise Failure(str(err), EXIT_FAILURE) from None
+        return Outcome(video, manifest, scene)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _stop_encoders(scene: Any) -> None:
+    """Discard the open video segment and join Manim's encoder threads (they would keep the process alive)."""
+    writer = getattr(getattr(scene, "renderer", None), "file_writer", None)
+    if writer is not None and hasattr(writer, "abort_encode_jobs"):
+        try:
+            writer.abort_encode_jobs()
+        except BaseException:  # the render's own error is the one to report
+            pass
+
+
+def _import_manim() -> Any:
+    """Import Manim and Typst, or fail with exit 3 and the install command."""
+    try:
+        import manim
+    except ImportError as err:  # pycairo / manimpango need the cairo and pango system libraries
+        raise Failure(
+            f"cannot import manim ({err}); run ./setup.sh, or: sudo apt-get install libcairo2-dev"
+            " libpango1.0-dev pkg-config && .venv/bin/pip install -e .",
+            EXIT_DEPENDENCY,
+        ) from None
+    try:
+        import typst  # noqa: F401
+    except ImportError as err:
+        raise Failure(f"cannot import typst ({err}); run ./setup.sh, or: .venv/bin/pip install typst",
+                      EXIT_DEPENDENCY) from None
+    return manim
+
+
+def check_writable(output_dir: Path) -> None:
+    """Refuse an output folder that is a file, inside a file, or cannot be written; create it if missing."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise Failure(f"--output-dir {output_dir} is a file, not a directory", EXIT_USAGE)
+    for parent in [output_dir, *output_dir.parents]:
+        if parent.exists():
+            if parent.is_file():
+                raise Failure(f"--output-dir {output_dir} is inside a file ({parent})", EXIT_USAGE)
+            break
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=output_dir):
+            pass
+    except OSError as err:
+        raise Failure(f"--output-dir {output_dir} is not writable ({err.strerror or err})", EXIT_USAGE) from None
+
+
+def check_batch(device: str, seed: int) -> None:
+    """Refuse an unavailable device or a bad seed before a batch starts (exit 2)."""
+    from tensors.common import ConfigError, DeviceError, LectureConfig, resolve_device
+
+    try:
+        resolve_device(device)
+        LectureConfig(seed=seed).validate()
+    except (ConfigError, DeviceError) as err:
+        raise Failure(str(err), EXIT_USAGE) from None
+
+
+# -- batches ------------------------------------------------------------------------------------
+def dry_run_all(*, quality: str, device: str, seed: int, report: Report,
+                topics: Sequence[registry.Topic] = registry.TOPICS) -> int:
+    """Build and audit every topic's scene one after another in this process; return how many failed."""
+    check_batch(device, seed)
+    start, failed = time.perf_counter(), 0
+    for topic in topics:
+        t0 = time.perf_counter()
+        try:
+            request = RenderRequest(topic, topic.config()(seed=seed), quality=quality, device=device, dry_run=True)
+            audit = render(request).manifest["audit"]
+            report(f"{topic.name:10s} ok      {time.perf_counter() - t0:5.1f} s  {audit['numbers_checked']} numbers,"
+                   f" {audit['mismatches']} mismatches")
+        except Failure as err:
+            if err.code == EXIT_USAGE:
+                raise
+            failed += 1
+            report(f"{topic.name:10s} FAILED  {time.perf_counter() - t0:5.1f} s  {err}")
+    report(f"dry run of {len(topics)} topics: {failed} failed in {time.perf_counter() - start:.1f} s")
+    return failed
+
+
+def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, seed: int, output_dir: Path,
+                formats: tuple[str, ...], report: Report) -> int:
+    """Render topics in worker processes, `jobs` at a time; report progress and a summary; return how many failed."""
+    from driver.jobs import run_jobs
+
+    check_batch(device, seed)
+    check_writable(output_dir)
+    common = ["--quality", quality, "--device", device, "--seed", str(seed), "--output-dir", str(output_dir),
+              "--format", ",".join(formats)]
+    report(f"rendering {len(names)} topics at {quality} quality, {jobs} at a time")
+    start = time.perf_counter()
+    log_dir = output_dir / ".work" / "logs"
+    finished = run_jobs(names, common, jobs, log_dir, report)
+    failed = [j for j in finished if j.state != "done"]
+    report(f"{len(finished) - len(failed)} done, {len(failed)} failed in {time.perf_counter() - start:.1f} s"
+           + (f"; logs in {log_dir}" if failed else ""))
+    for job in failed:
+        report(f"failed: {job.topic}: {job.message}")
+    if not failed:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return len(failed)
+
+
+def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report) -> Path:
+    """Render the topics missing at this quality, then write the course page; return its index.html."""
+    from publish import page
+
+    check_writable(output_dir)
+    source = output_dir / quality
+    todo = [t.name for t in registry.TOPICS if page.missing(source, t.name)]
+    if todo:
+        report(f"missing at {quality} quality: {', '.join(todo)}")
+        failed = render_many(todo, quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
+                             formats=("mp4", "webm"), report=report)
+        if failed:
+            raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
+    entries = [page.load_entry(t.name, t.title, t.question, source) for t in registry.TOPICS]
+    index = page.write_course(entries, output_dir / "course")
+    size = sum(f.stat().st_size for f in index.parent.rglob("*") if f.is_file())
+    report(f"course page: {index} ({len(entries)} lectures, {size / 2**20:.1f} MiB)")
+    return index

@@ -12,6 +12,7 @@ import torch
 from manim import DecimalNumber, MathTypst, Transform, tempconfig
 
 import render
+from driver.pipeline import Outcome
 from scenes.kit.binding import AuditError, Binding, BindingError
 from scenes.heads import HeadsLecture
 from tensors.heads import HeadsConfig, build
@@ -42,7 +43,7 @@ def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.
     }
 
 
-def test_every_number_shown_equals_recomputed_torch(heads_dry: render.Outcome) -> None:
+def test_every_number_shown_equals_recomputed_torch(heads_dry: Outcome) -> None:
     manifest, scene = heads_dry.manifest, heads_dry.scene
     W_big = scene.b.tensors["W_big"]
     entry = manifest["tensors"]["W_big"]
@@ -60,7 +61,7 @@ def test_every_number_shown_equals_recomputed_torch(heads_dry: render.Outcome) -
         assert all((name, i) in on_screen for i in idx), name
 
 
-def test_inputs_shown_exactly(heads_dry: render.Outcome) -> None:
+def test_inputs_shown_exactly(heads_dry: Outcome) -> None:
     tensors = heads_dry.manifest["tensors"]
     inputs = {"E": torch.tensor(tensors["E"]["values"]), "W_q": torch.tensor(tensors["weight"]["values"]).T}
     for point in heads_dry.scene.b.log.points:
@@ -70,7 +71,7 @@ def test_inputs_shown_exactly(heads_dry: render.Outcome) -> None:
                 assert shown == (want[1:] if want == "-0.00" else want)
 
 
-def test_heatmap_pixels_follow_the_values(heads_dry: render.Outcome) -> None:
+def test_heatmap_pixels_follow_the_values(heads_dry: Outcome) -> None:
     """Independent of the colour map's code: sign picks the hue, magnitude the brightness."""
     from scenes.kit.binding import value_to_rgb
 

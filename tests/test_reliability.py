@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import render
+from driver.quality import QUALITIES
 from publish.outputs import verify_video
 from tests.conftest import LowRender
 
@@ -119,7 +120,7 @@ def test_a_killed_render_exits_130_by_itself_and_keeps_the_earlier_video(sig: si
     after = cli("heads", "--device", "cpu", "--output-dir", str(out))  # the next render is not poisoned
     _, err = after.communicate(timeout=600)
     assert after.returncode == 0, err
-    q = render.QUALITIES["low"]
+    q = QUALITIES["low"]
     assert verify_video(video, q.width, q.height, q.fps)["frames"] == outcome.manifest["video"]["frames"]
     assert work_leftovers(out) == []
 
@@ -143,6 +144,6 @@ def test_same_topic_twice_refuses_and_other_topics_render_alongside(tmp_path: Pa
     assert first.returncode == 0, err1
     assert other.returncode == 0, err3
     for name in ("heads", "bmm"):
-        q = render.QUALITIES["low"]
+        q = QUALITIES["low"]
         assert verify_video(out / "low" / f"{name}.mp4", q.width, q.height, q.fps)["frames"] > 100
     assert work_leftovers(out) == []

@@ -219,7 +219,8 @@ def new(name: str) -> None:
 
     for path in write_skeleton(name, reserved=tuple(TOOLS)):
         _say(f"wrote {path}")
-    click.echo(f"next: .venv/bin/python render.py {name} --dry-run && .venv/bin/python -m pytest tests/test_{name}.py")
+    click.echo(f"next: .venv/bin/python render.py {name} --dry-run && .venv/bin/python -m pytest tests/test_{name}.py"
+               f" tests/test_topics.py -k {name}")
 
 
 def render_topic(topic: registry.Topic, config: Any, quality: str = "low", device: str = "cpu",

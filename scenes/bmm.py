@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Create,
-    FadeIn,
-    FadeOut,
-    LaggedStart,
-    Mobject,
-    Rectangle,
-    VGroup,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, VGroup
+from manim.mobject.types.vectorized_mobject import VectorizedPoint
 
 from scenes.kit import style
-from scenes.kit.binding import Source
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
@@ -28,51 +16,42 @@ OK = "#7ee787"
 CODE = style.CODE_SIZE
 UNIT_CELL = (0.74, style.CELL_H)  # entries of torch.rand and their short sums: no minus sign, four characters
 ITEMS = (("A", "A"), ("B", "B"), ("C_bmm", "C"))  # (tensor, label and colour) of the batch-item row
-ARROW = "#h(0.3em) → #h(0.3em)"
+PRODUCT, BELOW = style.STAGE.rows(3.6, 3.0)  # a product with its stacks on top, the lines it leads to below
+TABLE, UNDER_TABLE = style.STAGE.rows(2.2, 4.4)
+SCORES, SCORE_NOTE = style.STAGE.rows(5.4, 1.2)
+SCORE_LINE = 3  # the line of d2l_scores and annotated_scores that multiplies (0-based, in the source)
 
 
-def painted(color: str, content: str) -> str:
-    """Return Typst markup that draws content in a colour."""
-    return f'#text(fill: rgb("{color}"))[{content}]'
+def yields(call: Mobject, result: Mobject) -> VGroup:
+    """Return 'call → result' on one line."""
+    return VGroup(call, style.note("→", size=CODE), result).arrange(RIGHT, buff=0.2)
 
 
 class BmmLecture(LectureScene):
     """What the FAQ says about bmm versus matmul, with every number from torch."""
 
     beats = ("batch_items", "same_numbers", "rank_four", "shared_weight", "leading_broadcast", "attention", "recap")
+    recap_lines = (
+        "`bmm`: exactly $(B, M, N)$ times $(B, N, P)$, the same $B$ on both sides.",
+        "`matmul`: the last two dims are matrices; every leading dim broadcasts.",
+        "On such plain batches of matrices, both give the same numbers.",
+        "To use `bmm` elsewhere: `expand`, then `reshape` the batch dims into one.",
+    )
+    recap_caption = "bmm is the strict special case; matmul is the general one."
 
     # -- helpers ------------------------------------------------------------------------------
-    def shape_spec(self, name: str, letters: str) -> tuple[str, dict[str, Source]]:
-        """Return the template '$(B, M, N)$ = ({s0}, {s1}, {s2})' and its fields, bound to a tensor's shape."""
-        n = len(letters.split(","))
-        fields = {f"s{i}": self.b.dim(name, i) for i in range(n)}
-        return f"$({letters})$ = ({', '.join('{s%d}' % i for i in range(n))})", fields
-
-    def shape(self, name: str, letters: str, size: float = style.NOTE_SIZE) -> Mobject:
-        """Return '$(B, M, N)$ = (10, 3, 4)' for a tensor, sizes bound to its shape."""
-        template, fields = self.shape_spec(name, letters)
-        return self.b.text(template, font_size=size, **fields).set_color(style.MUTED)
-
-    def line(self, template: str, size: float = CODE, **fields: Source) -> Mobject:
-        """Return one bound Typst line in the text colour; parts wrapped by painted() keep their colour."""
-        return self.b.text(f'#set text(fill: rgb("{style.TEXT}"))\n' + template, font_size=size, **fields)
-
     def exact(self, name: str) -> bool:
         """Return whether torch measured a difference of exactly zero."""
         return float(self.b.tensors[name]) == 0.0
 
     def diff_line(self, name: str, template: str) -> Mobject:
         """Return a line stating a largest difference torch measured, green when it is exactly zero."""
-        line = self.b.text(template + " = {d}", d=self.b.value(name, (), 2, "g"), font_size=style.LABEL_SIZE)
-        return line.set_color(OK if self.exact(name) else style.TEXT)
+        color = OK if self.exact(name) else style.TEXT
+        return self.prose(template + " = {d}", style.LABEL_SIZE, color, d=self.b.value(name, (), 2, "g"))
 
-    def code_line(self, text: str, color: str = style.TEXT, size: float = CODE) -> Mobject:
-        """Return one line of inline code (no digits: those go through the binding)."""
-        return style.note(f"`{text}`", size=size, color=color)
-
-    def error_line(self, call: str, err: str) -> Mobject:
+    def error_line(self, call: str, err: str) -> VGroup:
         """Return '`call` → RuntimeError: ...' with torch's message captured at build time."""
-        return self.line(f"`{call}` {ARROW} " + painted(ERROR, "{e}"), e=self.b.string(err))
+        return yields(style.note(f"`{call}`", size=CODE), self.prose("{e}", CODE, ERROR, e=self.b.string(err)))
 
     def product_row(self, mats: tuple[TensorMatrix, TensorMatrix, TensorMatrix], ext: tuple[float, ...]) -> VGroup:
         """Lay out 'left × right = out', leaving room ext[k] for the stack outlines right of matrix k."""
@@ -87,8 +66,7 @@ class BmmLecture(LectureScene):
 
     def item_label(self, name: str, tensor: str, i: int, color: str) -> Mobject:
         """Return 'A[i]' with i bound to the batch index of tensor (0-based, as Python indexes it)."""
-        return self.b.text(f"{name}[{{i}}]", math=True, font_size=style.LABEL_SIZE,
-                           i=self.b.index(tensor, 0, i, base=0)).set_color(color)
+        return self.math(f"{name}[{{i}}]", style.LABEL_SIZE, color, i=self.b.index(tensor, 0, i, base=0))
 
     def tiles(self, name: str, color: str, unit: float = 0.16) -> VGroup:
         """Return the leading dims of a rank-4 tensor as a grid of outlined matrices, one per (x, y)."""
@@ -118,14 +96,9 @@ class BmmLecture(LectureScene):
         return 0.12 * self.depth + 0.1
 
     # -- stages: layouts built before a beat plays them ------------------------------------------
-    def place(self, stage: VGroup, top: float, height: float, width: float = 13.2) -> VGroup:
-        """Shrink a stage to fit width x height, centre it and hang it from y = top."""
-        style.fit(stage, width=width, height=height)
-        return stage.move_to([0, top - stage.height / 2, 0])
-
     def item_stage(self) -> VGroup:
         """Lay out 'A[0] × B[0] = C[0]' with stacks behind, names above, shapes below and the call on top."""
-        first = [TensorMatrix(self.b, n, (0,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
+        first = [self.matrix(n, (0,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
         row = self.product_row((first[0], first[1], first[2]), (self.ext, self.ext))
         self.stacks = VGroup(*(self.stack(m) for m in first))
         self.names = VGroup(*(self.item_label(k, n, 0, COLOR[k]) for n, k in ITEMS))
@@ -133,10 +106,9 @@ class BmmLecture(LectureScene):
         for lab, s, m in zip(self.names, self.shapes, first):
             m.label(lab, buff=0.2 + self.ext)
             s.next_to(m, DOWN, buff=0.25)
-        self.call = self.code_line("C = torch.bmm(A, B)").next_to(VGroup(self.names, self.stacks), UP, buff=0.35)
+        self.call = style.note("`C = torch.bmm(A, B)`", size=CODE).next_to(VGroup(self.names, self.stacks), UP, buff=0.35)
         self.front = first
-        stage = VGroup(self.call, row, self.stacks, self.names, self.shapes)
-        return self.place(stage, top=style.TOP - 0.35, height=3.6)
+        return PRODUCT.place(VGroup(self.call, row, self.stacks, self.names, self.shapes), align=UP)
 
     def tile_stage(self) -> VGroup:
         """Lay out the rank-4 product as grids of outlined matrices, with names, shapes and the call."""
@@ -150,16 +122,14 @@ class BmmLecture(LectureScene):
                              self.shape("C4", "X, Y, M, P"))
         for s, g in zip(self.shapes, self.grids):
             s.next_to(g, DOWN, buff=0.2)
-        self.call = self.code_line("torch.matmul(A, B)").next_to(self.names, UP, buff=0.35)
-        stage = VGroup(self.call, self.grid_row, self.names, self.shapes)
-        return self.place(stage, top=style.TOP - 0.25, height=3.6)
+        self.call = style.note("`torch.matmul(A, B)`", size=CODE).next_to(self.names, UP, buff=0.35)
+        return PRODUCT.place(VGroup(self.call, self.grid_row, self.names, self.shapes), align=UP)
 
     def weight_stage(self) -> VGroup:
         """Lay out 'A[0] × W = Y[0]': A and Y with stacks behind, W alone, and W's expand ghosts (not shown yet)."""
-        b = self.b
-        self.front = [TensorMatrix(b, "A", (0,), color=COLOR["A"], cell=UNIT_CELL),
-                      TensorMatrix(b, "W", color=COLOR["W"], cell=UNIT_CELL),
-                      TensorMatrix(b, "Y_matmul", (0,), color=COLOR["C"], cell=UNIT_CELL)]
+        self.front = [self.matrix("A", (0,), color=COLOR["A"], cell=UNIT_CELL),
+                      self.matrix("W", color=COLOR["W"], cell=UNIT_CELL),
+                      self.matrix("Y_matmul", (0,), color=COLOR["C"], cell=UNIT_CELL)]
         A, W, Y = self.front
         self.row = self.product_row((A, W, Y), (self.ext, self.ext))
         self.stacks = VGroup(self.stack(A), self.stack(Y), self.backdrop(W))
@@ -170,51 +140,55 @@ class BmmLecture(LectureScene):
         for lab, s, m in zip(self.names, self.shapes, self.front):
             m.label(lab, buff=0.2 + self.ext)
             s.next_to(m, DOWN, buff=0.25)
-        self.call = self.code_line("Y = torch.matmul(A, W)").next_to(VGroup(self.names, self.stacks), UP, buff=0.3)
+        self.call = style.note("`Y = torch.matmul(A, W)`", size=CODE).next_to(VGroup(self.names, self.stacks), UP, buff=0.3)
         self.ghosts = stack_shadows(W, self.depth).set_color(COLOR["W"]).set_z_index(-2)
         stage = VGroup(self.call, self.row, self.stacks, self.names, self.shapes, self.ghosts)
-        return self.place(stage, top=style.TOP - 0.25, height=3.6)
+        return PRODUCT.place(stage, align=UP)
 
     def shape_table(self) -> VGroup:
         """Return the shapes of A, B and matmul(A, B) aligned from the right, batch and matrix dims boxed."""
         b = self.b
         rows = (("A", "A_lead", COLOR["A"]), ("B", "B_lead", COLOR["B"]), ("matmul(A, B)", "C_lead", COLOR["C"]))
+        col_w, row_h = 0.6, 0.52
         self.table = VGroup()
-        col_w, row_h = 0.8, 0.52
-        for r, (label, name, color) in enumerate(rows):
+        for label, name, color in rows:
             rank = b.tensors[name].dim()
-            lab = self.code_line(label, color=color)
-            cells = VGroup(lab.move_to([-0.45 - lab.width / 2, -r * row_h, 0]))
-            for k in range(rank):
-                col = 4 - rank + k  # right-aligned: the matrix dims always sit in columns 2 and 3
-                num = b.text("{d}", d=b.dim(name, k), font_size=style.LABEL_SIZE)
-                cells.add(num.set_color(style.MUTED if col >= 2 else color).move_to([col * col_w, -r * row_h, 0]))
-            self.table.add(cells)
-        lead = Rectangle(width=2 * col_w, height=3 * row_h, stroke_color=COLOR["C"], stroke_width=2)
-        mats = Rectangle(width=2 * col_w, height=3 * row_h, stroke_color=style.MUTED, stroke_width=2)
-        self.boxes = VGroup(lead.move_to([col_w / 2, -row_h, 0]), mats.move_to([2.5 * col_w, -row_h, 0]))
+            dims = [self.prose("{d}", style.LABEL_SIZE, style.MUTED if rank - k <= 2 else color, d=b.dim(name, k))
+                    for k in range(rank)]  # right-aligned: the matrix dims always sit in the last two columns
+            self.table.add(VGroup(style.note(f"`{label}`", size=CODE, color=color), *[VectorizedPoint() for _ in range(4 - rank)], *dims))
+        cells = VGroup(*(c for row in self.table for c in row))
+        cells.arrange_in_grid(rows=3, cols=5, buff=(0.3, 0), col_alignments="rcccc", row_heights=[row_h] * 3,
+                              col_widths=[None] + [col_w] * 4)
+        full = self.table[2]  # matmul(A, B) has all four dims: its cells mark the column centres
+        pitch = full[2].get_x() - full[1].get_x()
+        lead = Rectangle(width=2 * pitch, height=3 * row_h, stroke_color=COLOR["C"], stroke_width=2)
+        mats = Rectangle(width=2 * pitch, height=3 * row_h, stroke_color=style.MUTED, stroke_width=2)
+        lead.move_to([(full[1].get_x() + full[2].get_x()) / 2, self.table[1][0].get_y(), 0])
+        mats.move_to([(full[3].get_x() + full[4].get_x()) / 2, lead.get_y(), 0])
+        self.boxes = VGroup(lead, mats)
         self.heads = VGroup(style.note("batch dims: broadcast", size=CODE - 2, color=COLOR["C"]),
                             style.note("matrix dims", size=CODE - 2, color=style.MUTED))
         self.heads[0].next_to(lead, UP, buff=0.12).align_to(lead, RIGHT).shift(LEFT * 0.2)
         self.heads[1].next_to(mats, UP, buff=0.12).align_to(mats, LEFT).shift(RIGHT * 0.2)
-        return VGroup(self.table, self.boxes, self.heads).move_to([0, 2.1, 0])
+        return TABLE.place(VGroup(self.table, self.boxes, self.heads), align=UP)
 
     def score_stage(self, flat: int, bi: int, hi: int) -> VGroup:
         """Lay out each codebase's query shape and score function (left) beside the scores it gives (right)."""
         b = self.b
-        self.lefts, self.rights = [], []
+        self.lefts, self.rights, self.listings = [], [], []
         for func, name, idx, key, letters, who, color in (
             (d2l_scores, "S_d2l", (flat,), "Q_flat", "B dot H, L, d", "d2l", COLOR["C"]),
             (annotated_scores, "S_ann", (bi, hi), "Q", "B, H, L, d", "Annotated Transformer", COLOR["M"]),
         ):
-            template, fields = self.shape_spec(key, letters)
-            head = self.line(painted(style.MUTED, f"*{who}* queries: " + template), size=CODE - 2, **fields)
-            code = b.code(func, font_size=CODE - 2)
-            self.lefts.append(VGroup(head, code).arrange(DOWN, aligned_edge=LEFT, buff=0.15))
+            head = VGroup(style.note(f"*{who}* queries:", size=CODE - 2, color=style.MUTED),
+                          self.shape(key, letters, CODE - 2)).arrange(RIGHT, buff=0.15)
+            listing = self.listing(func, CODE - 2)
+            self.listings.append(listing)
+            self.lefts.append(VGroup(head, listing).arrange(DOWN, aligned_edge=LEFT, buff=0.15))
             at = {f"i{k}": b.index(name, k, j, base=0) for k, j in enumerate(idx)}
-            inside = ", ".join("{i%d}" % k for k in range(len(idx)))
-            label = b.text(f"`{name}[`{inside}`]`", font_size=CODE, **at).set_color(color)
-            self.rights.append(VGroup(label, TensorMatrix(b, name, idx, color=color)).arrange(DOWN, buff=0.15))
+            inside = ", ".join(f"{{i{k}}}" for k in range(len(idx)))
+            label = self.prose(f"`{name}[`{inside}`]`", CODE, color, **at)
+            self.rights.append(VGroup(label, self.matrix(name, idx, color=color)).arrange(DOWN, buff=0.15))
         for r, l in zip(self.rights, self.lefts):
             r.next_to(l, RIGHT, buff=0.7)
         rows = VGroup(*(VGroup(l, r) for l, r in zip(self.lefts, self.rights)))
@@ -222,7 +196,7 @@ class BmmLecture(LectureScene):
         x = max(l.get_right()[0] for l in self.lefts) + 0.7 + max(r.width for r in self.rights) / 2
         for r in self.rights:
             r.set_x(x)  # one column of scores, whatever the code widths
-        return self.place(rows, top=style.TOP - 0.25, height=5.4)
+        return SCORES.place(rows, align=UP)
 
     # -- beats --------------------------------------------------------------------------------
     def batch_items(self) -> None:
@@ -250,7 +224,7 @@ class BmmLecture(LectureScene):
         """Swap the front matrices for batch item i and fill C[i]."""
         if i == 1:
             self.say("Next pair, same product; the rest of the stack likewise.")
-        new = [TensorMatrix(self.b, n, (i,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
+        new = [self.matrix(n, (i,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
         for m, old in zip(new, self.front):
             m.scale(old.width / m.width).move_to(old)
         labels = VGroup(*(self.item_label(k, n, i, COLOR[k]) for n, k in ITEMS))
@@ -267,12 +241,12 @@ class BmmLecture(LectureScene):
         b = self.b
         i = self.result.config.shown - 1
         C = self.front[2]
-        Cm = TensorMatrix(b, "C_matmul", (i,), color=COLOR["M"], cell=UNIT_CELL)
+        Cm = self.matrix("C_matmul", (i,), color=COLOR["M"], cell=UNIT_CELL)
         Cm.scale(C.width / Cm.width).next_to(self.shapes[2], DOWN, buff=0.45).set_x(C.get_x())
-        name = b.text("`torch.matmul(A, B)[`{i}`]`", font_size=CODE, i=b.index("C_matmul", 0, i, base=0))
-        name.set_color(COLOR["M"]).next_to(Cm, LEFT, buff=0.4)
+        name = self.prose("`torch.matmul(A, B)[`{i}`]`", CODE, COLOR["M"], i=b.index("C_matmul", 0, i, base=0))
+        name.next_to(Cm, LEFT, buff=0.4)
         diff = self.diff_line("diff_3d", "largest difference over all entries: max $|C_\"bmm\" - C_\"matmul\"|$")
-        style.fit(diff).next_to(Cm, DOWN, buff=0.45).set_x(0)
+        style.fit(diff).next_to(Cm, DOWN, buff=0.45).set_x(style.STAGE.centre[0])
         self.say("matmul on the same A and B: same shape ({B}, {M}, {P}); here its item {i}.",
                  B=b.dim("C_matmul", 0), M=b.dim("C_matmul", 1), P=b.dim("C_matmul", 2),
                  i=b.index("C_matmul", 0, i, base=0))
@@ -289,7 +263,7 @@ class BmmLecture(LectureScene):
     def rank_four(self) -> None:
         self.beat("Higher rank: matmul handles it, bmm refuses")
         b = self.b
-        stage = self.tile_stage()
+        self.tile_stage()
         self.say("Rank {r}: matmul treats the last two dims as matrices and loops over the leading {X} × {Y} grid.",
                  r=b.value("rank_A4", (), 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
         self.play(FadeIn(self.call), FadeIn(self.grid_row[:3]), FadeIn(self.names[:2]), FadeIn(self.shapes[:2]),
@@ -297,13 +271,11 @@ class BmmLecture(LectureScene):
         self.play(FadeIn(self.grid_row[3]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
                   LaggedStart(*(FadeIn(t) for t in self.grids[2]), lag_ratio=0.15), run_time=1.2)
         err = self.error_line("torch.bmm(A, B)", "err_rank4")
-        style.fit(err).next_to(stage, DOWN, buff=0.6)
+        flat = yields(style.note("`A.reshape(X * Y, M, N)`", size=CODE), self.shape("A4_flat", "X dot Y, M, N", CODE))
+        diff = self.diff_line("diff_4d", "after that reshape: max $|\"bmm\" - \"matmul\"|$")
+        BELOW.place(VGroup(err, VGroup(flat, diff).arrange(DOWN, buff=0.25)).arrange(DOWN, buff=0.4), align=UP)
         self.say("bmm refuses. The error torch raised:")
         self.play(FadeIn(err, shift=UP * 0.2))
-        template, fields = self.shape_spec("A4_flat", "X dot Y, M, N")
-        flat = self.line(f"`A.reshape(X * Y, M, N)` {ARROW} " + painted(style.MUTED, template), **fields)
-        diff = self.diff_line("diff_4d", "after that reshape: max $|\"bmm\" - \"matmul\"|$")
-        VGroup(flat, diff).arrange(DOWN, buff=0.25).next_to(err, DOWN, buff=0.4)
         self.say("Fold the leading dims into one batch of {n} and bmm works: largest difference {d}.",
                  n=b.dim("A4_flat", 0), d=b.value("diff_4d", (), 2, "g"))
         self.play(FadeIn(flat), FadeIn(diff), run_time=0.8)
@@ -312,7 +284,7 @@ class BmmLecture(LectureScene):
     def shared_weight(self) -> None:
         self.beat("Broadcasting: one weight for the whole batch")
         b = self.b
-        stage = self.weight_stage()
+        self.weight_stage()
         A, W, Y = self.front
         self.say("One weight W ({N}, {P}) for all {B} items of A: matmul broadcasts it over the batch.",
                  N=b.dim("W", 0), P=b.dim("W", 1), B=b.dim("A", 0))
@@ -321,12 +293,12 @@ class BmmLecture(LectureScene):
         self.play(FadeIn(self.row[3]), FadeIn(self.stacks[1]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
                   Create(Y.brackets), LaggedStart(*(FadeIn(n) for n in Y.entries), lag_ratio=0.04), run_time=1.1)
         err = self.error_line("torch.bmm(A, W)", "err_weight")
-        template, fields = self.shape_spec("W_expanded", "B, N, P")
-        note = painted(style.MUTED, template + ", batch stride {st}: a view, no copy")
-        fix = self.line(f"`W.expand(B, N, P)` {ARROW} " + note, st=b.value("expand_stride", (), 0), **fields)
+        view = VGroup(self.shape("W_expanded", "B, N, P", CODE),
+                      self.prose(", batch stride {st}: a view, no copy", CODE, style.MUTED,
+                                 st=b.value("expand_stride", (), 0))).arrange(RIGHT, buff=0.04)
+        fix = yields(style.note("`W.expand(B, N, P)`", size=CODE), view)
         diff = self.diff_line("diff_w", "$\"bmm\"(A, W.\"expand\"(B, N, P))$ vs $\"matmul\"(A, W)$: max difference")
-        lines = VGroup(err, fix, diff).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-        style.fit(lines, width=13.0).next_to(stage, DOWN, buff=0.4).set_x(0)
+        BELOW.place(VGroup(err, fix, diff).arrange(DOWN, buff=0.3, aligned_edge=LEFT), align=UP)
         self.say("bmm wants rank {r} on both sides and refuses the rank-{w} weight:",
                  r=b.value("rank_A", (), 0), w=b.value("rank_W", (), 0))
         self.play(FadeIn(err, shift=UP * 0.2))
@@ -340,19 +312,18 @@ class BmmLecture(LectureScene):
     def leading_broadcast(self) -> None:
         self.beat("Broadcasting the leading dimensions")
         b = self.b
-        stage = self.shape_table()
+        self.shape_table()
         self.say("Shapes align from the right: size {one} stretches to {Y}, a missing dim to {X}.",
                  one=b.dim("A_lead", 1), Y=b.dim("B_lead", 0), X=b.dim("A_lead", 0))
         self.play(LaggedStart(*(FadeIn(r) for r in self.table), lag_ratio=0.4), run_time=1.4)
         self.play(Create(self.boxes), FadeIn(self.heads), run_time=0.8)
         err = self.error_line("torch.bmm(A, B)", "err_lead")
-        code = b.code(bmm_broadcast, font_size=CODE - 2)
+        listing = self.listing(bmm_broadcast, CODE - 2)
         diff = self.diff_line("diff_lead", "max $|\"bmm_broadcast\"(A, B) - \"matmul\"(A, B)|$")
-        lines = VGroup(err, code, diff).arrange(DOWN, buff=0.3)
-        style.fit(lines, width=13.2).next_to(stage, DOWN, buff=0.45).set_x(0)
+        UNDER_TABLE.place(VGroup(err, listing, diff).arrange(DOWN, buff=0.3), align=UP)
         self.say("bmm refuses again. With bmm, spell out what matmul does: expand, fold, multiply, view back.")
         self.play(FadeIn(err, shift=UP * 0.2))
-        self.play(FadeIn(code), run_time=0.8)
+        self.play(FadeIn(listing), run_time=0.8)
         self.say("Same numbers as matmul: largest difference {d}.", d=b.value("diff_lead", (), 2, "g"))
         self.play(FadeIn(diff))
         self.clear_stage()
@@ -362,38 +333,26 @@ class BmmLecture(LectureScene):
         b, cfg = self.b, self.result.config
         bi, hi = cfg.att_batch - 1, cfg.att_heads - 1
         flat = bi * cfg.att_heads + hi  # where d2l's folded batch keeps batch bi, head hi
-        stage = self.score_stage(flat, bi, hi)
+        self.score_stage(flat, bi, hi)
         self.say("d2l's DotProductAttention folds the heads into the batch, ({BH}, {L}, {d}), and calls bmm.",
                  BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2))
-        self.show_scores(0)
+        bar = self.show_scores(0)
         self.say("The Annotated Transformer keeps a head dimension, ({B}, {H}, {L}, {d}), and calls matmul.",
                  B=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
-        self.show_scores(1)
+        self.play(FadeOut(bar), run_time=0.3)
+        bar = self.show_scores(1)
         diff = self.diff_line("diff_att", "over all heads: max $|S_\"d2l\".\"view\"(B, H, L, L) - S_\"ann\"|$")
-        style.fit(diff).next_to(stage, DOWN, buff=0.3).set_x(0)
+        SCORE_NOTE.place(diff, align=UP)
         self.say("Same Q and K, same scores: d2l's item {f} is batch {bi}, head {hi}. Largest difference: {d}.",
                  f=b.index("S_d2l", 0, flat, base=0), bi=b.index("S_ann", 0, bi, base=0),
                  hi=b.index("S_ann", 1, hi, base=0), d=b.value("diff_att", (), 2, "g"))
-        self.play(FadeIn(diff, shift=UP * 0.2))
+        self.play(FadeOut(bar), FadeIn(diff, shift=UP * 0.2))
         self.clear_stage()
 
-    def show_scores(self, k: int) -> None:
-        """Bring in codebase k's shape and code, then the scores it computes."""
+    def show_scores(self, k: int) -> Mobject:
+        """Bring in codebase k's shape and code, its multiplying line lit, then its scores; return the bar."""
         label, m = self.rights[k]
+        bar = self.code_line_box(self.listings[k], SCORE_LINE).set_z_index(-1)
         self.play(FadeIn(self.lefts[k]), run_time=0.8)
-        self.play(FadeIn(label), Create(m.brackets), FadeIn(m.entries), run_time=0.8)
-
-    def recap(self) -> None:
-        self.beat("Recap")
-        lines = style.note(
-            "#set par(spacing: 1.9em)\n"
-            "• `bmm`: exactly $(B, M, N)$ times $(B, N, P)$, the same $B$ on both sides.\n\n"
-            "• `matmul`: the last two dims are matrices; every leading dim broadcasts.\n\n"
-            "• On such plain batches of matrices, both give the same numbers.\n\n"
-            "• To use `bmm` elsewhere: `expand`, then `reshape` the batch dims into one.",
-            size=style.LABEL_SIZE,
-        )
-        style.fit(lines, width=13.0)
-        self.say("bmm is the strict special case; matmul is the general one.")
-        self.play(FadeIn(lines, shift=RIGHT * 0.2, lag_ratio=0.01), run_time=2.2)
-        self.wait(0.5)  # the base class then holds the last caption until it has been read
+        self.play(FadeIn(bar), FadeIn(label), Create(m.brackets), FadeIn(m.entries), run_time=0.8)
+        return bar

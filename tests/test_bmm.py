@@ -202,6 +202,3 @@ def test_key_numbers_and_errors_appeared(dry: DryRun) -> None:
         assert (name, ()) in on_screen, name
     strings = {s.tensor for p in scene.b.log.points for s, _ in p.shown if s.kind == "string"}
     assert strings == {"err_rank4", "err_weight", "err_lead"}
-
-
-# -- 3. validation -------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from manim import (
     FadeIn,
     FadeOut,
     LaggedStart,
+    MoveToTarget,
     Rectangle,
     TransformFromCopy,
     Typst,
     VGroup,
-    Write,
 )
 
+from scenes.batches import label_rows
 from scenes.kit import style, typst_cache
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix
@@ -26,11 +27,23 @@ from tensors.attention import self_attention
 
 FOCUS = "#ffa657"  # the colour of "eat" wherever it is followed
 OUT = style.ROLE["V"]  # outputs are mixes of values
+MAIN, FOOT = style.STAGE.rows(6, 1)  # the pictures, and the line of torch's verdict under them
 
 
 class FixedLecture(LectureScene):
     """Fixed weights, changing context: what changes for "eat" between two sentences, and what does not."""
 
+    question = "After training, $W_Q$ is fixed."
+    question_details = ("How can fixed weights know the context of a new sentence?",)
+    question_caption = ("Training is over: W_Q, W_K and W_V never change again. So how does a new sentence get its"
+                        " own context? Follow the word eat through two sentences: the same words, in another order.")
+    recap_lines = (
+        "After training, $W_Q$, $W_K$, $W_V$ are fixed and shared by every sentence.",
+        "The context is computed from the input: each word mixes the values of its whole sentence.",
+        "Attention alone ignores order; positions make cat eat mouse differ from mouse eat cat.",
+        "$W_Q$ is $D times D$: the vocabulary only sizes the embedding table.",
+    )
+    recap_caption = "Fixed weights, fresh context: the sentence, with its word order, decides what eat becomes."
     beats = ("intro", "frozen", "same_embedding", "no_positions", "positions", "vocabulary", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
@@ -50,22 +63,11 @@ class FixedLecture(LectureScene):
         # quoted, as one line: a sentence, not column labels; no colour override, so eat keeps its own
         return VGroup(typst_cache.typst("“" + " ".join(words) + "”", font_size=size))
 
-    def row_labels(self, m: TensorMatrix, names: list[str], colors: list[str]) -> VGroup:
-        """Return one word per matrix row, right-aligned just left of the matrix."""
-        labels = VGroup()
-        for r, (name, color) in enumerate(zip(names, colors)):
-            a, z = m.slot(r, r + 1, 0, 1)
-            lab = style.note(name, style.NOTE_SIZE, color)
-            lab.move_to([m.get_left()[0] - 0.15 - lab.width / 2, (a[1] + z[1]) / 2, 0])
-            labels.add(lab)
-        return labels
-
     def sentence_matrix(self, name: str, s: int, color: str) -> VGroup:
         """Return tensor[name][s] as a matrix with its words to the left; the matrix is `.m`."""
-        m = TensorMatrix(self.b, name, (s,), color=color)
-        names = [self.word(s, i) for i in range(m.n_rows)]
-        colors = [FOCUS if i == self.focus(s) else style.TEXT for i in range(m.n_rows)]
-        group = VGroup(m, self.row_labels(m, names, colors))
+        m = self.matrix(name, (s,), color=color)
+        words = [style.note(self.word(s, i), color=FOCUS if i == self.focus(s) else style.TEXT) for i in range(m.n_rows)]
+        group = VGroup(m, label_rows(m, words, buff=0.15))
         group.m = m
         return group
 
@@ -75,75 +77,64 @@ class FixedLecture(LectureScene):
         f = self.focus(s)
         cells = VGroup()
         for j in range(self.result.ids.shape[1]):
-            color = FOCUS if j == f else style.MUTED
-            w = style.note(self.word(s, j), style.NOTE_SIZE, color)
-            v = b.number(b.value(name, (s, f, j)), style.NUMBER_SIZE, color=style.TEXT)
-            cells.add(VGroup(w, v).arrange(DOWN, buff=0.08))
+            w = style.note(self.word(s, j), color=FOCUS if j == f else style.MUTED)
+            cells.add(VGroup(w, b.number(b.value(name, (s, f, j)), style.NUMBER_SIZE)).arrange(DOWN, buff=0.08))
         cells.arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
-        lead = style.note("eat looks at", style.NOTE_SIZE, FOCUS)
-        return VGroup(lead, cells).arrange(RIGHT, buff=0.3)
+        return VGroup(style.note("eat looks at", color=FOCUS), cells).arrange(RIGHT, buff=0.3)
 
     def gap_line(self, template: str, name: str) -> Typst:
-        """Return a centred 'largest difference' line bound to a scalar tensor."""
-        return self.b.text(template, font_size=style.LABEL_SIZE, d=self.b.value(name, (), 2, "g"))
+        """Return a 'largest difference' line bound to a scalar tensor."""
+        return self.prose(template, style.LABEL_SIZE, d=self.b.value(name, (), 2, "g"))
+
+    def eat_boxes(self, mats: list[TensorMatrix]) -> VGroup:
+        """Return a box around eat's row in each sentence's matrix."""
+        return VGroup(*(m.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS) for s, m in enumerate(mats)))
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
-        self.beat("The question")
-        title = style.note("After training, $W_Q$ is fixed.", size=style.TITLE_SIZE)
-        sub = style.note("How can fixed weights know the context of a new sentence?", color=style.MUTED)
-        pair = VGroup(self.sentence(0), self.sentence(1)).arrange(DOWN, buff=0.3)
-        VGroup(title, sub, pair).arrange(DOWN, buff=0.5)
-        self.say("Training is over: W_Q, W_K and W_V never change again. So how does a new sentence get its own context?")
-        self.play(Write(title), FadeIn(sub, shift=UP * 0.2), run_time=1.2)
-        self.hold_caption()
-        self.say("Follow the word eat through two sentences: the same words, in another order.")
-        self.play(LaggedStart(FadeIn(pair[0]), FadeIn(pair[1]), lag_ratio=0.5), run_time=1.0)
-        self.hold_caption()
-        self.clear_stage()
+        """The question, then the two sentences it follows."""
+        self.ask(self.question_caption, self.question, *self.question_details, self.sentence(0), self.sentence(1))
 
     def frozen(self) -> None:
         self.beat("Frozen weights")
         b = self.b
         mats, labels = VGroup(), VGroup()
         for name, sym in (("W_q", "W_Q"), ("W_k", "W_K"), ("W_v", "W_V")):
-            m = TensorMatrix(b, name, color=style.ROLE["W"])
-            mats.add(m)
-            labels.add(b.text(f"${sym}$ ({{r}} × {{c}})", r=b.dim(name, 0), c=b.dim(name, 1),
-                              font_size=style.LABEL_SIZE).set_color(style.ROLE["W"]))
+            mats.add(self.matrix(name, color=style.ROLE["W"]))
+            labels.add(self.prose(f"${sym}$ ({{r}} × {{c}})", style.LABEL_SIZE, style.ROLE["W"], r=b.dim(name, 0),
+                                  c=b.dim(name, 1)))
         mats.arrange(RIGHT, buff=0.6)
         for m, lab in zip(mats, labels):
             m.label(lab)
-        weights = style.fit(VGroup(mats, labels))
-        code = style.fit(b.code(self_attention, font_size=style.CODE_SIZE))
-        VGroup(weights, code).arrange(DOWN, buff=0.6).move_to([0, (style.TOP + style.BOTTOM) / 2, 0])
+        code = self.listing(self_attention)
+        style.STAGE.place(VGroup(VGroup(mats, labels), code).arrange(DOWN, buff=0.6))
         self.say("One attention head's weights, D = {D}. Frozen: every sentence meets exactly these numbers.",
                  D=b.dim("W_q", 0))
         self.play(LaggedStart(*(FadeIn(VGroup(m, lab)) for m, lab in zip(mats, labels)), lag_ratio=0.3), run_time=1.5)
         self.hold_caption()
         self.say("The same function runs for every input. Only x, the sentence, changes.")
         self.play(FadeIn(code, shift=UP * 0.2))
+        self.play(FadeIn(self.code_line_box(code, 4)), run_time=0.5)  # return attend(x @ W_q, ...): x meets the weights
         self.hold_caption()
         self.clear_stage()
 
     def same_embedding(self) -> None:
         self.beat("Same word, same embedding")
         b, r = self.b, self.result
-        table = TensorMatrix(b, "table", color=style.ROLE["E"])
+        table = self.matrix("table", color=style.ROLE["E"])
         e = int(r.ids[0, self.focus(0)])  # eat's row of the table
-        t_words = self.row_labels(table, list(r.words), [FOCUS if i == e else style.TEXT for i in range(len(r.words))])
-        t_title = b.text("embedding table ({V} × {D})", V=b.dim("table", 0), D=b.dim("table", 1),
-                         font_size=style.NOTE_SIZE).set_color(style.ROLE["E"])
-        table.label(t_title)
+        t_words = label_rows(table, [style.note(w, color=FOCUS if i == e else style.TEXT) for i, w in enumerate(r.words)],
+                             buff=0.15)
+        t_title = table.label(self.prose("embedding table ({V} × {D})", color=style.ROLE["E"], V=b.dim("table", 0),
+                                         D=b.dim("table", 1)))
         xs = VGroup(*(self.sentence_matrix("X", s, style.ROLE["E"]) for s in range(2)))
         titles = VGroup(*(self.sentence(s, style.NOTE_SIZE).next_to(x, UP, buff=0.15, aligned_edge=LEFT)
                           for s, x in enumerate(xs)))
         upper = VGroup(xs[0], titles[0])
         lower = VGroup(xs[1], titles[1]).next_to(upper, DOWN, buff=1.0, aligned_edge=RIGHT)
         left = VGroup(table, t_words, t_title)
-        stage = style.fit(VGroup(left, VGroup(upper, lower)).arrange(RIGHT, buff=1.4), height=5.6)
-        stage.move_to([0, 0.4, 0])
-        diff = self.gap_line("largest difference between the two eat rows: {d}", "emb_diff").to_edge(DOWN, buff=0.45)
+        MAIN.place(VGroup(left, VGroup(upper, lower)).arrange(RIGHT, buff=1.4))
+        diff = FOOT.place(self.gap_line("largest difference between the two eat rows: {d}", "emb_diff"))
         self.say("An embedding table holds one row of {D} numbers per word; a sentence picks its rows.",
                  D=b.dim("table", 1))
         self.play(FadeIn(table), FadeIn(t_words), FadeIn(t_title))
@@ -155,8 +146,7 @@ class FixedLecture(LectureScene):
         self.remove(*rows, *frames)
         self.add(*xs)  # the picked rows are the sentence matrices now
         self.hold_caption()
-        boxes = VGroup(table.box(rows=(e, e + 1), color=FOCUS),
-                       *(x.m.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS) for s, x in enumerate(xs)))
+        boxes = VGroup(table.box(rows=(e, e + 1), color=FOCUS), *self.eat_boxes([x.m for x in xs]))
         self.say("eat gets the same row in both sentences: before attention, it has no context.")
         self.play(Create(boxes), run_time=1.0)
         self.hold_caption()
@@ -169,11 +159,13 @@ class FixedLecture(LectureScene):
     def place_inputs(self) -> None:
         """Move the two sentence inputs to the left, where the outputs have room on their right."""
         group = VGroup(self.xs, self.titles, self.x_boxes)
-        self.play(group.animate.to_edge(LEFT, buff=0.9).set_y(0.6), run_time=0.6)
+        group.generate_target()
+        MAIN.columns(1, 1)[0].place(group.target, align=LEFT)
+        self.play(MoveToTarget(group), run_time=0.6)
 
     def show_outputs(self, name: str, att: str, gap: str, verdict: str) -> tuple[VGroup, VGroup]:
         """Fade in outputs, eat boxes and eat's weights right of the inputs; return them and the gap lines."""
-        outs = VGroup(*(TensorMatrix(self.b, name, (s,), color=OUT) for s in range(2)))
+        outs = [self.matrix(name, (s,), color=OUT) for s in range(2)]
         lines = VGroup()
         for s, (x, o) in enumerate(zip(self.xs, outs)):
             o.next_to(x.m, RIGHT, buff=1.6)
@@ -181,13 +173,13 @@ class FixedLecture(LectureScene):
         arrows = VGroup(*(Arrow(x.m.get_right(), o.get_left(), buff=0.15, color=style.MUTED, stroke_width=3,
                                 max_tip_length_to_length_ratio=0.15) for x, o in zip(self.xs, outs)))
         head = style.note("self-attention", style.NOTE_SIZE - 4, style.MUTED).next_to(arrows[0], UP, buff=0.08)
-        boxes = VGroup(*(o.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS) for s, o in enumerate(outs)))
-        gap_text = self.gap_line("largest difference between the two eat outputs: {d}", gap)
-        note = style.note(verdict, style.NOTE_SIZE, style.MUTED)
-        bottom = VGroup(gap_text, note).arrange(DOWN, buff=0.12).to_edge(DOWN, buff=0.3)
+        boxes = self.eat_boxes(outs)
+        bottom = VGroup(self.gap_line("largest difference between the two eat outputs: {d}", gap),
+                        style.note(verdict, color=style.MUTED)).arrange(DOWN, buff=0.12)
+        FOOT.place(bottom)
         self.play(Create(arrows), FadeIn(head), *(FadeIn(o) for o in outs), run_time=1.0)
         self.play(Create(boxes), LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3), run_time=1.2)
-        return VGroup(arrows, head, outs, boxes, lines), bottom
+        return VGroup(arrows, head, *outs, boxes, lines), bottom
 
     def no_positions(self) -> None:
         self.beat("No positions: the same output")
@@ -211,14 +203,10 @@ class FixedLecture(LectureScene):
     def position_table(self) -> VGroup:
         """Return PE with 'position p' beside each row and its title above."""
         b = self.b
-        pe = TensorMatrix(b, "PE", color=style.MUTED)
-        group = VGroup(pe)
-        for i in range(pe.n_rows):
-            a, z = pe.slot(i, i + 1, 0, 1)
-            lab = b.text("position {p}", font_size=style.NOTE_SIZE, p=b.index("PE", 0, i, base=0)).set_color(style.MUTED)
-            group.add(lab.move_to([pe.get_left()[0] - 0.15 - lab.width / 2, (a[1] + z[1]) / 2, 0]))
-        group.add(pe.label(style.note("sinusoidal positions $P E$", style.NOTE_SIZE, style.MUTED)))
-        return group
+        pe = self.matrix("PE", color=style.MUTED)
+        rows = label_rows(pe, [self.prose("position {p}", color=style.MUTED, p=b.index("PE", 0, i, base=0))
+                               for i in range(pe.n_rows)], buff=0.15)
+        return VGroup(pe, rows, pe.label(style.note("sinusoidal positions $P E$", color=style.MUTED)))
 
     def positions(self) -> None:
         self.beat("Positions tell the sentences apart")
@@ -227,7 +215,7 @@ class FixedLecture(LectureScene):
         self.say("Add sinusoidal positions: row p, counted from zero, goes to the word at position p.")
         self.play(FadeIn(pe))
         self.hold_caption()
-        new_x = [TensorMatrix(b, "X_pe", (s,), color=style.ROLE["E"]).move_to(x.m) for s, x in enumerate(self.xs)]
+        new_x = [self.matrix("X_pe", (s,), color=style.ROLE["E"]).move_to(x.m) for s, x in enumerate(self.xs)]
         names = VGroup(*(style.note("$x + P E$", style.NOTE_SIZE - 2, style.MUTED).next_to(m, UP, buff=0.12)
                          .align_to(m, RIGHT) for m in new_x))
         self.say("eat is in the middle both times, so its row stays the same. cat and mouse swapped places, so theirs differ.")
@@ -254,25 +242,22 @@ class FixedLecture(LectureScene):
         for i, (name, tall) in enumerate((("table", 0.9), ("table_big", 2.0))):
             block = Rectangle(width=0.9, height=tall, stroke_color=style.ROLE["E"], fill_color=style.ROLE["E"],
                               fill_opacity=0.15)
-            vocab = b.text("vocabulary of {V} words", V=b.dim(name, 0), font_size=style.NOTE_SIZE)
-            shape = b.text("table ({V} × {D})", V=b.dim(name, 0), D=b.dim(name, 1),
-                           font_size=style.NOTE_SIZE).set_color(style.ROLE["E"])
-            params = b.text("{p} parameters", p=b.value("table_params", (i,), 0), font_size=style.NOTE_SIZE)
-            text = VGroup(vocab, shape, params.set_color(style.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            text = VGroup(
+                self.prose("vocabulary of {V} words", V=b.dim(name, 0)),
+                self.prose("table ({V} × {D})", color=style.ROLE["E"], V=b.dim(name, 0), D=b.dim(name, 1)),
+                self.prose("{p} parameters", color=style.MUTED, p=b.value("table_params", (i,), 0)),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             rows.add(VGroup(block, text).arrange(RIGHT, buff=0.3))
         rows.arrange(DOWN, buff=0.6, aligned_edge=LEFT)
-        W = TensorMatrix(b, "W_q", color=style.ROLE["W"])
-        w_label = b.text("$W_Q$ ({r} × {c}), {p} parameters", r=b.dim("W_q", 0), c=b.dim("W_q", 1),
-                         p=b.value("wq_params", (), 0), font_size=style.NOTE_SIZE).set_color(style.ROLE["W"])
-        W.label(w_label)
+        W = self.matrix("W_q", color=style.ROLE["W"])
+        w_label = W.label(self.prose("$W_Q$ ({r} × {c}), {p} parameters", color=style.ROLE["W"], r=b.dim("W_q", 0),
+                                     c=b.dim("W_q", 1), p=b.value("wq_params", (), 0)))
         w_group = VGroup(W, w_label)
-        stage = style.fit(VGroup(rows, w_group).arrange(RIGHT, buff=1.8), height=5.4)
-        stage.move_to([0, 0.35, 0])
+        MAIN.place(VGroup(rows, w_group).arrange(RIGHT, buff=1.8))
         arrows = VGroup(*(Arrow(r[1].get_right(), W.get_left(), buff=0.25, color=style.MUTED, stroke_width=3,
                                 max_tip_length_to_length_ratio=0.08) for r in rows))
-        note = style.note("every word's row has $D$ numbers: $W_Q$ only ever sees rows of length $D$",
-                          style.NOTE_SIZE, style.MUTED)
-        style.fit(note).to_edge(DOWN, buff=0.45)
+        note = FOOT.place(style.note("every word's row has $D$ numbers: $W_Q$ only ever sees rows of length $D$",
+                                     color=style.MUTED))
         self.say("The vocabulary only sizes the embedding table: {V} words, {V} rows. W_Q sees rows of length D, never word ids.",
                  V=b.dim("table", 0))
         self.play(FadeIn(rows[0]), FadeIn(w_group))
@@ -283,16 +268,3 @@ class FixedLecture(LectureScene):
         self.play(FadeIn(rows[1]), Create(arrows[1]))
         self.hold_caption()
         self.clear_stage()
-
-    def recap(self) -> None:
-        self.beat("Recap")
-        lines = VGroup(
-            style.note("• After training, $W_Q$, $W_K$, $W_V$ are fixed and shared by every sentence."),
-            style.note("• The context is computed from the input: each word mixes the values of its whole sentence."),
-            style.note("• Attention alone ignores order; positions make cat eat mouse differ from mouse eat cat."),
-            style.note("• $W_Q$ is $D times D$: the vocabulary only sizes the embedding table."),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-        style.fit(lines)
-        self.say("Fixed weights, fresh context: the sentence, with its word order, decides what eat becomes.")
-        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
-        self.hold_caption()

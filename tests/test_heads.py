@@ -72,8 +72,24 @@ def test_real_scale_bands(heads_result: HeadsResult) -> None:
     assert float(r.W_big.abs().max()) <= bound
 
 
-def test_seed_reproducible_and_device_independent_inputs() -> None:
-    a, b = build(HeadsConfig(seed=7), torch.device("cpu")), build(HeadsConfig(seed=7), torch.device("cpu"))
-    c = build(HeadsConfig(seed=8), torch.device("cpu"))
-    assert torch.equal(a.E, b.E) and torch.equal(a.weight, b.weight)
-    assert not torch.equal(a.E, c.E)
+MPS = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+AVAILABLE = ["cpu", *(["cuda"] if torch.cuda.is_available() else []), *(["mps"] if MPS else [])]
+
+
+@pytest.mark.parametrize("device", AVAILABLE)
+def test_same_seed_same_inputs_on_each_available_device_and_float32_matches_float64(device: str) -> None:
+    """Only the devices this machine has (often just cpu): inputs equal the CPU draw bit for bit; the
+    float32 products computed there equal a float64 recomputation to float32 precision."""
+    cpu = build(HeadsConfig(seed=7), torch.device("cpu"))
+    r = build(HeadsConfig(seed=7), torch.device(device))
+    for name in ("E", "weight", "W_big"):
+        assert torch.equal(getattr(r, name).cpu(), getattr(cpu, name)), name
+    assert not torch.equal(cpu.E, build(HeadsConfig(seed=8), torch.device("cpu")).E)
+    E64, W64 = r.E.cpu().double(), r.weight.cpu().double().T
+    d = r.config.d_q
+    assert r.Q.dtype == torch.float32
+    torch.testing.assert_close(r.Q.cpu().double(), E64 @ W64, rtol=1e-5, atol=1e-6)
+    for h in range(r.config.heads):
+        torch.testing.assert_close(r.Q_paper[:, h].cpu().double(), E64 @ W64[:, h * d:(h + 1) * d], rtol=1e-5,
+                                   atol=1e-6)
+    assert float(r.max_abs_diff) < 1e-5  # float32 rounding at most, between two float32 computations

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from tensors.split import SplitConfig, SplitResult, build, multi_head, project_chunks
 from tests.conftest import DryRun
-from tests.shown import check_shown, seen
+from tests.shown import check_published, check_shown, seen
 
 CONFIGS = [SplitConfig(), SplitConfig(seq_len=2, d_model=2, heads=2, seed=1),
            SplitConfig(seq_len=4, d_model=3, heads=3, seed=2), SplitConfig(seq_len=4, d_model=4, heads=2, seed=5)]
@@ -113,14 +113,27 @@ def test_wrong_way_differs_by_what_torch_says(config: SplitConfig) -> None:
         torch.testing.assert_close(r.parts[0, h, h], wrong[0, h])
 
 
+def right_way(E: torch.Tensor, W: torch.Tensor, H: int) -> torch.Tensor:
+    """Project all of E, then cut the result into heads: plain torch."""
+    return heads_of(E @ W, H)
+
+
+def wrong_way(E: torch.Tensor, W: torch.Tensor, H: int) -> torch.Tensor:
+    """Cut E into chunks, then give chunk h only its own d x d block of W: plain torch."""
+    d = E.shape[-1] // H
+    return torch.stack([E[..., h * d:(h + 1) * d] @ W[h * d:(h + 1) * d, h * d:(h + 1) * d] for h in range(H)], dim=1)
+
+
 def test_wrong_way_is_right_only_for_a_block_diagonal_weight() -> None:
     r = build(SplitConfig(), torch.device("cpu"))
     H, d = 2, 2
-    mask = torch.block_diag(*[torch.ones(d, d)] * H)
-    W = r.W_q * mask
-    right = multi_head(r.E, W, r.W_k, r.W_v, r.W_o, H)["Q_heads"]
-    torch.testing.assert_close(project_chunks(r.E, W, H), right)
-    assert not torch.allclose(project_chunks(r.E, r.W_q, H), multi_head(r.E, r.W_q, r.W_k, r.W_v, r.W_o, H)["Q_heads"])
+    W = r.W_q * torch.block_diag(*[torch.ones(d, d)] * H)
+    torch.testing.assert_close(wrong_way(r.E, W, H), right_way(r.E, W, H))  # block diagonal: the two agree
+    assert (wrong_way(r.E, r.W_q, H) - right_way(r.E, r.W_q, H)).abs().max() > 0.05  # a full W^q: they do not
+    for weight in (W, r.W_q):  # the lecture's two functions are those two ways
+        torch.testing.assert_close(project_chunks(r.E, weight, H), wrong_way(r.E, weight, H))
+        torch.testing.assert_close(multi_head(r.E, weight, r.W_k, r.W_v, r.W_o, H)["Q_heads"],
+                                   right_way(r.E, weight, H))
 
 
 def test_every_head_sees_every_dimension_only_the_right_way() -> None:
@@ -129,12 +142,14 @@ def test_every_head_sees_every_dimension_only_the_right_way() -> None:
     for dim in range(D):
         E2 = r.E.clone()
         E2[..., dim] += 1.0
-        right = multi_head(E2, r.W_q, r.W_k, r.W_v, r.W_o, H)["Q_heads"] - r.Q_heads
-        wrong = project_chunks(E2, r.W_q, H) - r.Q_wrong
+        right = right_way(E2, r.W_q, H) - right_way(r.E, r.W_q, H)
+        wrong = wrong_way(E2, r.W_q, H) - wrong_way(r.E, r.W_q, H)
         for h in range(H):
             assert right[:, h].abs().max() > 0  # every head reacts to every embedding dimension
             reacts = bool(wrong[:, h].abs().max() > 0)
             assert reacts == (dim // d == h)  # the wrong way's head h only sees its own chunk
+        torch.testing.assert_close(project_chunks(E2, r.W_q, H), wrong_way(E2, r.W_q, H))
+        torch.testing.assert_close(multi_head(E2, r.W_q, r.W_k, r.W_v, r.W_o, H)["Q_heads"], right_way(E2, r.W_q, H))
 
 
 def test_seed_reproducible() -> None:
@@ -150,13 +165,15 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     values: dict[str, Any] = {k: torch.tensor(v["values"]) for k, v in manifest["tensors"].items()}
     truth = recompute(*(values[n] for n in ("E", "W_q", "W_k", "W_v", "W_o")), manifest["config"]["heads"])
     assert set(truth) == set(manifest["tensors"])
-    checked = check_shown(scene, truth)
-    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    checked = check_shown(scene, truth)  # every (number, text) the audits saw, against torch recomputed here
+    assert checked > 1000
     on_screen = seen(scene)
-    for name in ("E", "W_q", "Q", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat",
-                 "W_o", "Y", "Y_torch"):
+    must = ("E", "W_q", "Q", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat", "W_o", "Y",
+            "Y_torch")
+    for name in must:
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
+    assert check_published(scene, manifest) >= sum(truth[name].numel() for name in must)
     h, i, j = (int(x) for x in truth["worst"])
     assert {("gap_max", ()), ("torch_diff", ()), ("Q_heads", (0, h, i, j)), ("Q_wrong", (0, h, i, j))} <= on_screen
     assert all(("parts", (0, k, h, i, j)) in on_screen for k in range(manifest["config"]["heads"]))

@@ -72,7 +72,7 @@ def seen(scene: Any) -> set[tuple[str, tuple[int, ...]]]:
 
 
 def check_published(scene: Any, manifest: Mapping[str, Any]) -> int:
-    """Assert the manifest lists each (tensor, index, kind) shown once, with a text it had on screen; return how many."""
+    """Assert the manifest lists each (tensor, index, kind) shown, once, with a text it had on screen; count them."""
     on_screen: dict[tuple[str, tuple[int, ...], str], set[str]] = {}
     for point in scene.b.log.points:
         for src, text in point.shown:

@@ -174,6 +174,7 @@ class BoundNumber(VMobject):
         self.bound = bound
         glyphs.spell(self, bound.text, font_size)
         self.bound.fingerprint = _fingerprint(self)
+        self.font_size0, self.height0 = font_size, self.height  # the layout audit reads the size after scaling
 
 
 class Binding:

@@ -9,12 +9,11 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, LaggedStart, Mobject, 
 
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
+from scenes.kit.layout import LayoutAudit, reading_seconds
 from scenes.kit.matrix import TensorMatrix
 from tensors.common import LectureResult
 
-READING_WORDS_PER_SECOND = 3.3  # a comfortable pace for captions over a busy picture
-MIN_CAPTION_SECONDS = 1.5
-RECAP_HOLD = 4.0  # seconds the whole recap stays on screen after its last line appears
+READING_WORDS_PER_SECOND = 3.3  # the old caption pace, for lectures not yet on the layout audit
 
 
 def _no_frame(*args: Any, **kwargs: Any) -> None:
@@ -34,6 +33,8 @@ class LectureScene(Scene):
     question_caption: ClassVar[str] = ""  # what the intro's caption says
     recap_lines: ClassVar[tuple[str, ...]] = ()  # the recap's bullets, Typst markup
     recap_caption: ClassVar[str] = ""
+    roles: ClassVar[dict[str, str]] = {}  # tensor name -> key of style.ROLE: its numbers are drawn in that colour
+    layout_audit: ClassVar[bool] = False  # True: every frame passes scenes.kit.layout (all lectures, once reworked)
 
     def __init__(self, result: LectureResult, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
@@ -44,6 +45,8 @@ class LectureScene(Scene):
         self._heading: Typst | None = None
         self._caption: tuple[float, str] | None = None
         self.caption_spans: list[tuple[float, float, str]] = []  # (start, end, text) as subtitled
+        self.layout = LayoutAudit(type(self).__module__.rsplit(".", 1)[-1], dict(self.roles))
+        self._recap_at: float | None = None  # when the recap's last line appeared
         self.progress: Callable[[str], None] | None = None
         self.stop_check: Callable[[], None] | None = None  # raises when the render must stop (a signal came)
         super().__init__(skip_animations=dry_run, **kwargs)
@@ -64,17 +67,27 @@ class LectureScene(Scene):
         super().play(*args, **kwargs)
         self._audit()
 
-    def wait(self, *args: Any, **kwargs: Any) -> None:
-        """Wait, then audit every number on screen."""
-        super().wait(*args, **kwargs)
+    def wait(self, duration: float = 1.0, *args: Any, **kwargs: Any) -> None:
+        """Wait, then audit every number on screen; a still frame may not outlast its caption's need."""
+        if self.layout_audit:
+            self.layout.frozen(duration, self._reading_left(), self._beat_name(), self.time)
+        super().wait(duration, *args, **kwargs)
         self._audit()
+
+    def _beat_name(self) -> str:
+        return self.chapters[-1][1] if self.chapters else ""
 
     def _audit(self) -> None:
         if self.stop_check is not None:
             self.stop_check()
         self.plays += 1
-        beat = self.chapters[-1][1] if self.chapters else ""
-        self.b.audit([*self.mobjects, *self.foreground_mobjects], self.plays, beat, self.time)
+        beat = self._beat_name()
+        on_screen = [*self.mobjects, *self.foreground_mobjects]
+        self.b.audit(on_screen, self.plays, beat, self.time)
+        if self.layout_audit:
+            self.layout.check_frame(on_screen, (), beat, self.time)
+            stage = [m for m in on_screen if m is not self._heading]
+            self.layout.stage(bool(self.layout.items(stage, ())[1]), beat, self.time)
 
     # -- labels ---------------------------------------------------------------------------------
     def shape(self, name: str, names: str, size: float = style.NOTE_SIZE) -> Typst:
@@ -129,6 +142,8 @@ class LectureScene(Scene):
             getattr(self, name)()
         self._close_caption()
         self._audit()
+        if self.layout_audit and self._recap_at is not None:
+            self.layout.recap(self.time - self._recap_at, self._beat_name(), self.time)
 
     def beat(self, title: str) -> None:
         """Start a chapter: record it and swap the heading in the corner."""
@@ -155,17 +170,32 @@ class LectureScene(Scene):
         self.hold_caption()
         self._caption = None
         if self.time > start:
+            if self.layout_audit:
+                self.layout.caption(start, self.time, text, self._beat_name())
             self.caption_spans.append((start, self.time, text))
             self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
 
+    def _reading_left(self) -> float:
+        """Return how much longer the open caption must stay up to be read (0 if none)."""
+        if self._caption is None:
+            return 0.0
+        start, text = self._caption
+        if self.layout_audit:
+            need = reading_seconds(text)
+        else:
+            need = max(style.MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND)
+        return max(0.0, need - (self.time - start))
+
     def hold_caption(self, at_least: float = 0.0) -> None:
         """Hold the frame at least `at_least` seconds, and until the open caption can have been read."""
-        need = at_least
-        if self._caption is not None:
-            start, text = self._caption
-            need = max(need, max(MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND) - (self.time - start))
+        need = max(at_least, self._reading_left())
         if need > 0.05:
-            self.wait(need)
+            self._still(need)
+
+    def _still(self, seconds: float) -> None:
+        """Hold a still frame for a time the lecture asked for (not counted as frozen)."""
+        Scene.wait(self, seconds)
+        self._audit()
 
     def intro(self) -> None:
         """The opening beat from the class's question fields."""
@@ -176,7 +206,7 @@ class LectureScene(Scene):
         """Open the lecture: the question written, details under it, held until the caption is read, cleared."""
         self.beat(chapter)
         head = style.note(title, size=style.TITLE_SIZE) if isinstance(title, str) else title
-        more = [style.note(d, color=style.MUTED) if isinstance(d, str) else d for d in details]
+        more = [style.note(d, size=style.LABEL_SIZE, color=style.MUTED) if isinstance(d, str) else d for d in details]
         group = VGroup(head, *more).arrange(DOWN, buff=0.45)
         style.STAGE.place(group)
         self.say(caption, **fields)
@@ -193,12 +223,14 @@ class LectureScene(Scene):
         """Close the lecture: bullets revealed one by one, then held long enough to read them all."""
         self.beat(chapter)
         self.clear_stage()
-        bullets = VGroup(*(style.note(f"• {line}") if isinstance(line, str) else line for line in lines))
+        bullets = VGroup(*(style.note(f"• {line}", size=style.LABEL_SIZE) if isinstance(line, str) else line
+                           for line in lines))
         bullets.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         style.STAGE.place(bullets)
         self.say(caption, **fields)
         self.reveal_lines(bullets, lag_ratio=0.5, run_time=0.8 * len(lines) + 0.6)
-        self.hold_caption(RECAP_HOLD)
+        self._recap_at = self.time
+        self.hold_caption(style.RECAP_HOLD)
 
     def reveal_lines(self, lines: Mobject, lag_ratio: float = 0.5, run_time: float = 2.5) -> None:
         """Fade in lines of text one after another, each sliding in from the left (recaps, lists)."""
@@ -217,6 +249,7 @@ class LectureScene(Scene):
             return
         cover = Rectangle(width=config.frame_width + 0.2, height=config.frame_height + 0.2, stroke_width=0,
                           fill_color=style.BACKGROUND, fill_opacity=1.0)
+        cover.layout_skip = True  # a curtain over the whole frame for half a second, not content
         self.add(cover)
         self.bring_to_front(*(m for m in (self._heading, *keep) if m is not None))
         self.play(FadeIn(cover), run_time=0.5)

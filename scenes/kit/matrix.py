@@ -11,6 +11,7 @@ from manim import UP, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes.kit import style
 from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
+from scenes.kit.layout import bracket, highlight
 
 
 class TensorMatrix(VGroup):
@@ -47,7 +48,7 @@ class TensorMatrix(VGroup):
         # Invisible grid corners: every highlight box is computed from these, so it follows moves.
         self.corner_tl = VectorizedPoint([0.0, 0.0, 0.0])
         self.corner_br = VectorizedPoint([self.n_cols * cw, -self.n_rows * ch, 0])
-        self.brackets = VGroup(self._bracket(-1), self._bracket(1)).set_color(style.MUTED)
+        self.brackets = VGroup(bracket(self._bracket(-1)), bracket(self._bracket(1))).set_color(style.MUTED)
         self.add(self.corner_tl, self.corner_br, self.entries, self.brackets)
 
     def _bracket(self, side: int) -> VMobject:
@@ -74,7 +75,7 @@ class TensorMatrix(VGroup):
         """
         r0, r1 = rows or (0, self.n_rows)
         c0, c1 = cols or (0, self.n_cols)
-        return glyph_box([self.cells[r][c] for r in range(r0, r1) for c in range(c0, c1)], color, fill, buff)
+        return highlight(glyph_box([self.cells[r][c] for r in range(r0, r1) for c in range(c0, c1)], color, fill, buff))
 
     def entry(self, r: int, c: int) -> BoundNumber:
         """Return the number in row r, column c."""

@@ -12,8 +12,24 @@ from scenes.kit import typst_cache
 BACKGROUND = "#101318"
 TEXT = "#e8e8e8"
 MUTED = "#9aa0a6"
-ROLE = {"E": "#7fd1b9", "W": "#f2c14e", "Q": "#8ab4f8", "K": "#f28b82", "V": "#c58af9"}
-HEADS = ["#ff7b72", "#56d4dd", "#e3b341", "#a5a0ff", "#7ee787", "#ffa657", "#79c0ff", "#f778ba"]
+# One colour, one meaning, in every lecture: a role's hue is never used for anything else.
+ROLE = {
+    "input": "#5fd3b5",  # embeddings, inputs X, E, images
+    "weight": "#f2c14e",  # every weight matrix and kernel: W^q, W_K, W1, the conv kernel
+    "query": "#8ab4f8",  # Q
+    "key": "#f28b82",  # K
+    "value": "#c58af9",  # V
+    "score": "#ffab70",  # scores q . k before softmax
+    "attention": "#9ccc65",  # attention weights after softmax
+    "output": "#5ec8e5",  # what a layer returns
+    "position": "#f48fc7",  # positional encodings
+    "gradient": "#e6e6e6",  # gradients and updates
+}
+ROLE.update({"E": ROLE["input"], "W": ROLE["weight"], "Q": ROLE["query"], "K": ROLE["key"], "V": ROLE["value"]})
+DIFFERENCE = "#ff5370"  # differences and errors, and nothing else
+# Indices (heads, batch items, tokens) never take a role hue: they are told apart by lightness and a numbered marker.
+INDEX = ["#ffffff", "#c9ced6", "#a3aab4", "#7f8791"]
+HEADS = ["#ff7b72", "#56d4dd", "#e3b341", "#a5a0ff", "#7ee787", "#ffa657", "#79c0ff", "#f778ba"]  # (old) per-head hues
 
 TITLE_SIZE = 34
 HEADING_SIZE = 26
@@ -26,7 +42,20 @@ CELL_W = 0.92
 CELL_H = 0.46
 MARGIN = 0.35
 TOP = 3.35  # below the beat heading
-BOTTOM = -3.55
+CAPTION_TOP = -2.85  # the bottom band, below this, is left to a player's captions
+BOTTOM = -3.55  # becomes CAPTION_TOP once every lecture leaves the caption band free
+
+# The layout audit's limits (scenes/kit/layout.py), chosen by looking at 480p frames.
+MIN_FONT_SIZE = 24  # digits about 10 px high at 854x480: the smallest a learner reads in an embed
+MIN_CONTRAST = 4.5  # WCAG AA for text against the background
+SAFE_MARGIN = 0.15  # scene units kept free at every edge of the frame
+OVERLAP_TOLERANCE = 0.02  # texts may touch by this much (glyph outlines are not their boxes)
+HIGHLIGHT_MARGIN = 0.02  # a highlight box keeps this far from every glyph it encloses
+READING_CPS = 15  # caption characters per second a learner reads while also reading numbers
+MIN_CAPTION_SECONDS = 1.5
+BLANK_LIMIT = 1.5  # seconds the stage may be empty (between beats)
+FROZEN_SLACK = 1.0  # seconds a still frame may outlast its caption's reading time
+RECAP_HOLD = 4.0  # seconds the recap stays after its last line appears
 
 
 def head_color(h: int) -> str:

@@ -160,4 +160,5 @@ def typst(content: str, math: bool = False, font_size: float = 28, **kwargs: Any
     mob = _prototypes[key].copy()
     if kwargs.get("color") is not None:
         mob.set_color(kwargs["color"])
+    mob.font_size0, mob.height0 = float(font_size), mob.height  # the layout audit reads the size after scaling
     return mob

@@ -64,4 +64,5 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
             "mismatches": 0,
             "shown": [{"tensor": k[0], "index": list(k[1]), "kind": k[2], "text": v} for k, v in shown.items()],
         },
+        "layout": {"enabled": bool(scene.layout_audit), **scene.layout.summary()},
     }

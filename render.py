@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 
 import click
 
-from driver import registry
+from driver import pipeline, registry
 from driver.errors import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure
-from driver import pipeline
 from driver.pipeline import Outcome, RenderRequest
 from driver.quality import QUALITIES, parse_formats, quality_of
 from tensors.devices import DEVICES

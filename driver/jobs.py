@@ -34,7 +34,7 @@ def run_jobs(topics: Sequence[str], common: list[str], jobs: int, log_dir: Path,
     """Render topics with up to `jobs` processes; report each change; return the finished jobs."""
     log_dir.mkdir(parents=True, exist_ok=True)
     queue = [Job(t, [sys.executable, str(ROOT / "render.py"), t, *common], log_dir / f"{t}.log") for t in topics]
-    waiting, running, finished = list(queue), [], []
+    waiting, running, finished = list(queue), list[Job](), list[Job]()
     t0 = time.perf_counter()
 
     def line(job: Job) -> str:

@@ -126,9 +126,9 @@ from scenes.kit.matrix import TensorMatrix
 class {Name}Lecture(LectureScene):
     """Y = X W: the question, the inputs, then the product entry by entry."""
 
-    beats = ("question", "inputs", "product")
+    beats = ("opening", "inputs", "product")
 
-    def question(self) -> None:
+    def opening(self) -> None:
         self.beat("The question")
         title = self.prose("What does $Y = X W$ compute, entry by entry?", size=style.TITLE_SIZE)
         self.say("This lecture multiplies two small matrices that torch computed, and every number you see is "
@@ -155,7 +155,7 @@ class {Name}Lecture(LectureScene):
             shape.next_to(matrix, DOWN, buff=0.2)
         stage = VGroup(row, self.names, self.shapes)
         style.fit(stage, height=style.TOP - style.BOTTOM - 1.4)
-        stage.move_to([0, (style.TOP + style.BOTTOM) / 2 + 0.5, 0])
+        stage.move_to((0.0, (style.TOP + style.BOTTOM) / 2 + 0.5, 0.0))
         self.signs = VGroup(times, equals)
         self.say("X holds {{L}} rows of size D = {{D}}, one per token. W maps each row to a new row of the same size.",
                  L=b.dim("X", 0), D=b.dim("X", 1))
@@ -176,10 +176,10 @@ class {Name}Lecture(LectureScene):
         # the sum written out: a label whose every number is a bound field (no digit typed in the template)
         terms = " + ".join(f"({{{{x{{k}}}}}}) dot ({{{{w{{k}}}}}})" for k in range(W.n_rows))
         fields = {{f"x{{k}}": b.value("X", (0, k)) for k in range(W.n_rows)}}
-        fields.update({{f"w{{k}}": b.value("W", (k, 0)) for k in range(W.n_rows)}})
-        line = self.math(terms + " = {{y}}", y=b.value("Y", (0, 0)), **fields)
+        fields.update({{f"w{{k}}": b.value("W", (k, 0)) for k in range(W.n_rows)}}, y=b.value("Y", (0, 0)))
+        line = self.math(terms + " = {{y}}", style.NOTE_SIZE, style.TEXT, **fields)
         style.fit(line, width=config.frame_width - 2 * style.MARGIN)
-        line.move_to([0, style.BOTTOM + 0.35, 0])
+        line.move_to((0.0, style.BOTTOM + 0.35, 0.0))
         self.play(FadeIn(line, shift=UP * 0.2))
         self.play(FadeIn(Y.entry(0, 0), scale=1.4))
         self.wait(1)

@@ -86,3 +86,12 @@ def test_bad_names_are_refused_with_one_line(project: Path, name: str, needle: s
     assert needle in lines[0] and refused.stdout == ""
     assert sorted(p.relative_to(project) for p in project.rglob("*.py")) == before
     assert (project / "driver" / "registry.py").read_text() == registry
+
+
+def test_the_skeleton_passes_ruff_and_mypy(project: Path) -> None:
+    files = ["tensors/demo.py", "scenes/demo.py", "tests/test_demo.py"]
+    for tool in ("ruff", "mypy"):
+        pytest.importorskip(tool)
+        args = ["check", *files] if tool == "ruff" else files
+        checked = run(project, "-m", tool, *args)
+        assert checked.returncode == 0, checked.stdout[-3000:]

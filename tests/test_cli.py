@@ -161,3 +161,22 @@ def test_a_typed_request_refuses_bad_sizes_before_any_work() -> None:
     assert err.value.code == EXIT_USAGE
     with pytest.raises(Failure, match="is not 16:9"):
         render(RenderRequest(topic, topic.config()(), device="cpu", resolution="1000x1000", dry_run=True))
+
+
+def test_dry_run_all_is_a_typed_function_that_counts_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from driver.pipeline import dry_run_all
+    from scenes.kit.binding import AuditError
+
+    topics = (registry.get("softmax"), registry.get("heads"))
+    lecture = topics[1].lecture()
+
+    def planted(self: object) -> None:
+        raise AuditError("planted mismatch")
+
+    monkeypatch.setattr(lecture.scene, lecture.scene.beats[0], planted)
+    lines: list[str] = []
+    failed = dry_run_all(quality="low", device="cpu", seed=0, report=lines.append, topics=topics)
+    assert failed == 1
+    assert lines[0].startswith("softmax    ok ") and "0 mismatches" in lines[0]
+    assert lines[1].startswith("heads      FAILED ") and lines[1].endswith("planted mismatch")
+    assert lines[-1].startswith("dry run of 2 topics: 1 failed in ")

@@ -243,6 +243,3 @@ def test_every_number_shown_equals_recomputed_torch(kernels_dry: render.Outcome)
         assert all((name, tuple(i)) in on_screen for i in np.ndindex(*t.shape)), name
     for key in (("conv_max_diff", ()), ("mha_max_diff", ()), ("conv_reach", (1,)), ("attn_reach", (0,))):
         assert key in on_screen, key
-
-
-# -- 3. validation ---------------------------------------------------------------------------------

@@ -93,9 +93,9 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
     """Render in a fresh work folder; verify, stage and publish unless a dry run; always clean up."""
     started = time.perf_counter()
     topic, dry_run, progress = request.topic, request.dry_run, request.progress
+    manim = _import_manim()  # first: the scene modules import Manim, and a missing library is exit 3 with the fix
     lecture = topic.lecture()
     result = lecture.build(request.config, device)
-    manim = _import_manim()
     from driver.manifest import INLINE_LIMIT, build_manifest
     from driver.safety import check_interrupt, new_work_dir
     from scenes.kit import typst_cache

@@ -1,0 +1,1 @@
+"""Tests of the shared modules in publish/, mirroring the tree."""

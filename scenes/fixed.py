@@ -26,6 +26,7 @@ from scenes.kit.matrix import TensorMatrix
 from tensors.attention import self_attention
 
 FOCUS = "#ffa657"  # the colour of "eat" wherever it is followed
+HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
 OUT = style.ROLE["V"]  # outputs are mixes of values
 MAIN, FOOT = style.STAGE.rows(6, 1)  # the pictures, and the line of torch's verdict under them
 
@@ -88,7 +89,7 @@ class FixedLecture(LectureScene):
 
     def eat_boxes(self, mats: list[TensorMatrix]) -> VGroup:
         """Return a box around eat's row in each sentence's matrix."""
-        return VGroup(*(m.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS) for s, m in enumerate(mats)))
+        return VGroup(*(m.box(rows=(self.focus(s), self.focus(s) + 1), color=FOCUS, buff=HUG) for s, m in enumerate(mats)))
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
@@ -146,7 +147,7 @@ class FixedLecture(LectureScene):
         self.remove(*rows, *frames)
         self.add(*xs)  # the picked rows are the sentence matrices now
         self.hold_caption()
-        boxes = VGroup(table.box(rows=(e, e + 1), color=FOCUS), *self.eat_boxes([x.m for x in xs]))
+        boxes = VGroup(table.box(rows=(e, e + 1), color=FOCUS, buff=HUG), *self.eat_boxes([x.m for x in xs]))
         self.say("eat gets the same row in both sentences: before attention, it has no context.")
         self.play(Create(boxes), run_time=1.0)
         self.hold_caption()

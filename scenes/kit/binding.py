@@ -280,7 +280,7 @@ class Binding:
         mob = ImageMobject(pixels, scale_to_resolution=1)
         mob.set_resampling_algorithm(0)  # nearest: one pixel per weight, no smoothing
         mob.height = height
-        mob.bound = Bound({}, "", "", heatmap=(name, scale))
+        mob.bound = Bound({}, "", "", heatmap=(name, scale))  # type: ignore[attr-defined]
         return mob
 
     # -- the audit -------------------------------------------------------------------------
@@ -369,7 +369,7 @@ class Binding:
     def _check_untraced(self, mob: Mobject, where: str) -> None:
         text = getattr(mob, "typst_code", None) or getattr(mob, "text", None) or getattr(mob, "tex_string", None)
         if hasattr(mob, "number") and not isinstance(mob, ImageMobject):
-            raise AuditError(f"audit failed {where}: number {getattr(mob, 'number')!r} on screen has no source")
+            raise AuditError(f"audit failed {where}: number {mob.number!r} on screen has no source")
         if isinstance(text, str) and _LOOSE_DIGIT.search(_strip_markup(text)):
             raise AuditError(f"audit failed {where}: untraced number in label {text!r}")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,8 +10,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import render
-from tensors.common import ConfigError
 from tensors.subspaces import SubspacesConfig, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -114,34 +111,3 @@ def test_plotted_points_are_the_rows_of_q_k_v(dry: DryRun) -> None:
             x, y = (float(v) for v in truth[role][k])
             want = (lo[0] + (x - x0) / (x1 - x0) * (hi[0] - lo[0]), lo[1] + (y - y0) / (y1 - y0) * (hi[1] - lo[1]))
             assert dot.get_center()[:2] == pytest.approx(want, abs=2e-3), (role, k)
-
-
-@pytest.mark.parametrize(
-    "kwargs,needle",
-    [({"query": 5}, "--query 5 is past the end of the sentence: --seq-len is 4"),
-     ({"seq_len": 3}, "--key 4 is past the end of the sentence: --seq-len is 3, so pick --key 1 to 3"),
-     ({"query": 4, "key": 4}, "are the same word"),
-     ({"seq_len": 6}, "--seq-len 6 is too large: the limit is 5"),
-     ({"d_model": 1}, "--d-model 1 is too small: the minimum is 2"),
-     ({"key": 0}, "--key 0 is too small: the minimum is 1")],
-)
-def test_config_validation_names_the_problem(kwargs: dict[str, int], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle.replace("-", r"\-")):
-        SubspacesConfig(**kwargs).validate()
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--query", "5"], "--query 5 is past the end of the sentence"),
-     (["--query", "3", "--key", "3"], "--query 3 and --key 3 are the same word"),
-     (["--d-model", "9"], "--d-model 9 is too large: the limit is 5"),
-     (["--seq-len", "3"], "--key 4 is past the end of the sentence")],
-)
-def test_cli_refuses_with_one_line(args: list[str], needle: str, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["subspaces", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert captured.out == "" and not out.exists()

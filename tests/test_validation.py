@@ -106,6 +106,12 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ('split', {'seq_len': 1}, '--seq-len 1 is too small: the minimum is 2'),
     ('split', {'seq_len': 5}, '--seq-len 5 is too large: the limit is 4'),
     ('split', {'seed': -1}, '--seed must be 0 or more'),
+    ('subspaces', {'query': 5}, '--query 5 is past the end of the sentence: --seq-len is 4'),
+    ('subspaces', {'seq_len': 3}, '--key 4 is past the end of the sentence: --seq-len is 3, so pick --key 1 to 3'),
+    ('subspaces', {'query': 4, 'key': 4}, 'are the same word'),
+    ('subspaces', {'seq_len': 6}, '--seq-len 6 is too large: the limit is 5'),
+    ('subspaces', {'d_model': 1}, '--d-model 1 is too small: the minimum is 2'),
+    ('subspaces', {'key': 0}, '--key 0 is too small: the minimum is 1'),
 ]
 
 # (topic, command-line arguments, the message's words)
@@ -147,6 +153,10 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     ('split', ['--d-model', '4', '--heads', '3'], '--d-model 4 is not divisible by --heads 3'),
     ('split', ['--heads', '1'], '--heads 1 is too small: the minimum is 2'),
     ('split', ['--d-model', '8', '--heads', '2'], '--d-model 8 is too large: the limit is 4'),
+    ('subspaces', ['--query', '5'], '--query 5 is past the end of the sentence'),
+    ('subspaces', ['--query', '3', '--key', '3'], '--query 3 and --key 3 are the same word'),
+    ('subspaces', ['--d-model', '9'], '--d-model 9 is too large: the limit is 5'),
+    ('subspaces', ['--seq-len', '3'], '--key 4 is past the end of the sentence'),
 ]
 
 

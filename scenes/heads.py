@@ -15,18 +15,27 @@ from manim import (
     Group,
     LaggedStart,
     Line,
+    Mobject,
     Rectangle,
     Transform,
     TransformFromCopy,
     VGroup,
-    Write,
 )
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, stack_shadows
+from scenes.kit.matrix import glyph_box, pixel_box, stack_shadows
 from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
+
+BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
+MAIN, FOOT = style.STAGE.rows(6.0, 0.6)  # the matrices, and the dot product or the verdict under them
+
+
+def heatmap_with_notes(heat: Mobject, notes: VGroup, legend: Mobject) -> Group:
+    """Place a heatmap (with its marks) on the stage, its notes and colour legend stacked on its right."""
+    side = Group(notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25), legend).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+    return style.STAGE.place(Group(heat, side).arrange(RIGHT, buff=0.6))
 
 
 class HeadsLecture(LectureScene):
@@ -56,22 +65,19 @@ class HeadsLecture(LectureScene):
 
     def head_label(self, h: int, template: str = "W^q_{h}", size: float = style.LABEL_SIZE) -> VGroup:
         """Return a maths label naming head h (shown 1-based, as in the paper)."""
-        return self.b.text(template, math=True, font_size=size, h=self.b.index("W_q_heads", 0, h)).set_color(
-            style.head_color(h)
-        )
+        return self.math(template, size, style.head_color(h), h=self.b.index("W_q_heads", 0, h))
 
     # -- beats --------------------------------------------------------------------------------
     def setup_matrices(self) -> None:
         """Build E, W^q and Q and lay them out as a matrix product."""
-        b = self.b
-        self.W = TensorMatrix(b, "W_q", color=style.ROLE["W"])
-        self.Q = TensorMatrix(b, "Q", (0,), color=style.ROLE["Q"])
-        self.E = TensorMatrix(b, "E", (0,), color=style.ROLE["E"])
+        self.W = self.matrix("W_q", color=style.ROLE["W"])
+        self.Q = self.matrix("Q", (0,), color=style.ROLE["Q"])
+        self.E = self.matrix("E", (0,), color=style.ROLE["E"])
         self.Q.next_to(self.W, DOWN, buff=0.75)
         self.E.next_to(self.Q, LEFT, buff=0.9)
-        self.W_name = b.text("W^q", math=True, font_size=style.LABEL_SIZE).set_color(style.ROLE["W"])
-        self.Q_name = b.text("Q = E W^q", math=True, font_size=style.LABEL_SIZE).set_color(style.ROLE["Q"])
-        self.E_name = b.text("E", math=True, font_size=style.LABEL_SIZE).set_color(style.ROLE["E"])
+        self.W_name = self.math("W^q", style.LABEL_SIZE, style.ROLE["W"])
+        self.Q_name = self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"])
+        self.E_name = self.math("E", style.LABEL_SIZE, style.ROLE["E"])
         self.W_shape = self.shape("W_q", "D, H dot d_q")
         self.Q_shape = self.shape("Q", "B, L, H dot d_q")
         self.E_shape = self.shape("E", "B, L, D")
@@ -79,10 +85,8 @@ class HeadsLecture(LectureScene):
         VGroup(self.Q_name, self.Q_shape).arrange(RIGHT, buff=0.3).next_to(self.Q, DOWN, buff=0.15)
         VGroup(self.E_name, self.E_shape).arrange(RIGHT, buff=0.3).next_to(self.E, DOWN, buff=0.15)
         self.shadows = stack_shadows(self.E, min(self.result.config.batch - 1, 3))
-        stage = VGroup(self.W, self.Q, self.E, self.W_name, self.W_shape, self.Q_name, self.Q_shape,
-                       self.E_name, self.E_shape, self.shadows)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.9)
-        stage.move_to([0, (style.TOP + style.BOTTOM) / 2 + 0.45, 0])
+        MAIN.place(VGroup(self.W, self.Q, self.E, self.W_name, self.W_shape, self.Q_name, self.Q_shape,
+                          self.E_name, self.E_shape, self.shadows))
 
     def show_inputs(self) -> None:
         self.beat("Embeddings and the query weight")
@@ -96,11 +100,11 @@ class HeadsLecture(LectureScene):
                   FadeIn(self.E_name), FadeIn(self.E_shape))
         self.play(Create(self.W.brackets), FadeIn(self.W.entries, lag_ratio=0.02), FadeIn(self.W_name),
                   FadeIn(self.W_shape))
-        convention = b.text(
+        convention = self.prose(
             "PyTorch's `nn.Linear` stores `weight` as (out, in) = ({o}, {i}). \\\n"
             "The paper writes $Q = E W^q$, so $W^q$ = `weight.T`.",
-            o=b.dim("weight", 0), i=b.dim("weight", 1), font_size=style.NOTE_SIZE - 2,
-        ).set_color(style.MUTED)
+            style.NOTE_SIZE - 2, style.MUTED, o=b.dim("weight", 0), i=b.dim("weight", 1),
+        )
         convention.next_to(self.E, UP, buff=0.5).align_to(self.E, LEFT)
         style.fit(convention, width=self.W.get_left()[0] - self.E.get_left()[0] - 0.3)
         self.convention = convention
@@ -115,8 +119,8 @@ class HeadsLecture(LectureScene):
         E, W, Q = self.E, self.W, self.Q
         self.play(Create(Q.brackets), FadeIn(self.Q_name), FadeIn(self.Q_shape))
         self.say("Each entry of Q is a row of E times a column of W^q. Shown rounded to two decimals; torch keeps full float32.")
-        row_box = E.box(rows=(0, 1), color=style.ROLE["E"])
-        col_box = W.box(cols=(0, 1), color=style.ROLE["W"])
+        row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
+        col_box = W.box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
         self.play(Create(row_box), Create(col_box))
         line = self.dot_line(0, 0)
         w_column = VGroup(*(W.entry(k, 0) for k in range(W.n_rows)))
@@ -128,8 +132,9 @@ class HeadsLecture(LectureScene):
         for j in range(1, Q.n_cols):
             new = self.dot_line(0, j)
             fast = j > 1
-            # columns differ in width, so the row and the symbols slide to the new line's layout
-            self.play(col_box.animate.move_to(W.box(cols=(j, j + 1))), FadeOut(line.w), FadeOut(line.q),
+            # columns differ in width, so the box, the row and the symbols take the new column's and line's shape
+            self.play(Transform(col_box, W.box(cols=(j, j + 1), color=style.ROLE["W"], buff=BOX_BUFF)),
+                      FadeOut(line.w), FadeOut(line.q),
                       line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols),
                       FadeIn(new.w), FadeIn(new.q), run_time=0.45 if fast else 0.8)
             line.w, line.q = new.w, new.q
@@ -138,7 +143,7 @@ class HeadsLecture(LectureScene):
         self.play(FadeOut(line), FadeOut(col_box))
         self.say("The other rows follow the same way: one matrix product fills Q for all heads together.")
         for i in range(1, Q.n_rows):
-            self.play(row_box.animate.move_to(E.box(rows=(i, i + 1))), run_time=0.35)
+            self.play(Transform(row_box, E.box(rows=(i, i + 1), color=style.ROLE["E"], buff=BOX_BUFF)), run_time=0.35)
             self.play(LaggedStart(*(FadeIn(n, shift=DOWN * 0.1) for n in Q.row(i)), lag_ratio=0.12), run_time=0.7)
         self.play(FadeOut(row_box))
         self.wait(0.5)
@@ -154,7 +159,7 @@ class HeadsLecture(LectureScene):
         w.arrange(RIGHT, buff=0.22)
         lp1, rp1, dot, lp2, rp2, eq = (style.note(f"${c}$") for c in ("(", ")", "dot", "(", ")", "="))
         line = VGroup(lp1, e, rp1, dot, lp2, w, rp2, eq, q).arrange(RIGHT, buff=0.12)
-        style.fit(line).to_edge(DOWN, buff=0.35)
+        FOOT.place(line)
         line.e, line.w, line.q = e, w, q
         line.symbols = VGroup(lp1, rp1, dot, lp2, rp2, eq)
         return line
@@ -170,8 +175,8 @@ class HeadsLecture(LectureScene):
         for h in range(self.H):
             cols = (h * self.dq, (h + 1) * self.dq)
             color = style.head_color(h)
-            boxes.add(W.box(cols=cols, color=color), Q.box(cols=cols, color=color))
-            labels.add(self.head_label(h, size=style.NOTE_SIZE).next_to(W.box(cols=cols), UP, buff=0.08))
+            boxes.add(W.box(cols=cols, color=color, buff=BOX_BUFF), Q.box(cols=cols, color=color, buff=BOX_BUFF))
+            labels.add(self.head_label(h, size=style.NOTE_SIZE).next_to(boxes[-2], UP, buff=0.08))
             anims += [W.column_band(*cols).animate.set_color(color), Q.column_band(*cols).animate.set_color(color)]
         self.play(*anims, Create(boxes), FadeIn(labels), run_time=1.2)
         self.band_boxes, self.band_labels = boxes, labels
@@ -179,65 +184,65 @@ class HeadsLecture(LectureScene):
 
     def split(self) -> None:
         self.beat("Reshape: view, then transpose")
-        b, Q = self.b, self.Q
+        Q = self.Q
         self.play(*(FadeOut(m) for m in [self.E, self.E_name, self.E_shape, self.shadows, self.W, self.W_name,
                                            self.W_shape, self.band_boxes, self.band_labels, self.convention,
                                            self.Q_name, self.Q_shape]), run_time=0.6)
-        code = b.code(split_heads, font_size=style.CODE_SIZE)
-        style.fit(code).to_edge(UP, buff=0.8)
-        self.play(Q.animate.scale(0.9).next_to(code, DOWN, buff=0.6).to_edge(LEFT, buff=0.5), FadeIn(code))
-        self.say(
-            "The code never builds W^q_h. It views Q as (B, L, H, d_q) and swaps L and H, giving the tensor of shape (B, H, L, d_q): one slice per head."
-        )
-        heads = VGroup()
-        for h in range(self.H):
-            m = TensorMatrix(b, "Q_heads", (0, h), color=style.head_color(h)).scale(0.9)
-            heads.add(m)
-        heads.arrange(RIGHT, buff=0.55).next_to(Q, RIGHT, buff=1.3).align_to(Q, UP)
-        style.fit(VGroup(Q, heads))
-        arrow = Arrow(Q.get_right(), heads.get_left(), buff=0.15, color=style.MUTED, stroke_width=3)
+        code = self.listing(split_heads)
+        code_area, work = style.STAGE.rows(1.3, 4.6, gap=0.6)
+        code_area.place(code)
+        probe = Q.copy()  # a layout probe only: never shown
+        heads = VGroup(*(self.matrix("Q_heads", (0, h), color=style.head_color(h)) for h in range(self.H)))
+        heads.arrange(RIGHT, buff=0.55).next_to(probe, RIGHT, buff=1.3).align_to(probe, UP)
         names = VGroup(*(self.head_label(h, "Q_{h}", size=style.NOTE_SIZE).next_to(m, UP, buff=0.12)
                          for h, m in enumerate(heads)))
         after = self.shape("Q_heads", "B, H, L, d_q").next_to(heads, DOWN, buff=0.25)
-        before = self.shape("Q", "B, L, H dot d_q").next_to(Q, DOWN, buff=0.25)
-        self.play(FadeIn(before), Create(arrow))
+        before = self.shape("Q", "B, L, H dot d_q").next_to(probe, DOWN, buff=0.25)
+        work.place(VGroup(probe, heads, names, after, before), align=UP)
+        arrow = Arrow(probe.get_right(), heads.get_left(), buff=0.15, color=style.MUTED, stroke_width=3)
+        bar = self.code_line_box(code, 3)
+        self.play(Q.animate.scale(probe.width / Q.width).move_to(probe), FadeIn(code))
+        self.say("The code never builds W^q_h. It views Q as (B, L, H, d_q).")
+        self.play(FadeIn(bar), FadeIn(before), Create(arrow))
+        self.hold_caption()
+        self.say("Then it swaps L and H, giving the tensor of shape (B, H, L, d_q): one slice per head.")
+        self.play(Transform(bar, self.code_line_box(code, 4)), run_time=0.5)
         for h, m in enumerate(heads):
             band = Q.column_band(h * self.dq, (h + 1) * self.dq)
             self.play(TransformFromCopy(band, m.entries), Create(m.brackets), FadeIn(names[h]), run_time=0.9)
         self.play(FadeIn(after))
         self.wait(2)
         self.heads, self.head_names = heads, names
-        self.play(*(FadeOut(m) for m in [code, arrow, before, after, Q]), run_time=0.5)
+        self.play(*(FadeOut(m) for m in [code, bar, arrow, before, after, Q]), run_time=0.5)
 
     def paper(self) -> None:
         self.beat("The paper's way gives the same numbers")
         b = self.b
-        heads, names = self.heads, self.head_names
-        self.play(VGroup(heads, names).animate.to_edge(UP, buff=1.0).set_x(0.8))
-        paper = VGroup()
-        for h in range(self.H):
-            m = TensorMatrix(b, "Q_paper", (0, h), color=style.head_color(h)).match_width(heads[h])
-            paper.add(m.next_to(heads[h], DOWN, buff=1.0))
+        shown = VGroup(self.heads, self.head_names)
+        probe = shown.copy()  # a layout probe only: never shown
+        heads = probe[0]
+        paper = VGroup(*(self.matrix("Q_paper", (0, h), color=style.head_color(h)).match_width(heads[h])
+                         .next_to(heads[h], DOWN, buff=1.0) for h in range(self.H)))
         left_top = style.note("slice of $Q$", color=style.MUTED).next_to(heads, LEFT, buff=0.6)
         left_bot = style.note("$E W^q_h$, one head at a time", color=style.MUTED).next_to(paper, LEFT, buff=0.6)
-        style.fit(VGroup(heads, paper, names, left_top, left_bot))
         labels = VGroup(*(self.head_label(h, "E W^q_{h}", size=style.NOTE_SIZE).next_to(paper[h], UP, buff=0.12)
                           for h in range(self.H)))
+        body, foot = style.STAGE.rows(5.4, 1.0)
+        body.place(VGroup(probe, paper, left_top, left_bot, labels))
+        self.play(shown.animate.scale(probe.width / shown.width).move_to(probe))
         self.say("Approach two, the paper's notation: multiply E by each W^q_h separately. Compare with the slices of Q.")
         self.play(FadeIn(left_top), FadeIn(left_bot))
         self.play(LaggedStart(*(AnimationGroup(FadeIn(m), FadeIn(labels[h])) for h, m in enumerate(paper)), lag_ratio=0.4),
                   run_time=1.8)
         exact = float(b.tensors["max_abs_diff"]) == 0.0
-        diff = b.text(
-            "largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}",
-            d=b.value("max_abs_diff", (), decimals=2, style="g"), font_size=style.LABEL_SIZE,
-        )
+        diff = self.prose("largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}", style.LABEL_SIZE,
+                          d=b.value("max_abs_diff", (), decimals=2, style="g"))
         verdict = style.note(
             "exactly zero: the same sums" if exact else
             "float32 rounding only: the same products, summed in another order",
             color=style.MUTED,
         )
-        VGroup(diff, verdict).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.45)
+        foot.place(VGroup(diff, verdict).arrange(DOWN, buff=0.15))
         if exact:
             self.say("torch reports a largest difference of exactly {d}.", d=b.value("max_abs_diff", (), 2, "g"))
         else:
@@ -253,7 +258,7 @@ class HeadsLecture(LectureScene):
     def blocks(self) -> None:
         self.beat("The block view of the query weight")
         b = self.b
-        W = TensorMatrix(b, "W_q", color=style.ROLE["W"])
+        W = self.matrix("W_q", color=style.ROLE["W"])
         n = self.H
         m = self.result.config.d_model // n
         grid = VGroup()
@@ -266,15 +271,13 @@ class HeadsLecture(LectureScene):
         for i in range(n):
             for j in range(n):
                 cell = Rectangle(width=1.15, height=0.75, stroke_color=style.head_color(j), stroke_width=2.5)
-                lab = b.text("B_({i},{j})", math=True, font_size=style.NOTE_SIZE,
-                             i=b.index("blocks", 0, i), j=b.index("blocks", 1, j)).move_to(cell)
-                schematic.add(VGroup(cell, lab).move_to([j * 1.15, -i * 0.75, 0]))
+                lab = self.math("B_({i},{j})", i=b.index("blocks", 0, i), j=b.index("blocks", 1, j)).move_to(cell)
+                schematic.add(VGroup(cell, lab))
+        schematic.arrange_in_grid(n, n, buff=0)
         WW = VGroup(W, grid)
         stage = VGroup(WW, schematic).arrange(RIGHT, buff=1.6)
-        style.fit(stage, height=4.6)
-        stage.move_to([0, 0.3, 0])
-        size = b.text("each block is $m times m$, with $m = D / H = {m}$", m=b.dim("blocks", 2), font_size=style.NOTE_SIZE)
-        size.next_to(stage, DOWN, buff=0.45)
+        size = self.prose("each block is $m times m$, with $m = D / H = {m}$", m=b.dim("blocks", 2))
+        style.STAGE.place(VGroup(stage, size.next_to(stage, DOWN, buff=0.45)))
         self.say(
             "Group W^q into an {H} by {H} grid of blocks B_ij, each {m} by {m}. Head h owns the h-th column of blocks, from top to bottom.",
             H=b.dim("blocks", 0), m=b.dim("blocks", 2),
@@ -283,10 +286,8 @@ class HeadsLecture(LectureScene):
         self.play(LaggedStart(*(FadeIn(s) for s in schematic), lag_ratio=0.08), run_time=1.5)
         for h in range(n):
             cols = (h * m, (h + 1) * m)
-            band = W.box(cols=cols, color=style.head_color(h))
-            col = VGroup(*(schematic[i * n + h] for i in range(n)))
-            hl = Rectangle(width=col.width + 0.1, height=col.height + 0.1, stroke_color=style.head_color(h),
-                           fill_color=style.head_color(h), fill_opacity=0.15).move_to(col)
+            band = W.box(cols=cols, color=style.head_color(h), buff=BOX_BUFF)
+            hl = glyph_box([schematic[i * n + h] for i in range(n)], style.head_color(h), fill=0.15, buff=0.05)
             lab = self.head_label(h, size=style.NOTE_SIZE).next_to(hl, UP, buff=0.08)
             self.play(Create(band), FadeIn(hl), FadeIn(lab), W.column_band(*cols).animate.set_color(style.head_color(h)),
                       run_time=0.7)
@@ -299,25 +300,19 @@ class HeadsLecture(LectureScene):
         self.beat("At real scale")
         b = self.b
         heat = b.heatmap("W_big", "W_big_absmax", height=5.0)
-        heat.move_to([-1.6, -0.25, 0])
-        n_big = int(b.tensors["W_big_heads"].shape[0])
-        bands, labels = VGroup(), VGroup()
-        left, top = heat.get_left()[0], heat.get_top()[1]
-        width = heat.width / n_big
-        for h in range(n_big):
-            r = Rectangle(width=width, height=heat.height, stroke_color=style.head_color(h), stroke_width=2)
-            r.move_to([left + (h + 0.5) * width, heat.get_y(), 0])
-            bands.add(r)
-            labels.add(b.text("{h}", font_size=style.NOTE_SIZE - 4, h=b.index("W_big_heads", 0, h))
-                       .set_color(style.head_color(h)).next_to(r, UP, buff=0.08).set_y(top + 0.2))
+        shape = tuple(b.tensors["W_big"].shape)
+        n_big, d_big = int(b.tensors["W_big_heads"].shape[0]), int(b.tensors["W_big_heads"].shape[2])
+        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), style.head_color(h), 2)
+                         for h in range(n_big)))
+        labels = VGroup(*(self.prose("{h}", style.NOTE_SIZE - 4, style.head_color(h), h=b.index("W_big_heads", 0, h))
+                          .next_to(band, UP, buff=0.08) for h, band in enumerate(bands)))
         info = VGroup(
-            b.text("$W^q$: {D} × {C}", D=b.dim("W_big", 0), C=b.dim("W_big", 1), font_size=style.LABEL_SIZE),
-            b.text("{H} heads, {d} columns each", H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2),
-                   font_size=style.NOTE_SIZE),
+            self.prose("$W^q$: {D} × {C}", style.LABEL_SIZE, D=b.dim("W_big", 0), C=b.dim("W_big", 1)),
+            self.prose("{H} heads, {d} columns each", H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2)),
             style.note("one pixel per weight", color=style.MUTED),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        )
         bar = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3)
-        Group(info, bar).arrange(DOWN, aligned_edge=LEFT, buff=0.6).next_to(heat, RIGHT, buff=0.6)
+        heatmap_with_notes(Group(heat, bands, labels), info, bar)
         self.say(
             "A real size: D = {D} and H = {H}. Every pixel is one weight of W^q; each coloured band of {d} columns is one head's W^q_h.",
             D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2),

@@ -22,6 +22,7 @@ from manim import (
     VGroup,
 )
 
+from scenes.heads import heatmap_with_notes  # to move into the kit
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, pixel_box
@@ -185,10 +186,9 @@ class PositionalLecture(LectureScene):
             style.note("pair $i$ of dims: $(sin(p omega_i), cos(p omega_i))$"),
             self.prose("$omega_i = {base}^(-i \\/ {half})$", style.LABEL_SIZE, base=b.value("base", (), 0),
                        half=b.dim("omega", 0)),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        )
         bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=style.NOTE_SIZE - 2)
-        notes = Group(info, bar).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-        style.STAGE.place(Group(Group(heat, top, side, first, last), notes).arrange(RIGHT, buff=0.5))
+        heatmap_with_notes(Group(heat, top, side, first, last), info, bar)
         self.say(
             "The encoding at a real size: {P} positions by {D} dims, each pixel a value between -{s} and {s}.",
             P=b.dim("PE", 0), D=b.dim("PE", 1), s=b.value("scale", (), 0),

@@ -250,20 +250,21 @@ def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, s
     return len(failed)
 
 
-def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report) -> Path:
+def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report,
+                 topics: Sequence[registry.Topic] = registry.TOPICS) -> Path:
     """Render the topics missing at this quality, then write the course page; return its index.html."""
     from publish import page
 
     check_writable(output_dir)
     source = output_dir / quality
-    todo = [t.name for t in registry.TOPICS if page.missing(source, t.name)]
+    todo = [t.name for t in topics if page.missing(source, t.name)]
     if todo:
         report(f"missing at {quality} quality: {', '.join(todo)}")
         failed = render_many(todo, quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
                              formats=("mp4", "webm"), report=report)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
-    entries = [page.load_entry(t.name, t.title, t.question, source) for t in registry.TOPICS]
+    entries = [page.load_entry(t.name, t.title, t.question, source) for t in topics]
     index = page.write_course(entries, output_dir / "course")
     size = sum(f.stat().st_size for f in index.parent.rglob("*") if f.is_file())
     report(f"course page: {index} ({len(entries)} lectures, {size / 2**20:.1f} MiB)")

@@ -1,10 +1,13 @@
-"""Bad input gets one line on stderr, exit 2, and nothing written; list and help stay fast."""
+"""The CLI: bad input gets one line on stderr, exit 2 and nothing written; list and help import neither
+torch nor Manim; the commands' options are written once; the typed driver functions behind them."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -180,3 +183,19 @@ def test_dry_run_all_is_a_typed_function_that_counts_failures(monkeypatch: pytes
     assert lines[0].startswith("softmax    ok ") and "0 mismatches" in lines[0]
     assert lines[1].startswith("heads      FAILED ") and lines[1].endswith("planted mismatch")
     assert lines[-1].startswith("dry run of 2 topics: 1 failed in ")
+
+
+@pytest.mark.render
+def test_write_course_is_a_typed_function(heads_low: tuple[Path, Any], tmp_path: Path) -> None:
+    """With every topic's files present nothing is rendered; the page lists them and is written."""
+    from driver.pipeline import write_course
+
+    rendered, _ = heads_low
+    (tmp_path / "low").mkdir()
+    for f in (rendered / "low").iterdir():
+        shutil.copy2(f, tmp_path / "low" / f.name)
+    lines: list[str] = []
+    index = write_course(quality="low", jobs=1, device="cpu", seed=0, output_dir=tmp_path, report=lines.append,
+                         topics=(registry.get("heads"),))
+    assert index == tmp_path / "course" / "index.html" and "heads.mp4" in index.read_text()
+    assert len(lines) == 1 and lines[0].startswith(f"course page: {index} (1 lectures, ")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Group, LaggedStart, Mobject, Rectangle, VGroup
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
+from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
 from scenes.kit.plot import Plane
 from tensors.batches import train_epoch
 
@@ -30,39 +28,18 @@ def batch_color(k: int) -> str:
     return BATCHES[k % len(BATCHES)]
 
 
-def label_rows(m: TensorMatrix, labels: Sequence[Mobject], side: np.ndarray = LEFT, buff: float = 0.2) -> VGroup:
-    """Put labels[k] just outside the matrix on `side`, level with row k; return them (kit candidate)."""
-    for k, label in enumerate(labels):
-        a, z = m.slot(k, k + 1, 0, m.n_cols)
-        label.next_to(m, side, buff=buff).set_y((a[1] + z[1]) / 2)
-    return VGroup(*labels)
-
-
-def label_columns(m: TensorMatrix, labels: Sequence[Mobject], buff: float = 0.15) -> VGroup:
-    """Put labels[c] above the matrix, centred on the drawn numbers of column c; return them (kit candidate)."""
-    for c, label in enumerate(labels):
-        label.next_to(m, UP, buff=buff).set_x(m.column_band(c, c + 1).get_x())
-    return VGroup(*labels)
-
-
-def unbracketed(m: TensorMatrix) -> TensorMatrix:
-    """Return m without its brackets: a column of a table, not a matrix."""
-    m.remove(m.brackets)
-    return m
-
-
 class StepTable(VGroup):
     """One run's first epoch, a row per step: step, weight entries, batch loss, data_ptr and id."""
 
     def __init__(self, lecture: BatchesLecture, run: str) -> None:
         super().__init__()
         b = lecture.b
-        self.W = unbracketed(lecture.matrix(f"W_{run}", color=WEIGHT, size=SIZE, cell=CELL))
-        self.loss = unbracketed(lecture.matrix(f"loss_{run}", color=LOSS, size=SIZE, cell=CELL))
-        self.ptr = unbracketed(lecture.matrix(f"ptr_{run}", color=IDENT, decimals=0, size=SIZE,
-                                              cell=(lecture.number_width(f"ptr_{run}"), CELL[1])))
-        self.ident = unbracketed(lecture.matrix(f"id_{run}", color=IDENT, decimals=0, size=SIZE,
-                                                cell=(lecture.number_width(f"id_{run}"), CELL[1])))
+        self.W = lecture.matrix(f"W_{run}", color=WEIGHT, size=SIZE, cell=CELL, brackets=False)
+        self.loss = lecture.matrix(f"loss_{run}", color=LOSS, size=SIZE, cell=CELL, brackets=False)
+        self.ptr = lecture.matrix(f"ptr_{run}", color=IDENT, decimals=0, size=SIZE,
+                                              cell=(lecture.number_width(f"ptr_{run}"), CELL[1]), brackets=False)
+        self.ident = lecture.matrix(f"id_{run}", color=IDENT, decimals=0, size=SIZE,
+                                                cell=(lecture.number_width(f"id_{run}"), CELL[1]), brackets=False)
         self.loss.next_to(self.W, RIGHT, buff=0.25).align_to(self.W, UP).shift(DOWN * CELL[1])  # from step 1
         self.ptr.next_to(self.loss, RIGHT, buff=0.2).align_to(self.W, UP)
         self.ident.next_to(self.ptr, RIGHT, buff=0.3).align_to(self.W, UP)
@@ -160,7 +137,7 @@ class BatchesLecture(LectureScene):
     def order_matrix(self, name: str) -> TensorMatrix:
         """Return the first epoch's batches as rows of sample indices, each row in its batch colour."""
         b = self.b
-        m = unbracketed(self.matrix(name, (0,), decimals=0, size=SIZE, cell=(0.5, CELL[1])))
+        m = self.matrix(name, (0,), decimals=0, size=SIZE, cell=(0.5, CELL[1]), brackets=False)
         for k in range(m.n_rows):
             m.row(k).set_color(batch_color(k))
         m.labels = label_rows(m, [b.text("batch {k}", font_size=SIZE - 1, k=b.index(name, 1, k)).set_color(batch_color(k))
@@ -243,7 +220,7 @@ class BatchesLecture(LectureScene):
     def accumulate(self) -> None:
         self.beat("Accumulated gradients equal the full batch")
         b = self.b
-        per, acc, full = (unbracketed(self.matrix(name, color=color, size=SIZE, cell=CELL))
+        per, acc, full = (self.matrix(name, color=color, size=SIZE, cell=CELL, brackets=False)
                           for name, color in (("grad_batches", GRAD), ("grad_accum", GRAD), ("grad_full", LOSS)))
         acc.next_to(per, DOWN, buff=0.3).align_to(per, LEFT)
         full.next_to(acc, DOWN, buff=0.1).align_to(per, LEFT)

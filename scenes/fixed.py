@@ -19,10 +19,9 @@ from manim import (
     VGroup,
 )
 
-from scenes.batches import label_rows
 from scenes.kit import style, typst_cache
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
+from scenes.kit.matrix import TensorMatrix, label_rows
 from tensors.attention import self_attention
 
 FOCUS = "#ffa657"  # the colour of "eat" wherever it is followed

@@ -17,10 +17,9 @@ from manim import (
     VMobject,
 )
 
-from scenes.batches import label_columns, label_rows
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
+from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
 from scenes.kit.plot import Plane
 from scenes.kit.style import Region
 

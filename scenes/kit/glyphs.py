@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from manim import DEFAULT_FONT_SIZE, VMobject
@@ -12,7 +12,7 @@ from scenes.kit import typst_cache
 NUMBER_CHARS = "0123456789.-"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(char: str) -> np.ndarray:
     """Return one character's outline points at the default font size, its left edge at x=0 and baseline at y=0."""
     if char not in NUMBER_CHARS:

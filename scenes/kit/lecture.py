@@ -5,7 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, Scene, Typst, VGroup, Write, config
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Mobject,
+    Rectangle,
+    Scene,
+    Typst,
+    VGroup,
+    Write,
+    config,
+)
 
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
@@ -94,7 +109,7 @@ class LectureScene(Scene):
         """Return '(B, L, D) = (1, 4, 6)' for a tensor: the letters given, the sizes bound to its shape."""
         letters = [n.strip() for n in names.split(",")]
         fields = {f"s{i}": self.b.dim(name, i) for i in range(len(letters))}
-        sizes = ", ".join("{s%d}" % i for i in range(len(letters)))
+        sizes = ", ".join(f"{{s{i}}}" for i in range(len(letters)))
         return self.b.text(f"({', '.join(letters)}) = ({sizes})", math=True, font_size=size,
                            **fields).set_color(style.MUTED)
 
@@ -106,10 +121,13 @@ class LectureScene(Scene):
         """Return a bound prose label (inline maths in $...$)."""
         return self.b.text(template, font_size=size, **fields).set_color(color)
 
-    def matrix(self, name: str, prefix: Sequence[int] = (), color: str = style.TEXT, decimals: int = 2,
-               size: float = style.NUMBER_SIZE, cell: tuple[float, float] = (style.CELL_W, style.CELL_H)) -> TensorMatrix:
-        """Return tensor[name][prefix] as a matrix of bound numbers, every digit in one colour."""
-        return TensorMatrix(self.b, name, prefix, decimals, size, cell, color)
+    def matrix(self, name: str, prefix: Sequence[int] = (), color: str | None = None, decimals: int = 2,
+               size: float = style.NUMBER_SIZE, cell: tuple[float, float] = (style.CELL_W, style.CELL_H),
+               brackets: bool = True) -> TensorMatrix:
+        """Return tensor[name][prefix] as a matrix of bound numbers, in its role's colour unless told otherwise."""
+        if color is None:
+            color = style.ROLE[self.roles[name]] if name in self.roles else style.TEXT
+        return TensorMatrix(self.b, name, prefix, decimals, size, cell, color, brackets)
 
     def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
         """Return the real source of func as a code listing (audited against the module)."""
@@ -132,6 +150,7 @@ class LectureScene(Scene):
         row = VGroup(*rows[filled.index(line)])
         bar = Rectangle(width=listing.width + 0.2, height=pitch * 1.05, stroke_width=0, fill_color=color,
                         fill_opacity=0.25)
+        bar.set_z_index(-1)  # behind the code, so it never dims the glyphs
         return bar.move_to([listing.get_center()[0], row.get_center()[1], 0])
 
     # -- structure ----------------------------------------------------------------------------

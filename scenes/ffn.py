@@ -22,7 +22,7 @@ from manim.mobject.types.vectorized_mobject import VectorizedPoint
 from scenes.kit import style
 from scenes.kit.binding import Source
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, number_row
+from scenes.kit.matrix import label_rows, number_row
 from scenes.kit.plot import Plane
 
 RELU = "#ffa657"
@@ -211,16 +211,6 @@ class FfnLecture(LectureScene):
         self.wait(4)
         self.clear_stage()
 
-    def change_column(self, name: str, matrix: TensorMatrix, color: str) -> VGroup:
-        """Return the per-position largest change, one number beside each row of a matrix."""
-        b = self.b
-        col = VGroup()
-        for i in range(matrix.n_rows):
-            num = b.number(b.value(name, (i,), decimals=3, style="g"), style.NUMBER_SIZE, color=color)
-            top, bottom = matrix.slot(i, i + 1, 0, matrix.n_cols)
-            col.add(num.next_to(matrix.brackets, RIGHT, buff=0.45).set_y((top[1] + bottom[1]) / 2))
-        return col
-
     def independence(self) -> None:
         self.beat("Change one position")
         b, j = self.b, self.j
@@ -234,7 +224,9 @@ class FfnLecture(LectureScene):
         inputs = VGroup(VGroup(before, before_name), VGroup(after, after_name)).arrange(RIGHT, buff=1.6)
         changes = VGroup(VGroup(dY, dY_name), VGroup(dA, dA_name)).arrange(RIGHT, buff=2.4)
         VGroup(inputs, changes).arrange(DOWN, buff=0.7)
-        cols = VGroup(self.change_column("dY_max", dY, OUT), self.change_column("dA_max", dA, ATTN))
+        cols = VGroup(*(label_rows(m, [b.number(b.value(name, (i,), 3, "g"), style.NUMBER_SIZE, color=c)
+                                       for i in range(m.n_rows)], side=RIGHT, buff=0.45)
+                        for name, m, c in (("dY_max", dY, OUT), ("dA_max", dA, ATTN))))
         heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE - 2, style.MUTED).next_to(c, UP, buff=0.2)
                          .set_y(name.get_y()) for c, name in zip(cols, (dY_name, dA_name))))
         style.STAGE.place(VGroup(inputs, changes, cols, heads))

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from driver import registry
 from publish import page
 from publish.serve import serve_in_background
-from driver import registry
 from tests.conftest import LowRender
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -158,4 +158,6 @@ def test_page_lists_every_file_it_needs(course_dir: Path, low: LowRender) -> Non
     again = page.write_course([page.load_entry(n, n, n, low(n)[0] / "low") for n in COURSE_TOPICS], course_dir)
     assert again == course_dir / "index.html"  # written again over itself, from the same renders
     assert [p.name for p in course_dir.rglob(".*")] == []  # no temporary files left behind
-    assert "&lt;video controls" in html and ":::{figure}" in html
+    assert "&lt;video controls" in html and "```{iframe} /lectures/" in html and "```{lecture}" in html
+    for name in COURSE_TOPICS:
+        assert (course_dir / "media" / f"{name}.html").exists()  # the player page the MyST iframe frames

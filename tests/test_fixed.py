@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-import render
 from driver import registry
+from driver.pipeline import Outcome, RenderRequest, render
 from tensors.fixed import FixedConfig, FixedResult, build
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
@@ -154,7 +153,7 @@ def test_seed_reproducible() -> None:
 # -- the scene ---------------------------------------------------------------------------------
 # One test builds the scene (twice, one seed after the other): scene builds in two xdist workers at
 # once race on Manim's temporary SVG files in the shared Typst cache.
-def check_scene_numbers(outcome: render.Outcome) -> None:
+def check_scene_numbers(outcome: Outcome) -> None:
     """Every number the scene showed equals torch recomputed from the manifest's inputs; key tensors appeared."""
     manifest, scene = outcome.manifest, outcome.scene
     t = manifest["tensors"]
@@ -177,7 +176,7 @@ def check_scene_numbers(outcome: render.Outcome) -> None:
     assert {("W_q", (0,)), ("W_q", (1,)), ("table", (0,)), ("table_big", (0,))} <= dims
 
 
-def gap_captions(outcome: render.Outcome) -> tuple[float, list[str]]:
+def gap_captions(outcome: Outcome) -> tuple[float, list[str]]:
     """Return the no-position gap torch found and the captions."""
     gap = float(torch.tensor(outcome.manifest["tensors"]["plain_diff"]["values"]))
     return gap, [c["text"] for c in outcome.manifest["captions"]]
@@ -190,7 +189,7 @@ def test_scene_numbers_equal_recomputed_torch_and_the_gap_is_named_honestly(dry:
     assert 0 < gap < 1e-6
     assert any("float32 rounding" in x for x in texts) and not any("identical" in x for x in texts)
     # seed 3: the summation order happens to give bit-equal rows; the lecture must not call it rounding
-    exact = render.render_topic(registry.get("fixed"), FixedConfig(seed=3), "low", "cpu", Path("unused"), dry_run=True)
+    exact = render(RenderRequest(registry.get("fixed"), FixedConfig(seed=3), device="cpu", dry_run=True))
     check_scene_numbers(exact)
     gap, texts = gap_captions(exact)
     assert gap == 0.0

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-import render
 from tensors.scaling import ScalingConfig, ScalingResult, build
 from tests.conftest import DryRun
 from tests.shown import check_published, check_shown, seen
@@ -225,19 +223,3 @@ def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
 
 
 # -- 3. validation -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "args,needle",
-    [(["--d-small", "8", "--d-medium", "8"], "--d-medium 8 must be larger than --d-small 8"),
-     (["--samples", "99999"], "--samples 99999 is too large: the limit is 30000"),
-     (["--keys", "3"], "--keys 3 is too small: the minimum is 4")],
-)
-def test_cli_rejects_bad_options(args: list[str], needle: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out"
-    code = render.main(["scaling", *args, "--output-dir", str(out)])
-    captured = capsys.readouterr()
-    lines = [line for line in captured.err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
-    assert captured.out == "" and not out.exists()

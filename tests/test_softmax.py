@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from tensors.softmax import SoftmaxConfig, SoftmaxResult, build
 from tests.conftest import DryRun
-from tests.shown import check_shown, seen
+from tests.shown import check_published, check_shown, seen
 
 CPU = torch.device("cpu")
 SIZES = [(5, 4, 1, 0), (6, 5, 6, 1), (2, 2, 2, 3), (4, 3, 2, 7), (3, 2, 1, 11), (5, 4, 3, 0)]  # L, d_k, query, seed
@@ -219,7 +219,8 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     truth = recompute(manifest)
     assert set(truth) == set(manifest["tensors"])
     checked = check_shown(scene, truth)
-    assert checked == manifest["audit"]["numbers_checked"] > 1000
+    assert checked > 1000  # every shown (number, text) was recomputed above; the manifest is checked below
+    assert check_published(scene, manifest) > 100
     assert manifest["audit"]["marks_checked"] > 0
     cfg = manifest["config"]
     L, d = cfg["seq_len"], cfg["d_k"]

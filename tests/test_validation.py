@@ -157,6 +157,12 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     ('subspaces', ['--query', '3', '--key', '3'], '--query 3 and --key 3 are the same word'),
     ('subspaces', ['--d-model', '9'], '--d-model 9 is too large: the limit is 5'),
     ('subspaces', ['--seq-len', '3'], '--key 4 is past the end of the sentence'),
+    ('scaling', ['--d-small', '8', '--d-medium', '8'], '--d-medium 8 must be larger than --d-small 8'),
+    ('scaling', ['--samples', '99999'], '--samples 99999 is too large: the limit is 30000'),
+    ('scaling', ['--keys', '3'], '--keys 3 is too small: the minimum is 4'),
+    ('positional', ['--d-model', '3'], '--d-model 3 is odd: the encoding needs (sin, cos) pairs'),
+    ('positional', ['--probe', '10', '--shift', '5', '--positions', '12'], '--probe 10 plus --shift 5 is past the last position 11'),
+    ('positional', ['--positions', '4'], '--positions 4 is too small: the minimum is 8'),
 ]
 
 

@@ -182,8 +182,16 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int
 @jobs_option
 @click.option("--serve", is_flag=True, help="Serve the page on http://127.0.0.1:PORT until Ctrl-C.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, serve: bool, port: int) -> None:
+@click.option("--media-base", default="", metavar="URL",
+              help="Where the embed snippets find the media (folder or http(s) URL); default: next to the page.")
+def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, serve: bool, port: int,
+           media_base: str) -> None:
     index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir, report=_say)
+    if media_base:  # the same page again, its snippets pointing at media_base
+        from publish import page
+
+        entries = [page.load_entry(t.name, t.title, t.question, output_dir / quality) for t in registry.TOPICS]
+        page.write_course(entries, index.parent, media_base=media_base)
     click.echo(str(index))
     if serve:
         from publish.serve import server

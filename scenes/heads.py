@@ -15,7 +15,6 @@ from manim import (
     Group,
     LaggedStart,
     Line,
-    Mobject,
     Rectangle,
     Transform,
     TransformFromCopy,
@@ -25,17 +24,11 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import glyph_box, pixel_box, stack_shadows
-from scenes.kit.plot import colour_legend
+from scenes.kit.plot import colour_legend, heatmap_with_notes
 from tensors.heads import split_heads
 
 BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
 MAIN, FOOT = style.STAGE.rows(6.0, 0.6)  # the matrices, and the dot product or the verdict under them
-
-
-def heatmap_with_notes(heat: Mobject, notes: VGroup, legend: Mobject) -> Group:
-    """Place a heatmap (with its marks) on the stage, its notes and colour legend stacked on its right."""
-    side = Group(notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25), legend).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-    return style.STAGE.place(Group(heat, side).arrange(RIGHT, buff=0.6))
 
 
 class HeadsLecture(LectureScene):

@@ -22,11 +22,10 @@ from manim import (
     VGroup,
 )
 
-from scenes.heads import heatmap_with_notes  # to move into the kit
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, pixel_box
-from scenes.kit.plot import colour_legend
+from scenes.kit.plot import colour_legend, heatmap_with_notes
 
 CELL = (0.82, 0.42)  # small matrices: four-character numbers, a little narrower than the default
 LETTERS = "ABCDEFGH"  # token names: letters, so they are never mistaken for positions

@@ -216,4 +216,10 @@ def _expect(got: np.ndarray, want: np.ndarray, mob: Mobject, where: str, kind: s
         )
 
 
-__all__ = ["Plane", "colour_legend"]
+__all__ = ["Plane", "colour_legend", "heatmap_with_notes"]
+
+
+def heatmap_with_notes(heat: Mobject, notes: VGroup, legend: Mobject) -> Group:
+    """Place a heatmap (with its marks) on the stage, its notes and colour legend stacked on its right."""
+    side = Group(notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25), legend).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+    return style.STAGE.place(Group(heat, side).arrange(RIGHT, buff=0.6))

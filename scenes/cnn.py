@@ -19,11 +19,9 @@ from manim import (
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
-    Write,
 )
 
 from scenes.kit import style
-from scenes.kit.binding import Binding
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix
 from tensors.cnn import slide, sliding_windows
@@ -34,59 +32,38 @@ FMAP = style.ROLE["Q"]
 POOLED = style.ROLE["V"]
 
 
-def tinted(matrix: TensorMatrix, color: str) -> TensorMatrix:
-    """Colour a matrix's numbers (TensorMatrix passes color to each number, whose glyphs ignore it)."""
-    matrix.entries.set_color(color)  # candidate for a shared helper: fix in TensorMatrix / BoundNumber
-    return matrix
-
-
-def matrix(b: Binding, name: str, prefix: tuple[int, ...], color: str, decimals: int = 2) -> TensorMatrix:
-    """Return tensor[prefix] as a matrix of numbers in one colour, at the shared cell size."""
-    return tinted(TensorMatrix(b, name, prefix, decimals=decimals, color=color), color)
-
-
 class CnnLecture(LectureScene):
     """Slide one kernel over every window of every image; the batch shares it; pooling follows."""
 
+    question_details = ("A convolution layer computed by torch, one window at a time.",)
+    question_caption = "A batch of {B} images goes through a convolution layer. Does each image get its own kernel?"
+    recap_caption = ("One set of kernel weights is shared across locations and across the images of a batch."
+                     " There are not {B} kernels.")
     beats = ("intro", "batch", "slide", "conv", "shared", "pool", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
-    @property
-    def B(self) -> int:
-        return int(self.result.config.batch)
-
-    @property
-    def m(self) -> int:
-        """Feature-map side."""
-        return int(self.b.tensors["fmap_conv"].shape[1])
-
-    @property
-    def k(self) -> int:
-        """Kernel side."""
-        return int(self.b.tensors["kernel"].shape[-1])
-
-    @property
-    def p(self) -> int:
-        """Pooling-window side."""
-        return int(self.b.tensors["regions"].shape[-1])
+    def setup(self) -> None:
+        """Read the sizes once: batch B, feature-map side m, kernel side k, pooling-window side p."""
+        t = self.b.tensors
+        self.B = int(self.result.config.batch)
+        self.m, self.k, self.p = int(t["fmap_conv"].shape[1]), int(t["kernel"].shape[-1]), int(t["regions"].shape[-1])
 
     def image_name(self, i: int, size: float = style.NOTE_SIZE - 2) -> Mobject:
         """Return 'image i: <pattern>' with i one-based and the pattern named at build time."""
         b = self.b
-        return b.text("image {i}: {name}", font_size=size, i=b.index("images", 0, i),
-                      name=b.string(f"pattern_{i}")).set_color(IMAGE)
+        return self.prose("image {i}: {name}", size, IMAGE, i=b.index("images", 0, i), name=b.string(f"pattern_{i}"))
 
     def kernel_matrix(self) -> TensorMatrix:
         """Return the one kernel as a matrix of whole numbers."""
-        return matrix(self.b, "kernel", (0, 0), KERNEL, decimals=0)
+        return self.matrix("kernel", (0, 0), color=KERNEL, decimals=0)
 
     def window_line(self, r: int, c: int) -> VGroup:
         """Return 'window ⊙ kernel = products, sum = value' for output pixel (r, c) of image 1."""
         b = self.b
-        window = matrix(b, "windows", (0, r, c), IMAGE)
+        window = self.matrix("windows", (0, r, c), color=IMAGE)
         kern = self.kernel_matrix()
-        prods = matrix(b, "products", (0, r, c), style.TEXT)
-        total = b.number(b.value("fmap_sliding", (0, r, c)), style.NUMBER_SIZE).set_color(FMAP)
+        prods = self.matrix("products", (0, r, c))
+        total = b.number(b.value("fmap_sliding", (0, r, c)), style.NUMBER_SIZE, color=FMAP)
         odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
         summed = style.note("summed $=$", size=style.NOTE_SIZE)
         line = VGroup(window, odot, kern, eq, prods, summed, total).arrange(RIGHT, buff=0.25)
@@ -100,18 +77,10 @@ class CnnLecture(LectureScene):
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
-        self.beat("The question")
-        b = self.b
-        title = b.text("{B} images in a batch: one kernel, or {B} kernels?", font_size=style.TITLE_SIZE,
-                       B=b.dim("images", 0))
-        sub = style.note("A convolution layer computed by torch, one window at a time.", color=style.MUTED)
-        VGroup(title, sub).arrange(DOWN, buff=0.35)
-        self.say("A batch of {B} images goes through a convolution layer. Does each image get its own kernel?",
-                 B=b.dim("images", 0))
-        self.play(Write(title), run_time=1.0)
-        self.play(FadeIn(sub, shift=UP * 0.2), run_time=0.6)
-        self.wait(2.5)
-        self.play(FadeOut(title), FadeOut(sub), run_time=0.4)
+        """The question, its number of images bound to the batch."""
+        B = self.b.dim("images", 0)
+        title = self.prose("{B} images in a batch: one kernel, or {B} kernels?", style.TITLE_SIZE, B=B)
+        self.ask(self.question_caption, title, *self.question_details, B=B)
 
     def batch(self) -> None:
         self.beat("A batch of images and one kernel")
@@ -129,8 +98,7 @@ class CnnLecture(LectureScene):
         kern_shape = self.shape("kernel", "\"out\", \"in\", k_h, k_w")
         info = VGroup(kern_name, kern_shape).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         kgroup = VGroup(kern, info).arrange(RIGHT, buff=0.5)
-        stage = Group(cards, images_shape, kgroup).arrange(DOWN, buff=0.5)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.3).move_to([0, (style.TOP + style.BOTTOM) / 2, 0])
+        style.STAGE.place(Group(cards, images_shape, kgroup).arrange(DOWN, buff=0.5))
         self.say("{B} small pictures drawn with torch, each {n} by {n} pixels, with a little seeded noise. "
                  "Orange is bright, dark is zero, blue is below zero.",
                  B=b.dim("images", 0), n=b.dim("images", 2))
@@ -146,8 +114,8 @@ class CnnLecture(LectureScene):
     def slide(self) -> None:
         self.beat("One window, one dot product")
         b, m, k = self.b, self.m, self.k
-        image = matrix(b, "images", (0, 0), IMAGE)
-        fmap = matrix(b, "fmap_sliding", (0,), FMAP)
+        image = self.matrix("images", (0, 0), color=IMAGE)
+        fmap = self.matrix("fmap_sliding", (0,), color=FMAP)
         top = VGroup(image, fmap).arrange(RIGHT, buff=1.2, aligned_edge=UP)
         names = VGroup(image.label(self.image_name(0), buff=0.3),
                        fmap.label(style.note("feature map", color=FMAP), buff=0.3))
@@ -157,8 +125,7 @@ class CnnLecture(LectureScene):
                        style.note("products", color=style.MUTED))
         for part, mat in zip(parts, (line.window, line.kern, line.prods)):
             mat.label(part, buff=0.2)
-        stage = VGroup(top, names, line, parts)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.2).move_to([0, (style.TOP + style.BOTTOM) / 2, 0])
+        style.STAGE.place(VGroup(top, names, line, parts))
         self.say("Put the kernel on the top-left {k} by {k} window of image {i}.",
                  k=b.dim("kernel", 2), i=b.index("images", 0, 0))
         self.play(FadeIn(image), Create(fmap.brackets), FadeIn(names), FadeIn(line.kern), FadeIn(parts[1]),
@@ -177,7 +144,7 @@ class CnnLecture(LectureScene):
         self.say("Slide one column right and repeat: the same kernel, a new window.")
         for c in range(1, m):
             new = self.next_window(line, c)
-            self.play(box.animate.move_to(image.box(rows=(0, k), cols=(c, c + k))),
+            self.play(box.animate.become(image.box(rows=(0, k), cols=(c, c + k), color=KERNEL)),
                       FadeOut(line.window), FadeOut(line.prods), FadeOut(line.total),
                       FadeIn(new.window), FadeIn(new.prods), FadeIn(new.total), run_time=0.6)
             line.window, line.prods, line.total = new.window, new.prods, new.total
@@ -186,7 +153,7 @@ class CnnLecture(LectureScene):
         self.say("Every location gets the same treatment: {L} windows, {L} pixels, one kernel.",
                  L=b.value("locations", (), 0))
         for r in range(1, m):
-            sweep = [AnimationGroup(box.animate.move_to(image.box(rows=(r, r + k), cols=(c, c + k))),
+            sweep = [AnimationGroup(box.animate.become(image.box(rows=(r, r + k), cols=(c, c + k), color=KERNEL)),
                                     FadeIn(fmap.entry(r, c), shift=DOWN * 0.1)) for c in range(m)]
             self.play(Succession(*sweep), run_time=0.22 * m)
         self.play(FadeOut(box), run_time=0.3)
@@ -206,34 +173,38 @@ class CnnLecture(LectureScene):
     def conv(self) -> None:
         self.beat("The whole map equals F.conv2d")
         b, left = self.b, self.fmap
-        conv = matrix(b, "fmap_conv", (0,), FMAP)
-        code = VGroup(b.code(sliding_windows, font_size=style.CODE_SIZE - 3),
-                      b.code(slide, font_size=style.CODE_SIZE - 3)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        conv = self.matrix("fmap_conv", (0,), color=FMAP)
+        code = VGroup(self.listing(sliding_windows, style.CODE_SIZE - 3),
+                      self.listing(slide, style.CODE_SIZE - 3)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         pair_names = VGroup(style.note("by sliding windows", color=FMAP),
                             style.note("`F.conv2d(images, kernel)`", color=FMAP))
         target = left.copy()
         pair = VGroup(target, conv).arrange(RIGHT, buff=2.2)
         for name, mat in zip(pair_names, pair):
             mat.label(name)
-        VGroup(code, VGroup(pair, pair_names)).arrange(DOWN, buff=0.4)
-        style.fit(VGroup(code, pair, pair_names), height=4.9).move_to([0, 0.75, 0])
+        main, foot = style.STAGE.rows(4.9, 1.7)
+        main.place(VGroup(code, VGroup(pair, pair_names)).arrange(DOWN, buff=0.4))
         eq = style.note("$=$", size=style.TITLE_SIZE).move_to(pair)
         exact = float(b.tensors["conv_max_diff"]) == 0.0
-        diff = b.text("largest difference over all {B} images: max |sliding − conv| = {d}",
-                      B=b.dim("fmap_conv", 0), d=b.value("conv_max_diff", (), 2, "g"), font_size=style.LABEL_SIZE)
+        diff = self.prose("largest difference over all {B} images: max |sliding − conv| = {d}", style.LABEL_SIZE,
+                          B=b.dim("fmap_conv", 0), d=b.value("conv_max_diff", (), 2, "g"))
         verdict = style.note(
             "exactly zero: F.conv2d adds up the very same window products" if exact else
             "float32 rounding only: the same products, added in another order",
             color=style.MUTED,
         )
-        VGroup(diff, verdict).arrange(DOWN, buff=0.15).next_to(pair, DOWN, buff=0.6)
-        self.say("The sliding code: unfold cuts out every window, then each window is multiplied by the one "
-                 "kernel and summed.")
+        foot.place(VGroup(diff, verdict).arrange(DOWN, buff=0.15), align=UP)
+        self.say("The sliding code: unfold cuts out every window,")
         self.play(left.animate.move_to(target), FadeIn(code), FadeIn(pair_names[0]), run_time=0.8)
-        self.wait(5)
+        bar = self.code_line_box(code[0], 4).set_z_index(-1)  # the F.unfold line
+        self.play(FadeIn(bar), run_time=0.3)
+        self.wait(2)
+        self.say("then each window is multiplied by the one kernel and summed.")
+        self.play(bar.animate.become(self.code_line_box(code[1], 2)), run_time=0.5)  # the multiply-and-sum line
+        self.wait(2)
         self.say("torch's own convolution, F.conv2d, on the same batch and kernel gives the map on the right.")
-        self.play(Create(conv.brackets), FadeIn(conv.entries, lag_ratio=0.03), FadeIn(pair_names[1]), FadeIn(eq),
-                  run_time=1.0)
+        self.play(FadeOut(bar), Create(conv.brackets), FadeIn(conv.entries, lag_ratio=0.03), FadeIn(pair_names[1]),
+                  FadeIn(eq), run_time=1.0)
         self.wait(4)
         self.say("Compared over the whole batch, the largest difference is {d}: the same map.",
                  d=b.value("conv_max_diff", (), 2, "g"))
@@ -253,7 +224,7 @@ class CnnLecture(LectureScene):
         Group(images, kern, fmaps).arrange(RIGHT, buff=1.4)
         names = VGroup(*(self.image_name(i).next_to(images[i], LEFT, buff=0.3)
                          for i in range(self.B)))
-        ptrs = VGroup(*(b.number(b.value("kernel_ptrs", (i,), 0), style.NUMBER_SIZE).set_color(KERNEL)
+        ptrs = VGroup(*(b.number(b.value("kernel_ptrs", (i,), 0), style.NUMBER_SIZE, color=KERNEL)
                         .next_to(fmaps[i], RIGHT, buff=0.5) for i in range(self.B)))
         top = images.get_top()[1] + 0.3
         heads = VGroup(style.note("image", color=IMAGE).move_to([images.get_x(), top, 0]),
@@ -264,10 +235,10 @@ class CnnLecture(LectureScene):
                                 max_tip_length_to_length_ratio=0.1) for im in images))
         fan_out = VGroup(*(Arrow(kern.get_right(), fm.get_left(), buff=0.1, color=KERNEL, stroke_width=2.5,
                                  max_tip_length_to_length_ratio=0.1) for fm in fmaps))
-        stage = Group(images, kern, fmaps, names, ptrs, heads, fan_in, fan_out)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 0.9).move_to([0, (style.TOP + style.BOTTOM) / 2 + 0.35, 0])
-        count = b.text("distinct weight tensors used for the batch: {n}", n=b.value("distinct_kernels", (), 0),
-                       font_size=style.LABEL_SIZE).next_to(stage, DOWN, buff=0.3)
+        main, foot = style.STAGE.rows(6.0, 0.6)
+        main.place(Group(images, kern, fmaps, names, ptrs, heads, fan_in, fan_out))
+        count = foot.place(self.prose("distinct weight tensors used for the batch: {n}", style.LABEL_SIZE,
+                                      n=b.value("distinct_kernels", (), 0)))
         self.say("Every image of the batch goes through the same kernel. Each map lights up where its image "
                  "has a vertical stroke.")
         self.play(FadeIn(images), FadeIn(names), FadeIn(kern), FadeIn(heads[:3]), run_time=0.8)
@@ -285,18 +256,18 @@ class CnnLecture(LectureScene):
     def pool(self) -> None:
         self.beat("Max-pooling: one rule for every region")
         b, m, p = self.b, self.m, self.p
-        fmap = matrix(b, "fmap_conv", (0,), FMAP)
-        pooled = matrix(b, "pooled", (0,), POOLED)
+        fmap = self.matrix("fmap_conv", (0,), color=FMAP)
+        pooled = self.matrix("pooled", (0,), color=POOLED)
         arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3)
-        VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5).move_to([0, 1.0, 0])
+        VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5)
         names = VGroup(
-            fmap.label(b.text("feature map of image {i}", i=b.index("images", 0, 0), font_size=style.NOTE_SIZE)
-                       .set_color(FMAP), buff=0.25),
+            fmap.label(self.prose("feature map of image {i}", color=FMAP, i=b.index("images", 0, 0)), buff=0.25),
             pooled.label(style.note("`F.max_pool2d`", color=POOLED), buff=0.25),
         )
+        upper, lower = style.STAGE.rows(3.6, 3.0)
+        upper.place(VGroup(fmap, arrow, pooled, names))
         q = m // p
-        boxes = VGroup(*(fmap.box(rows=(i * p, (i + 1) * p), cols=(j * p, (j + 1) * p),
-                                  color=self.region_colour(i, j), buff=-0.02)
+        boxes = VGroup(*(fmap.box(rows=(i * p, (i + 1) * p), cols=(j * p, (j + 1) * p), color=self.region_colour(i, j))
                          for i in range(q) for j in range(q)))
         where = [(int(r), int(c)) for r, c in b.tensors["pooled_at"][0].reshape(-1, 2)]  # cells the maxima came from
         picks = VGroup(*(SurroundingRectangle(fmap.entry(r, c), color=self.region_colour(n // q, n % q), buff=0.04,
@@ -310,20 +281,18 @@ class CnnLecture(LectureScene):
                  for n in range(q * q)]
         self.play(LaggedStart(*anims, lag_ratio=0.5), run_time=2.4)
         self.wait(1)
-        self.pool_all(VGroup(fmap, arrow, pooled, boxes, picks, names))
+        self.pool_all(lower)
 
-    def pool_all(self, detail: VGroup) -> None:
-        """Show the pooled maps of every image and the check against hand-cut regions."""
+    def pool_all(self, area: style.Region) -> None:
+        """Show the pooled maps of every image in area, and the check against hand-cut regions."""
         b = self.b
         cols = VGroup()
         for i in range(self.B):
-            mat = matrix(b, "pooled", (i,), POOLED)
-            cols.add(VGroup(self.image_name(i), mat).arrange(DOWN, buff=0.15))
+            cols.add(VGroup(self.image_name(i), self.matrix("pooled", (i,), color=POOLED)).arrange(DOWN, buff=0.15))
         cols.arrange(RIGHT, buff=0.5)
-        style.fit(cols, width=12.5).next_to(detail, DOWN, buff=0.5)
-        diff = b.text("regions cut by hand vs `F.max_pool2d`: max difference {d}",
-                      d=b.value("pool_max_diff", (), 2, "g"), font_size=style.NOTE_SIZE)
-        diff.next_to(cols, DOWN, buff=0.3)
+        diff = self.prose("regions cut by hand vs `F.max_pool2d`: max difference {d}",
+                          d=b.value("pool_max_diff", (), 2, "g"))
+        area.place(VGroup(cols, diff).arrange(DOWN, buff=0.3), align=UP)
         self.say("The same max runs on every region of every image. The strong vertical responses survive, on "
                  "a coarser grid.")
         self.play(LaggedStart(*(FadeIn(c) for c in cols), lag_ratio=0.2), run_time=1.2)
@@ -332,22 +301,17 @@ class CnnLecture(LectureScene):
         self.clear_stage()
 
     def recap(self) -> None:
-        self.beat("Recap")
+        """The closing beat; its counts are bound to the tensors (bound lines carry their own bullet)."""
         b = self.b
-        lines = VGroup(
-            b.text("• One kernel of {k} weights serves all {B} images: the same tensor, the same address.",
-                   k=b.value("kernel_params", (), 0), B=b.dim("images", 0), font_size=style.LABEL_SIZE),
-            style.note("• Each output pixel is a window's dot product with it; the map equals `F.conv2d`.",
-                       size=style.LABEL_SIZE),
-            b.text("• A dense layer from {n} × {n} pixels to a {m} × {m} map would need {d} weights; the "
-                   "kernel has {k}.",
-                   n=b.dim("images", 2), m=b.dim("fmap_conv", 1), d=b.value("dense_params", (), 0),
-                   k=b.value("kernel_params", (), 0), font_size=style.LABEL_SIZE),
-            style.note("• Pooling adds no weights: one max, applied to every region.", size=style.LABEL_SIZE),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-        style.fit(lines)
-        self.say("One set of kernel weights is shared across locations and across the images of a batch. "
-                 "There are not {B} kernels.",
-                 B=b.dim("images", 0))
-        self.reveal_lines(lines, lag_ratio=0.5, run_time=2.5)
-        self.wait(3)
+        k = b.value("kernel_params", (), 0)
+        self.summarise(
+            self.recap_caption,
+            self.prose("• One kernel of {k} weights serves all {B} images: the same tensor, the same address.",
+                       style.LABEL_SIZE, k=k, B=b.dim("images", 0)),
+            "Each output pixel is a window's dot product with it; the map equals `F.conv2d`.",
+            self.prose("• A dense layer from {n} × {n} pixels to a {m} × {m} map would need {d} weights; the kernel"
+                       " has {k}.", style.LABEL_SIZE, n=b.dim("images", 2), m=b.dim("fmap_conv", 1),
+                       d=b.value("dense_params", (), 0), k=k),
+            "Pooling adds no weights: one max, applied to every region.",
+            B=b.dim("images", 0),
+        )

@@ -373,8 +373,8 @@ class Binding:
         if isinstance(text, str) and _LOOSE_DIGIT.search(_strip_markup(text)):
             raise AuditError(f"audit failed {where}: untraced number in label {text!r}")
 
-    def caption(self, template: str, fields: Mapping[str, Source], time: float) -> str:
-        """Return a caption's plain text, its numbers bound like any label's (time: unused, kept for callers)."""
+    def caption(self, template: str, fields: Mapping[str, Source]) -> str:
+        """Return a caption's plain text, its numbers bound like any label's."""
         _, shown = self.fill(template, fields)
         return _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
 

@@ -179,7 +179,7 @@ class LectureScene(Scene):
     def say(self, template: str, **fields: Source) -> None:
         """Caption what follows, until the next caption or beat; numbers only through fields."""
         self._close_caption()
-        self._caption = (self.time, self.b.caption(template, fields, self.time))
+        self._caption = (self.time, self.b.caption(template, fields))
 
     def _close_caption(self) -> None:
         """End the open caption, first holding the frame until a learner has had time to read it."""

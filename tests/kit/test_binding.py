@@ -109,7 +109,7 @@ def test_a_captured_text_goes_into_a_label_as_a_typst_string(b: Binding) -> None
     text, shown = b.fill("error: {m}", {"m": b.string("msg")})
     assert shown == {"m": MESSAGE}
     assert text == 'error: #"RuntimeError: \\"shapes\\" do not match"'
-    assert b.caption("error: {m}", {"m": b.string("msg")}, 0.0) == f"error: {MESSAGE}"  # captions are plain text
+    assert b.caption("error: {m}", {"m": b.string("msg")}) == f"error: {MESSAGE}"  # captions are plain text
 
 
 # -- what an audit counts ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """A tiny attention model, really trained, so that "learned" and "after training" are true.
 
 The task needs attention and gives patterns a learner can read: in a sequence of words, every
-position must name the word just before it and the word just after it. One layer of two-head
+position must name the word at a fixed offset, one offset per head: head 1 the word just before,
+head 2 the word just after (then two before, two after, for more heads). One layer of multi-head
 self-attention over embeddings plus sinusoidal positions, no MLP; each head's output feeds its
 own read-out. Trained with Adam on random sequences, it solves the task by giving head 1 a
 "look one back" pattern and head 2 a "look one ahead" pattern: the weights are fixed after
@@ -28,15 +29,15 @@ from torch import Tensor, nn
 from tensors.attention import sinusoidal
 
 WORDS = ("cat", "eat", "mouse", "dog", "fish", "bird", "see", "run")  # the vocabulary, in table order
-TASK = "name the word before and the word after every position"
+OFFSETS = (-1, 1, -2, 2)  # head h names the word at position p + OFFSETS[h]
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """What is trained and how: sizes, steps and the seed (the cache key with the code)."""
 
-    d_model: int = 4  # D; two heads of D / 2
-    heads: int = 2
+    d_model: int = 4  # D; H heads of D / H
+    heads: int = 2  # at most len(OFFSETS)
     seq_len: int = 5  # training sequences are this long
     steps: int = 300
     batch: int = 128
@@ -77,13 +78,15 @@ def split(x: Tensor, heads: int) -> Tensor:
     return x.view(B, L, heads, C // heads).transpose(1, 2)
 
 
-def targets(ids: Tensor) -> Tensor:
-    """Return (B, 2, L) targets: the word before (head 1) and after (head 2); -100 where there is none."""
-    before = torch.full_like(ids, -100)
-    after = torch.full_like(ids, -100)
-    before[:, 1:] = ids[:, :-1]
-    after[:, :-1] = ids[:, 1:]
-    return torch.stack([before, after], dim=1)
+def targets(ids: Tensor, heads: int = 2) -> Tensor:
+    """Return (B, H, L) targets: for head h the word at p + OFFSETS[h]; -100 where there is none."""
+    out = torch.full((ids.shape[0], heads, ids.shape[1]), -100, dtype=ids.dtype)
+    for h, k in enumerate(OFFSETS[:heads]):
+        if k < 0:
+            out[:, h, -k:] = ids[:, :k]
+        else:
+            out[:, h, :-k] = ids[:, k:]
+    return out
 
 
 def sequences(n: int, length: int, g: torch.Generator) -> Tensor:
@@ -94,14 +97,14 @@ def sequences(n: int, length: int, g: torch.Generator) -> Tensor:
 def loss_of(model: TinyAttention, ids: Tensor) -> Tensor:
     """Return the mean cross-entropy of both read-outs over every position that has a target."""
     logits, _ = model(ids)
-    return F.cross_entropy(logits.flatten(0, 2), targets(ids).flatten(), ignore_index=-100)
+    return F.cross_entropy(logits.flatten(0, 2), targets(ids, model.cfg.heads).flatten(), ignore_index=-100)
 
 
 def accuracy(model: TinyAttention, ids: Tensor) -> float:
     """Return the share of (position, read-out) targets predicted right."""
     with torch.no_grad():
         logits, _ = model(ids)
-    want = targets(ids)
+    want = targets(ids, model.cfg.heads)
     mask = want != -100
     return float((logits.argmax(-1)[mask] == want[mask]).float().mean())
 
@@ -122,7 +125,7 @@ class Trained:
 
     def record(self) -> dict[str, object]:
         """Return what the training was, for the manifest and the captions."""
-        return {"task": TASK, "words": list(WORDS), **asdict(self.config),
+        return {"task": task(self.config.heads), "words": list(WORDS), **asdict(self.config),
                 "first_loss": round(float(self.losses[0]), 4), "last_loss": round(float(self.losses[-1]), 4),
                 "held_out_accuracy": round(self.accuracy, 4)}
 
@@ -136,8 +139,16 @@ class Trained:
         return m.requires_grad_(False)
 
 
+def task(heads: int) -> str:
+    """Return the task in words: which word each head must name."""
+    names = {-1: "the word before", 1: "the word after", -2: "the word two before", 2: "the word two after"}
+    return "name " + ", ".join(f"{names[k]} (head {h + 1})" for h, k in enumerate(OFFSETS[:heads]))
+
+
 def fit(cfg: TrainConfig) -> Trained:
     """Train the model on the CPU from the seed; deterministic for a config."""
+    if not 1 <= cfg.heads <= len(OFFSETS) or cfg.d_model % cfg.heads:
+        raise ValueError(f"{cfg.heads} heads of a {cfg.d_model}-wide model cannot be trained here")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: one thread is faster, and sums keep one order
     try:

@@ -83,6 +83,17 @@ def test_heads_look_one_back_and_one_ahead(fitted: tr.Trained) -> None:
     torch.testing.assert_close(model_att, att, rtol=1e-5, atol=1e-6)
 
 
+def test_three_heads_learn_three_offsets() -> None:
+    t = tr.fit(tr.TrainConfig(d_model=6, heads=3, steps=600))
+    ids = torch.randint(len(tr.WORDS), (200, t.config.seq_len), generator=torch.Generator().manual_seed(5))
+    _, att = forward(t, ids)
+    assert float(att[:, 0, 1:, :].diagonal(dim1=-2, dim2=-1).mean()) > 0.8  # head 1: p - 1
+    assert float(att[:, 1, :-1, 1:].diagonal(dim1=-2, dim2=-1).mean()) > 0.8  # head 2: p + 1
+    assert float(att[:, 2, 2:, :].diagonal(dim1=-2, dim2=-1).mean()) > 0.8  # head 3: p - 2
+    assert t.accuracy >= 0.9
+    assert "two before (head 3)" in str(t.record()["task"])
+
+
 def test_the_cache_is_used_and_a_bad_entry_is_retrained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     small = tr.TrainConfig(steps=20)

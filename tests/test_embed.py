@@ -356,3 +356,15 @@ def test_snippet_forms() -> None:
     assert page.embed_myst("heads", "T", "Q?").startswith("```{iframe} /lectures/heads.html\n")
     assert page.embed_sphinx("heads") == "```{lecture} heads\n```"
 
+
+
+def test_course_page_snippets_follow_media_base(media: Path, tmp_path: Path) -> None:
+    m = manifest_of(media)
+    entry = page.load_entry("heads", m["title"], m["question"], media)
+    local = page.write_course([entry], tmp_path / "a").read_text()
+    there = page.write_course([entry], tmp_path / "b", media_base="https://cdn.example.org/l/").read_text()
+    assert "poster=&quot;heads.png&quot;" in local and "crossorigin" not in local
+    assert "poster=&quot;https://cdn.example.org/l/heads.png&quot;" in there
+    assert "crossorigin=&quot;anonymous&quot;" in there and "Access-Control-Allow-Origin" in there
+    assert "```{iframe} https://cdn.example.org/l/heads.html" in there
+    assert 'poster="media/heads.png"' in there  # the course page's own player still uses its copies

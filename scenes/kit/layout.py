@@ -102,6 +102,22 @@ def _visible(mob: Mobject) -> bool:
     return False
 
 
+def _segment_meets_box(a: np.ndarray, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Return True if the segment a-z passes through the rectangle lo-hi (Liang-Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    d = z - a
+    for k in range(2):
+        if abs(d[k]) < 1e-12:
+            if not lo[k] <= a[k] <= hi[k]:
+                return False
+            continue
+        ta, tb = (lo[k] - a[k]) / d[k], (hi[k] - a[k]) / d[k]
+        t0, t1 = max(t0, min(ta, tb)), min(t1, max(ta, tb))
+        if t0 > t1:
+            return False
+    return True
+
+
 def _luminance(hex_colour: str) -> float:
     """Return the WCAG relative luminance of a colour."""
     rgb = np.array(ManimColor(hex_colour).to_rgb())
@@ -236,9 +252,10 @@ class LayoutAudit:
                 if touches and not inside:
                     self.fail(beat, time, f"a highlight box cuts through {n.name}")
             for br in brackets:
-                touches = (br.lo < box.hi).all() and (br.hi > box.lo).all()
-                inside = (br.lo >= box.lo).all() and (br.hi <= box.hi).all()
-                if touches and not inside:
+                corners = np.asarray(br.mob.get_anchors())[:, :2]
+                inside = (corners >= box.lo).all() and (corners <= box.hi).all()
+                if not inside and any(_segment_meets_box(a, z, box.lo - m, box.hi + m)
+                                      for a, z in zip(corners[:-1], corners[1:])):
                     self.fail(beat, time, "a highlight box sits on a matrix bracket")
 
     def _legible(self, t: Item, beat: str, time: float) -> None:

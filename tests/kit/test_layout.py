@@ -12,7 +12,7 @@ import torch
 from manim import DOWN, RIGHT, UP, FadeIn, Rectangle
 
 from scenes.kit import style, typst_cache
-from scenes.kit.layout import LayoutAudit, LayoutError, contrast, exempt
+from scenes.kit.layout import LayoutAudit, LayoutError, contrast, exempt, highlight
 from scenes.kit.lecture import LectureScene
 from tensors.common import LectureResult
 
@@ -120,12 +120,21 @@ def test_a_box_off_its_cell_fails() -> None:
 def test_a_box_on_a_bracket_fails() -> None:
     def act(s: Probe) -> None:
         m = weight_matrix(s)
-        box = m.box(rows=(0, 2), cols=(0, 1))
-        box.stretch_to_fit_width(box.width + 0.5).align_to(m.brackets[0], RIGHT)
+        column = m.box(cols=(0, 1))  # hugs column 1's digits
+        left = m.brackets[0].get_left()[0] - 0.1  # ... but stretched left across the bracket
+        box = highlight(Rectangle(width=column.get_right()[0] - left, height=column.height))
+        box.move_to([(left + column.get_right()[0]) / 2, column.get_y(), 0])
         s.play(FadeIn(m), FadeIn(box))
 
-    message = fails(act)
-    assert "bracket" in message or "cuts through" in message
+    fails(act, "a highlight box sits on a matrix bracket")
+
+
+def test_a_box_around_the_whole_matrix_with_its_brackets_passes() -> None:
+    def act(s: Probe) -> None:
+        m = weight_matrix(s)
+        s.play(FadeIn(m), FadeIn(highlight(Rectangle(width=m.width + 0.3, height=m.height + 0.3).move_to(m))))
+
+    run(act)
 
 
 def test_a_tiny_label_fails() -> None:

@@ -10,6 +10,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     FadeIn,
     FadeOut,
     LaggedStart,
@@ -128,6 +129,24 @@ class LectureScene(Scene):
         if color is None:
             color = style.ROLE[self.roles[name]] if name in self.roles else style.TEXT
         return TensorMatrix(self.b, name, prefix, decimals, size, cell, color, brackets)
+
+    def bullet(self, template: str, **fields: Source) -> Typst:
+        """Return one recap or list line ("• ..."), its numbers bound."""
+        return self.prose(f"• {template}", size=style.LABEL_SIZE, **fields)
+
+    def exact(self, name: str, index: Sequence[int] = ()) -> bool:
+        """Return True when torch's difference `name` is exactly zero (not merely float32 rounding)."""
+        return float(self.b.tensors[name][tuple(index)]) == 0.0
+
+    def say_gap(self, name: str, exact: str, rounding: str, **fields: Source) -> bool:
+        """Caption a largest difference {d}: the `exact` words when torch says 0, else the `rounding` words."""
+        same = self.exact(name)
+        self.say(exact if same else rounding, d=self.b.value(name, (), 2, "g"), **fields)
+        return same
+
+    def flow(self, sources: Mobject, target: Mobject) -> AnimationGroup:
+        """Return copies of sources flying into target and fading while target fades in (no glyph morphing)."""
+        return AnimationGroup(FadeOut(sources.copy(), target_position=target, scale=0.6), FadeIn(target))
 
     def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
         """Return the real source of func as a code listing (audited against the module)."""

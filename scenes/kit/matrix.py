@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from manim import LEFT, UP, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
+from manim import LEFT, UP, Line, Mobject, Rectangle, VectorizedPoint, VGroup, VMobject
 
 from scenes.kit import style
 from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
@@ -81,6 +81,17 @@ class TensorMatrix(VGroup):
         r0, r1 = rows or (0, self.n_rows)
         c0, c1 = cols or (0, self.n_cols)
         return highlight(glyph_box([self.cells[r][c] for r in range(r0, r1) for c in range(c0, c1)], color, fill, buff))
+
+    def block_lines(self, size: int, color: str = style.MUTED) -> VGroup:
+        """Return lines cutting the matrix into blocks of size x size cells (heads' bands and their rows)."""
+        lines = VGroup()
+        for k in range(size, self.n_cols, size):
+            a, z = self.slot(0, self.n_rows, k, k)
+            lines.add(Line(a, z, color=color, stroke_width=2))
+        for k in range(size, self.n_rows, size):
+            a, z = self.slot(k, k, 0, self.n_cols)
+            lines.add(Line(a, z, color=color, stroke_width=2))
+        return lines
 
     def entry(self, r: int, c: int) -> BoundNumber:
         """Return the number in row r, column c."""

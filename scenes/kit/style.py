@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import ORIGIN, UL, Mobject, Typst, config
+from manim import ORIGIN, UL, Arrow, Mobject, Typst, config
 
 from scenes.kit import typst_cache
 
@@ -72,6 +72,11 @@ def heading(text: str) -> Typst:
 def note(text: str, size: float = NOTE_SIZE, color: str = TEXT) -> Typst:
     """Return a line of plain prose (no numbers: those go through the binding)."""
     return typst_cache.typst(text, font_size=size, color=color)
+
+
+def arrow(start: np.ndarray, end: np.ndarray, buff: float = 0.15, color: str = MUTED) -> Arrow:
+    """Return the course's grey arrow from start to end, stopping buff short of both."""
+    return Arrow(start, end, buff=buff, color=color, stroke_width=3, max_tip_length_to_length_ratio=0.2)
 
 
 def fit(mob: Mobject, width: float | None = None, height: float | None = None) -> Mobject:

@@ -102,7 +102,9 @@ class LectureDirective(SphinxDirective):
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             kept = {k: manifest[k] for k in _KEPT}
-        except (OSError, ValueError, KeyError) as e:
+            kept["audit"] = {k: manifest["audit"][k] for k in ("numbers_checked", "animations_audited", "mismatches")}
+            page.player_html(name, kept)  # every field the player reads is there and of its type
+        except (OSError, ValueError, KeyError, TypeError) as e:
             return self.fail(f"lecture {name!r}: unreadable manifest {manifest_path}: {e!r}")
         tag = hashlib.sha256(str(source).encode()).hexdigest()[:8]
         dest = f"{OUT_DIR}/{source.name}-{tag}/"

@@ -368,3 +368,22 @@ def test_course_page_snippets_follow_media_base(media: Path, tmp_path: Path) -> 
     assert "crossorigin=&quot;anonymous&quot;" in there and "Access-Control-Allow-Origin" in there
     assert "```{iframe} https://cdn.example.org/l/heads.html" in there
     assert 'poster="media/heads.png"' in there  # the course page's own player still uses its copies
+
+
+def test_course_command_takes_media_base(media: Path, tmp_path: Path) -> None:
+    """`render.py course --media-base URL`, on an output folder that already holds every topic (the heads
+    files under each topic's name, so nothing renders)."""
+    from driver import registry
+
+    low = tmp_path / "media" / "low"
+    low.mkdir(parents=True)
+    for name in registry.names():
+        for f in media.glob("heads.*"):
+            os.link(f, low / (name + f.name.removeprefix("heads")))
+    done = subprocess.run([sys.executable, "render.py", "course", "--output-dir", str(tmp_path / "media"),
+                           "--media-base", "https://cdn.example.org/l/"],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "media" / "course" / "index.html").read_text(encoding="utf-8")
+    assert html.count("crossorigin=&quot;anonymous&quot;") == len(registry.names())
+    assert "```{iframe} https://cdn.example.org/l/heads.html" in html

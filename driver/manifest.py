@@ -55,6 +55,7 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
         "captions": [{"start": round(a, 3), "end": round(z, 3), "text": text} for a, z, text in scene.caption_spans],
         "tensors": {name: tensor_entry(name, t) for name, t in result.tensors().items()},
         "strings": result.strings(),
+        "training": result.training(),  # None: the lecture's weights are random draws, and it says so
         "audit": {
             "animations_audited": len(log.points),
             "numbers_checked": log.numbers_checked,

@@ -92,6 +92,10 @@ class LectureResult:
         """Return texts captured from torch at build time (error messages, reprs); none by default."""
         return {}
 
+    def training(self) -> dict[str, Any] | None:
+        """Return how the lecture's weights were trained (tensors.trained's record), or None if they are not."""
+        return None
+
 
 def resolve_device(name: str) -> torch.device:
     """Return the torch device for a name; 'auto' picks cuda, then mps, then cpu."""

@@ -32,6 +32,8 @@ def agrees(shown: str, value: float, decimals: int, style: str) -> bool:
         return False
     if not number.is_finite() or shown != shown.strip() or (number.is_zero() and number.is_signed()):
         return False  # no spaces, and no "-0.00": a zero has no sign
+    if style == "n":  # a count with thousands separators: 50,257
+        return shown == f"{round(value):,}" and shown.replace(",", "").isdigit() or shown == f"-{round(-value):,}"
     if style == "g":  # two significant digits
         return len(number.normalize().as_tuple().digits) <= decimals and float(number) == pytest.approx(
             value, rel=0.05, abs=1e-12)

@@ -45,7 +45,9 @@ class AuditError(RuntimeError):
 
 
 def fmt(value: float, decimals: int = 2, style: str = "f") -> str:
-    """Format a value the one way the lecture shows it ('f' fixed, 'g' two significant digits)."""
+    """Format a value the one way the lecture shows it ('f' fixed, 'g' significant digits, 'n' a count: 50,257)."""
+    if style == "n":
+        return f"{round(value):,}"
     if style == "f":
         text = f"{value:.{decimals}f}"
         return text[1:] if text.startswith("-") and float(text) == 0 else text

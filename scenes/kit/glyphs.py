@@ -9,7 +9,7 @@ from manim import DEFAULT_FONT_SIZE, VMobject
 
 from scenes.kit import typst_cache
 
-NUMBER_CHARS = "0123456789.-"
+NUMBER_CHARS = "0123456789.-,"
 
 
 @cache
@@ -17,9 +17,14 @@ def _template(char: str) -> np.ndarray:
     """Return one character's outline points at the default font size, its left edge at x=0 and baseline at y=0."""
     if char not in NUMBER_CHARS:
         raise ValueError(f"cannot draw {char!r} as a number glyph")
-    typst = typst_cache.typst(char, math=True, font_size=DEFAULT_FONT_SIZE)
-    points = np.concatenate([m.points for m in typst.family_members_with_points()])
-    points = points - [points[:, 0].min(), points[:, 1].min(), 0.0]
+    if char == ",":  # a comma hangs below the baseline: measure it against a digit's baseline
+        pair = typst_cache.typst("0,", math=True, font_size=DEFAULT_FONT_SIZE).family_members_with_points()
+        baseline, points = pair[0].points[:, 1].min(), pair[-1].points
+        points = points - [points[:, 0].min(), baseline, 0.0]
+    else:
+        typst = typst_cache.typst(char, math=True, font_size=DEFAULT_FONT_SIZE)
+        points = np.concatenate([m.points for m in typst.family_members_with_points()])
+        points = points - [points[:, 0].min(), points[:, 1].min(), 0.0]
     points.setflags(write=False)
     return points
 

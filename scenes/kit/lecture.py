@@ -29,8 +29,6 @@ from scenes.kit.layout import LayoutAudit, reading_seconds
 from scenes.kit.matrix import TensorMatrix
 from tensors.common import LectureResult
 
-READING_WORDS_PER_SECOND = 3.3  # the old caption pace, for lectures not yet on the layout audit
-
 
 def _no_frame(*args: Any, **kwargs: Any) -> None:
     """Draw nothing (dry-run)."""
@@ -50,7 +48,7 @@ class LectureScene(Scene):
     recap_lines: ClassVar[tuple[str, ...]] = ()  # the recap's bullets, Typst markup
     recap_caption: ClassVar[str] = ""
     roles: ClassVar[dict[str, str]] = {}  # tensor name -> key of style.ROLE: its numbers are drawn in that colour
-    layout_audit: ClassVar[bool] = False  # True: every frame passes scenes.kit.layout (all lectures, once reworked)
+    layout_audit: ClassVar[bool] = True  # every frame passes scenes.kit.layout, like the numbers
 
     def __init__(self, result: LectureResult, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
@@ -218,11 +216,7 @@ class LectureScene(Scene):
         if self._caption is None:
             return 0.0
         start, text = self._caption
-        if self.layout_audit:
-            need = reading_seconds(text)
-        else:
-            need = max(style.MIN_CAPTION_SECONDS, len(text.split()) / READING_WORDS_PER_SECOND)
-        return max(0.0, need - (self.time - start))
+        return max(0.0, reading_seconds(text) - (self.time - start))
 
     def hold_caption(self, at_least: float = 0.0) -> None:
         """Hold the frame at least `at_least` seconds, and until the open caption can have been read."""

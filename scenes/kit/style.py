@@ -31,19 +31,19 @@ DIFFERENCE = "#ff5370"  # differences and errors, and nothing else
 INDEX = ["#ffffff", "#c9ced6", "#a3aab4", "#7f8791"]
 HEADS = ["#ff7b72", "#56d4dd", "#e3b341", "#a5a0ff", "#7ee787", "#ffa657", "#79c0ff", "#f778ba"]  # (old) per-head hues
 
-TITLE_SIZE = 34
+TITLE_SIZE = 36
 HEADING_SIZE = 26
-LABEL_SIZE = 26
-NUMBER_SIZE = 22
-NOTE_SIZE = 22
-CODE_SIZE = 22
+LABEL_SIZE = 28
+NUMBER_SIZE = 24  # style.MIN_FONT_SIZE: nothing on screen is smaller at 480p
+NOTE_SIZE = 24
+CODE_SIZE = 24
 
 CELL_W = 0.92
 CELL_H = 0.46
 MARGIN = 0.35
 TOP = 3.35  # below the beat heading
 CAPTION_TOP = -2.85  # the bottom band, below this, is left to a player's captions
-BOTTOM = -3.55  # becomes CAPTION_TOP once every lecture leaves the caption band free
+BOTTOM = CAPTION_TOP + 0.05  # content stays above the caption band
 
 # The layout audit's limits (scenes/kit/layout.py), chosen by looking at 480p frames.
 MIN_FONT_SIZE = 24  # digits about 10 px high at 854x480: the smallest a learner reads in an embed

@@ -65,7 +65,8 @@ def test_the_manifest_summarises_what_the_audits_saw() -> None:
     scene = SimpleNamespace(b=SimpleNamespace(log=log), chapters=[(0.0, "intro"), (1.2345, "bands")],
                             caption_spans=[(0.1, 1.23456, "hello")], layout_audit=False,
                             layout=SimpleNamespace(summary=lambda: {}))
-    result = SimpleNamespace(tensors=lambda: {"x": torch.tensor([1.0, 2.0, 3.0])}, strings=lambda: {"msg": "boom"})
+    result = SimpleNamespace(tensors=lambda: {"x": torch.tensor([1.0, 2.0, 3.0])}, strings=lambda: {"msg": "boom"},
+                             training=lambda: None)
     topic = SimpleNamespace(name="demo", title="Demo", question="Why?")
     q = SimpleNamespace(width=854, height=480, fps=15)
     m = build_manifest(topic, Config(), result, scene, "low", q, "cpu")

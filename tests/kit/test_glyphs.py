@@ -74,7 +74,13 @@ def test_moving_a_number_leaves_the_cached_layout_alone() -> None:
     assert again.width == pytest.approx(first.width / 2)
 
 
-@pytest.mark.parametrize("text", ["1e5", "x", "1,000", "+1"])
-def test_only_digits_point_and_minus_can_be_spelled(text: str) -> None:
+@pytest.mark.parametrize("text", ["1e5", "x", "1_000", "+1"])
+def test_only_digits_point_minus_and_comma_can_be_spelled(text: str) -> None:
     with pytest.raises(ValueError, match="cannot draw .* as a number glyph"):
         spelled(text)
+
+
+def test_a_thousands_comma_hangs_below_the_digits_baseline() -> None:
+    digits, counted = spelled("1000"), spelled("1,000")
+    assert counted.width > digits.width  # the comma takes room
+    assert counted.height > digits.height * 1.05  # and hangs below the digits' baseline, as a comma does

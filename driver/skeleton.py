@@ -83,7 +83,8 @@ class {Name}Config(LectureConfig):
     """Sizes of the worked example."""
 
     seq_len: int = opt(3, "sequence length L (rows of X)", 2, 5)
-    d_model: int = opt(4, "embedding size D (columns of X, rows and columns of W)", 2, 5)
+    d_model: int = opt(3, "embedding size D (columns of X, rows and columns of W)", 2, 4,
+                       "the written-out sum of D products must fit the frame at a readable size")
 
 
 @dataclass(frozen=True)
@@ -111,84 +112,75 @@ def build(config: {Name}Config, device: torch.device) -> {Name}Result:
 SCENE = '''"""Lecture `{name}`: Y = X W, entry by entry. A skeleton from `render.py new`: make it answer your question.
 
 Every number on screen comes through the binding (`self.b`): matrices of bound entries, labels and
-captions whose fields are tensor entries or sizes. The audit checks them after every play and wait.
+captions whose fields are tensor entries or sizes. The number audit and the layout audit check every
+frame after every play and wait; `roles` gives each tensor its colour in the course's palette.
 """
 
 from __future__ import annotations
 
-from manim import DOWN, RIGHT, UP, Create, FadeIn, FadeOut, VGroup, Write, config
+from manim import DOWN, RIGHT, UP, Create, FadeIn, FadeOut, ReplacementTransform, VGroup
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
 
 
 class {Name}Lecture(LectureScene):
-    """Y = X W: the question, the inputs, then the product entry by entry."""
+    """Y = X W: the question, the inputs, the product entry by entry, the recap."""
 
-    beats = ("opening", "inputs", "product")
-
-    def opening(self) -> None:
-        self.beat("The question")
-        title = self.prose("What does $Y = X W$ compute, entry by entry?", size=style.TITLE_SIZE)
-        self.say("This lecture multiplies two small matrices that torch computed, and every number you see is "
-                 "checked against torch while the video is made.")
-        self.play(Write(title), run_time=1.2)
-        self.wait(1)
-        self.say("Replace this skeleton with your own question: the tensors come from build, the pictures from here.")
-        self.play(FadeOut(title))
+    roles = {{"X": "input", "W": "weight", "Y": "output"}}
+    question = "What does $Y = X W$ compute, entry by entry?"
+    question_details = ("Two small matrices from torch; every number on screen is checked against it.",)
+    question_caption = "This lecture multiplies two small matrices that torch computed, and checks every number it shows."
+    recap_lines = ("Each entry of $Y$ is a row of $X$ times a column of $W$.",
+                   "Every number on screen came from torch and was audited.")
+    recap_caption = "Replace this skeleton with your own question: the tensors come from build, the pictures from here."
+    beats = ("intro", "inputs", "product", "recap")
 
     def inputs(self) -> None:
         self.beat("The inputs")
         b = self.b
-        self.X = TensorMatrix(b, "X", color=style.ROLE["E"])
-        self.W = TensorMatrix(b, "W", color=style.ROLE["W"])
-        self.Y = TensorMatrix(b, "Y", color=style.ROLE["Q"])
-        times, equals = self.math("times"), self.math("=")
-        row = VGroup(self.X, times, self.W, equals, self.Y).arrange(RIGHT, buff=0.35)
-        self.names = VGroup(self.math("X", size=style.LABEL_SIZE, color=style.ROLE["E"]),
-                            self.math("W", size=style.LABEL_SIZE, color=style.ROLE["W"]),
-                            self.math("Y = X W", size=style.LABEL_SIZE, color=style.ROLE["Q"]))
-        self.shapes = VGroup(self.shape("X", "L, D"), self.shape("W", "D, D"), self.shape("Y", "L, D"))
-        for matrix, name, shape in zip((self.X, self.W, self.Y), self.names, self.shapes):
-            name.next_to(matrix, UP, buff=0.2)
-            shape.next_to(matrix, DOWN, buff=0.2)
-        stage = VGroup(row, self.names, self.shapes)
-        style.fit(stage, height=style.TOP - style.BOTTOM - 1.4)
-        stage.move_to((0.0, (style.TOP + style.BOTTOM) / 2 + 0.5, 0.0))
-        self.signs = VGroup(times, equals)
+        self.X, self.W, self.Y = (self.matrix(name) for name in ("X", "W", "Y"))
+        row = VGroup(self.X, self.math("times"), self.W, self.math("="), self.Y).arrange(RIGHT, buff=0.35)
+        self.names = VGroup(*(self.math(text, size=style.LABEL_SIZE, color=style.ROLE[role]).next_to(m, UP, buff=0.2)
+                              for text, role, m in (("X", "input", self.X), ("W", "weight", self.W),
+                                                    ("Y = X W", "output", self.Y))))
+        self.shapes = VGroup(*(self.shape(name, letters).next_to(m, DOWN, buff=0.2)
+                               for name, letters, m in (("X", "L, D", self.X), ("W", "D, D", self.W),
+                                                        ("Y", "L, D", self.Y))))
+        self.top, self.foot = style.STAGE.rows(3, 1)
+        self.top.place(VGroup(row, self.names, self.shapes))
+        self.signs = VGroup(row[1], row[3])
         self.say("X holds {{L}} rows of size D = {{D}}, one per token. W maps each row to a new row of the same size.",
                  L=b.dim("X", 0), D=b.dim("X", 1))
         self.play(Create(self.X.brackets), FadeIn(self.X.entries, lag_ratio=0.02), FadeIn(self.names[0]),
                   FadeIn(self.shapes[0]))
         self.play(FadeIn(self.signs[0]), Create(self.W.brackets), FadeIn(self.W.entries, lag_ratio=0.02),
                   FadeIn(self.names[1]), FadeIn(self.shapes[1]))
-        self.wait(1)
+        self.hold_caption()
 
     def product(self) -> None:
         self.beat("The product")
         b, X, W, Y = self.b, self.X, self.W, self.Y
         self.play(FadeIn(self.signs[1]), Create(Y.brackets), FadeIn(self.names[2]), FadeIn(self.shapes[2]))
         self.say("Each entry of Y is a row of X times a column of W: the first one is {{y}}.", y=b.value("Y", (0, 0)))
-        row_box = X.box(rows=(0, 1), color=style.ROLE["E"])
-        col_box = W.box(cols=(0, 1), color=style.ROLE["W"])
+        row_box = X.box(rows=(0, 1), color=style.ROLE["input"])
+        col_box = W.box(cols=(0, 1), color=style.ROLE["weight"])
         self.play(Create(row_box), Create(col_box))
         # the sum written out: a label whose every number is a bound field (no digit typed in the template)
         terms = " + ".join(f"({{{{x{{k}}}}}}) dot ({{{{w{{k}}}}}})" for k in range(W.n_rows))
         fields = {{f"x{{k}}": b.value("X", (0, k)) for k in range(W.n_rows)}}
         fields.update({{f"w{{k}}": b.value("W", (k, 0)) for k in range(W.n_rows)}}, y=b.value("Y", (0, 0)))
-        line = self.math(terms + " = {{y}}", style.NOTE_SIZE, style.TEXT, **fields)
-        style.fit(line, width=config.frame_width - 2 * style.MARGIN)
-        line.move_to((0.0, style.BOTTOM + 0.35, 0.0))
-        self.play(FadeIn(line, shift=UP * 0.2))
-        self.play(FadeIn(Y.entry(0, 0), scale=1.4))
-        self.wait(1)
+        line = self.foot.place(self.math(terms + " = {{y}}", style.NOTE_SIZE, style.TEXT, **fields))
+        column = VGroup(*(W.entry(k, 0) for k in range(W.n_rows)))
+        self.play(ReplacementTransform(VGroup(X.row(0), column).copy(), line), run_time=1.5)  # the numbers move into the sum
+        self.play(FadeIn(Y.entry(0, 0), target_position=line.get_right()))  # the result flies into its cell
+        self.hold_caption()
         self.play(FadeOut(row_box), FadeOut(col_box), FadeOut(line), run_time=0.4)
         self.say("The other entries follow the same way. The largest of them in size is {{m}}; torch keeps full "
                  "float32, the screen shows two decimals.", m=b.value("largest", ()))
         rest = [Y.entry(r, c) for r in range(Y.n_rows) for c in range(Y.n_cols) if (r, c) != (0, 0)]
         self.play(FadeIn(VGroup(*rest), lag_ratio=0.05), run_time=1.5)
-        self.wait(2)
+        self.hold_caption()
 '''
 
 TEST = '''"""The {name} lecture against plain torch: the tensors, and every number the scene shows."""
@@ -230,7 +222,7 @@ def test_seed_reproducible() -> None:
     assert not torch.equal(a.X, c.X)
 
 
-@pytest.mark.parametrize("kwargs,needle", [({{"seq_len": 1}}, "minimum is 2"), ({{"d_model": 9}}, "limit is 5")])
+@pytest.mark.parametrize("kwargs,needle", [({{"seq_len": 1}}, "minimum is 2"), ({{"d_model": 9}}, "limit is 4")])
 def test_config_validation_names_the_limit(kwargs: dict[str, int], needle: str) -> None:
     from tensors.common import ConfigError
 

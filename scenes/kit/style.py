@@ -23,7 +23,7 @@ ROLE = {
     "attention": "#9ccc65",  # attention weights after softmax
     "output": "#5ec8e5",  # what a layer returns
     "position": "#f48fc7",  # positional encodings
-    "gradient": "#e6e6e6",  # gradients and updates
+    "gradient": "#d4e157",  # gradients and updates
 }
 ROLE.update({"E": ROLE["input"], "W": ROLE["weight"], "Q": ROLE["query"], "K": ROLE["key"], "V": ROLE["value"]})
 DIFFERENCE = "#ff5370"  # differences and errors, and nothing else

@@ -1,8 +1,7 @@
-"""Lecture `softmax`: real scores become positive weights that sum to one, smoothly."""
+"""Lecture `softmax`: a trained head's real scores become positive weights that sum to one, smoothly."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,13 +10,15 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Arrow,
     Create,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     Line,
-    SurroundingRectangle,
+    ReplacementTransform,
+    Mobject,
+    Animation,
     VGroup,
     VMobject,
 )
@@ -25,93 +26,101 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import number_row
+from scenes.kit.matrix import glyph_box, label_rows, number_row
 from scenes.kit.plot import Plane
 
-SCORE = style.ROLE["Q"]
-WEIGHT = "#7ee787"
-EXP = "#ffa657"
-NAIVE = "#ff7b72"
-HARD = "#e3b341"
-VALUE = style.ROLE["V"]
-SIZE = 22  # font of numbers in charts and rows
-CELL = 0.95  # width of one key's column in rows and charts
-CHART_H = 2.6  # height of the score and weight bar charts
-ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows: centred in the charts' key columns
+SCORE = style.ROLE["score"]
+WEIGHT = style.ROLE["attention"]
+VALUE = style.ROLE["value"]
+OUT = style.ROLE["output"]
+PLAIN = style.TEXT  # e^s, s / sum s and argmax: not a role of attention, so no role hue
+SIZE = style.NUMBER_SIZE  # numbers in charts and rows
+CELL = 1.0  # width of one key's column in rows and charts
+CHART_H = 2.2  # height of the bar charts
+ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows centred in the key columns
+
+
+def copy_into(source: Mobject, target: Mobject) -> Animation:
+    """Return a copy of source moving and reshaping into target, leaving target (with its own binding) in place."""
+    return ReplacementTransform(source.copy(), target)
 
 
 class BarChart(VGroup):
-    """Audited bars of a 1-D tensor, each value above (or below) its bar, keys k_j underneath."""
+    """Audited bars of a 1-D tensor (or one row of a 2-D one), each value above (or below) its bar, keys underneath."""
 
-    def __init__(self, b: Binding, name: str, color: str, height: float, cell: float = CELL) -> None:
+    def __init__(self, b: Binding, name: str, color: str, height: float, prefix: tuple[int, ...] = (),
+                 y_range: tuple[float, float] | None = None, words: tuple[str, ...] = (), decimals: int = 2, cell: float = CELL) -> None:
         super().__init__()
-        t = b.tensors[name]
+        t = b.tensors[name][prefix]
         n = int(t.shape[0])
-        lo, hi = min(0.0, float(t.min())), max(0.0, float(t.max()))
+        lo, hi = y_range or (min(0.0, float(t.min())), max(0.0, float(t.max())))
         pad = 0.12 * (hi - lo)
         self.plane = Plane(b, (-0.5, n - 0.5), (lo - (pad if lo < 0 else 0.0), hi + pad), width=n * cell,
                            height=height, axes=False)
-        self.bars = self.plane.bars(name, color=color, width=0.7)
-        base = Line(self.plane.to_screen(-0.5, 0.0), self.plane.to_screen(n - 0.5, 0.0), color=style.MUTED,
-                    stroke_width=2)
-        self.plane.add(base, self.bars)
+        self.bars = self.plane.bars(name, color=color, width=0.7, prefix=prefix)
+        self.base = Line(self.plane.to_screen(-0.5, 0.0), self.plane.to_screen(n - 0.5, 0.0), color=style.MUTED,
+                         stroke_width=2)
+        self.plane.add(self.base, self.bars)
         self.numbers = VGroup()
         for k, bar in enumerate(self.bars):
-            num = b.number(b.value(name, (k,)), SIZE, color=color)
+            num = b.number(b.value(name, (*prefix, k), decimals), SIZE, color=color)
             self.numbers.add(num.next_to(bar, UP if float(t[k]) >= 0 else DOWN, buff=0.08))
         floor = min(self.plane.to_screen(0.0, self.plane.y_range[0])[1], self.numbers.get_bottom()[1])
         self.keys = VGroup()
         for k in range(n):
-            key = b.text("k_{j}", math=True, font_size=SIZE, j=b.index(name, 0, k)).set_color(style.MUTED)
+            word = f" {words[k]}" if words else ""
+            key = b.text("$k_{j}$" + word, font_size=SIZE, j=b.index(name, len(prefix), k)).set_color(style.MUTED)
             self.keys.add(key.move_to(np.array([self.plane.to_screen(k, 0.0)[0], floor - 0.25, 0.0])))
         self.add(self.plane, self.numbers, self.keys)
 
+    def grow(self) -> list[Any]:
+        """Return the animations that grow every bar from the axis."""
+        return [GrowFromEdge(bar, DOWN if float(bar.get_center()[1]) >= float(self.base.get_y()) else UP)
+                for bar in self.bars]
+
 
 class CurvePlot(VGroup):
-    """The weight of one key against its own score: softmax (smooth) and argmax (a step)."""
+    """The weight of one key against its own score: softmax (smooth) and argmax (a step), with axes and ticks."""
 
     def __init__(self, b: Binding, r: int, top: int) -> None:
         super().__init__()
         xs = b.tensors["curve_x"]
         n = int(xs.shape[0])
         x0, x1 = float(xs[0]), float(xs[-1])
-        plane = Plane(b, (x0, x1), (-0.08, 1.12), width=4.4, height=3.8, axes=False)
+        plane = Plane(b, (x0, x1), (0.0, 1.12), width=4.6, height=3.2, axes=False)
+        self.plane = plane
         x_src = [b.value("curve_x", (k,)) for k in range(n)]
         self.soft = plane.curve(x_src, [b.value("curve_soft", (k,)) for k in range(n)], color=WEIGHT)
-        self.hard = plane.curve(x_src, [b.value("curve_hard", (k,)) for k in range(n)], color=HARD)
-        self.dots = VGroup(
-            plane.dot(b.value("s", (r,)), b.value("w", (r,)), color=WEIGHT),
-            plane.dot(b.value("s_nudged", (r,)), b.value("w_nudged", (r,)), color=WEIGHT),
-            plane.dot(b.value("s", (r,)), b.value("hard", (r,)), color=HARD),
-            plane.dot(b.value("s_nudged", (r,)), b.value("hard_nudged", (r,)), color=HARD),
-        )
+        self.hard = plane.curve(x_src, [b.value("curve_hard", (k,)) for k in range(n)], color=PLAIN)
+        self.start = VGroup(plane.dot(b.value("s", (r,)), b.value("w", (r,)), color=WEIGHT),
+                            plane.dot(b.value("s", (r,)), b.value("hard", (r,)), color=PLAIN))
+        self.end = VGroup(plane.dot(b.value("s_nudged", (r,)), b.value("w_nudged", (r,)), color=WEIGHT),
+                          plane.dot(b.value("s_nudged", (r,)), b.value("hard_nudged", (r,)), color=PLAIN))
         axes = VGroup(Line(plane.to_screen(x0, 0.0), plane.to_screen(x1, 0.0), color=style.MUTED, stroke_width=2),
                       Line(plane.to_screen(x0, 0.0), plane.to_screen(x0, 1.12), color=style.MUTED, stroke_width=2))
-        tick = plane.tick(b.value("s", (top,)))
-        y_tick = plane.tick(b.value("hard", (top,), 0), axis="y")
-        plane.add(axes, tick, y_tick, self.soft, self.hard, self.dots)
+        ticks = VGroup(plane.tick(b.value("s", (top,)), font_size=SIZE, color=SCORE),
+                       plane.tick(b.value("hard", (top,), 0), axis="y", font_size=SIZE),
+                       plane.tick(b.value("hard", (r,), 0), axis="y", font_size=SIZE))
+        plane.add(axes, ticks)
         key = b.index("s", 0, r)
-        x_name = b.text("s_{r}", math=True, font_size=SIZE, r=key).set_color(style.MUTED)
-        x_name.next_to(plane.to_screen(x1, 0.0), DOWN, buff=0.3).shift(LEFT * 0.2)
+        x_name = b.text("score $s_{r}$", font_size=SIZE, r=key).set_color(style.MUTED)
+        x_name.next_to(plane.to_screen(x1, 0.0), DOWN, buff=0.15).shift(LEFT * 0.5)
         y_name = b.text("weight of $k_{r}$", font_size=SIZE, r=key).set_color(style.MUTED)
-        y_name.next_to(plane.to_screen(x0, 1.12), UP, buff=0.1).shift(RIGHT * 0.6)
-        legend = VGroup(style.note("softmax", size=SIZE, color=WEIGHT), style.note("argmax", size=SIZE, color=HARD))
-        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(plane.to_screen(x0, 1.0), RIGHT, buff=0.2)
-        self.frame = VGroup(axes, tick, y_tick, x_name, y_name, legend)
-        self.add(plane, x_name, y_name, legend)
+        y_name.next_to(plane.to_screen(x0, 1.12), UP, buff=0.12).shift(RIGHT * 0.8)
+        legend = VGroup(style.note("softmax", size=SIZE, color=WEIGHT), style.note("argmax", size=SIZE, color=PLAIN))
+        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(plane.to_screen(x0, 0.9), RIGHT, buff=0.25)
+        self.frame = VGroup(axes, ticks, x_name, y_name, legend)
+        self.add(plane, x_name, y_name, legend, self.soft, self.hard, self.start, self.end)
 
 
 class SoftmaxLecture(LectureScene):
-    """Why attention uses softmax: positive, sums to one, keeps the order, smooth."""
+    """Why attention uses softmax: positive, sums to one, keeps the order, turns differences into ratios, smooth."""
 
-    beats = ("scores", "softmax", "divide", "smooth", "rows", "values", "recap")
-    recap_lines = (
-        "Softmax turns any real scores into positive weights that sum to one.",
-        "It keeps their order; adding a constant changes nothing.",
-        "Dividing by the sum breaks on negative scores and near-zero sums.",
-        "It is a soft argmax: a small nudge gives a small change.",
-        "The weights mix the value rows into each output.",
-    )
+    beats = ("scores", "softmax", "divide", "smooth", "temperature", "rows", "values", "recap")
+    roles = {"Q": "query", "q": "query", "K": "key", "V": "value", "S": "score", "s": "score", "s_nudged": "score",
+             "A": "attention", "w": "attention", "w_nudged": "attention", "w_shifted": "attention",
+             "w_col": "attention", "w_temp": "attention", "row_sums": "attention", "contrib": "value",
+             "o": "output", "O_row": "output"}
     recap_caption = "Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one."
 
     # -- helpers ------------------------------------------------------------------------------
@@ -125,6 +134,11 @@ class SoftmaxLecture(LectureScene):
         """The followed query, 0-based."""
         return int(self.result.config.query) - 1
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The sentence, one word per position."""
+        return tuple(self.result.words)
+
     def key(self, rank: int) -> int:
         """Return the key index holding the rank-th largest score (0 = the largest)."""
         return int(self.b.tensors["order"][rank])
@@ -133,128 +147,160 @@ class SoftmaxLecture(LectureScene):
         """Return the source of the followed query's position, shown 1-based."""
         return self.b.index("S", 0, self.i)
 
-    def labelled(self, label: VMobject, row: VGroup, y: float) -> VGroup:
-        """Return a number row with its cells starting at x = 0.2 and its label ending at x = 0, at height y."""
-        row.shift(np.array([0.2 - (row[0].get_x() - CELL / 2), y - row.get_y(), 0.0]))
-        if len(label.submobjects) or label.has_points():
-            label.move_to(np.array([-label.width / 2, y, 0.0]))
-        return VGroup(label, row)
+    def k(self, j: int) -> Source:
+        """Return the source of key j's position, shown 1-based."""
+        return self.b.index("S", 1, j)
 
-    def table(self, rows: list[tuple[VMobject, VGroup]], gap: float = 0.45) -> VGroup:
-        """Return labelled rows stacked downwards with their columns aligned."""
-        return VGroup(*(self.labelled(label, row, -k * gap) for k, (label, row) in enumerate(rows)))
+    def place_row(self, label: VMobject, row: VGroup, x0: float, y: float) -> VGroup:
+        """Put a number row's first cell centre at x0 (cells CELL apart), its label ending left of it, at height y."""
+        row.shift(np.array([x0 - row[0].get_x(), y - row.get_y(), 0.0]))
+        label.next_to(row[0], LEFT, buff=0.45).set_y(y)
+        return VGroup(label, row)
 
     # -- beats --------------------------------------------------------------------------------
     def scores(self) -> None:
-        self.beat("Why softmax? Real scores first")
-        b = self.b
-        q = self.matrix("q", color=style.ROLE["Q"])
-        K = self.matrix("K", color=style.ROLE["K"])
-        q_lab = self.math("q_{i}", color=style.ROLE["Q"], i=self.query()).next_to(q, LEFT, buff=0.25)
-        k_lab = self.math("K", color=style.ROLE["K"]).next_to(K, LEFT, buff=0.25)
-        keys = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=b.index("K", 0, k))
-                        .next_to(K.slot(k, k + 1, K.n_cols, K.n_cols)[0], RIGHT, buff=0.2).shift(DOWN * K.cell[1] / 2)
-                        for k in range(self.L)))
-        mats = VGroup(VGroup(q, q_lab), VGroup(K, k_lab, keys)).arrange(DOWN, buff=0.5)
-        mats[0].shift(RIGHT * (K.get_left()[0] - q.get_left()[0]))
-        chart = BarChart(b, "s", SCORE, height=CHART_H)
+        self.beat("Why softmax? Real scores of a trained head")
+        b, i = self.b, self.i
+        q = self.matrix("q")
+        K = self.matrix("K")
+        q_lab = self.math("q_{i}", color=style.ROLE["query"], i=self.query()).next_to(q, LEFT, buff=0.25)
+        k_lab = self.math("K", color=style.ROLE["key"]).next_to(K, UP, buff=0.2)
+        names = label_rows(K, [b.text("$k_{j}$ " + self.words[j], font_size=SIZE, j=self.k(j)).set_color(style.MUTED)
+                               for j in range(self.L)], side=LEFT, buff=0.25)
+        q_word = style.note(self.words[i], size=SIZE, color=style.MUTED).next_to(q, RIGHT, buff=0.25)
+        left = VGroup(VGroup(q, q_lab, q_word), VGroup(K, k_lab, names)).arrange(DOWN, buff=0.45)
+        chart = BarChart(b, "s", SCORE, height=CHART_H, words=self.words)
         formula = self.math("s_j = q_{i} dot k_j \\/ sqrt(d_k), #h(0.6em) d_k = {d}", color=SCORE,
                             i=self.query(), d=b.dim("K", 1))
+        task = self.prose("head {h} of a small model trained to name the word before each word", size=SIZE,
+                          color=style.MUTED, h=b.index("A_heads", 0, 0))
         right = VGroup(formula, chart).arrange(DOWN, buff=0.45)
-        style.STAGE.place(VGroup(mats, right).arrange(RIGHT, buff=1.0))
-        self.say(
-            "Attention needs positive weights that add up to one. Start from real scores: query {i} against {L} keys.",
-            i=self.query(), L=b.dim("K", 0),
-        )
-        self.play(FadeIn(mats), run_time=0.8)
-        self.play(FadeIn(formula), Create(chart.plane), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(v) for v in chart.numbers), lag_ratio=0.1), FadeIn(chart.keys), run_time=0.8)
-        self.say("Scores are plain real numbers of either sign: bars below the axis are negative.")
+        body = VGroup(left, right).arrange(RIGHT, buff=0.9)
+        style.STAGE.place(VGroup(task, body).arrange(DOWN, buff=0.4))
+        self.say("These scores come from head {h} of a small model trained to name the word before each word:"
+                 " query {i}, \"{w}\", against the {L} words of its sentence.",
+                 h=b.index("A_heads", 0, 0), i=self.query(), w=b.string("query_word"), L=b.dim("K", 0))
+        self.play(FadeIn(task), FadeIn(left), run_time=0.8)
+        self.play(FadeIn(formula), Create(chart.base), FadeIn(chart.keys), run_time=0.6)
         self.hold_caption()
-        self.play(FadeOut(mats), FadeOut(formula), run_time=0.4)
+        self.say("Each score is the query's dot product with one key, divided by sqrt(d_k).")
+        for j in range(self.L):
+            row = K.box(rows=(j, j + 1), color=style.MUTED)
+            self.play(FadeIn(row), copy_into(VGroup(q.entries, K.row(j)), chart.numbers[j]),
+                      chart.grow()[j], run_time=0.55)
+            self.remove(row)
+        a = self.key(0)
+        self.say("Scores are plain real numbers of either sign. The top one, {t}, is key {a}, \"{w}\": the word before.",
+                 t=b.value("s", (a,)), a=self.k(a), w=b.string("top_word"))
+        mark = glyph_box([chart.bars[a], chart.numbers[a]], color=style.TEXT, buff=0.08)
+        self.play(Create(mark), run_time=0.5)
+        self.hold_caption()
+        self.play(FadeOut(left), FadeOut(formula), FadeOut(task), FadeOut(mark), run_time=0.4)
         self.chart = chart
 
     def softmax(self) -> None:
-        self.beat("Softmax: positive, sums to one, keeps the order")
+        self.beat("Softmax: exponentiate, divide by the sum")
         b, L = self.b, self.L
         s_chart = self.chart
-        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H)
-        probe = s_chart.copy()  # a layout probe only: never shown
-        top = VGroup(probe, w_chart).arrange(RIGHT, buff=1.4)
-        rows = self.table([
-            (self.math("e^(s_j)", color=EXP), number_row(b, "exp_s", (), L, color=EXP, **ROW)),
-            (self.math("w_j = e^(s_j) \\/ sum_k e^(s_k)", color=WEIGHT), number_row(b, "w", (), L, color=WEIGHT, **ROW)),
-            (self.math("\"softmax\"(s + {c})", color=style.MUTED, c=b.value("shift", (), 1)),
-             number_row(b, "w_shifted", (), L, color=style.MUTED, **ROW)),
-        ])
-        extras = VGroup(self.math("sum = {z}", color=EXP, z=b.value("exp_sum", ())),
-                        self.math("sum = {one}", color=WEIGHT, one=b.value("w_sum", ())),
-                        self.prose("$max |Delta|$ = {d}", color=style.MUTED, d=b.value("shift_change", (), 2, "g")))
-        for row, extra in zip(rows, extras):
-            extra.next_to(row[1], RIGHT, buff=0.4)
-        lower = VGroup(rows, extras)
-        lower.next_to(top, DOWN, buff=0.6)
-        lower.shift(RIGHT * (w_chart.keys[0].get_x() - rows[0][1][0].get_x()))  # columns under the weight bars
+        a, r = self.key(0), self.key(1)
+        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H, y_range=(0.0, 1.0))
+        probe = s_chart.copy()
+        charts = VGroup(probe, w_chart).arrange(RIGHT, buff=1.6)
+        exp_row = number_row(b, "exp_s", (), L, color=PLAIN, **ROW)
+        w_row = number_row(b, "w", (), L, color=WEIGHT, **ROW)
+        rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j = e^(s_j) \\/ {z}", color=WEIGHT,
+                                                                            z=b.value("exp_sum", ())), w_row)
+        total = self.math("sum_j e^(s_j) = {z}", color=PLAIN, z=b.value("exp_sum", ()))
+        ratio = self.math("w_{a} \\/ w_{r} = {x} = e^(s_{a} - s_{r}) = e^{g}", color=WEIGHT, a=self.k(a),
+                          r=self.k(r), x=b.value("ratio", ()), g=b.value("gap", ()))
+        shift_row = number_row(b, "w_shifted", (), L, color=WEIGHT, **ROW)
+        shift_lab = self.math("\"softmax\"(s + {c})", color=WEIGHT, c=b.value("shift", (), 1))
+        shift_diff = self.prose("largest change {d}", color=style.MUTED, d=b.value("shift_change", (), 2, "g"))
         s_name = style.note("scores $s$", color=SCORE).next_to(probe, UP, buff=0.2)
-        w_name = style.note("weights $w$", color=WEIGHT).next_to(w_chart, UP, buff=0.2)
-        style.STAGE.place(VGroup(top, lower, s_name, w_name))
-        arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3).scale(0.5)
-        arrow.move_to(np.array([(probe.get_right()[0] + w_chart.get_left()[0]) / 2, w_chart.plane.get_y(), 0.0]))
-        fx = style.note("softmax", color=style.MUTED).next_to(arrow, UP, buff=0.1)
-        self.play(s_chart.animate.scale(probe.width / s_chart.width).move_to(probe), FadeIn(s_name), run_time=0.8)
-        self.say(
-            "Softmax takes e to the power of each score, always positive, then divides by their sum, {z}.",
-            z=b.value("exp_sum", ()),
-        )
-        self.play(FadeIn(rows[0]), FadeIn(extras[0]), run_time=0.7)
-        self.play(FadeIn(rows[1]), FadeIn(extras[1]), Create(arrow), FadeIn(fx), FadeIn(w_name),
-                  Create(w_chart.plane), FadeIn(w_chart.numbers), FadeIn(w_chart.keys), run_time=1.0)
-        a = self.key(0)
-        self.say(
-            "All weights are positive and sum to {one}. Order is kept: key {a} has the top score and the top weight.",
-            one=b.value("w_sum", ()), a=b.index("s", 0, a),
-        )
-        marks = VGroup(*(SurroundingRectangle(VGroup(c.bars[a], c.numbers[a]), color=style.TEXT, buff=0.06,
-                                              stroke_width=2) for c in (s_chart, w_chart)))
-        self.play(Create(marks), run_time=0.5)
-        self.wait(0.5)
-        self.say(
-            "Add {c} to every score: no weight changes (largest change {d}). Only score differences matter.",
-            c=b.value("shift", (), 1), d=b.value("shift_change", (), 2, "g"),
-        )
-        self.play(FadeIn(rows[2]), FadeIn(extras[2]), run_time=0.7)
+        w_name = self.prose("weights $w$, summing to {one}", color=WEIGHT, one=b.value("w_sum", ()))
+        w_name.next_to(w_chart, UP, buff=0.2)
+        top = VGroup(charts, s_name, w_name)
+        lower = VGroup(*rows, total, ratio, shift_row, shift_lab)
+        style.STAGE.place(VGroup(top, lower).arrange(DOWN, buff=0.5))
+        y0 = top.get_bottom()[1] - 0.45
+        x0 = w_chart.keys[0].get_x()
+        self.place_row(rows[0], exp_row, x0, y0)
+        self.place_row(rows[2], w_row, x0, y0 - 0.55)
+        total.align_to(probe, LEFT).set_y(exp_row.get_y())
+        self.place_row(shift_lab, shift_row, x0, y0 - 1.1)
+        ratio.next_to(total, DOWN, buff=0.3).align_to(total, LEFT)
+        shift_diff.align_to(total, LEFT).set_y(shift_row.get_y() - 0.05)
+        arrow = style.arrow(probe.get_right() + RIGHT * 0.1, w_chart.get_left() + LEFT * 0.1)
+        arrow.set_y(w_chart.plane.get_y())
+        self.play(s_chart.animate.move_to(probe), FadeIn(s_name), run_time=0.8)
+        self.s_name = s_name
+        self.say("First e to the power of each score: always positive, and a higher score gives a larger number.")
+        self.play(FadeIn(rows[0]), *(copy_into(s_chart.numbers[j], exp_row[j]) for j in range(L)),
+                  run_time=1.2)
+        self.say("Then divide each by their sum, {z}: the weights w.", z=b.value("exp_sum", ()))
+        self.play(copy_into(exp_row, total), run_time=0.9)
+        self.play(FadeIn(rows[2]), *(copy_into(exp_row[j], w_row[j]) for j in range(L)), run_time=1.0)
+        self.play(Create(arrow), FadeIn(w_name), Create(w_chart.base), FadeIn(w_chart.keys),
+                  *(copy_into(w_row[j], w_chart.numbers[j]) for j in range(L)), *w_chart.grow(),
+                  run_time=1.2)
+        self.say("All weights are positive and sum to {one}, and the order is kept: key {a} has the top score and the top"
+                 " weight, {w}.", one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
+        marks = VGroup(*(glyph_box([c.bars[a], c.numbers[a]], color=style.TEXT, buff=0.08) for c in (s_chart, w_chart)))
+        self.play(Create(marks), run_time=0.6)
         self.hold_caption()
-        self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, fx, rows, extras, marks)), run_time=0.5)
+        self.say("Why e? It turns differences into ratios: key {a} scores {g} more than key {r}, so its weight is"
+                 " e to the {g}, {x} times larger.", a=self.k(a), g=b.value("gap", ()), r=self.k(r),
+                 x=b.value("ratio", ()))
+        self.play(FadeIn(ratio, shift=UP * 0.2), run_time=0.8)
+        self.hold_caption()
+        self.say("So adding {c} to every score changes no difference, and no weight: the largest change is {d}."
+                 " Only differences matter.", c=b.value("shift", (), 1), d=b.value("shift_change", (), 2, "g"))
+        self.play(FadeIn(shift_lab), *(copy_into(s_chart.numbers[j], shift_row[j]) for j in range(L)),
+                  FadeIn(shift_diff), run_time=1.2)
+        self.hold_caption()
+        self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, rows, total, ratio, marks, shift_row, shift_lab,
+                                         shift_diff)), run_time=0.5)
 
     def divide(self) -> None:
         self.beat("Why not just divide by the sum?")
-        b = self.b
+        b, L = self.b, self.L
         naive = b.tensors["naive"]
         s = b.tensors["s"]
-        near_zero = abs(float(b.tensors["s_sum"])) < 0.25 * float(s.abs().max())
-        n_chart = BarChart(b, "naive", NAIVE, height=3.6)
-        n_name = style.note("$s_j \\/ sum_k s_k$", color=NAIVE)
-        n_sum = self.math("sum = {t}", color=NAIVE, t=b.value("naive_sum", ()))
-        right = VGroup(n_name, n_chart, n_sum).arrange(DOWN, buff=0.25)
-        replace(style.STAGE, left=self.chart.get_right()[0] + 1.2).place(right, align=LEFT)
-        total = self.math("sum_k s_k = {S}", color=SCORE, S=b.value("s_sum", ()))
-        total.next_to(self.chart, DOWN, buff=0.4)
+        lo = min(0.0, float(naive.min()))
+        hi = max(1.0, float(naive.max()))
+        n_chart = BarChart(b, "naive", PLAIN, height=CHART_H, y_range=(lo, hi))
+        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H, y_range=(lo, hi))
+        n_name = self.math("s_j \\/ sum_k s_k = s_j \\/ ({S})", color=PLAIN, S=b.value("s_sum", ()))
+        w_name = style.note("softmax weights, on the same scale", color=WEIGHT)
+        n_sum = self.math("sum = {t}", color=PLAIN, t=b.value("naive_sum", ()))
+        right = VGroup(VGroup(n_name, n_chart, n_sum).arrange(DOWN, buff=0.3),
+                       VGroup(w_name, w_chart).arrange(DOWN, buff=0.3)).arrange(RIGHT, buff=1.0, aligned_edge=UP)
+        self.play(FadeOut(self.chart), FadeOut(self.s_name), run_time=0.4)
+        style.STAGE.place(right)
         self.say("Why not simply divide each score by the sum of the scores? Here that sum is {S}.",
                  S=b.value("s_sum", ()))
-        self.play(FadeIn(total), FadeIn(n_name), run_time=0.6)
-        self.play(Create(n_chart.plane), FadeIn(n_chart.numbers), FadeIn(n_chart.keys), FadeIn(n_sum), run_time=1.0)
-        neg, big = bool((naive < 0).any()), bool((naive > 1).any())
-        if neg or big:
-            kind = "negative and above one" if neg and big else "some negative" if neg else "some above one"
-            blow = "This near-zero sum blows them up." if near_zero else "A sum near zero would blow them up."
-            self.say(
-                "They sum to one but are not weights: {lo} to {hi}, " + kind + ". " + blow,
-                lo=b.value("naive_min", ()), hi=b.value("naive_max", ()),
-            )
+        self.play(FadeIn(n_name), FadeIn(w_name), FadeIn(w_chart), run_time=0.8)
+        self.play(Create(n_chart.base), FadeIn(n_chart.keys), *n_chart.grow(),
+                  *(FadeIn(v, shift=UP * 0.2) for v in n_chart.numbers), FadeIn(n_sum), run_time=1.2)
+        top, bottom = self.key(0), self.key(L - 1)
+        flipped = float(naive[top]) < float(naive[bottom])
+        if flipped:
+            self.say("They sum to one but are not weights: the top score, key {a}, gets {x}, while the lowest, key {z},"
+                     " gets {y}. A negative sum flips the order.", a=self.k(top), x=b.value("naive", (top,)),
+                     z=self.k(bottom), y=b.value("naive", (bottom,)))
+            marks = VGroup(*(glyph_box([n_chart.bars[k], n_chart.numbers[k]], color=style.DIFFERENCE, buff=0.08)
+                             for k in (top, bottom)))
+            self.play(Create(marks), run_time=0.6)
+        elif bool((naive < 0).any()) or bool((naive > 1).any()):
+            self.say("They sum to one but are not weights: they run from {lo} to {hi}, outside zero to one.",
+                     lo=b.value("naive_min", ()), hi=b.value("naive_max", ()))
         elif bool((s < 0).all()):
-            self.say("These scores are all negative: the results stay between zero and one, but the order flips, so a larger score gets less weight.")
+            self.say("These scores are all negative: the results stay between zero and one, but the order flips.")
         else:
-            self.say("These scores are all positive, so it happens to work here; a single negative score would give a negative weight.")
+            self.say("These scores are all positive, so it happens to work here; one negative score would give a"
+                     " negative weight.")
+        self.hold_caption()
+        self.say("And a sum near zero would blow every ratio up. Softmax has neither problem: e to anything is positive.")
         self.clear_stage()
 
     def smooth(self) -> None:
@@ -262,106 +308,153 @@ class SoftmaxLecture(LectureScene):
         b, L = self.b, self.L
         top, r = self.key(0), self.key(1)
         jumped = float(b.tensors["hard_change"].abs().sum()) > 0
-        head = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=b.index("s", 0, k))
-                        .move_to(np.array([(k + 0.5) * CELL, 0.0, 0.0])) for k in range(L)))
+        head = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=self.k(k)) for k in range(L)))
+        for k, h in enumerate(head):
+            h.move_to(np.array([k * CELL, 0.0, 0.0]))
         spec = [("s", "s", SCORE, 2), ("s'", "s_nudged", SCORE, 2), ("\"softmax\"(s)", "w", WEIGHT, 2),
-                ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"argmax\"(s)", "hard", HARD, 0),
-                ("\"argmax\"(s')", "hard_nudged", HARD, 0)]
-        rows = [(self.math(label, size=SIZE, color=color), number_row(b, name, (), L, color=color, decimals=dec, **ROW))
-                for label, name, color, dec in spec]
-        lines = self.table([(VGroup(), head), *rows], gap=0.42)
-        for k in (3, 5):  # a little air between the pairs
-            lines[k:].shift(DOWN * 0.15)
-        nudge = self.math("s' = s + {d} \" at \" k_{r}", color=SCORE, d=b.value("nudge", ()), r=b.index("s", 0, r))
-        nudge.next_to(lines, UP, buff=0.35)
+                ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"change\"", "w_change", style.DIFFERENCE, 2),
+                ("\"argmax\"(s)", "hard", PLAIN, 0), ("\"argmax\"(s')", "hard_nudged", PLAIN, 0)]
+        lines = VGroup(head)
+        for n, (label, name, color, dec) in enumerate(spec):
+            row = number_row(b, name, (), L, color=color, decimals=dec, **ROW)
+            gap = 0.42 * (n + 1) + 0.12 * ((n >= 2) + (n >= 5))
+            lines.add(self.place_row(self.math(label, size=SIZE, color=color), row, 0.0, -gap))
+        nudge = self.math("s' = s + {d} \" at \" k_{r}", color=SCORE, d=b.value("nudge", ()), r=self.k(r))
+        nudge.next_to(lines, UP, buff=0.3).align_to(lines, LEFT)
         table = VGroup(lines, nudge)
         plot = CurvePlot(b, r, top)
-        style.STAGE.place(VGroup(table, plot).arrange(RIGHT, buff=0.8))
-        box = SurroundingRectangle(VGroup(*(line[1][r] for line in lines)), color=style.TEXT, buff=0.08, stroke_width=2)
-        self.say(
-            "Nudge the score of key {r} by just {d}. The softmax weights move a little: key {r} gains {g}.",
-            r=b.index("s", 0, r), d=b.value("nudge", ()), g=b.value("w_change", (r,)),
-        )
-        self.play(FadeIn(nudge), FadeIn(lines[:5]), Create(box), run_time=1.0)
-        self.wait(0.5)
+        style.STAGE.place(VGroup(table, plot).arrange(RIGHT, buff=0.7))
+        box = glyph_box([line[1][r] for line in lines[1:]] + [head[r]], color=style.TEXT, buff=0.1)
+        self.say("Nudge the score of key {r} up by just {d}. The softmax weights move a little: key {r} gains {g}.",
+                 r=self.k(r), d=b.value("nudge", ()), g=b.value("w_change", (r,)))
+        self.play(FadeIn(nudge), FadeIn(head), FadeIn(lines[1]), Create(box), run_time=0.8)
+        self.play(*(copy_into(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]), run_time=0.8)
+        self.play(FadeIn(lines[3:5]), run_time=0.6)
+        self.play(FadeIn(lines[5][0]), *(copy_into(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
+                                         for k in range(L)), run_time=0.9)
         if jumped:
-            self.say(
-                "Argmax gives all weight to the top score. The same nudge makes it jump: key {a} drops from one to zero.",
-                a=b.index("s", 0, top),
-            )
+            self.say("Argmax puts all weight on the top score. The same nudge makes it jump: key {a} drops from one"
+                     " to zero.", a=self.k(top))
         else:
-            self.say("Argmax gives all weight to the top score. The same nudge does not move it at all: no signal to learn from.")
-        self.play(FadeIn(lines[5:]), run_time=0.7)
-        self.wait(0.5)
-        self.say(
-            "Slide score {r} past the top score {t}: softmax rises smoothly; argmax stays flat, then jumps.",
-            r=b.index("s", 0, r), t=b.value("s", (top,)),
-        )
-        self.play(FadeIn(plot.frame), Create(plot.soft), Create(plot.hard), run_time=1.2)
-        self.play(FadeIn(plot.dots), run_time=0.5)
+            self.say("Argmax puts all weight on the top score. The same nudge does not move it at all: no signal to"
+                     " learn from.")
+        self.play(FadeIn(lines[6:]), run_time=0.7)
+        self.hold_caption()
+        self.say("Slide the score of key {r} past the top score, {t}: its softmax weight rises smoothly; argmax stays"
+                 " at zero, then jumps to one.", r=self.k(r), t=b.value("s", (top,)))
+        self.play(FadeIn(plot.frame), run_time=0.5)
+        self.play(Create(plot.soft), Create(plot.hard), run_time=1.5)
+        self.play(FadeIn(plot.start), run_time=0.3)
+        self.play(copy_into(plot.start, plot.end), run_time=0.8)
+        self.clear_stage()
+
+    def temperature(self) -> None:
+        self.beat("Temperature: divide the scores first")
+        b = self.b
+        T = int(b.tensors["temps"].shape[0])
+        charts = VGroup(*(BarChart(b, "w_temp", WEIGHT, height=CHART_H + 0.6, prefix=(t,), y_range=(0.0, 1.0),
+                                   cell=0.78)
+                          for t in range(T)))
+        names = VGroup(*(self.math("\"softmax\"(s \\/ {T})", color=WEIGHT, T=b.value("temps", (t,), 1))
+                         for t in range(T)))
+        panels = VGroup(*(VGroup(n, c).arrange(DOWN, buff=0.3) for n, c in zip(names, charts)))
+        panels.arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
+        style.STAGE.place(panels)
+        mid = int(np.argmin(np.abs(b.tensors["temps"].numpy() - 1.0)))
+        self.say("Divide the scores by a temperature T before softmax. At T = {t}, the weights you just saw.",
+                 t=b.value("temps", (mid,), 1))
+        self.play(FadeIn(panels[mid]), run_time=0.8)
+        self.hold_caption()
+        self.say("Smaller T sharpens them: the top weight grows to {a}. Larger T flattens them: it falls to {c}.",
+                 a=b.value("w_temp_max", (0,)), c=b.value("w_temp_max", (T - 1,)))
+        others = [t for t in range(T) if t != mid]
+        self.play(*(FadeIn(names[t]) for t in others), *(FadeIn(charts[t].keys) for t in others),
+                  *(Create(charts[t].base) for t in others),
+                  *(copy_into(charts[mid].bars, charts[t].bars) for t in others),
+                  *(copy_into(charts[mid].numbers, charts[t].numbers) for t in others), run_time=1.5)
+        self.hold_caption()
+        self.say("Dividing every score by the square root of d_k is such a temperature: the next lecture shows why"
+                 " attention needs it.")
         self.clear_stage()
 
     def rows(self) -> None:
         self.beat("Every row sums to one")
         b, i = self.b, self.i
-        cell = (0.86, style.CELL_H)
-        S = self.matrix("S", color=SCORE, cell=cell)
-        W = self.matrix("W", color=WEIGHT, cell=cell)
-        R = self.matrix("row_sums", color=WEIGHT, cell=cell)
-        arrow = Arrow(LEFT, RIGHT, color=style.MUTED, stroke_width=3).scale(0.45)
-        mats = VGroup(S, arrow, W, R).arrange(RIGHT, buff=0.4)
+        cell = (0.8, style.CELL_H)
+        S = self.matrix("S", cell=cell)
+        A = self.matrix("A", cell=cell)
+        R = self.matrix("row_sums", cell=cell)
+        arrow = style.arrow(LEFT * 0.4, RIGHT * 0.4, buff=0.0)
+        mats = VGroup(S, arrow, A, R).arrange(RIGHT, buff=0.3)
         s_lab = S.label(self.math("S = Q K^T \\/ sqrt(d_k)", color=SCORE), buff=0.3)
-        w_lab = W.label(self.math("W = \"softmax of each row\"", color=WEIGHT), buff=0.3)
+        a_lab = A.label(style.note("$A$: softmax of each row", color=WEIGHT), buff=0.3)
         r_lab = R.label(style.note("row sums", color=WEIGHT), buff=0.3)
-        style.STAGE.place(VGroup(mats, s_lab, w_lab, r_lab))
-        boxes = VGroup(S.box(rows=(i, i + 1), color=style.TEXT), W.box(rows=(i, i + 1), color=style.TEXT),
-                       R.box(rows=(i, i + 1), color=style.TEXT))
-        self.say("For all queries at once, softmax runs along each row of the {L} by {L} scores.",
-                 L=b.dim("S", 0))
-        self.play(FadeIn(S), FadeIn(s_lab), run_time=0.6)
-        self.play(Create(arrow), FadeIn(W), FadeIn(w_lab), run_time=0.8)
-        self.say("Every row of weights sums to one, up to float32 rounding. Row {i} is our query.", i=self.query())
-        self.play(FadeIn(R), FadeIn(r_lab), Create(boxes), run_time=0.8)
+        names = label_rows(S, [style.note(w, size=SIZE, color=style.MUTED) for w in self.words], side=LEFT, buff=0.3)
+        style.STAGE.place(VGroup(mats, s_lab, a_lab, r_lab, names))
+        self.say("For all queries at once, softmax runs along each row of the {L} by {L} scores: the attention"
+                 " weights A.", L=b.dim("S", 0))
+        self.play(FadeIn(S), FadeIn(s_lab), FadeIn(names), run_time=0.6)
+        self.play(Create(arrow), FadeIn(a_lab), Create(A.brackets), LaggedStart(
+            *(copy_into(S.row(k), A.row(k)) for k in range(self.L)), lag_ratio=0.2), run_time=1.6)
+        self.say("Every row of A sums to one, up to float32 rounding. Each word puts most of its weight on the word"
+                 " before it.")
+        self.play(FadeIn(r_lab), Create(R.brackets),
+                  *(copy_into(A.row(k), R.row(k)) for k in range(self.L)), run_time=1.0)
+        box = A.box(rows=(i, i + 1), color=style.TEXT)
+        self.play(Create(box), run_time=0.5)
         self.clear_stage()
 
     def values(self) -> None:
         self.beat("The weighted sum of value rows")
-        b = self.b
-        w = self.matrix("w_col", color=WEIGHT)
-        V = self.matrix("V", color=VALUE)
-        C = self.matrix("contrib", color=VALUE)
+        b, L = self.b, self.L
+        a = self.key(0)
+        w = self.matrix("w_col")
+        V = self.matrix("V")
+        C = self.matrix("contrib")
         o = self.matrix("o")
         O = self.matrix("O_row")
-        times = style.note("$dot.o$", size=style.LABEL_SIZE)
-        eq = style.note("$=$", size=style.LABEL_SIZE)
-        top = VGroup(w, times, V, eq, C).arrange(RIGHT, buff=0.3)
-        o.next_to(C, DOWN, buff=0.9).align_to(C, LEFT)
-        O.next_to(o, DOWN, buff=0.35).align_to(C, LEFT)
+        arrow = style.arrow(LEFT, RIGHT)
+        top = VGroup(w, V, arrow, C).arrange(RIGHT, buff=0.35)
         w_lab = w.label(self.math("w_j", color=WEIGHT), buff=0.25)
-        v_lab = V.label(self.math("V", color=VALUE), buff=0.25)
-        c_lab = C.label(self.math("w_j v_j", color=VALUE), buff=0.25)
-        o_lab = self.math("o = sum_j w_j v_j", color=style.TEXT).next_to(o, LEFT, buff=0.3)
-        O_lab = self.math("(W V)_{i}", color=style.MUTED, i=self.query()).next_to(O, LEFT, buff=0.3)
+        v_lab = V.label(self.math("v_j", color=VALUE), buff=0.25)
+        c_lab = C.label(style.note("$w_j v_j$: row $j$ times its weight", color=VALUE), buff=0.25)
+        o.next_to(C, DOWN, buff=0.7).align_to(C, LEFT)
+        O.next_to(o, DOWN, buff=0.3).align_to(C, LEFT)
         line = Line(C.get_corner(DOWN + LEFT), C.get_corner(DOWN + RIGHT), color=style.MUTED,
-                    stroke_width=2).shift(DOWN * 0.35)
-        diff = self.prose("$max |o - (W V)_{i}|$ = {d}", color=style.MUTED, i=self.query(),
-                         d=b.value("out_diff", (), 2, "g"))
-        body, _ = style.STAGE.rows(10, 1)  # the difference goes under the body
-        body.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line))
-        diff.next_to(O, DOWN, buff=0.35).align_to(O_lab, LEFT)
-        self.say("Each row of V is scaled by its weight: high-weight rows, like row {a}, count most.",
-                 a=b.index("V", 0, self.key(0)))
+                    stroke_width=2).shift(DOWN * 0.3)
+        o_lab = self.math("o = sum_j w_j v_j", color=OUT).next_to(o, LEFT, buff=0.3)
+        O_lab = self.math("(A V)_{i}", color=OUT, i=self.query()).next_to(O, LEFT, buff=0.3)
+        diff = self.prose("$max |o - (A V)_{i}|$ = {d}", color=style.MUTED, i=self.query(),
+                          d=b.value("out_diff", (), 2, "g"))
+        diff.next_to(O, DOWN, buff=0.3).align_to(O_lab, LEFT)
+        style.STAGE.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line, diff))
+        self.say("The weights now mix the value rows: each row v_j of V is multiplied by its weight w_j.")
         self.play(FadeIn(w), FadeIn(w_lab), FadeIn(V), FadeIn(v_lab), run_time=0.8)
-        a = self.key(0)
-        top_rows = VGroup(*(m.box(rows=(a, a + 1), color=WEIGHT) for m in (w, V, C)))
-        self.play(FadeIn(times), FadeIn(eq), FadeIn(c_lab), Create(C.brackets),
-                  LaggedStart(*(FadeIn(C.row(k), shift=RIGHT * 0.4) for k in range(self.L)), lag_ratio=0.15),
-                  run_time=1.4)
-        self.play(Create(top_rows), run_time=0.5)
-        self.say(
-            "The scaled rows add up to the output of query {i}: the same row as W V computed by torch.",
-            i=self.query(),
-        )
-        self.play(Create(line), FadeIn(o), FadeIn(o_lab), run_time=0.8)
+        self.play(Create(arrow), FadeIn(c_lab), Create(C.brackets), LaggedStart(
+            *(copy_into(VGroup(w.row(k), V.row(k)), C.row(k)) for k in range(L)), lag_ratio=0.25),
+            run_time=2.0)
+        self.say("Key {a} has weight {wa}: its scaled row carries almost the whole output; rows with weights near zero"
+                 " add almost nothing.", a=self.k(a), wa=b.value("w", (a,)))
+        marks = VGroup(w.box(rows=(a, a + 1), color=style.TEXT), C.box(rows=(a, a + 1), color=style.TEXT))
+        self.play(Create(marks), run_time=0.6)
+        self.hold_caption()
+        self.say("Summed down each column, the scaled rows give the output of query {i}: the same row as A V"
+                 " computed by torch.", i=self.query())
+        self.play(Create(line), FadeIn(o_lab), Create(o.brackets),
+                  *(copy_into(C.column_band(c, c + 1), o.entry(0, c)) for c in range(C.n_cols)), run_time=1.4)
         self.play(FadeIn(O), FadeIn(O_lab), FadeIn(diff), run_time=0.6)
         self.clear_stage()
+
+    def recap(self) -> None:
+        """The recap: only what the lecture showed, with its numbers."""
+        b, a = self.b, self.key(0)
+        lines = (
+            self.bullet("Softmax: $e^(s_j)$, divided by the sum: positive weights that add up to one."),
+            self.bullet("It keeps the order and turns score gaps into ratios: $e^{g}$ = {x}.",
+                        g=b.value("gap", ()), x=b.value("ratio", ())),
+            self.bullet("Dividing by the sum of the scores flips or breaks when scores are negative."),
+            self.bullet("A small nudge gives a small change; argmax stays put, then jumps."),
+            self.bullet("A temperature sharpens or flattens; $sqrt(d_k)$ is one."),
+            self.bullet("The weights mix the value rows: key {a}'s row dominates here.", a=self.k(a)),
+        )
+        self.summarise(self.recap_caption, *lines)

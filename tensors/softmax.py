@@ -1,8 +1,10 @@
 """Why softmax: real attention scores for one query, turned into weights four ways.
 
-The scores are the real S = Q K^T / sqrt(d_k) of seeded Q, K (one head, no projection: Q, K, V are
-drawn directly). Softmax is compared with dividing by the sum of the scores and with argmax; the
-weights of one query then mix the rows of V.
+The scores are those of head 1 of a small attention model really trained (tensors.trained) to name
+the word before each word: Q, K, V are that head's slices of X W_q, X W_k, X W_v for the sentence
+"cat eat mouse dog fish ...", and S = Q K^T / sqrt(d_k). Softmax is compared with dividing by the
+sum of the scores and with argmax; a temperature divides the scores; the weights of one query then
+mix the rows of V.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from tensors.attention import attend, scores
-from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
+from tensors.attention import attend, scores, sinusoidal
+from tensors.common import ConfigError, LectureConfig, LectureResult, opt
+from tensors.trained import WORDS, TrainConfig, Trained, split, trained
 
 NUDGE = 0.2  # how far one score is pushed to compare softmax with argmax
 SHIFT = 5.0  # a constant added to every score: softmax does not change
 CURVE_POINTS = 81  # samples of the weight-versus-score curves
+TEMPERATURES = (0.5, 1.0, 2.0)  # softmax(s / T): sharper below one, flatter above
+HEADS = 2  # the trained model's heads; the lecture follows head 1 (trained to name the word before)
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class SoftmaxConfig(LectureConfig):
                        "the L x L weights and their row sums are drawn next to the scores; more do not fit at 480p")
     d_k: int = opt(4, "size d_k of each query, key and value vector", 2, 5,
                    "weights, V and the weighted rows of V are drawn side by side; wider rows do not fit at 480p")
-    query: int = opt(1, "position (1-based) of the query whose scores are followed", 1, 6)
+    query: int = opt(3, "position (1-based) of the query whose scores are followed", 1, 6)
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the query is not in the sequence."""
@@ -42,20 +47,29 @@ class SoftmaxResult(LectureResult):
     """Every tensor the softmax lecture shows, by name."""
 
     config: SoftmaxConfig
+    model: Trained  # the trained attention model the scores come from
+    words: tuple[str, ...]  # the sentence, one word per position
+    A_heads: torch.Tensor  # (H, L, L) every trained head's attention weights on the sentence (head 1 is followed)
     Q: torch.Tensor  # (L, d_k) queries
     K: torch.Tensor  # (L, d_k) keys
     V: torch.Tensor  # (L, d_k) values
     q: torch.Tensor  # (1, d_k) the followed query, row i of Q
     S: torch.Tensor  # (L, L) scores Q K^T / sqrt(d_k)
-    W: torch.Tensor  # (L, L) softmax of each row of S
-    row_sums: torch.Tensor  # (L, 1) each row of W summed
-    O: torch.Tensor  # (L, d_k) attention output W @ V
+    A: torch.Tensor  # (L, L) attention weights: softmax of each row of S
+    row_sums: torch.Tensor  # (L, 1) each row of A summed
+    O: torch.Tensor  # (L, d_k) attention output A @ V
     s: torch.Tensor  # (L,) the followed query's scores, row i of S
     exp_s: torch.Tensor  # (L,) exp(s)
     exp_sum: torch.Tensor  # () sum of exp(s)
-    w: torch.Tensor  # (L,) softmax(s), row i of W
+    w: torch.Tensor  # (L,) softmax(s), row i of A
     w_sum: torch.Tensor  # () sum of w
     order: torch.Tensor  # (L,) key indices from the largest score to the smallest
+    gap: torch.Tensor  # () the top score minus the runner-up score
+    ratio: torch.Tensor  # () the top weight over the runner-up weight
+    exp_gap: torch.Tensor  # () e to the gap: equal to ratio
+    temps: torch.Tensor  # (T,) temperatures
+    w_temp: torch.Tensor  # (T, L) softmax(s / T) for each temperature
+    w_temp_max: torch.Tensor  # (T,) the largest weight at each temperature
     shift: torch.Tensor  # () constant added to every score
     w_shifted: torch.Tensor  # (L,) softmax(s + shift)
     shift_change: torch.Tensor  # () max |softmax(s + shift) - softmax(s)|
@@ -77,8 +91,17 @@ class SoftmaxResult(LectureResult):
     w_col: torch.Tensor  # (L, 1) w as a column
     contrib: torch.Tensor  # (L, d_k) w_j * v_j, each value row scaled by its weight
     o: torch.Tensor  # (1, d_k) the scaled rows summed
-    O_row: torch.Tensor  # (1, d_k) row i of W @ V, as attention computes it
-    out_diff: torch.Tensor  # () max |sum_j w_j v_j - (W @ V)[i]|
+    O_row: torch.Tensor  # (1, d_k) row i of A @ V, as attention computes it
+    out_diff: torch.Tensor  # () max |sum_j w_j v_j - (A @ V)[i]|
+
+    def strings(self) -> dict[str, str]:
+        """Return the followed query's word and the word of its top-scoring key."""
+        i = self.config.query - 1
+        return {"query_word": self.words[i], "top_word": self.words[int(self.order[0])]}
+
+    def training(self) -> dict[str, object]:
+        """Return the record of the trained model whose head 1 gives the scores."""
+        return self.model.record()
 
 
 
@@ -111,15 +134,25 @@ def weighted_rows(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return w[:, None] * v  # (L, d_k)
 
 
+def heads_qkv(model: Trained, ids: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, ...]:
+    """Return every head's Q, K, V (H, L, d_k) for a sentence of word ids (L,): embeddings + positions, projected, split."""
+    D = model.config.d_model
+    x = model.table[ids] + sinusoidal(len(ids), D)  # (L, D)
+    q, k, v = (split((x @ W)[None], model.config.heads)[0] for W in (model.W_q, model.W_k, model.W_v))
+    return tuple(t.to(device).contiguous() for t in (q, k, v))
+
+
 def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
     """Compute every tensor of the softmax lecture on the device."""
     config.validate()
-    g = generator(config.seed)
     L, d, i = config.seq_len, config.d_k, config.query - 1
-    Q, K, V = (randn((L, d), g, device) for _ in range(3))
+    model = trained(TrainConfig(d_model=HEADS * d, heads=HEADS, seed=config.seed))
+    ids = torch.arange(L)  # the sentence: the first L words of the table, "cat eat mouse dog fish ..."
+    Qh, Kh, Vh = heads_qkv(model, ids, device)  # (H, L, d_k)
+    Q, K, V = Qh[0], Kh[0], Vh[0]  # head 1
     S = scores(Q, K)  # (L, L)
-    O, W = attend(Q, K, V)  # (L, d_k), (L, L)
-    s, w = S[i], W[i]  # (L,), (L,): the followed query's row
+    O, A = attend(Q, K, V)  # (L, d_k), (L, L)
+    s, w = S[i], A[i]  # (L,), (L,): the followed query's row
     exp_s = s.exp()
     order = torch.argsort(s, descending=True)
     top, runner = int(order[0]), int(order[1])
@@ -135,17 +168,22 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
     curve_x = float(s[top]) + torch.linspace(-span, span, CURVE_POINTS, device=device)
     swept = sweep(s, runner, curve_x)  # (N, L)
 
+    temps = torch.tensor(TEMPERATURES, device=device)
+    w_temp = torch.softmax(s[None] / temps[:, None], dim=-1)  # (T, L)
     contrib = weighted_rows(w, V)
     o = contrib.sum(dim=0, keepdim=True)  # (1, d_k)
     return SoftmaxResult(
         config=config,
+        model=model,
+        words=tuple(WORDS[int(t)] for t in ids),
+        A_heads=torch.softmax(scores(Qh, Kh), dim=-1),
         Q=Q,
         K=K,
         V=V,
         q=Q[i:i + 1].contiguous(),
         S=S,
-        W=W,
-        row_sums=W.sum(dim=-1, keepdim=True),
+        A=A,
+        row_sums=A.sum(dim=-1, keepdim=True),
         O=O,
         s=s.contiguous(),
         exp_s=exp_s,
@@ -153,6 +191,12 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
         w=w.contiguous(),
         w_sum=w.sum(),
         order=order,
+        gap=s[top] - s[runner],
+        ratio=w[top] / w[runner],
+        exp_gap=(s[top] - s[runner]).exp(),
+        temps=temps,
+        w_temp=w_temp,
+        w_temp_max=w_temp.max(dim=-1).values,
         shift=torch.tensor(SHIFT, device=device),
         w_shifted=w_shifted,
         shift_change=(w_shifted - w).abs().max(),

@@ -1,14 +1,18 @@
-"""Lecture `heads`: W^q is one matrix; its column bands are the per-head W^q_h."""
+"""Lecture `heads`: W^q is one matrix; its column bands are the per-head W^q_h; a view and a transpose split Q.
+
+The values are random draws (E standard normal, the weight like nn.Linear's initial weight): the
+lecture is about shapes and equalities, and says "random" on screen. Heads are told apart by number
+and place (style.INDEX greys), never by a role colour.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
     RIGHT,
     UP,
-    AnimationGroup,
-    Arrow,
     Create,
     FadeIn,
     FadeOut,
@@ -16,36 +20,60 @@ from manim import (
     LaggedStart,
     Line,
     Rectangle,
+    ReplacementTransform,
     Transform,
     TransformFromCopy,
     VGroup,
 )
 
 from scenes.kit import style
+from scenes.kit.binding import BoundNumber
+from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import glyph_box, pixel_box, stack_shadows
-from scenes.kit.plot import colour_legend, heatmap_with_notes
+from scenes.kit.matrix import TensorMatrix, glyph_box, pixel_box, stack_shadows
+from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
 
+CELL = (0.8, 0.4)  # matrix cells: numbers at font size 24 with room, so six columns fit twice across the stage
 BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
-MAIN, FOOT = style.STAGE.rows(6.0, 0.6)  # the matrices, and the dot product or the verdict under them
+PAIR_GAP = 0.4  # between the d_q-wide pieces of the view and transpose grids
+PATCH = 4  # rows and columns of the real-scale weight shown number by number
+
+
+def readable(listing: VGroup) -> VGroup:
+    """Lift the syntax colours of a code listing that fall below the contrast floor to the muted grey.
+
+    (A kit candidate: Typst's default raw theme draws comments and some keywords too dark for our background.)
+    """
+    for glyph in listing.family_members_with_points():
+        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
+            glyph.set_fill(style.MUTED)
+    return listing
+
+
+def index_colour(h: int) -> str:
+    """Return the grey of index h (heads): told apart by lightness and their number, never by a role hue."""
+    return style.INDEX[h % len(style.INDEX)]
 
 
 class HeadsLecture(LectureScene):
-    """How W^q_h is implemented in practice: project once, then split into heads."""
+    """How W^q_h is implemented in practice: project once, then view and transpose into heads."""
 
+    roles = {"E": "input", "weight": "weight", "W_q": "weight", "W_q_heads": "weight", "W_big": "weight",
+             "Q": "query", "Q_heads": "query", "Q_paper": "query"}
     question = "How is $W^q_h$ implemented in practice?"
     question_details = ("The paper writes one weight per head. The code keeps one matrix.",)
     question_caption = ("The paper gives every head h its own query weight W^q_h. Code written from it keeps a single"
                         " matrix. Here is why both describe the same numbers.")
     recap_lines = (
-        "One matrix $W^q$ projects $E$ for all heads: $Q = E W^q$.",
-        "A view and a transpose cut $Q$ into heads of size $d_q$.",
-        "Head $h$ uses only the $h$-th column band, the paper's $W^q_h$.",
-        "The two ways agree up to float32 rounding.",
+        "`nn.Linear` stores the weight as (out, in); the paper's $W^q$ is its transpose.",
+        "One product fills $Q$ for every head at once.",
+        "Head $h$ owns the $h$-th column band of $W^q$ and of $Q$: the paper's $W^q_h$.",
+        "`view` cuts each row of $Q$ into pieces; `transpose` groups the pieces by head.",
+        "Per-head products $E W^q_h$ equal those rows, up to float32 rounding.",
     )
-    recap_caption = "One projection, one reshape: the per-head weights of the paper are column bands of a single matrix."
-    beats = ("intro", "show_inputs", "project", "bands", "split", "paper", "blocks", "real_scale", "recap")
+    recap_caption = "One projection, one view, one transpose: the paper's per-head weights are column bands of one matrix."
+    beats = ("intro", "show_inputs", "project", "bands", "split", "paper", "real_scale", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -56,103 +84,128 @@ class HeadsLecture(LectureScene):
     def dq(self) -> int:
         return int(self.result.config.d_q)
 
-    def head_label(self, h: int, template: str = "W^q_{h}", size: float = style.LABEL_SIZE) -> VGroup:
-        """Return a maths label naming head h (shown 1-based, as in the paper)."""
-        return self.math(template, size, style.head_color(h), h=self.b.index("W_q_heads", 0, h))
+    @property
+    def L(self) -> int:
+        return int(self.result.config.seq_len)
+
+    def head_label(self, h: int, template: str = '"head" {h}', size: float = style.NOTE_SIZE) -> VGroup:
+        """Return a label naming head h (shown 1-based, as in the paper), in its index grey."""
+        return self.math(template, size, index_colour(h), h=self.b.index("Q_heads", 1, h))
+
+    def token_label(self, l: int) -> VGroup:
+        """Return 'token l' (1-based) in muted grey."""
+        return self.prose("token {l}", style.NOTE_SIZE, style.MUTED, l=self.b.index("Q", 1, l))
+
+    def number(self, name: str, index: tuple[int, ...], decimals: int = 2) -> BoundNumber:
+        """Return one bound number in its tensor's role colour."""
+        return self.b.number(self.b.value(name, index, decimals), style.NUMBER_SIZE,
+                             color=style.ROLE[self.roles[name]])
+
+    def settle(self, *mats: TensorMatrix) -> None:
+        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
+        for m in mats:
+            self.remove(m.entries, *m.entries, m.brackets)
+            self.add(m)
 
     # -- beats --------------------------------------------------------------------------------
     def setup_matrices(self) -> None:
-        """Build E, W^q and Q and lay them out as a matrix product."""
-        self.W = self.matrix("W_q", color=style.ROLE["W"])
-        self.Q = self.matrix("Q", (0,), color=style.ROLE["Q"])
-        self.E = self.matrix("E", (0,), color=style.ROLE["E"])
-        self.Q.next_to(self.W, DOWN, buff=0.75)
-        self.E.next_to(self.Q, LEFT, buff=0.9)
-        self.W_name = self.math("W^q", style.LABEL_SIZE, style.ROLE["W"])
-        self.Q_name = self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"])
-        self.E_name = self.math("E", style.LABEL_SIZE, style.ROLE["E"])
-        self.W_shape = self.shape("W_q", "D, H dot d_q")
-        self.Q_shape = self.shape("Q", "B, L, H dot d_q")
-        self.E_shape = self.shape("E", "B, L, D")
-        VGroup(self.W_name, self.W_shape).arrange(RIGHT, buff=0.3).next_to(self.W, LEFT, buff=0.3)
-        VGroup(self.Q_name, self.Q_shape).arrange(RIGHT, buff=0.3).next_to(self.Q, DOWN, buff=0.15)
-        VGroup(self.E_name, self.E_shape).arrange(RIGHT, buff=0.3).next_to(self.E, DOWN, buff=0.15)
+        """Lay out the product: W^q top right, Q under it, E left of Q; names in the free top-left corner."""
+        self.W = self.matrix("W_q", cell=CELL)
+        self.weight = self.matrix("weight", cell=CELL)
+        self.Q = self.matrix("Q", (0,), cell=CELL)
+        self.E = self.matrix("E", (0,), cell=CELL)
+        self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
+        self.weight.move_to(self.W)
+        self.Q.next_to(self.W, DOWN, buff=0.6)
+        self.E.next_to(self.Q, LEFT, buff=1.2)
+        self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]), self.shape("E", "B, L, D"),
+                             style.note("random", color=style.MUTED)).arrange(RIGHT, buff=0.25)
+        self.E_name.next_to(self.E, UP, buff=0.25).align_to(self.E, LEFT)
+        self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]), self.shape("W_q", "D, H dot d_q"))
+        self.W_name.arrange(RIGHT, buff=0.25).next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
+        self.weight_name = VGroup(self.prose("`nn.Linear.weight`", style.LABEL_SIZE, style.ROLE["W"]),
+                                  self.shape("weight", '"out", "in"')).arrange(RIGHT, buff=0.25)
+        self.weight_name.next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
+        self.Q_name = VGroup(self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"]), self.shape("Q", "B, L, H dot d_q"))
+        self.Q_name.arrange(RIGHT, buff=0.25).next_to(self.Q, DOWN, buff=0.2)
         self.shadows = stack_shadows(self.E, min(self.result.config.batch - 1, 3))
-        MAIN.place(VGroup(self.W, self.Q, self.E, self.W_name, self.W_shape, self.Q_name, self.Q_shape,
-                          self.E_name, self.E_shape, self.shadows))
+        self.foot = style.Region(style.STAGE.left, style.STAGE.right, self.Q_name.get_bottom()[1] - 0.1,
+                                 style.STAGE.bottom)
 
     def show_inputs(self) -> None:
         self.beat("Embeddings and the query weight")
         self.setup_matrices()
         b = self.b
-        self.say(
-            "E holds {L} token embeddings of size D = {D}. W^q maps them to all {H} heads at once: D rows, H times d_q columns.",
-            L=b.dim("E", 1), D=b.dim("E", 2), H=b.dim("Q_heads", 1),
-        )
+        self.say("E holds {L} token embeddings of size D = {D}; the values are random, for this example.",
+                 L=b.dim("E", 1), D=b.dim("E", 2))
         self.play(FadeIn(self.shadows), Create(self.E.brackets), FadeIn(self.E.entries, lag_ratio=0.02),
-                  FadeIn(self.E_name), FadeIn(self.E_shape))
-        self.play(Create(self.W.brackets), FadeIn(self.W.entries, lag_ratio=0.02), FadeIn(self.W_name),
-                  FadeIn(self.W_shape))
-        convention = self.prose(
-            "PyTorch's `nn.Linear` stores `weight` as (out, in) = ({o}, {i}). \\\n"
-            "The paper writes $Q = E W^q$, so $W^q$ = `weight.T`.",
-            style.NOTE_SIZE - 2, style.MUTED, o=b.dim("weight", 0), i=b.dim("weight", 1),
-        )
-        convention.next_to(self.E, UP, buff=0.5).align_to(self.E, LEFT)
-        style.fit(convention, width=self.W.get_left()[0] - self.E.get_left()[0] - 0.3)
-        self.convention = convention
-        self.say(
-            "PyTorch keeps the weight as (out, in), so this lecture shows its transpose: Q = E W^q is F.linear(E, weight)."
-        )
-        self.play(FadeIn(convention))
-        self.wait(2.5)
+                  FadeIn(self.E_name), run_time=1.0)
+        self.settle(self.E)
+        self.hold_caption()
+        self.say("PyTorch's nn.Linear stores its weight as (out, in) = ({o}, {i}), also random, as at initialisation.",
+                 o=b.dim("weight", 0), i=b.dim("weight", 1))
+        self.play(Create(self.weight.brackets), FadeIn(self.weight.entries, lag_ratio=0.02), FadeIn(self.weight_name))
+        self.hold_caption()
+        self.say("The paper writes Q = E W^q, so W^q is the weight transposed: each number crosses the diagonal.")
+        moves = [TransformFromCopy(self.weight.entry(r, c), self.W.entry(c, r))
+                 for r in range(self.weight.n_rows) for c in range(self.weight.n_cols)]
+        self.play(*moves, FadeOut(self.weight.entries), ReplacementTransform(self.weight.brackets, self.W.brackets),
+                  ReplacementTransform(self.weight_name, self.W_name), run_time=2.2)
+        self.settle(self.W)
+        rows = self.prose("rows: the D = {D} dimensions of $E$", style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0))
+        cols = self.prose("columns: H = {H} heads × $d_q$ = {d}", style.NOTE_SIZE, style.MUTED,
+                          H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
+        self.axes_note = VGroup(rows, cols).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        self.axes_note.next_to(self.W_name, DOWN, buff=0.3).align_to(self.W_name, RIGHT)
+        self.hold_caption()
+        self.say("W^q has D = {D} rows, one per dimension of E, and H times d_q = {C} columns. Here the two are"
+                 " equal, as in most models.", D=b.dim("W_q", 0), C=b.dim("W_q", 1))
+        self.play(FadeIn(self.axes_note, shift=RIGHT * 0.2))
+        self.hold_caption()
 
     def project(self) -> None:
         self.beat("One projection for every head")
         E, W, Q = self.E, self.W, self.Q
-        self.play(Create(Q.brackets), FadeIn(self.Q_name), FadeIn(self.Q_shape))
-        self.say("Each entry of Q is a row of E times a column of W^q. Shown rounded to two decimals; torch keeps full float32.")
+        self.play(Create(Q.brackets), FadeIn(self.Q_name), run_time=0.6)
+        self.say("Each entry of Q is a row of E times a column of W^q: the products, summed.")
         row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
         col_box = W.box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
-        self.play(Create(row_box), Create(col_box))
+        self.play(Create(row_box), Create(col_box), run_time=0.6)
         line = self.dot_line(0, 0)
         w_column = VGroup(*(W.entry(k, 0) for k in range(W.n_rows)))
         self.play(TransformFromCopy(E.row(0), line.e), TransformFromCopy(w_column, line.w), FadeIn(line.symbols),
                   run_time=1.5)
-        self.play(FadeIn(line.q))
-        self.play(TransformFromCopy(line.q, Q.entry(0, 0)))
-        self.wait(1)
+        self.play(FadeIn(line.q, shift=RIGHT * 0.2), run_time=0.5)
+        self.play(TransformFromCopy(line.q, Q.entry(0, 0)), run_time=0.8)
+        self.hold_caption()
+        self.say("Column by column, the same row of E meets each column of W^q and fills the first row of Q.")
         for j in range(1, Q.n_cols):
             new = self.dot_line(0, j)
-            fast = j > 1
-            # columns differ in width, so the box, the row and the symbols take the new column's and line's shape
             self.play(Transform(col_box, W.box(cols=(j, j + 1), color=style.ROLE["W"], buff=BOX_BUFF)),
-                      FadeOut(line.w), FadeOut(line.q),
-                      line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols),
-                      FadeIn(new.w), FadeIn(new.q), run_time=0.45 if fast else 0.8)
+                      FadeOut(line.w), FadeOut(line.q), TransformFromCopy(VGroup(*(W.entry(k, j) for k in range(W.n_rows))),
+                                                                          new.w),
+                      line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols), run_time=0.6)
+            self.play(FadeIn(new.q, shift=RIGHT * 0.2), run_time=0.25)
+            self.play(TransformFromCopy(new.q, Q.entry(0, j)), run_time=0.35)
             line.w, line.q = new.w, new.q
-            self.play(TransformFromCopy(new.q, Q.entry(0, j)), run_time=0.35 if fast else 0.6)
-        line = VGroup(line.e, line.symbols, line.w, line.q)
-        self.play(FadeOut(line), FadeOut(col_box))
+        self.play(FadeOut(VGroup(line.e, line.symbols, line.w, line.q)), FadeOut(col_box), run_time=0.4)
+        self.hold_caption()
         self.say("The other rows follow the same way: one matrix product fills Q for all heads together.")
         for i in range(1, Q.n_rows):
-            self.play(Transform(row_box, E.box(rows=(i, i + 1), color=style.ROLE["E"], buff=BOX_BUFF)), run_time=0.35)
-            self.play(LaggedStart(*(FadeIn(n, shift=DOWN * 0.1) for n in Q.row(i)), lag_ratio=0.12), run_time=0.7)
-        self.play(FadeOut(row_box))
-        self.wait(0.5)
+            self.play(Transform(row_box, E.box(rows=(i, i + 1), color=style.ROLE["E"], buff=BOX_BUFF)), run_time=0.3)
+            self.play(LaggedStart(*(FadeIn(n, shift=DOWN * 0.1) for n in Q.row(i)), lag_ratio=0.12), run_time=0.6)
+        self.play(FadeOut(row_box), run_time=0.3)
+        self.settle(Q)
+        self.hold_caption()
 
     def dot_line(self, i: int, j: int) -> VGroup:
         """Return '(E row i) · (W^q column j) = Q[i, j]' built from bound numbers; parts as attributes."""
-        b = self.b
-        size = style.NUMBER_SIZE - 2
-        e = VGroup(*(b.number(b.value("E", (0, i, k)), size, color=style.ROLE["E"]) for k in range(self.E.n_cols)))
-        w = VGroup(*(b.number(b.value("W_q", (k, j)), size, color=style.ROLE["W"]) for k in range(self.W.n_rows)))
-        q = b.number(b.value("Q", (0, i, j)), size, color=style.ROLE["Q"])
-        e.arrange(RIGHT, buff=0.22)
-        w.arrange(RIGHT, buff=0.22)
+        e = VGroup(*(self.number("E", (0, i, k)) for k in range(self.E.n_cols))).arrange(RIGHT, buff=0.2)
+        w = VGroup(*(self.number("W_q", (k, j)) for k in range(self.W.n_rows))).arrange(RIGHT, buff=0.2)
+        q = self.number("Q", (0, i, j))
         lp1, rp1, dot, lp2, rp2, eq = (style.note(f"${c}$") for c in ("(", ")", "dot", "(", ")", "="))
         line = VGroup(lp1, e, rp1, dot, lp2, w, rp2, eq, q).arrange(RIGHT, buff=0.12)
-        FOOT.place(line)
+        self.foot.place(line)
         line.e, line.w, line.q = e, w, q
         line.symbols = VGroup(lp1, rp1, dot, lp2, rp2, eq)
         return line
@@ -160,157 +213,193 @@ class HeadsLecture(LectureScene):
     def bands(self) -> None:
         self.beat("Column bands are the heads")
         b, W, Q = self.b, self.W, self.Q
-        self.say(
-            "Cut W^q into {H} bands of d_q = {d} columns. Band h is the paper's W^q_h, and it writes columns of Q that belong to head h only.",
-            H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3),
-        )
-        boxes, labels, anims = VGroup(), VGroup(), []
+        self.play(FadeOut(self.axes_note), run_time=0.3)
+        boxes, labels = VGroup(), VGroup()
         for h in range(self.H):
             cols = (h * self.dq, (h + 1) * self.dq)
-            color = style.head_color(h)
-            boxes.add(W.box(cols=cols, color=color, buff=BOX_BUFF), Q.box(cols=cols, color=color, buff=BOX_BUFF))
-            labels.add(self.head_label(h, size=style.NOTE_SIZE).next_to(boxes[-2], UP, buff=0.08))
-            anims += [W.column_band(*cols).animate.set_color(color), Q.column_band(*cols).animate.set_color(color)]
-        self.play(*anims, Create(boxes), FadeIn(labels), run_time=1.2)
+            boxes.add(W.box(cols=cols, color=index_colour(h), buff=BOX_BUFF),
+                      Q.box(cols=cols, color=index_colour(h), buff=BOX_BUFF))
+            label = self.head_label(h)
+            labels.add(label.move_to([boxes[-2].get_x(), (W.get_bottom()[1] + Q.get_top()[1]) / 2, 0]))
+        self.say("Cut W^q into {H} bands of d_q = {d} columns. Band h is the paper's W^q_h.",
+                 H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
+        self.play(LaggedStart(*(Create(boxes[2 * h]) for h in range(self.H)), lag_ratio=0.3),
+                  FadeIn(labels, lag_ratio=0.3), run_time=1.2)
+        self.hold_caption()
+        self.say("Band h of W^q writes only the columns of Q under it: those columns are head h's queries.")
+        self.play(LaggedStart(*(TransformFromCopy(boxes[2 * h], boxes[2 * h + 1]) for h in range(self.H)),
+                              lag_ratio=0.3), run_time=1.2)
+        self.hold_caption()
         self.band_boxes, self.band_labels = boxes, labels
-        self.wait(2.5)
 
     def split(self) -> None:
-        self.beat("Reshape: view, then transpose")
-        Q = self.Q
-        self.play(*(FadeOut(m) for m in [self.E, self.E_name, self.E_shape, self.shadows, self.W, self.W_name,
-                                           self.W_shape, self.band_boxes, self.band_labels, self.convention,
-                                           self.Q_name, self.Q_shape]), run_time=0.6)
-        code = self.listing(split_heads)
-        code_area, work = style.STAGE.rows(1.3, 4.6, gap=0.6)
-        code_area.place(code)
-        probe = Q.copy()  # a layout probe only: never shown
-        heads = VGroup(*(self.matrix("Q_heads", (0, h), color=style.head_color(h)) for h in range(self.H)))
-        heads.arrange(RIGHT, buff=0.55).next_to(probe, RIGHT, buff=1.3).align_to(probe, UP)
-        names = VGroup(*(self.head_label(h, "Q_{h}", size=style.NOTE_SIZE).next_to(m, UP, buff=0.12)
-                         for h, m in enumerate(heads)))
-        after = self.shape("Q_heads", "B, H, L, d_q").next_to(heads, DOWN, buff=0.25)
-        before = self.shape("Q", "B, L, H dot d_q").next_to(probe, DOWN, buff=0.25)
-        work.place(VGroup(probe, heads, names, after, before), align=UP)
-        arrow = Arrow(probe.get_right(), heads.get_left(), buff=0.15, color=style.MUTED, stroke_width=3)
-        bar = self.code_line_box(code, 3)
-        self.play(Q.animate.scale(probe.width / Q.width).move_to(probe), FadeIn(code))
-        self.say("The code never builds W^q_h. It views Q as (B, L, H, d_q).")
-        self.play(FadeIn(bar), FadeIn(before), Create(arrow))
+        self.beat("In practice: view, then transpose")
+        b, Q = self.b, self.Q
+        code = readable(self.listing(split_heads))
+        view_shape = self.math("(B, L, H, d_q) = ({b}, {l}, {h}, {d})", style.NOTE_SIZE, style.MUTED,
+                               b=b.dim("Q", 0), l=b.dim("Q", 1), h=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
+        heads_shape = self.shape("Q_heads", "B, H, L, d_q")
+        code.move_to([style.STAGE.left + code.width / 2, style.STAGE.top - code.height / 2, 0])
+        bar_view, bar_t = self.code_line_box(code, 3), self.code_line_box(code, 4)
+        view_shape.next_to(bar_view, RIGHT, buff=0.3)
+        heads_shape.next_to(view_shape, DOWN, buff=0.12).align_to(view_shape, LEFT)
+
+        pair_w = self.dq * CELL[0]
+        step = pair_w + PAIR_GAP
+        # the view: rows are tokens, each cut into H pieces of d_q
+        view_top = code.get_bottom()[1] - 0.75
+        grid_width = 1.4 + self.L * step - PAIR_GAP  # row labels, then the widest grid (the transpose's)
+        view_left = style.STAGE.left + 1.4 + max(0.0, (style.STAGE.width - grid_width) / 2)
+        view_nums = [[[None] * self.dq for _ in range(self.H)] for _ in range(self.L)]
+        for l in range(self.L):
+            for h in range(self.H):
+                for k in range(self.dq):
+                    num = self.number("Q", (0, l, h * self.dq + k))
+                    view_nums[l][h][k] = num.move_to(Q.entry(l, h * self.dq + k).get_center())
+        view_at = {(l, h, k): np.array([view_left + h * step + (k + 1) * CELL[0] - 0.06,
+                                        view_top - (l + 0.5) * CELL[1], 0.0])
+                   for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
+        # the transpose: rows are heads, each holding L pieces of d_q
+        t_top = view_top - self.L * CELL[1] - 0.7
+        t_at = {(h, l, k): np.array([view_left + l * step + (k + 1) * CELL[0] - 0.06, t_top - (h + 0.5) * CELL[1], 0.0])
+                for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
+
+        self.play(*(FadeOut(m) for m in [self.E, self.E_name, self.shadows, self.W, self.W_name, self.band_boxes,
+                                           self.band_labels, self.Q_name]), run_time=0.5)
+        self.add(*(n for row in view_nums for piece in row for n in piece))
+        self.remove(Q)
+        self.play(FadeIn(code), run_time=0.6)
+        self.say("The code never builds W^q_h. It views Q as (B, L, H, d_q): each row of Q is cut into H pieces of"
+                 " d_q numbers.")
+        moves = [view_nums[l][h][k].animate.move_to(view_at[(l, h, k)] + LEFT * view_nums[l][h][k].width / 2)
+                 for l in range(self.L) for h in range(self.H) for k in range(self.dq)]
+        self.play(FadeIn(bar_view), FadeIn(view_shape), *moves, run_time=1.4)
+        pieces = {(l, h): VGroup(*view_nums[l][h]) for l in range(self.L) for h in range(self.H)}
+        frames = VGroup(*(glyph_box([pieces[(l, h)]], index_colour(h), buff=0.08).set_stroke(width=1.5)
+                          for l in range(self.L) for h in range(self.H)))
+        row_labels = VGroup(*(self.token_label(l).next_to(pieces[(l, 0)], LEFT, buff=0.35) for l in range(self.L)))
+        col_labels = VGroup(*(self.head_label(h).next_to(pieces[(0, h)], UP, buff=0.2) for h in range(self.H)))
+        self.play(Create(frames), FadeIn(row_labels), FadeIn(col_labels), run_time=0.8)
         self.hold_caption()
-        self.say("Then it swaps L and H, giving the tensor of shape (B, H, L, d_q): one slice per head.")
-        self.play(Transform(bar, self.code_line_box(code, 4)), run_time=0.5)
-        for h, m in enumerate(heads):
-            band = Q.column_band(h * self.dq, (h + 1) * self.dq)
-            self.play(TransformFromCopy(band, m.entries), Create(m.brackets), FadeIn(names[h]), run_time=0.9)
-        self.play(FadeIn(after))
-        self.wait(2)
-        self.heads, self.head_names = heads, names
-        self.play(*(FadeOut(m) for m in [code, bar, arrow, before, after, Q]), run_time=0.5)
+        self.say("Then transpose swaps the L and H axes: the piece of token l for head h moves to row h, column l.")
+        t_nums = {(h, l, k): self.number("Q_heads", (0, h, l, k)) for h in range(self.H) for l in range(self.L)
+                  for k in range(self.dq)}
+        for key, num in t_nums.items():
+            num.move_to(t_at[key] + LEFT * num.width / 2)
+        t_pieces = {(h, l): VGroup(*(t_nums[(h, l, k)] for k in range(self.dq))) for h in range(self.H)
+                    for l in range(self.L)}
+        t_frames = VGroup(*(glyph_box([t_pieces[(h, l)]], index_colour(h), buff=0.08).set_stroke(width=1.5)
+                            for h in range(self.H) for l in range(self.L)))
+        t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], LEFT, buff=0.35).align_to(row_labels, LEFT)
+                          for h in range(self.H)))
+        t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], UP, buff=0.2) for l in range(self.L)))
+        self.play(Transform(bar_view, bar_t), FadeIn(heads_shape), run_time=0.5)
+        for h in range(self.H):
+            self.play(*(TransformFromCopy(pieces[(l, h)], t_pieces[(h, l)]) for l in range(self.L)),
+                      FadeIn(t_rows[h]), *(Create(t_frames[h * self.L + l]) for l in range(self.L)),
+                      *([FadeIn(t_cols)] if h == 0 else []), run_time=1.0)
+        self.hold_caption()
+        self.say("Row h of the result is head h's queries: {L} tokens, d_q = {d} numbers each, the same numbers as"
+                 " band h of Q.", L=b.dim("Q_heads", 2), d=b.dim("Q_heads", 3))
+        first = [frames[l * self.H] for l in range(self.L)] + [t_frames[l] for l in range(self.L)]
+        self.play(*(f.animate.set_stroke(style.TEXT, width=3.5) for f in first), run_time=0.8)
+        self.hold_caption()
+        self.t_pieces = t_pieces
+        self.play(*(FadeOut(m) for m in [code, bar_view, view_shape, heads_shape, frames, row_labels, col_labels,
+                                           *(n for row in view_nums for piece in row for n in piece)]), run_time=0.5)
+        self.split_rest = VGroup(t_frames, t_rows, t_cols)
 
     def paper(self) -> None:
         self.beat("The paper's way gives the same numbers")
         b = self.b
-        shown = VGroup(self.heads, self.head_names)
-        probe = shown.copy()  # a layout probe only: never shown
-        heads = probe[0]
-        paper = VGroup(*(self.matrix("Q_paper", (0, h), color=style.head_color(h)).match_width(heads[h])
-                         .next_to(heads[h], DOWN, buff=1.0) for h in range(self.H)))
-        left_top = style.note("slice of $Q$", color=style.MUTED).next_to(heads, LEFT, buff=0.6)
-        left_bot = style.note("$E W^q_h$, one head at a time", color=style.MUTED).next_to(paper, LEFT, buff=0.6)
-        labels = VGroup(*(self.head_label(h, "E W^q_{h}", size=style.NOTE_SIZE).next_to(paper[h], UP, buff=0.12)
-                          for h in range(self.H)))
-        body, foot = style.STAGE.rows(5.4, 1.0)
-        body.place(VGroup(probe, paper, left_top, left_bot, labels))
-        self.play(shown.animate.scale(probe.width / shown.width).move_to(probe))
-        self.say("Approach two, the paper's notation: multiply E by each W^q_h separately. Compare with the slices of Q.")
-        self.play(FadeIn(left_top), FadeIn(left_bot))
-        self.play(LaggedStart(*(AnimationGroup(FadeIn(m), FadeIn(labels[h])) for h, m in enumerate(paper)), lag_ratio=0.4),
-                  run_time=1.8)
+        heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        VGroup(heads, paper).arrange(DOWN, buff=0.8)
+        top_names = VGroup(*(self.head_label(h, '"head" {h}: Q_{h}').next_to(m, UP, buff=0.15) for h, m in enumerate(heads)))
+        bot_names = VGroup(*(self.head_label(h, "E W^q_{h}").next_to(m, UP, buff=0.15) for h, m in enumerate(paper)))
+        left_top = style.note("rows of the transpose", color=style.MUTED)
+        left_bot = style.note("the paper's products", color=style.MUTED)
+        body = VGroup(heads, paper, top_names, bot_names)
+        left_top.next_to(heads, LEFT, buff=0.6)
+        left_bot.next_to(paper, LEFT, buff=0.6).align_to(left_top, RIGHT)
+        main, foot = style.STAGE.rows(4.9, 0.9, gap=0.25)
+        main.place(VGroup(body, left_top, left_bot))
+        self.say("Each row of the transpose is one head's matrix Q_h: {L} rows, d_q = {d} columns.",
+                 L=b.dim("Q_heads", 2), d=b.dim("Q_heads", 3))
+        self.play(*(TransformFromCopy(self.t_pieces[(h, l)], heads[h].row(l)) for h in range(self.H)
+                    for l in range(self.L)), FadeOut(self.split_rest),
+                  *(FadeOut(p) for p in self.t_pieces.values()), *(Create(m.brackets) for m in heads),
+                  FadeIn(top_names), FadeIn(left_top), run_time=1.4)
+        self.settle(*heads)
+        self.hold_caption()
+        self.say("The paper's notation instead multiplies E by each band W^q_h separately, one head at a time.")
+        self.play(LaggedStart(*(FadeIn(m, shift=DOWN * 0.2) for m in paper), lag_ratio=0.3),
+                  FadeIn(bot_names), FadeIn(left_bot), run_time=1.5)
+        self.hold_caption()
         exact = float(b.tensors["max_abs_diff"]) == 0.0
         diff = self.prose("largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}", style.LABEL_SIZE,
                           d=b.value("max_abs_diff", (), decimals=2, style="g"))
-        verdict = style.note(
-            "exactly zero: the same sums" if exact else
-            "float32 rounding only: the same products, summed in another order",
-            color=style.MUTED,
-        )
-        foot.place(VGroup(diff, verdict).arrange(DOWN, buff=0.15))
-        if exact:
-            self.say("torch reports a largest difference of exactly {d}.", d=b.value("max_abs_diff", (), 2, "g"))
-        else:
-            self.say(
-                "torch reports a largest difference of {d}: float32 rounding from summing in another order, not a different result.",
-                d=b.value("max_abs_diff", (), 2, "g"),
-            )
-        self.play(FadeIn(diff, shift=UP * 0.2))
-        self.play(FadeIn(verdict))
-        self.wait(3)
-        self.clear_stage()
-
-    def blocks(self) -> None:
-        self.beat("The block view of the query weight")
-        b = self.b
-        W = self.matrix("W_q", color=style.ROLE["W"])
-        n = self.H
-        m = self.result.config.d_model // n
-        grid = VGroup()
-        for k in range(1, n):
-            a, z = W.slot(0, W.n_rows, k * m, k * m)
-            grid.add(Line(a, z, color=style.MUTED, stroke_width=2))
-            a, z = W.slot(k * m, k * m, 0, W.n_cols)
-            grid.add(Line(a, z, color=style.MUTED, stroke_width=2))
-        schematic = VGroup()
-        for i in range(n):
-            for j in range(n):
-                cell = Rectangle(width=1.15, height=0.75, stroke_color=style.head_color(j), stroke_width=2.5)
-                lab = self.math("B_({i},{j})", i=b.index("blocks", 0, i), j=b.index("blocks", 1, j)).move_to(cell)
-                schematic.add(VGroup(cell, lab))
-        schematic.arrange_in_grid(n, n, buff=0)
-        WW = VGroup(W, grid)
-        stage = VGroup(WW, schematic).arrange(RIGHT, buff=1.6)
-        size = self.prose("each block is $m times m$, with $m = D / H = {m}$", m=b.dim("blocks", 2))
-        style.STAGE.place(VGroup(stage, size.next_to(stage, DOWN, buff=0.45)))
-        self.say(
-            "Group W^q into an {H} by {H} grid of blocks B_ij, each {m} by {m}. Head h owns the h-th column of blocks, from top to bottom.",
-            H=b.dim("blocks", 0), m=b.dim("blocks", 2),
-        )
-        self.play(FadeIn(W), Create(grid), FadeIn(size))
-        self.play(LaggedStart(*(FadeIn(s) for s in schematic), lag_ratio=0.08), run_time=1.5)
-        for h in range(n):
-            cols = (h * m, (h + 1) * m)
-            band = W.box(cols=cols, color=style.head_color(h), buff=BOX_BUFF)
-            hl = glyph_box([schematic[i * n + h] for i in range(n)], style.head_color(h), fill=0.15, buff=0.05)
-            lab = self.head_label(h, size=style.NOTE_SIZE).next_to(hl, UP, buff=0.08)
-            self.play(Create(band), FadeIn(hl), FadeIn(lab), W.column_band(*cols).animate.set_color(style.head_color(h)),
-                      run_time=0.7)
-            self.wait(0.6)
-            self.play(FadeOut(band), FadeOut(hl), FadeOut(lab), run_time=0.4)
-        self.wait(1)
+        verdict = style.note("exactly zero: the same sums" if exact else
+                             "float32 rounding only: the same products, summed in another order", color=style.MUTED)
+        foot.place(VGroup(diff, verdict).arrange(DOWN, buff=0.12))
+        self.say_gap("max_abs_diff", "torch reports a largest difference of exactly {d}: the same numbers.",
+                     "torch reports a largest difference of {d}: float32 rounding from summing in another order,"
+                     " not a different result.")
+        self.play(FadeIn(diff, shift=UP * 0.2), run_time=0.8)
+        self.play(FadeIn(verdict), run_time=0.5)
+        self.hold_caption()
         self.clear_stage()
 
     def real_scale(self) -> None:
         self.beat("At real scale")
         b = self.b
-        heat = b.heatmap("W_big", "W_big_absmax", height=5.0)
-        shape = tuple(b.tensors["W_big"].shape)
+        D = int(b.tensors["W_big"].shape[0])
         n_big, d_big = int(b.tensors["W_big_heads"].shape[0]), int(b.tensors["W_big_heads"].shape[2])
-        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), style.head_color(h), 2)
+        heat = b.heatmap("W_big", "W_big_absmax", height=4.6)
+        shape = tuple(b.tensors["W_big"].shape)
+        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), index_colour(h), 2)
                          for h in range(n_big)))
-        labels = VGroup(*(self.prose("{h}", style.NOTE_SIZE - 4, style.head_color(h), h=b.index("W_big_heads", 0, h))
-                          .next_to(band, UP, buff=0.08) for h, band in enumerate(bands)))
-        info = VGroup(
-            self.prose("$W^q$: {D} × {C}", style.LABEL_SIZE, D=b.dim("W_big", 0), C=b.dim("W_big", 1)),
-            self.prose("{H} heads, {d} columns each", H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2)),
-            style.note("one pixel per weight", color=style.MUTED),
-        )
-        bar = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3)
-        heatmap_with_notes(Group(heat, bands, labels), info, bar)
-        self.say(
-            "A real size: D = {D} and H = {H}. Every pixel is one weight of W^q; each coloured band of {d} columns is one head's W^q_h.",
-            D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2),
-        )
-        self.play(FadeIn(heat), FadeIn(info), FadeIn(bar))
-        self.play(Create(bands), FadeIn(labels), run_time=1.2)
-        self.wait(3)
+        top_axis = self.prose("columns: {C} = {H} heads × {d}", style.NOTE_SIZE, style.MUTED,
+                              C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
+        left_axis = self.prose("rows: D = {D}, one per dimension of $E$", style.NOTE_SIZE, style.MUTED,
+                               D=b.dim("W_big", 0))
+        numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, index_colour(h), h=b.index("W_big_heads", 0, h))
+                           for h in range(n_big)))
+        # the top-left corner of head 1's band, number by number
+        patch = VGroup(*(self.number("W_big", (r, c), 3) for r in range(PATCH) for c in range(PATCH)))
+        patch.arrange_in_grid(PATCH, PATCH, buff=(0.25, 0.2))
+        patch_name = self.prose("its top-left corner, to three decimals", style.NOTE_SIZE, style.MUTED)
+        legend = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3, font_size=style.NOTE_SIZE)
+        info = Group(
+            self.prose("a real $W^q$: {D} × {C}, random", style.LABEL_SIZE, D=b.dim("W_big", 0), C=b.dim("W_big", 1)),
+            legend,
+            VGroup(patch_name, patch).arrange(DOWN, aligned_edge=LEFT, buff=0.2),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+        left, right = style.STAGE.columns(5.6, 6.0, gap=0.7)
+        heat.move_to(left.centre + UP * 0.05)
+        bands.move_to(heat)
+        for h, (num, band) in enumerate(zip(numbers, bands)):
+            num.next_to(band, UP, buff=0.08)
+        top_axis.next_to(numbers, UP, buff=0.1).set_x(heat.get_x())
+        left_axis.next_to(heat, DOWN, buff=0.12)
+        right.place(info, align=LEFT)
+        corner = Rectangle(width=0.14, height=0.14, stroke_color=style.TEXT, stroke_width=2)
+        corner.move_to(heat.get_corner(UP + LEFT) + np.array([0.07, -0.07, 0]))
+        tie = Line(corner.get_right(), patch.get_left() + LEFT * 0.1, color=style.MUTED, stroke_width=1.5)
+        self.say("A real size: D = {D} and H = {H}, random values as at initialisation. Each small square is one"
+                 " weight, coloured by its value.", D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0))
+        self.play(FadeIn(heat), FadeIn(left_axis), FadeIn(top_axis), FadeIn(info[0]), FadeIn(legend), run_time=1.0)
+        self.hold_caption()
+        self.say("Each band of {d} columns is one head's W^q_h, and its top-left corner is these numbers.",
+                 d=b.dim("W_big_heads", 2))
+        self.play(LaggedStart(*(Create(band) for band in bands), lag_ratio=0.1), FadeIn(numbers, lag_ratio=0.1),
+                  run_time=1.2)
+        self.play(Create(corner), Create(tie), FadeIn(patch_name), LaggedStart(*(FadeIn(n, shift=RIGHT * 0.1)
+                                                                                  for n in patch), lag_ratio=0.05),
+                  run_time=1.2)
+        self.hold_caption()
+        self.heat_group = Group(heat, bands, numbers)
         self.clear_stage()
+
+
+__all__ = ["HeadsLecture"]

@@ -93,3 +93,21 @@ def test_same_seed_same_inputs_on_each_available_device_and_float32_matches_floa
         torch.testing.assert_close(r.Q_paper[:, h].cpu().double(), E64 @ W64[:, h * d:(h + 1) * d], rtol=1e-5,
                                    atol=1e-6)
     assert float(r.max_abs_diff) < 1e-5  # float32 rounding at most, between two float32 computations
+
+
+def test_view_then_transpose_moves_piece_l_h_to_h_l(heads_result: HeadsResult) -> None:
+    """The lecture's view grid shows Q[0, l, h*d:(h+1)*d] as piece (l, h); the transpose puts it at (h, l)."""
+    r = heads_result
+    d, H, L = r.config.d_q, r.config.heads, r.config.seq_len
+    view = r.Q.view(r.config.batch, L, H, d)
+    for l in range(L):
+        for h in range(H):
+            assert torch.equal(view[0, l, h], r.Q[0, l, h * d:(h + 1) * d])
+            assert torch.equal(r.Q_heads[0, h, l], view[0, l, h])
+
+
+def test_heads_values_are_random_draws_not_trained(heads_result: HeadsResult) -> None:
+    """The heads lecture says "random": its result records no training."""
+    assert heads_result.training() is None
+    bound = 1 / heads_result.config.d_model ** 0.5
+    assert float(heads_result.weight.abs().max()) <= bound  # nn.Linear's initial range

@@ -1,9 +1,12 @@
-"""Weight sharing across a batch: one W_Q, W_K, W_V serve every sample.
+"""Weight sharing across a batch: one W_Q, W_K, W_V serve every sample, and one gradient step updates them.
 
 Convention: the lecture shows the paper's right-multiplication Q = X W_Q with W_Q of shape (d, d).
 PyTorch's nn.Linear stores its weight as (out, in), so W_Q = weight.T and X @ W_Q == layer(X).
 The evidence that the weight is shared is read from torch itself: a forward pre-hook records the
-weight object (and its data pointer) that each per-sample call actually used.
+weight object (and its data pointer) that each per-sample call actually used. The weights are
+random (nn.Linear's initial draw): this lecture is about shapes and equalities, not what was learned.
+Then one real SGD step on that same layer, from the loss of every sample against random targets,
+shows the one shared weight updated in place from all samples' gradients.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from tensors.common import LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 ROLES = ("q", "k", "v")  # the three projections, in the order of every (3, ...) tensor below
+LR = 0.5  # learning rate of the one SGD step shown
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class SharingResult(LectureResult):
     weight_k: torch.Tensor  # (d, d) the same for W_K
     weight_v: torch.Tensor  # (d, d) the same for W_V
     W_Q: torch.Tensor  # (d, d) the paper's W_Q = weight_q.T
+    W_K: torch.Tensor  # (d, d) the paper's W_K = weight_k.T
+    W_V: torch.Tensor  # (d, d) the paper's W_V = weight_v.T
     Q: torch.Tensor  # (N, T, d) the whole batch in one call: X @ W_Q
     Q_alone: torch.Tensor  # (N, T, d) sample n alone: X[n] @ W_Q, one call per sample
     diff: torch.Tensor  # (3, N) max |alone - batched| per projection (q, k, v) and sample
@@ -55,6 +62,19 @@ class SharingResult(LectureResult):
     big_batch: torch.Tensor  # () batch size of the real-scale count
     big_shared: torch.Tensor  # () shared parameters at real scale
     big_per_sample: torch.Tensor  # () per-sample parameters at real scale
+    # one SGD step on the same layer W_Q, from every sample's loss against random targets Y
+    Y: torch.Tensor  # (N, T, d) random targets
+    loss_each: torch.Tensor  # (N,) sample n's loss mean((x_n W_Q - y_n)^2)
+    loss: torch.Tensor  # () the batch loss, their mean: F.mse_loss(layer(X), Y)
+    grad_each: torch.Tensor  # (N, d, d) sample n's share of the gradient: d(loss_n / N) / dW_Q
+    grad: torch.Tensor  # (d, d) autograd's gradient of the batch loss with respect to W_Q
+    grad_gap: torch.Tensor  # () max |sum_n grad_each[n] - grad|
+    lr: torch.Tensor  # () the learning rate
+    W_Q_new: torch.Tensor  # (d, d) W_Q after optimizer.step(): W_Q - lr * grad
+    ptr_step: torch.Tensor  # (2,) int64 weight.data_ptr() before and after the step
+    loss_each_new: torch.Tensor  # (N,) each sample's loss after the step
+    loss_new: torch.Tensor  # () the batch loss after the step
+    layers: tuple[nn.Linear, ...] = field(default=(), repr=False, compare=False)  # the live layers (for their storage)
     same_object: dict[str, str] = field(default_factory=dict)  # role -> str(every call saw the same weight)
 
 
@@ -95,6 +115,41 @@ def one_sample_at_a_time(layer: nn.Linear, X: torch.Tensor) -> tuple[torch.Tenso
     return torch.stack([out for out, _ in calls]), [w for _, w in calls]  # (N, T, d)
 
 
+def sample_losses(layer: nn.Linear, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Return each sample's mean squared error, one call of the layer per sample."""
+    return torch.stack([F.mse_loss(layer(x), y) for x, y in zip(X, Y)])  # (N,)
+
+
+def sgd_step(layer: nn.Linear, X: torch.Tensor, Y: torch.Tensor, lr: float) -> None:
+    """One step: the whole batch's loss, backward, update the one weight."""
+    opt = torch.optim.SGD(layer.parameters(), lr=lr)
+    opt.zero_grad()
+    F.mse_loss(layer(X), Y).backward()
+    opt.step()
+
+
+def gradient_step(layer: nn.Linear, X: torch.Tensor, Y: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Take one SGD step on the layer from the whole batch's loss; return what the lecture shows of it."""
+    N = X.shape[0]
+    w = layer.weight
+    each = sample_losses(layer, X, Y)
+    shares = torch.stack([torch.autograd.grad(each[n] / N, w, retain_graph=True)[0].T
+                          for n in range(N)])  # (N, d, d), in W_Q's layout
+    before = w.data_ptr()
+    sgd_step(layer, X, Y, LR)  # the real step, on the very same parameter
+    assert w.grad is not None  # backward() filled it
+    grad = w.grad.detach().T.clone()  # (d, d) dLoss/dW_Q
+    with torch.no_grad():
+        after = sample_losses(layer, X, Y)
+    return {
+        "loss_each": each.detach(), "loss": each.detach().mean(), "grad_each": shares, "grad": grad,
+        "grad_gap": (shares.sum(0) - grad).abs().max(), "lr": torch.tensor(LR, device=X.device),
+        "W_Q_new": w.detach().T.clone(),
+        "ptr_step": torch.tensor([before, w.data_ptr()], dtype=torch.int64, device=X.device),
+        "loss_each_new": after, "loss_new": after.mean(),
+    }
+
+
 def build(config: SharingConfig, device: torch.device) -> SharingResult:
     """Compute every tensor of the sharing lecture on the device."""
     config.validate()
@@ -111,14 +166,21 @@ def build(config: SharingConfig, device: torch.device) -> SharingResult:
     ptr = torch.tensor([[w.data_ptr() for w in seen] for _, seen in alone], dtype=torch.int64, device=device)  # (3, N)
     ptr_batch = torch.tensor([[w.data_ptr() for _, w in batched]], dtype=torch.int64, device=device)  # (1, 3)
     same = {role: str(all(w is layer.weight for w in seen)) for role, layer, (_, seen) in zip(ROLES, layers, alone)}
-    wq, wk, wv = (layer.weight for layer in layers)
+    wq, wk, wv = (layer.weight.detach().clone() for layer in layers)  # before the step below changes W_Q
+    Y = randn((N, T, d), g, device)
+    step = gradient_step(layers[0], X, Y)
     return SharingResult(
         config=config,
         X=X,
         weight_q=wq,
         weight_k=wk,
         weight_v=wv,
-        W_Q=wq.detach().T.contiguous(),
+        W_Q=wq.T.contiguous(),
+        W_K=wk.T.contiguous(),
+        W_V=wv.T.contiguous(),
+        Y=Y,
+        **step,
+        layers=tuple(layers),
         Q=batched[0][0],
         Q_alone=alone[0][0],
         diff=diff,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -60,11 +62,13 @@ def test_every_call_used_the_same_weight_object(result: SharingResult) -> None:
     r = result
     N = r.X.shape[0]
     assert r.ptr.dtype == torch.int64 and r.ptr.shape == (N, 3) and r.ptr_batch.shape == (1, 3)
-    for i, w in enumerate(weights(r)):
+    live = [layer.weight for layer in r.layers]
+    for i, w in enumerate(live):
         assert isinstance(w, torch.nn.Parameter)
         assert all(int(p) == w.data_ptr() for p in r.ptr[:, i])  # per-sample calls read this very storage
         assert int(r.ptr_batch[0, i]) == w.data_ptr()
-    assert len({w.data_ptr() for w in weights(r)}) == 3  # three different weights, each shared
+    assert len({w.data_ptr() for w in live}) == 3  # three different weights, each shared
+    assert int(r.ptr_step[0]) == int(r.ptr_step[1]) == live[0].data_ptr()  # the step updated W_Q in place
     assert r.strings() == {"same_q": "True", "same_k": "True", "same_v": "True"}
 
 
@@ -78,6 +82,31 @@ def test_the_hook_tells_copies_apart() -> None:
     _, w_c = watched_call(layer, x)
     assert w_a is w_c and w_a.data_ptr() == w_c.data_ptr()
     assert w_a is not w_b and w_a.data_ptr() != w_b.data_ptr()
+
+
+def test_one_step_updates_the_shared_weight_from_every_sample(result: SharingResult) -> None:
+    """Recompute the step with plain tensors: per-sample losses, their gradients, their sum, the update."""
+    r = result
+    N = r.X.shape[0]
+    W = r.W_Q.clone().requires_grad_(True)  # the paper's layout: X @ W
+    each = torch.stack([((r.X[n] @ W - r.Y[n]) ** 2).mean() for n in range(N)])
+    torch.testing.assert_close(r.loss_each, each.detach())
+    torch.testing.assert_close(r.loss, each.detach().mean())
+    shares = torch.stack([torch.autograd.grad(each[n] / N, W, retain_graph=True)[0] for n in range(N)])
+    torch.testing.assert_close(r.grad_each, shares)
+    (grad,) = torch.autograd.grad(((r.X @ W - r.Y) ** 2).mean(), W)  # the batch loss, in one expression
+    torch.testing.assert_close(r.grad, grad)
+    torch.testing.assert_close(shares.sum(0), grad)  # the batch gradient is the sum of the samples' shares
+    assert float(r.grad_gap) == float((r.grad_each.sum(0) - r.grad).abs().max()) < 1e-6
+    torch.testing.assert_close(r.W_Q_new, r.W_Q - float(r.lr) * grad)
+    torch.testing.assert_close(r.W_Q_new, r.layers[0].weight.detach().T)  # the live layer holds the new values
+    torch.testing.assert_close(r.loss_each_new, ((r.X @ r.W_Q_new - r.Y) ** 2).mean(dim=(1, 2)))
+    assert float(r.loss_new) < float(r.loss)
+
+
+def test_default_step_lowers_every_sample_loss() -> None:
+    r = build(SharingConfig(), CPU)  # the lecture says so for its default sizes
+    assert bool((r.loss_each_new < r.loss_each).all())
 
 
 def test_parameter_counts(result: SharingResult) -> None:
@@ -114,10 +143,24 @@ def recompute(manifest: dict[str, Any], live: SharingResult) -> dict[str, torch.
     alone = [torch.stack([X[n] @ w.T for n in range(N)]) for w in ws]
     diff = torch.stack([(a - b).abs().amax(dim=(1, 2)) for a, b in zip(alone, batched)])
     # the addresses cannot come from a file: ask torch for the storage of the weights the scene was built from
-    ptrs = torch.tensor([w.data_ptr() for w in (live.weight_q, live.weight_k, live.weight_v)], dtype=torch.int64)
+    ptrs = torch.tensor([layer.weight.data_ptr() for layer in live.layers], dtype=torch.int64)
     numel = torch.tensor([w.numel() for w in ws])
+    Y = torch.tensor(tensors["Y"]["values"])
+    lr = torch.tensor(tensors["lr"]["values"])
+    W = ws[0].T.clone().requires_grad_(True)
+    each = torch.stack([((X[n] @ W - Y[n]) ** 2).mean() for n in range(N)])
+    shares = torch.stack([torch.autograd.grad(each[n] / N, W, retain_graph=True)[0] for n in range(N)])
+    (grad,) = torch.autograd.grad(((X @ W - Y) ** 2).mean(), W)
+    W_new = (W - lr * grad).detach()
+    each_new = ((X @ W_new - Y) ** 2).mean(dim=(1, 2))
+    step = {
+        "Y": Y, "lr": lr, "loss_each": each.detach(), "loss": each.detach().mean(), "grad_each": shares,
+        "grad": grad, "grad_gap": (shares.sum(0) - grad).abs().max(), "W_Q_new": W_new,
+        "ptr_step": ptrs[:1].expand(2), "loss_each_new": each_new, "loss_new": each_new.mean(),
+    }
     big_shared = 3 * cfg["big_d_model"] ** 2
     return {
+        **step, "W_K": ws[1].T, "W_V": ws[2].T,
         "X": X, "weight_q": ws[0], "weight_k": ws[1], "weight_v": ws[2], "W_Q": ws[0].T, "Q": batched[0],
         "Q_alone": alone[0], "diff": diff, "max_diff": diff.max(), "ptr": ptrs.expand(N, 3), "ptr_batch": ptrs[None],
         "numel": numel, "n_shared": numel.sum(), "n_per_sample": N * numel.sum(),
@@ -126,21 +169,42 @@ def recompute(manifest: dict[str, Any], live: SharingResult) -> dict[str, torch.
     }
 
 
+def check_counts(scene: Any, truth: dict[str, torch.Tensor]) -> int:
+    """Check every number shown with thousands separators ('n'): digits in groups of three, equal to torch's."""
+    checked = 0
+    for point in scene.b.log.points:
+        for src, shown in point.shown:
+            if src.kind == "value" and src.style == "n":
+                assert re.fullmatch(r"[1-9][0-9]{0,2}(,[0-9]{3})*", shown), shown
+                assert int(shown.replace(",", "")) == int(truth[src.tensor][src.index]), (src.describe(), shown)
+                checked += 1
+    return checked
+
+
+def without_counts(scene: Any) -> Any:
+    """Return a view of the scene whose audit log leaves out the 'n' numbers (tests.shown reads them as decimals)."""
+    points = [SimpleNamespace(shown=[(s, t) for s, t in p.shown if not (s.kind == "value" and s.style == "n")])
+              for p in scene.b.log.points]
+    return SimpleNamespace(b=SimpleNamespace(log=SimpleNamespace(points=points)))
+
+
 def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     outcome = dry("sharing")
     manifest, scene = outcome.manifest, outcome.scene
     truth = recompute(manifest, scene.result)
     assert set(truth) == set(manifest["tensors"])
     assert manifest["tensors"]["ptr"]["values"] == truth["ptr"].tolist()  # recorded == what torch says now
-    checked = check_shown(scene, truth, strings={"same_q": "True", "same_k": "True", "same_v": "True"})
-    assert checked == manifest["audit"]["numbers_checked"] > 500
+    counts = check_counts(scene, truth)  # addresses and parameter counts, written with thousands separators
+    checked = check_shown(without_counts(scene), truth, strings={"same_q": "True", "same_k": "True", "same_v": "True"})
+    assert counts > 50 and checked + counts == manifest["audit"]["numbers_checked"] > 500
     on_screen = seen(scene)
-    for name in ("X", "W_Q", "Q", "Q_alone", "ptr", "ptr_batch", "numel"):
+    for name in ("X", "W_Q", "W_K", "W_V", "Q", "Q_alone", "numel", "diff", "grad_each", "grad",
+                 "W_Q_new", "loss_each", "loss_each_new", "ptr_step"):
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
-    for name in ("max_diff", "n_shared", "n_per_sample", "big_shared", "big_per_sample"):
+    for name in ("n_shared", "n_per_sample", "big_shared", "big_per_sample", "lr"):
         assert (name, ()) in on_screen, name
-    assert all(("diff", (0, n)) in on_screen for n in range(manifest["config"]["batch"]))
+    assert all(("ptr", (n, 0)) in on_screen for n in range(manifest["config"]["batch"])) and ("ptr_batch", (0, 0)) in on_screen
     strings = {s.tensor for p in scene.b.log.points for s, _ in p.shown if s.kind == "string"}
     assert strings == {"same_q", "same_k", "same_v"}
 
@@ -148,6 +212,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
 def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:
     outcome = dry("sharing")
     shown = {(s.tensor, s.index): text for p in outcome.scene.b.log.points for s, text in p.shown}
-    assert shown[("max_diff", ())] == "0"  # exactly zero on the CPU, and the scene says so
+    N = outcome.manifest["config"]["batch"]
+    assert all(shown[("diff", (i, n))] == "0" for i in range(3) for n in range(N))  # exactly zero on the CPU
     captions = " ".join(c["text"] for c in outcome.manifest["captions"])
     assert "exactly 0" in captions

@@ -3,7 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, UL, UP, Create, FadeIn, FadeOut, LaggedStart, Line, Typst, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UL,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    GrowFromEdge,
+    LaggedStart,
+    Line,
+    ReplacementTransform,
+    Typst,
+    VGroup,
+    config,
+)
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
@@ -11,25 +27,41 @@ from scenes.kit.matrix import number_row
 from scenes.kit.plot import Plane
 from scenes.kit.style import Region
 
-ROWS = ("#8ab4f8", "#7ee787", "#ffa657")  # one colour per compared d_k, smallest first
-SPAN = "#e8e8e8"  # the drawn -std .. +std segment
-UNSCALED, SCALED = "#f28b82", "#56d4dd"  # the saturation example's two sides
-SMALL = style.NOTE_SIZE - 4  # tick labels, per-key scores
+SCORE = style.ROLE["score"]  # every histogram counts scores q . k; its rows are told apart by their d_k label
+ROWS = (SCORE,) * 3
+SPAN = style.TEXT  # the drawn -std .. +std segment
+UNSCALED = SCALED = SCORE  # the saturation example's two sides: told apart by place and title, not colour
+WEIGHT, GRAD = style.ROLE["attention"], style.ROLE["gradient"]
+SMALL = style.NOTE_SIZE  # tick labels, per-key scores: the smallest size a 480p embed shows
 # the histograms beside their table (std, sqrt(d_k), std after scaling): the table's headers, one stage row
 # per d_k, then the legend
-HIST_ROWS = style.STAGE.rows(0.42, 1.0, 1.0, 1.0, 0.4, gap=0.45)
-HIST_COLUMNS = (8.6, 1.45, 1.45, 1.45)
+HIST_ROWS = style.STAGE.rows(0.62, 1.0, 1.0, 1.0, 0.4, gap=0.4)
+HIST_COLUMNS = (7.7, 1.75, 1.75, 1.75)
+PAD = 0.8  # the histograms stop short of their cell's sides: the end ticks' numbers stay on stage
 # the saturation example, unscaled | row names | scaled: title, weights, scores, largest weight,
 # the loss, the gradient, its norm
-SATURATION_ROWS = style.STAGE.rows(0.6, 1.6, 0.25, 0.3, 0.3, 1.9, 0.3, gap=0.25)
-SIDES = [row.columns(5.0, 2.2, 5.0) for row in SATURATION_ROWS]
+SATURATION_ROWS = style.STAGE.rows(0.45, 1.3, 0.42, 0.42, 0.42, 1.4, 0.42, gap=0.2)
+SIDES = [row.columns(5.6, 1.6, 5.6) for row in SATURATION_ROWS]
 TITLE, WEIGHTS, SCORES, LARGEST, LOSS, GRADIENT, NORM = range(7)
 
 
 class ScalingLecture(LectureScene):
     """Why attention divides its scores by sqrt(d_k): the spread measured, then the softmax it feeds."""
 
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold until the open caption is read, one frame more: a render rounds waits to whole frames.
+
+        (The kit's hold_caption skips needs under 0.05 s and a real render may drop up to a frame, so a caption
+        that passes the dry run could fail the 480p render's caption-pace check; reported to the lead.)
+        """
+        need = max(at_least, self._reading_left())
+        if need > 0:
+            self._still(need + 1.0 / config.frame_rate)
+
     beats = ("intro", "one_score", "spread", "divide", "saturate", "gradient", "recap")
+    roles = {"example_q": "query", "example_k": "key", "example_dot": "score", "sat_scores": "score",
+             "sat_weights": "attention", "sat_max": "attention", "sat_next": "attention", "sat_weight_ratio": "attention",
+             "sat_grad": "gradient", "sat_grad_norm": "gradient", "sat_grad_ratio": "gradient", "sat_v": "value"}
     question = "Why divide the scores by $sqrt(d_k)$?"
     question_details = ('#text(size: 1.3em)[$"Attention"(Q, K, V) = "softmax"((Q K^T) / sqrt(d_k)) V$]',)
     question_caption = ("Attention divides every score q dot k by the square root of the key size d_k. "
@@ -63,36 +95,40 @@ class ScalingLecture(LectureScene):
         """Return the stage cell of histogram row k (-1: the headers, K: the legend), column c (0: the histogram)."""
         return HIST_ROWS[k + 1].columns(*HIST_COLUMNS)[c]
 
-    def histogram(self, k: int, prefix: str) -> tuple[Plane, VGroup, VGroup]:
-        """Return the plot of row k's counts over the shared edges, its bars, and its -std..+std span."""
-        b = self.b
-        counts, edges, span = f"{prefix}counts", f"{prefix}edges", f"{prefix or 'std_'}span"
-        reach = float(b.tensors[edges][-1])
-        peak = float(b.tensors[counts][k].max())
-        area = self.cell(k, 0)
-        plane = Plane(b, (-reach, reach), (0.0, 1.12 * peak), width=area.width, height=area.height)
-        area.place(plane)
-        n = int(b.tensors[counts].shape[1])
-        bars = VGroup(*(plane.bar(b.value(counts, (k, i), 0), b.value(edges, (i,), 1), b.value(edges, (i + 1,), 1),
-                                  color=ROWS[k], opacity=0.75) for i in range(n)))
-        y = 0.5 * peak
-        lo, hi = b.value(span, (k, 0)), b.value(span, (k, 1))
-        seg = VGroup(plane.curve([lo, hi], [y, y], color=SPAN, stroke_width=3),
-                     plane.dot(lo, y, color=SPAN, radius=0.05), plane.dot(hi, y, color=SPAN, radius=0.05))
-        return plane, bars, seg
+    def histogram(self, k: int) -> tuple[Plane, VGroup, Line]:
+        """Return row k's plot on the shared unscaled axis, its bars over its own bins, and its baseline.
 
-    def histograms(self, prefix: str) -> tuple[VGroup, VGroup, VGroup, VGroup]:
-        """Return all rows' planes, bars and spans, and the shared x ticks under the last row."""
-        planes, bars, spans = VGroup(), VGroup(), VGroup()
-        for k in range(self.K):
-            p, bs, s = self.histogram(k, prefix)
-            planes.add(p)
-            bars.add(bs)
-            spans.add(s)
-        last = planes[-1]
-        ticks = VGroup(*(last.tick(self.b.value(f"{prefix}ticks", (i,), 0 if not prefix else 1), axis="x",
-                                   font_size=SMALL) for i in range(3)))
-        return planes, bars, spans, ticks
+        The plane has no axes of its own: its bars are squeezed and stretched with it, its baseline is not.
+        """
+        b = self.b
+        reach = float(b.tensors["ticks"][-1])
+        peak = float(b.tensors["counts"][k].max())
+        area = self.cell(k, 0)
+        plane = Plane(b, (-reach, reach), (0.0, 1.12 * peak), width=area.width - PAD, height=area.height, axes=False)
+        area.place(plane)
+        n = int(b.tensors["counts"].shape[1])
+        bars = VGroup(*(plane.bar(b.value("counts", (k, i), 0), b.value("edges", (k, i), 1),
+                                  b.value("edges", (k, i + 1), 1), color=ROWS[k], opacity=0.75) for i in range(n)))
+        base = Line(plane.to_screen(-reach, 0.0), plane.to_screen(reach, 0.0), color=style.MUTED, stroke_width=2)
+        return plane, bars, base
+
+    def span(self, plane: Plane, k: int) -> VGroup:
+        """Return row k's -std..+std segment at half its peak, drawn on its plane wherever the plane is now."""
+        b = self.b
+        y = 0.5 * float(b.tensors["counts"][k].max())
+        lo, hi = b.value("std_span", (k, 0)), b.value("std_span", (k, 1))
+        return VGroup(plane.curve([lo, hi], [y, y], color=SPAN, stroke_width=3),
+                      plane.dot(lo, y, color=SPAN, radius=0.05), plane.dot(hi, y, color=SPAN, radius=0.05))
+
+    def axis(self, ticks: str, decimals: int) -> VGroup:
+        """Return the shared x ticks under the last row, on their own plane spanning the row's width."""
+        b = self.b
+        reach = float(b.tensors[ticks][-1])
+        area = self.cell(self.K - 1, 0)
+        plane = Plane(b, (-reach, reach), (0.0, 1.0), width=area.width - PAD, height=area.height, axes=False)
+        area.place(plane)
+        plane.add(*(plane.tick(b.value(ticks, (i,), decimals), axis="x", font_size=SMALL) for i in range(3)))
+        return plane
 
     def row_labels(self) -> VGroup:
         """Return 'd_k = n' at the top-left inside every histogram row."""
@@ -107,7 +143,7 @@ class ScalingLecture(LectureScene):
 
     def header(self, text: str, c: int) -> Typst:
         """Return a table header at the top of column c."""
-        mob = style.note(f"#set align(center)\n{text}", size=style.NOTE_SIZE - 2, color=style.MUTED)
+        mob = style.note(f"#set align(center)\n{text}", size=style.NOTE_SIZE, color=style.MUTED)
         return self.cell(-1, c + 1).place(mob, align=DOWN)
 
     def key_plot(self, side: int, row: int, y_range: tuple[float, float]) -> Plane:
@@ -128,25 +164,27 @@ class ScalingLecture(LectureScene):
         plane = self.key_plot(side, WEIGHTS, (0.0, 1.0))
         bars = plane.bars("sat_weights", color=color, prefix=(row,), width=0.7)
         y = SIDES[SCORES][side].centre[1]
-        scores = VGroup(*(b.number(b.value("sat_scores", (row, j), 1 if row == 0 else 2), SMALL, color=color)
+        scores = VGroup(*(b.number(b.value("sat_scores", (row, j), 1), SMALL, color=SCORE)
                           .move_to(np.array([plane.to_screen(j, 0.0)[0], y, 0.0])) for j in range(self.L)))
         return plane, bars, scores
 
-    def middle(self, text: str, row: int) -> Typst:
-        """Return a muted row name between the two sides, pointing at both."""
-        return SIDES[row][1].place(style.note(f"← {text} →", size=SMALL, color=style.MUTED))
+    def middle(self, text: str, row: int, color: str = style.MUTED) -> Typst:
+        """Return the name of a row, between the two sides it names."""
+        return SIDES[row][1].place(style.note(f"#set align(center)\n{text}", size=SMALL, color=color))
 
     # -- beats --------------------------------------------------------------------------------
     def one_score(self) -> None:
         self.beat("A score is a sum of dₖ products")
         b = self.b
-        q = self.vector_row("example_q", "$q$", style.ROLE["Q"])
-        k = self.vector_row("example_k", "$k$", style.ROLE["K"])
+        q = self.vector_row("example_q", "$q$", style.ROLE["query"])
+        k = self.vector_row("example_k", "$k$", style.ROLE["key"])
         p = self.vector_row("example_prod", "$q_i k_i$", style.TEXT)
         rows = VGroup(q, k, p).arrange(DOWN, buff=0.45)
-        for r in (k, p):
-            r[0].set_x(q[0].get_x())
-        total = self.math("q dot k = sum_i q_i k_i = {s}", size=style.LABEL_SIZE + 2, s=b.value("example_dot", ()))
+        for r in (k, p):  # numbers right-aligned in one column grid, labels right-aligned before them
+            r[1].shift(RIGHT * (q[1][-1].get_right()[0] - r[1][-1].get_right()[0]))
+            r[0].align_to(q[0], RIGHT)
+        total = self.math("q dot k = sum_i q_i k_i = {s}", size=style.LABEL_SIZE + 2, color=SCORE,
+                          s=b.value("example_dot", ()))
         law = VGroup(
             self.prose("each product: mean zero, measured variance {v}", v=b.value("prod_var", ())),
             style.note('$"Var"(q dot k) = sum_i "Var"(q_i k_i) = d_k$, so its spread is $sqrt(d_k)$',
@@ -156,9 +194,11 @@ class ScalingLecture(LectureScene):
         self.say("One sampled query and key with d_k = {d} entries, each drawn from a standard normal.",
                  d=b.dim("example_q", 0))
         self.play(FadeIn(q), FadeIn(k), run_time=0.8)
-        self.play(FadeIn(p[0]), LaggedStart(*(FadeIn(x, shift=DOWN * 0.3) for x in p[1]), lag_ratio=0.2),
-                  run_time=1.0)
-        self.play(FadeIn(total, shift=UP * 0.2))
+        self.say("Multiply them entry by entry, then add the {d} products: that sum is the score q dot k.",
+                 d=b.dim("example_q", 0))
+        self.play(FadeIn(p[0]), LaggedStart(*(ReplacementTransform(VGroup(q[1][i], k[1][i]).copy(), p[1][i])
+                                              for i in range(len(p[1]))), lag_ratio=0.3), run_time=2.0)
+        self.play(ReplacementTransform(p[1].copy(), total), run_time=1.2)
         self.say("Each product has mean zero and variance about {v}. Independent variances add, "
                  "so a sum of d_k products has variance d_k.", v=b.value("prod_var", ()))
         self.play(LaggedStart(*(FadeIn(x) for x in law), lag_ratio=0.5), run_time=1.2)
@@ -167,13 +207,16 @@ class ScalingLecture(LectureScene):
         self.beat("Measured: the spread grows like √dₖ")
         self.clear_stage()
         b = self.b
-        planes, bars, spans, ticks = self.histograms("")
+        rows = [self.histogram(k) for k in range(self.K)]
+        planes, bars, bases = (VGroup(*(r[n] for r in rows)) for n in range(3))
+        spans = VGroup(*(self.span(p, k) for k, p in enumerate(planes)))
+        ticks = self.axis("ticks", 0)
         self.row_names = self.row_labels()
         heads = VGroup(self.header("measured \\ std", 0), self.header("$sqrt(d_k)$", 1))
         std, root = self.column("std", 0), self.column("sqrt_dk", 1)
         self.say("{N} seeded samples of q dot k for each d_k, counted in the same bins on one shared axis.",
                  N=b.dim("samples", 1))
-        self.play(FadeIn(planes), FadeIn(self.row_names), FadeIn(ticks), run_time=0.6)
+        self.play(FadeIn(planes), Create(bases), FadeIn(self.row_names), FadeIn(ticks), run_time=0.6)
         self.play(LaggedStart(*(FadeIn(bs, shift=UP * 0.15) for bs in bars), lag_ratio=0.3), run_time=1.5)
         self.say("The white segment spans minus to plus one measured standard deviation. It tracks sqrt(d_k): "
                  "{s0} against {r0}, {s2} against {r2}.",
@@ -183,74 +226,92 @@ class ScalingLecture(LectureScene):
             style.note("white: from minus to plus one measured standard deviation", size=SMALL, color=style.MUTED),
             align=DOWN)
         self.play(Create(spans), FadeIn(legend), FadeIn(heads), FadeIn(std), FadeIn(root), run_time=1.2)
-        self.wait(1)
-        self.raw = VGroup(planes, bars, spans, ticks)
+        self.hold_caption()
+        self.raw = (planes, bars, spans, ticks, legend)
 
     def divide(self) -> None:
         self.beat("Divide by √dₖ")
         b = self.b
-        self.play(FadeOut(self.raw), run_time=0.5)
-        planes, bars, spans, ticks = self.histograms("scaled_")
+        planes, bars, spans, ticks, legend = self.raw
         head = self.header("std after \\ $div sqrt(d_k)$", 2)
         col = self.column("scaled_std", 2)
-        self.say("Divide every sample by sqrt(d_k). On the shared axis all three now have the same width: "
-                 "spread {a} for the smallest d_k, {c} for the largest.",
+        roots = [float(b.tensors["sqrt_dk"][k]) for k in range(self.K)]
+        self.say("Now divide every sample by sqrt(d_k): {r0} for the top row, {r2} for the bottom one."
+                 " Each histogram squeezes towards zero by its own factor.",
+                 r0=b.value("sqrt_dk", (0,)), r2=b.value("sqrt_dk", (self.K - 1,)))
+        self.play(FadeOut(spans), FadeOut(legend), run_time=0.4)
+        self.play(*(VGroup(p, bs).animate.stretch(1 / roots[k], 0, about_point=p.to_screen(0.0, 0.0))
+                    for k, (p, bs) in enumerate(zip(planes, bars))), run_time=2.5)
+        self.hold_caption()
+        scaled = self.axis("scaled_ticks", 1)
+        zoom = float(b.tensors["ticks"][-1]) / float(b.tensors["scaled_ticks"][-1])
+        self.say("They now have one shape. Zoom in on the axis, from plus or minus {R} to plus or minus {r}:"
+                 " the three histograms coincide.", R=b.value("ticks", (2,), 0), r=b.value("scaled_ticks", (2,), 1))
+        self.play(*(VGroup(p, bs).animate.stretch(zoom, 0, about_point=p.to_screen(0.0, 0.0))
+                    for p, bs in zip(planes, bars)), FadeOut(ticks), FadeIn(scaled), run_time=2.0)
+        new_spans = VGroup(*(self.span(p, k) for k, p in enumerate(planes)))
+        self.say("Measured spread after dividing: {a} for the smallest d_k, {c} for the largest. One, whatever d_k.",
                  a=b.value("scaled_std", (0,)), c=b.value("scaled_std", (self.K - 1,)))
-        self.play(FadeIn(planes), FadeIn(ticks), LaggedStart(*(FadeIn(bs, shift=UP * 0.15) for bs in bars),
-                                                             lag_ratio=0.3), run_time=1.5)
-        self.play(Create(spans), FadeIn(head), FadeIn(col), run_time=1.0)
+        self.play(Create(new_spans), FadeIn(legend), FadeIn(head), FadeIn(col), run_time=1.0)
 
     def saturate(self) -> None:
         self.beat("Without scaling, softmax saturates")
         self.clear_stage()
         b = self.b
-        left, lbars, lscores = self.panel(0, 0, UNSCALED)
-        right, rbars, rscores = self.panel(1, 2, SCALED)
-        lt = SIDES[TITLE][0].place(style.note('$"softmax"(q dot k_j)$', size=style.LABEL_SIZE, color=UNSCALED),
+        left, lbars, lscores = self.panel(0, 0, WEIGHT)
+        right, rbars, rscores = self.panel(1, 2, WEIGHT)
+        lt = SIDES[TITLE][0].place(style.note('unscaled: $"softmax"(q dot k_j)$', size=style.LABEL_SIZE), align=DOWN)
+        rt = SIDES[TITLE][2].place(style.note('scaled: $"softmax"(q dot k_j \\/ sqrt(d_k))$', size=style.LABEL_SIZE),
                                    align=DOWN)
-        rt = SIDES[TITLE][2].place(style.note('$"softmax"(q dot k_j \\/ sqrt(d_k))$', size=style.LABEL_SIZE,
-                                              color=SCALED), align=DOWN)
-        lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest weight {w}, next {n}", color=c,
+        lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest {w}, next {n}: ratio {x}", color=WEIGHT,
                                                             w=b.value("sat_max", (r,)),
-                                                            n=b.value("sat_next", (r,), 2, "g")))
-                      for r, side, c in ((0, 0, UNSCALED), (1, 2, SCALED)))
-        names = VGroup(self.middle("weights", WEIGHTS), self.middle("scores", SCORES))
+                                                            n=b.value("sat_next", (r,), 2, "g"),
+                                                            x=b.value("sat_weight_ratio", (r,), 2, "g")))
+                      for r, side in ((0, 0), (1, 2)))
+        names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("scores $s_j$", SCORES, SCORE))
         self.say("One query against {L} keys, d_k = {d}. Unscaled, the scores q dot k_j range from {lo} to {hi}.",
                  L=b.dim("sat_k", 0), d=b.dim("sat_k", 1),
                  lo=b.value("sat_extremes", (0,), 1), hi=b.value("sat_extremes", (1,), 1))
         self.play(FadeIn(left), FadeIn(lt), FadeIn(lscores), FadeIn(names), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(x, shift=UP * 0.1) for x in lbars), lag_ratio=0.1), FadeIn(lmax), run_time=1.0)
-        self.say("The top score beats the next by {gap}; softmax turns that into a weight ratio of e to the {gap}: "
-                 "{w} against {n}.",
-                 gap=b.value("sat_gap", (0,), 1), w=b.value("sat_max", (0,)), n=b.value("sat_next", (0,), 2, "g"))
-        self.wait(0.5)
-        self.say("Divided by sqrt(d_k), the top gap shrinks to {gap} and the weights stay spread: "
-                 "the largest is {w}.",
-                 gap=b.value("sat_gap", (1,)), w=b.value("sat_max", (1,)))
-        self.play(FadeIn(right), FadeIn(rt), FadeIn(rscores), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(x, shift=UP * 0.1) for x in rbars), lag_ratio=0.1), FadeIn(rmax), run_time=1.0)
+        self.play(*(GrowFromEdge(x, DOWN) for x in lbars), run_time=1.0)
+        self.say("The top score beats the next by {gap}; softmax turns that gap into a weight ratio of e to the {gap},"
+                 " {x}: {w} against {n}.", gap=b.value("sat_gap", (0,), 1), x=b.value("sat_weight_ratio", (0,), 2, "g"),
+                 w=b.value("sat_max", (0,)), n=b.value("sat_next", (0,), 2, "g"))
+        self.play(FadeIn(lmax), run_time=0.6)
+        self.hold_caption()
+        self.say("Divided by sqrt(d_k), the scores shrink: the top gap is only {gap}, the ratio {x}, and the weights"
+                 " stay spread; the largest is {w}.", gap=b.value("sat_gap", (1,), 1),
+                 x=b.value("sat_weight_ratio", (1,), 2, "g"), w=b.value("sat_max", (1,)))
+        self.play(FadeIn(right), FadeIn(rt), *(ReplacementTransform(lscores[j].copy(), rscores[j])
+                                               for j in range(self.L)), run_time=1.2)
+        self.play(*(GrowFromEdge(x, DOWN) for x in rbars), FadeIn(rmax), run_time=1.0)
+        self.hold_caption()
 
     def gradient(self) -> None:
         self.beat("A saturated softmax passes back almost no gradient")
         b = self.b
         reach = 1.15 * float(b.tensors["sat_grad"].abs().max())
         plots, norms = VGroup(), VGroup()
-        for row, (side, color) in enumerate(((0, UNSCALED), (2, SCALED))):
+        for row, side in enumerate((0, 2)):
             plane = self.key_plot(side, GRADIENT, (-reach, reach))
-            plane.add(plane.bars("sat_grad", color=color, prefix=(row,), width=0.7))
+            plane.add(plane.bars("sat_grad", color=GRAD, prefix=(row,), width=0.7))
             plots.add(plane)
-            norms.add(SIDES[NORM][side].place(self.prose("gradient norm {g}", color=color,
+            norms.add(SIDES[NORM][side].place(self.prose("gradient norm {g}", color=GRAD,
                                                          g=b.value("sat_grad_norm", (row,), 2, "g"))))
-        loss = style.note("$partial (w dot v) \\/ partial s_j$ by autograd", size=style.NOTE_SIZE, color=style.MUTED)
-        SATURATION_ROWS[LOSS].place(loss)
-        name = self.middle("gradient", GRADIENT)
-        self.say("Give each key a seeded value v_j. Autograd measures the gradient of the output w dot v "
-                 "with respect to each score s_j.")
-        self.play(FadeIn(plots), FadeIn(loss), FadeIn(name), run_time=1.0)
+        values = number_row(b, "sat_v", size=SMALL, cell=0.78, color=style.ROLE["value"])
+        v_name = self.math("v_j", color=style.ROLE["value"])
+        SATURATION_ROWS[LOSS].place(VGroup(v_name, values).arrange(RIGHT, buff=0.4))
+        name = self.middle("$partial (w dot v) \\/ partial s_j$", GRADIENT, GRAD)
+        ratio = SIDES[NORM][1].place(self.prose("ratio {r}", color=GRAD, r=b.value("sat_grad_ratio", (), 2, "g")))
+        self.say("Give each key a seeded value v_j; the output is w dot v. Autograd measures its gradient with"
+                 " respect to each score s_j.")
+        self.play(FadeIn(v_name), LaggedStart(*(FadeIn(x, shift=DOWN * 0.1) for x in values), lag_ratio=0.1),
+                  run_time=1.0)
+        self.play(FadeIn(plots), FadeIn(name), run_time=1.0)
         self.say("Unscaled, its norm is {g0}: the bars are invisible. Scaled, it is {g1}, about {r} times larger.",
                  g0=b.value("sat_grad_norm", (0,), 2, "g"), g1=b.value("sat_grad_norm", (1,), 2, "g"),
                  r=b.value("sat_grad_ratio", (), 2, "g"))
-        self.play(FadeIn(norms), run_time=0.8)
+        self.play(FadeIn(norms), FadeIn(ratio), run_time=0.8)
 
     def recap(self) -> None:
         """The recap's bullets, then the measured numbers they rest on."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 from manim import (
+    config,
     DOWN,
     LEFT,
     RIGHT,
@@ -115,6 +116,16 @@ class CurvePlot(VGroup):
 
 class SoftmaxLecture(LectureScene):
     """Why attention uses softmax: positive, sums to one, keeps the order, turns differences into ratios, smooth."""
+
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold until the open caption is read, one frame more: a render rounds waits to whole frames.
+
+        (The kit's hold_caption skips needs under 0.05 s and a real render may drop up to a frame, so a caption
+        that passes the dry run could fail the 480p render's caption-pace check; reported to the lead.)
+        """
+        need = max(at_least, self._reading_left())
+        if need > 0:
+            self._still(need + 1.0 / config.frame_rate)
 
     beats = ("scores", "softmax", "divide", "smooth", "temperature", "rows", "values", "recap")
     roles = {"Q": "query", "q": "query", "K": "key", "V": "value", "S": "score", "s": "score", "s_nudged": "score",

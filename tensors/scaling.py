@@ -67,13 +67,13 @@ class ScalingResult(LectureResult):
     var: torch.Tensor  # (K,) measured variance of q . k
     std: torch.Tensor  # (K,) measured standard deviation of q . k
     std_span: torch.Tensor  # (K, 2) -std and +std, the ends of the drawn spread
-    edges: torch.Tensor  # (bins + 1,) common bin edges, -max|q . k| .. +max|q . k|
-    counts: torch.Tensor  # (K, bins) torch.histc of samples[k] over the edges
-    ticks: torch.Tensor  # (3,) lowest edge, zero, highest edge
+    edges: torch.Tensor  # (K, bins + 1) row k's bin edges: scaled_edges * sqrt(d_k), so bins squeeze into scaled bins
+    counts: torch.Tensor  # (K, bins) torch.histc of samples[k] over its edges (equal to scaled_counts)
+    ticks: torch.Tensor  # (3,) the shared unscaled axis: -reach, zero, +reach of the largest d_k
     scaled: torch.Tensor  # (K, N) q . k / sqrt(d_k)
     scaled_std: torch.Tensor  # (K,) measured standard deviation after scaling
     scaled_span: torch.Tensor  # (K, 2) -std and +std after scaling
-    scaled_edges: torch.Tensor  # (bins + 1,) common bin edges of the scaled samples
+    scaled_edges: torch.Tensor  # (bins + 1,) common bin edges of the scaled samples, -max .. +max
     scaled_counts: torch.Tensor  # (K, bins) torch.histc of scaled[k]
     scaled_ticks: torch.Tensor  # (3,) lowest edge, zero, highest edge
     sat_q: torch.Tensor  # (d_large,) one query, float64
@@ -88,6 +88,7 @@ class ScalingResult(LectureResult):
     sat_grad: torch.Tensor  # (2, L) d(w . v)/d(scores), measured with autograd
     sat_grad_norm: torch.Tensor  # (2,) the norm of each gradient row
     sat_grad_ratio: torch.Tensor  # () scaled gradient norm / unscaled gradient norm
+    sat_weight_ratio: torch.Tensor  # (2,) largest weight / second largest weight, per row: e to the gap
 
 
 
@@ -140,11 +141,15 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
     d_k = torch.tensor(config.d_ks, device=device)
     sqrt_dk = d_k.double().sqrt().float()
     std, std_span = spread(samples)
-    edges, counts = histogram(samples, config.bins)
-    # 2) scale: divide every score by sqrt(d_k)
+    # 2) scale: divide every score by sqrt(d_k); row k's bins are the scaled bins times sqrt(d_k), so dividing the
+    # samples by sqrt(d_k) squeezes each unscaled bar exactly onto a scaled bar with the same count
     scaled = samples / sqrt_dk[:, None]  # (K, N)
     scaled_std, scaled_span = spread(scaled)
     scaled_edges, scaled_counts = histogram(scaled, config.bins)
+    edges = scaled_edges[None] * sqrt_dk[:, None]  # (K, bins + 1)
+    counts = torch.stack([torch.histc(x, bins=config.bins, min=float(e[0]), max=float(e[-1]))
+                          for x, e in zip(samples, edges)])  # (K, bins)
+    reach = edges[-1, -1:]
     # 3) saturate: one query against L keys of the largest size, unscaled and scaled
     d = config.d_large
     sat_q = randn((d,), g, device).double()
@@ -174,7 +179,7 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
         std_span=std_span,
         edges=edges,
         counts=counts,
-        ticks=torch.cat([edges[:1], zero, edges[-1:]]),
+        ticks=torch.cat([-reach, zero, reach]),
         scaled=scaled,
         scaled_std=scaled_std,
         scaled_span=scaled_span,
@@ -193,5 +198,6 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
         sat_grad=sat_grad,
         sat_grad_norm=sat_grad_norm,
         sat_grad_ratio=sat_grad_norm[1] / sat_grad_norm[0],
+        sat_weight_ratio=top[:, 0] / top[:, 1],
     )
 

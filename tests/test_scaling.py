@@ -91,24 +91,28 @@ def test_measured_variance_is_d_k(kwargs: dict[str, int]) -> None:
 
 def test_histogram_counts_are_the_samples_binned(result: ScalingResult) -> None:
     r, bins = result, result.config.bins
-    for prefix in ("", "scaled_"):
-        x = r.scaled if prefix else r.samples
-        edges, counts = getattr(r, f"{prefix}edges"), getattr(r, f"{prefix}counts")
-        reach = float(x.abs().max())
-        assert edges.shape == (bins + 1,) and float(edges[0]) == -reach and float(edges[-1]) == reach
-        torch.testing.assert_close(edges.double(), torch.linspace(-reach, reach, bins + 1, dtype=torch.float64),
-                                   rtol=1e-6, atol=1e-5)
-        for k in range(3):
-            assert torch.equal(counts[k], torch.histc(x[k], bins=bins, min=-reach, max=reach))
-            by_hand = bin_by_hand(x[k], -reach, reach, bins)
-            assert torch.equal(counts[k].double(), by_hand), (prefix, k, (counts[k].double() - by_hand).abs().max())
-            inner = torch.bucketize(x[k], edges[1:-1], right=True)  # bucket index by searching the edges
-            assert torch.equal(counts[k].double(), torch.bincount(inner, minlength=bins).double())
-            assert float(counts[k].sum()) == r.config.samples  # every sample counted once
-        ticks = getattr(r, f"{prefix}ticks")
-        assert ticks.tolist() == [float(edges[0]), 0.0, float(edges[-1])]
-    # on the shared axis the largest d_k spreads over many more bins than the smallest
-    assert int((r.counts[2] > 0).sum()) > 3 * int((r.counts[0] > 0).sum())
+    reach = float(r.scaled.abs().max())
+    assert r.scaled_edges.shape == (bins + 1,) and float(r.scaled_edges[0]) == -reach
+    torch.testing.assert_close(r.scaled_edges.double(), torch.linspace(-reach, reach, bins + 1, dtype=torch.float64),
+                               rtol=1e-6, atol=1e-5)
+    roots = torch.tensor([math.sqrt(d) for d in r.config.d_ks], dtype=torch.float64)
+    # row k's unscaled bins are the scaled bins times sqrt(d_k): dividing by sqrt(d_k) squeezes bar onto bar
+    torch.testing.assert_close(r.edges.double(), r.scaled_edges.double()[None] * roots[:, None], rtol=1e-5, atol=1e-4)
+    for k in range(3):
+        for x, edges, counts in ((r.scaled[k], r.scaled_edges, r.scaled_counts[k]),
+                                 (r.samples[k], r.edges[k], r.counts[k])):
+            lo, hi = float(edges[0]), float(edges[-1])
+            assert torch.equal(counts, torch.histc(x, bins=bins, min=lo, max=hi))
+            by_hand = bin_by_hand(x, lo, hi, bins)
+            assert (counts.double() - by_hand).abs().sum() <= 2, (k, (counts.double() - by_hand).abs().max())
+            assert float(counts.sum()) == r.config.samples  # every sample counted once
+        # the squeeze is honest: the unscaled samples over row k's bins are counted as the scaled ones
+        assert torch.equal(r.counts[k], r.scaled_counts[k])
+    assert r.ticks.tolist() == [-float(r.edges[-1, -1]), 0.0, float(r.edges[-1, -1])]
+    assert r.scaled_ticks.tolist() == [float(r.scaled_edges[0]), 0.0, float(r.scaled_edges[-1])]
+    # on the shared unscaled axis the largest d_k's histogram is sqrt(d_large / d_small) times wider
+    assert float(r.edges[2, -1] / r.edges[0, -1]) == pytest.approx(math.sqrt(r.config.d_large / r.config.d_small),
+                                                                   rel=1e-5)
 
 
 def test_one_score_is_a_sum_of_unit_variance_products(result: ScalingResult) -> None:
@@ -186,18 +190,23 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
         std = x.std(dim=-1)
         truth[f"{prefix}std"] = std
         truth[span] = torch.stack([-std, std], dim=-1)
-        reach = float(x.abs().max())
-        truth[f"{prefix}edges"] = torch.linspace(-reach, reach, cfg["bins"] + 1, dtype=torch.float64)
-        truth[f"{prefix}counts"] = torch.stack([bin_by_hand(row, -reach, reach, cfg["bins"]) for row in x])
-        truth[f"{prefix}ticks"] = torch.tensor([-reach, 0.0, reach])
+    reach = float(scaled.abs().max())
+    roots = torch.tensor(d_ks, dtype=torch.float64).sqrt()
+    truth["scaled_edges"] = torch.linspace(-reach, reach, cfg["bins"] + 1, dtype=torch.float64)
+    truth["scaled_counts"] = torch.stack([bin_by_hand(row, -reach, reach, cfg["bins"]) for row in scaled])
+    truth["scaled_ticks"] = torch.tensor([-reach, 0.0, reach])
+    truth["edges"] = truth["scaled_edges"][None] * roots[:, None]
+    truth["counts"] = truth["scaled_counts"]  # the same bins, squeezed: counted once, the same counts
+    truth["ticks"] = torch.tensor([-reach * roots[-1], 0.0, reach * roots[-1]])
+    truth["sat_weight_ratio"] = truth["sat_max"] / truth["sat_next"]
     assert set(truth) == set(manifest["tensors"])
     checked = check_shown(scene, truth)  # every (number, text) the audits saw, against torch recomputed here
     assert checked > 1000
     on_screen = seen(scene)
     bins, L = cfg["bins"], cfg["keys"]
-    must = (("counts", (3, bins)), ("scaled_counts", (3, bins)), ("edges", (bins + 1,)),
-            ("scaled_edges", (bins + 1,)), ("std", (3,)), ("sqrt_dk", (3,)), ("scaled_std", (3,)),
-            ("std_span", (3, 2)), ("scaled_span", (3, 2)), ("d_k", (3,)), ("example_q", (cfg["d_small"],)),
+    must = (("counts", (3, bins)), ("edges", (3, bins + 1)), ("std", (3,)), ("sqrt_dk", (3,)), ("scaled_std", (3,)),
+            ("std_span", (3, 2)), ("d_k", (3,)), ("sat_v", (L,)), ("sat_weight_ratio", (2,)), ("ticks", (3,)),
+            ("scaled_ticks", (3,)), ("example_q", (cfg["d_small"],)),
             ("example_k", (cfg["d_small"],)), ("example_prod", (cfg["d_small"],)),
             ("sat_scores", (2, L)), ("sat_weights", (2, L)), ("sat_grad", (2, L)),
             ("sat_grad_norm", (2,)), ("sat_max", (2,)), ("sat_next", (2,)))
@@ -217,7 +226,7 @@ def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
     assert f"{t['sat_max']['values'][0]:.2f}" in texts and f"{t['sat_grad_norm']['values'][0]:.2g}" in texts
     assert f"about {t['sat_grad_ratio']['values']:.2g} times larger" in texts
     gap = t["sat_gap"]["values"]
-    assert f"beats the next by {gap[0]:.1f}" in texts and f"shrinks to {gap[1]:.2f}" in texts
+    assert f"beats the next by {gap[0]:.1f}" in texts and f"top gap is only {gap[1]:.1f}" in texts
     lo, hi = t["sat_extremes"]["values"]
     assert f"range from {lo:.1f} to {hi:.1f}" in texts
 

@@ -8,6 +8,7 @@ Importing this module imports neither torch nor Manim (they are imported when a 
 
 from __future__ import annotations
 
+import errno
 import shutil
 import tempfile
 import time
@@ -65,22 +66,48 @@ def render(request: RenderRequest) -> Outcome:
         raise Failure(str(err), EXIT_USAGE) from None
     if request.dry_run:
         return _render_in(request, q, device, work_root=Path(tempfile.gettempdir()), final_dir=None)
-    check_writable(request.output_dir)
+    sub = folder_name(request.quality, request.resolution)
+    check_writable(request.output_dir, sub)
     from driver.safety import Busy, clear_stale, topic_lock
 
-    final_dir = request.output_dir / folder_name(request.quality, request.resolution)
+    final_dir = request.output_dir / sub
     work_root = request.output_dir / ".work"
     key = _work_key(request)
     try:
         with topic_lock(work_root, key):
             clear_stale(work_root, key)
+            from publish.outputs import clear_unpublished
+
+            clear_unpublished(final_dir, request.topic.name)  # set folders a killed publish left uncommitted
             return _render_in(request, q, device, work_root=work_root, final_dir=final_dir)
     except Busy as err:
         raise Failure(str(err), EXIT_FAILURE) from None
-    except OSError as err:
+    except Exception as err:  # a write that failed, maybe inside the encoder (RuntimeError from an OSError)
+        cause = os_error_in(err)
+        if cause is None:
+            raise
         from publish.outputs import write_error
 
-        raise Failure(write_error(err, request.output_dir), EXIT_FAILURE) from None
+        raise Failure(write_error(cause, request.output_dir), EXIT_FAILURE) from None
+
+
+def os_error_in(err: BaseException) -> OSError | None:
+    """Return the OSError behind err (itself, or along its causes and contexts) when a write failed; else None.
+
+    Manim's encoder threads wrap a full disk as "RuntimeError: Failed to finish video segment ..."; the
+    disk-full error is its cause.
+    """
+    seen: set[int] = set()
+    found: OSError | None = None
+    e: BaseException | None = err
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno is not None:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                return e
+            found = found or e
+        e = e.__cause__ or e.__context__
+    return found if isinstance(err, OSError) else None
 
 
 def _work_key(request: RenderRequest) -> str:
@@ -177,8 +204,11 @@ def _import_manim() -> Any:
     return manim
 
 
-def check_writable(output_dir: Path) -> None:
-    """Refuse an output folder that is a file, inside a file, or cannot be written; create it if missing."""
+def check_output_dir(output_dir: Path, *subfolders: str) -> None:
+    """Refuse, writing nothing, an output folder that is a file or inside one, or whose sub-folders are files (exit 2).
+
+    `subfolders` are the folders a command writes in it ('low', 'course'); `.work` is always checked.
+    """
     if output_dir.exists() and not output_dir.is_dir():
         raise Failure(f"--output-dir {output_dir} is a file, not a directory", EXIT_USAGE)
     for parent in [output_dir, *output_dir.parents]:
@@ -186,6 +216,16 @@ def check_writable(output_dir: Path) -> None:
             if parent.is_file():
                 raise Failure(f"--output-dir {output_dir} is inside a file ({parent})", EXIT_USAGE)
             break
+    for sub in (*subfolders, ".work"):
+        path = output_dir / sub
+        if (path.exists() or path.is_symlink()) and not path.is_dir():
+            raise Failure(f"--output-dir {output_dir}: {path} is a file, not a folder (move it away, or choose another"
+                          " --output-dir)", EXIT_USAGE)
+
+
+def check_writable(output_dir: Path, *subfolders: str) -> None:
+    """Refuse an output folder that `check_output_dir` refuses or that cannot be written; create it if missing."""
+    check_output_dir(output_dir, *subfolders)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=output_dir):
@@ -194,14 +234,22 @@ def check_writable(output_dir: Path) -> None:
         raise Failure(f"--output-dir {output_dir} is not writable ({err.strerror or err})", EXIT_USAGE) from None
 
 
-def check_batch(device: str, seed: int) -> None:
-    """Refuse an unavailable device or a bad seed before a batch starts (exit 2)."""
-    from tensors.common import ConfigError, DeviceError, LectureConfig, resolve_device
+def check_seed(seed: int) -> None:
+    """Refuse a seed torch cannot take (exit 2), without importing torch."""
+    from driver.options import SEED_MAX
 
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
+        raise Failure(f"--seed must be 0 or more and at most {SEED_MAX}, got {seed}", EXIT_USAGE)
+
+
+def check_batch(device: str, seed: int) -> None:
+    """Refuse a bad seed or an unavailable device before a batch starts (exit 2)."""
+    from tensors.common import DeviceError, resolve_device
+
+    check_seed(seed)
     try:
         resolve_device(device)
-        LectureConfig(seed=seed).validate()
-    except (ConfigError, DeviceError) as err:
+    except DeviceError as err:
         raise Failure(str(err), EXIT_USAGE) from None
 
 
@@ -233,7 +281,7 @@ def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, s
     from driver.jobs import run_jobs
 
     check_batch(device, seed)
-    check_writable(output_dir)
+    check_writable(output_dir, quality)
     common = ["--quality", quality, "--device", device, "--seed", str(seed), "--output-dir", str(output_dir),
               "--format", ",".join(formats)]
     report(f"rendering {len(names)} topics at {quality} quality, {jobs} at a time")
@@ -251,21 +299,36 @@ def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, s
 
 
 def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report,
-                 topics: Sequence[registry.Topic] = registry.TOPICS) -> Path:
-    """Render the topics missing at this quality, then write the course page; return its index.html."""
+                 topics: Sequence[registry.Topic] = registry.TOPICS, media_base: str = "") -> Path:
+    """Render the topics missing at this quality, then write the course page; return its index.html.
+
+    The page's embed snippets point at media_base ('' means next to the page)."""
     from publish import page
 
-    check_writable(output_dir)
+    check_seed(seed)
+    check_writable(output_dir, quality, "course", "course/media")
+    from publish.outputs import OutputError
+
     source = output_dir / quality
-    todo = [t.name for t in topics if page.missing(source, t.name)]
+
+    def read(reader: Callable[..., Any], topic: registry.Topic, *args: Any) -> Any:
+        """Run a reader of a topic's set; a set that is not whole is one line naming the file, exit 1."""
+        try:
+            return reader(*args)
+        except OutputError as err:
+            raise Failure(f"{err}; render it again: render.py {topic.name} --quality {quality}"
+                          f" --output-dir {output_dir}", EXIT_FAILURE) from None
+
+    todo = [t.name for t in topics if read(page.missing, t, source, t.name)]
     if todo:
+        check_batch(device, seed)
         report(f"missing at {quality} quality: {', '.join(todo)}")
         failed = render_many(todo, quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
                              formats=("mp4", "webm"), report=report)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
-    entries = [page.load_entry(t.name, t.title, t.question, source) for t in topics]
-    index = page.write_course(entries, output_dir / "course")
+    entries = [read(page.load_entry, t, t.name, t.title, t.question, source) for t in topics]
+    index = page.write_course(entries, output_dir / "course", media_base=media_base)
     size = sum(f.stat().st_size for f in index.parent.rglob("*") if f.is_file())
     report(f"course page: {index} ({len(entries)} lectures, {size / 2**20:.1f} MiB)")
     return index

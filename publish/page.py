@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import os
 import re
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.captions import chapter_spans
+from publish.outputs import load_manifest, read_set
 
 NEEDED = ("mp4", "webm", "png", "vtt", "chapters", "txt", "json")  # kinds the page uses for each topic
 SUFFIX = {"mp4": ".mp4", "webm": ".webm", "png": ".png", "vtt": ".vtt", "chapters": ".chapters.vtt", "txt": ".txt",
@@ -30,8 +30,15 @@ class Entry:
 
 
 def missing(source: Path, name: str) -> list[str]:
-    """Return the file kinds the page needs that are not in the source folder for this topic."""
-    return [k for k in NEEDED if not (source / f"{name}{SUFFIX[k]}").exists()]
+    """Return the file kinds the page needs that the topic's published set in source lacks (all when unpublished).
+
+    A manifest that is not valid is an error naming it (ManifestError), not a reason to render again.
+    """
+    try:
+        manifest = load_manifest(source / f"{name}.json")
+    except FileNotFoundError:
+        return list(NEEDED)
+    return [k for k in NEEDED if k != "json" and k not in manifest["files"]]
 
 
 def _place(src: Path, dst: Path) -> None:
@@ -150,6 +157,7 @@ def player_html(name: str, manifest: dict[str, Any], media_base: str = "", video
 def _embed_help(n: str, e: Entry, media_base: str) -> str:
     """Return the "Embed this lecture" box: where the files go and the snippet for each kind of site."""
     q = e.manifest["quality"]
+    n = html.escape(n)
     where = (f"Put <code>media/{n}.*</code> at <code>{html.escape(media_base)}</code>" if media_base
              else f"Copy <code>media/{n}.*</code> next to your page")
     cors = (" That is another origin: its server must send <code>Access-Control-Allow-Origin</code>, or the"
@@ -178,7 +186,7 @@ def _section(i: int, e: Entry, media_base: str = "") -> str:
     transcript = html.escape((Path(m["_source"]) / f"{n}.txt").read_text(encoding="utf-8"))
     player = player_html(n, m, "media/", f"video-{n}", e.title).replace("\n", "\n    ")
     return f"""
-  <section class="lecture" id="{n}">
+  <section class="lecture" id="{_attr(n)}">
     <h2><span class="num">{i}.</span> {_math(e.title)}</h2>
     <p class="question">FAQ: {_math(e.question)}</p>
     {player}
@@ -248,15 +256,16 @@ def write_course(entries: list[Entry], out_dir: Path, media_base: str = "") -> P
     media = out_dir / "media"
     media.mkdir(parents=True, exist_ok=True)
     for e in entries:
-        source = Path(e.manifest["_source"])
-        for suffix in SUFFIX.values():
+        source = Path(e.manifest["_source"])  # the set's folder: every file listed there was checked by read_set
+        listed = {*e.manifest["files"], "json"}
+        for kind, suffix in SUFFIX.items():
             f = source / f"{e.name}{suffix}"
-            if f.exists():
+            if kind in listed and f.is_file() and not f.is_symlink():
                 _place(f, media / f.name)
         _write_atomic(media / f"{e.name}.html", player_page(e.name, e.manifest, e.title))
     (out_dir / "course.css").write_text(CSS.lstrip(), encoding="utf-8")
     (out_dir / "course.js").write_text(JS.lstrip(), encoding="utf-8")
-    toc = "\n".join(f'      <li><a href="#{e.name}">{_math(e.title)}</a></li>' for e in entries)
+    toc = "\n".join(f'      <li><a href="#{_attr(e.name)}">{_math(e.title)}</a></li>' for e in entries)
     sections = "".join(_section(i + 1, e, media_base) for i, e in enumerate(entries))
     total = sum(e.manifest["video"]["duration"] for e in entries)
     page = f"""<!doctype html>
@@ -294,7 +303,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def load_entry(name: str, title: str, question: str, source: Path) -> Entry:
-    """Read one topic's manifest from the quality folder."""
-    manifest = json.loads((source / f"{name}.json").read_text(encoding="utf-8"))
-    manifest["_source"] = str(source)
+    """Read one topic's published set from the quality folder: its manifest validated, every file checked whole
+    (publish.outputs.read_set; ManifestError or SetError, one line naming the file, if not)."""
+    published = read_set(source, name)
+    manifest = dict(published.manifest)
+    manifest["_source"] = str(published.folder)
     return Entry(name, title, question, manifest)

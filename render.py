@@ -3,27 +3,66 @@
 
 Click commands and error mapping only: each command calls a typed function of `driver/` (the
 pipeline in `driver.pipeline`, the quality table in `driver.quality`). `list` and `--help` read the
-topic registry only; torch and Manim are imported after the options have been validated. Exit codes
-(`driver.errors`): 0 ok, 1 render or audit failure, 2 usage error, 3 missing dependency, 130 interrupted.
+topic registry and the generated option table (`driver/topic_options.py`) only; torch and Manim are
+imported after the options have been validated. Run by an interpreter that lacks the packages, it
+runs the same command again with `.venv/bin/python` when that exists (exit 3 naming `./setup.sh`
+when not). Exit codes (`driver.errors`): 0 ok, 1 render or audit failure, 2 usage error, 3 missing
+dependency, 130 interrupted.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
-import click
+REQUIRED = ("click", "torch", "manim", "typst", "av", "numpy", "srt", "webvtt")  # top-level modules a render imports
+REEXEC_GUARD = "FAQ_LECTURES_REEXEC"  # set while re-running in .venv/bin/python, so it happens at most once
 
-from driver import pipeline, registry
-from driver.errors import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure
-from driver.pipeline import Outcome, RenderRequest
-from driver.quality import QUALITIES, parse_formats, quality_of
-from tensors.devices import DEVICES
+
+def ensure_packages(argv: list[str]) -> None:
+    """Make sure this interpreter has the packages: else re-run argv with .venv/bin/python, or exit 3 naming ./setup.sh.
+
+    Only looks the modules up (importlib.util.find_spec), so a working interpreter pays about a millisecond.
+    """
+    import importlib.util
+
+    missing = [m for m in REQUIRED if importlib.util.find_spec(m) is None]
+    if not missing:
+        os.environ.pop(REEXEC_GUARD, None)  # workers started from here need no guard
+        return
+    here = Path(__file__).resolve().parent
+    venv_python = here / ".venv" / "bin" / "python"
+    in_venv = Path(sys.prefix).resolve() == (here / ".venv").resolve()
+    if venv_python.exists() and not in_venv and REEXEC_GUARD not in os.environ:
+        os.environ[REEXEC_GUARD] = sys.executable
+        try:
+            os.execv(venv_python, [str(venv_python), str(Path(__file__).resolve()), *argv])
+        except OSError as err:  # not executable, wrong architecture: say so below
+            missing.append(f"and {venv_python} cannot run ({err.strerror})")
+    who = str(venv_python) if in_venv or REEXEC_GUARD in os.environ else sys.executable
+    print(f"error: {who} lacks {', '.join(missing)}: run ./setup.sh in {here}, then .venv/bin/python render.py"
+          f" {' '.join(argv)}".rstrip(), file=sys.stderr)
+    sys.exit(3)
+
+
+if __name__ == "__main__":
+    ensure_packages(sys.argv[1:])
+
+import difflib  # noqa: E402  (after the interpreter check, so a foreign python gets one line)
+import errno  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
+
+import click  # noqa: E402
+from click.core import ParameterSource  # noqa: E402
+
+from driver import options, pipeline, registry  # noqa: E402
+from driver.errors import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, Failure  # noqa: E402
+from driver.pipeline import Outcome, RenderRequest  # noqa: E402
+from driver.quality import QUALITIES, folder_name, parse_formats, quality_of  # noqa: E402
+from tensors.devices import DEVICES  # noqa: E402
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +84,22 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
         raise click.BadParameter(str(err)) from None
 
 
+def _seed(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """Click callback: refuse a seed torch cannot take before anything starts (no torch needed)."""
+    if not 0 <= value <= options.SEED_MAX:
+        raise click.UsageError(f"--seed must be 0 or more and at most {options.SEED_MAX}, got {value}", ctx)
+    return value
+
+
+class OutputDir(click.Path):
+    """click.Path that keeps an empty argument empty (click.Path turns '' into Path('.'))."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise click.UsageError("--output-dir must not be empty (use . for the current folder)", ctx)
+        return super().convert(value, param, ctx)
+
+
 def _decorate(f: F, options: list[Callable[[F], F]]) -> F:
     """Apply click options so that they are listed in the order given."""
     for option in reversed(options):
@@ -59,8 +114,9 @@ def render_options(f: F) -> F:
                      help="480p15, 720p30, 1080p60, 1440p60 or 2160p60."),
         click.option("--device", default="auto", show_default=True, type=click.Choice(list(DEVICES)),
                      help="Where torch computes (auto: cuda, then mps, then cpu)."),
-        click.option("--seed", default=0, show_default=True, type=int, help="Seed of every random input (0 or more)."),
-        click.option("--output-dir", default=Path("media"), show_default=True, type=click.Path(path_type=Path),
+        click.option("--seed", default=0, show_default=True, type=int, callback=_seed,
+                     help=f"Seed of every random input (0 to {options.SEED_MAX})."),
+        click.option("--output-dir", default=Path("media"), show_default=True, type=OutputDir(path_type=Path),
                      help="Where videos and their sidecars go (one folder per quality)."),
     ])
 
@@ -85,14 +141,23 @@ def _say(line: str) -> None:
 
 # -- topic commands -----------------------------------------------------------------------------
 def _topic_command(topic: registry.Topic) -> click.Command:
-    """Make the subcommand of one topic, with its sizes as options."""
-    config_cls = topic.config()
-    from tensors.common import options_of
+    """Make the subcommand of one topic, with its sizes as options (from the generated table: no torch)."""
+    sizes_offered = options.of(topic)
 
     def run(quality: str, device: str, seed: int, output_dir: Path, formats: tuple[str, ...], resolution: str | None,
             dry_run: bool, **sizes: int) -> None:
         quality_of(quality, resolution)  # refuse a bad size before any work
-        request = RenderRequest(topic, config_cls(**sizes, seed=seed), quality=quality, device=device,
+        if not dry_run:
+            pipeline.check_output_dir(output_dir, folder_name(quality, resolution))
+        ctx = click.get_current_context()
+        given = {k: v for k, v in sizes.items() if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
+        config_cls = topic.config()  # imports torch; the defaults are the config class's own
+        try:
+            config = config_cls(**given, seed=seed)
+        except TypeError as err:  # an option of a stale table that the config class no longer has
+            raise Failure(f"{topic.name}: {err}; the option table is out of date: run {options.REGENERATE}",
+                          EXIT_USAGE) from None
+        request = RenderRequest(topic, config, quality=quality, device=device,
                                 output_dir=output_dir, formats=formats, resolution=resolution, dry_run=dry_run,
                                 progress=_stderr_progress(topic.name))
         outcome = pipeline.render(request)
@@ -107,9 +172,9 @@ def _topic_command(topic: registry.Topic) -> click.Command:
                      help="Override the quality's frame size (16:9, even numbers), e.g. 1280x720."),
         click.option("--dry-run", is_flag=True, help="Build and audit the whole scene; write no frames."),
     ])))
-    for f, meta in reversed(options_of(config_cls)):
-        run = click.option("--" + f.name.replace("_", "-"), f.name, type=int, default=f.default,
-                           show_default=True, help=f"{meta.help} [{meta.low}..{meta.high}]")(run)
+    for o in reversed(sizes_offered):
+        run = click.option(o.flag, o.name, type=int, default=o.default, show_default=True,
+                           help=f"{o.help} [{o.low}..{o.high}]")(run)
     return click.Command(topic.name, callback=run, help=f"{topic.title}. FAQ: {topic.question}",
                          params=getattr(run, "__click_params__", [])[::-1])
 
@@ -137,7 +202,9 @@ class LectureGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else ""
         if self.get_command(ctx, name) is None and not name.startswith("-"):
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            known = self.list_commands(ctx)
+            same = [k for k in known if k.lower() == name.lower()]  # HEADS -> heads
+            close = same or difflib.get_close_matches(name.lower(), known, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise click.UsageError(f"unknown topic '{name}'.{hint} Topics: {', '.join(registry.names())}", ctx)
         return super().resolve_command(ctx, args)
@@ -186,26 +253,34 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int
               help="Where the embed snippets find the media (folder or http(s) URL); default: next to the page.")
 def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, serve: bool, port: int,
            media_base: str) -> None:
-    index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir, report=_say)
-    if media_base:  # the same page again, its snippets pointing at media_base
-        from publish import page
-
-        entries = [page.load_entry(t.name, t.title, t.question, output_dir / quality) for t in registry.TOPICS]
-        page.write_course(entries, index.parent, media_base=media_base)
-    click.echo(str(index))
-    if serve:
-        from publish.serve import server
-
-        httpd = server(index.parent, port)
-        _say(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
+    httpd = _bind(output_dir / "course", port) if serve else None  # a busy port is refused before any work
+    try:
+        index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
+                                      report=_say, media_base=media_base)
+        click.echo(str(index))
+        if httpd is not None:
+            _say(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+            httpd.serve_forever()  # Ctrl-C and SIGTERM end it as KeyboardInterrupt: exit 130
+    finally:
+        if httpd is not None:
             httpd.server_close()
 
 
+def _bind(root: Path, port: int) -> Any:
+    """Return the course server bound to 127.0.0.1:port; a port in use or not ours to take is exit 2."""
+    from publish.serve import server
+
+    try:
+        return server(root, port)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise Failure(f"--port {port} is in use on 127.0.0.1: choose another --port (0 picks a free one)",
+                          EXIT_USAGE) from None
+        raise Failure(f"--port {port}: cannot listen on 127.0.0.1 ({err.strerror or err})", EXIT_USAGE) from None
+
+
 @cli.command("doctor", help=TOOLS["doctor"])
-@click.option("--output-dir", default=Path("media"), show_default=True, type=click.Path(path_type=Path))
+@click.option("--output-dir", default=Path("media"), show_default=True, type=OutputDir(path_type=Path))
 def doctor(output_dir: Path) -> None:
     from driver.doctor import run_checks
 
@@ -214,7 +289,10 @@ def doctor(output_dir: Path) -> None:
         mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
         click.echo(f"{mark} {c.name:15s} {c.detail}" + (f"\n     fix: {c.fix}" if not c.ok and c.fix else ""))
     bad = [c for c in checks if c.required and not c.ok]
-    click.echo(f"{len(bad)} problem(s)" if bad else "everything a render needs is here")
+    slower = [c for c in checks if c.name == "caches" and not c.ok]
+    click.echo(f"{len(bad)} problem(s)" if bad else
+               "a render will work, without its caches (slower): see caches above" if slower else
+               "everything a render needs is here")
     if bad:
         raise click.exceptions.Exit(EXIT_DEPENDENCY)
 

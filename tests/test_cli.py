@@ -49,6 +49,16 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         (["all", "--dry-run", "--seed", "-3"], "--seed must be 0 or more"),
         (["course", "--device", "tpu"], "'tpu' is not one of"),
         (["course", "--port", "70000"], "'--port': 70000 is not in the range"),
+        (["heads", "--seed", "18446744073709551616"], "--seed must be 0 or more and at most 9223372036854775807"),
+        (["heads", "--dry-run", "--seed", "9223372036854775808"], "at most 9223372036854775807, got 9223372036854775808"),
+        (["all", "--seed", "18446744073709551616"], "--seed must be 0 or more and at most 9223372036854775807"),
+        (["all", "--dry-run", "--seed", "18446744073709551616"], "at most 9223372036854775807"),
+        (["course", "--seed", "18446744073709551616"], "--seed must be 0 or more and at most 9223372036854775807"),
+        (["course", "--serve", "--seed", "-1"], "--seed must be 0 or more"),
+        (["HEADS"], "unknown topic 'HEADS'. Did you mean 'heads'?"),
+        (["Softmax", "--dry-run"], "unknown topic 'Softmax'. Did you mean 'softmax'?"),
+        (["heads", "--d-modle", "3"], "No such option '--d-modle'"),
+        (["heads", "--d-model", "x"], "'x' is not a valid integer"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(
@@ -69,6 +79,46 @@ def test_unavailable_device_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
         code, _, stderr = run(["heads", "--device", device, "--output-dir", str(tmp_path / "o")], capsys)
         assert code == 2 and needle in stderr and len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", [["heads"], ["heads", "--dry-run"], ["all"], ["all", "--dry-run"], ["course"],
+                                     ["doctor"]])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_output_dir_is_refused(command: list[str], value: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--output-dir ""` would mean the current folder: refused, one line, exit 2, nothing written there."""
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run([*command, "--output-dir", value], capsys)
+    assert code == 2 and stderr.strip() == "error: --output-dir must not be empty (use . for the current folder)"
+    assert stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command,sub", [(["heads"], "low"), (["heads", "--quality", "high"], "high"),
+                                         (["heads", "--resolution", "1280x720"], "low-1280x720"),
+                                         (["all"], "low"), (["course"], "low"), (["course"], "course"),
+                                         (["heads"], ".work"), (["all"], ".work")])
+def test_an_output_folder_whose_quality_folder_is_a_file_is_refused_before_rendering(
+        command: list[str], sub: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "media"
+    out.mkdir()
+    (out / sub).write_text("not a folder")
+    code, stdout, stderr = run([*command, "--output-dir", str(out), "--device", "cpu"], capsys)
+    assert code == 2, stderr
+    assert stderr.strip() == (f"error: --output-dir {out}: {out / sub} is a file, not a folder (move it away, or choose"
+                              " another --output-dir)")
+    assert sorted(p.name for p in out.iterdir()) == [sub] and (out / sub).read_text() == "not a folder"
+
+
+def test_the_seed_limit_is_torchs(tmp_path: Path) -> None:
+    """The CLI checks the seed without torch; its limit is the one tensors.common enforces (torch's int64)."""
+    from driver.options import SEED_MAX
+    from tensors.common import SEED_MAX as TORCH_SEED_MAX
+    from tensors.common import generator
+
+    assert SEED_MAX == TORCH_SEED_MAX
+    generator(SEED_MAX)
+    with pytest.raises((RuntimeError, OverflowError, ValueError)):
+        generator(2**64)  # the seed of the issue: beyond what torch can unpack
 
 
 def test_output_dir_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,6 +149,69 @@ def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and stdout.strip().splitlines()[-1] == "dry run: nothing written"
     assert "0 mismatches" in stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["heads", "--help"], ["softmax", "-h"], ["all", "--help"], ["course", "--help"],
+                                  ["heads", "--d-modle", "3"], ["heads", "--seed", "99999999999999999999"],
+                                  ["HEADS"], ["heads", "--output-dir", ""]])
+def test_help_and_bad_options_import_neither_torch_nor_manim(args: list[str]) -> None:
+    """`render.py <topic> --help` and a misspelt option answer from the option table, before torch is imported."""
+    code = (f"import sys, render; code = render.main({args!r});"
+            " print(code, sorted({'torch', 'manim', 'tensors.common'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] in ("0 []", "2 []"), out.stdout[-300:] + out.stderr
+
+
+def test_the_option_table_matches_the_config_classes() -> None:
+    """driver/topic_options.py is what the config classes say; if not, the message names the command to run."""
+    from driver import options
+
+    assert options.TABLE.read_text(encoding="utf-8") == options.render_table(), (
+        f"{options.TABLE} is out of date: run {options.REGENERATE}")
+    for topic in registry.TOPICS:
+        assert options.of(topic) == options.from_config(topic), topic.name
+
+
+def test_topic_help_lists_each_option_with_its_default_and_range(capsys: pytest.CaptureFixture[str]) -> None:
+    from driver import options
+
+    for topic in registry.TOPICS:
+        code, stdout, _ = run([topic.name, "--help"], capsys)
+        flat = " ".join(stdout.split())
+        assert code == 0
+        for o in options.from_config(topic):
+            assert f"{o.flag} INTEGER" in flat and f"[{o.low}..{o.high}]" in flat and f"[default: {o.default}]" in flat, (
+                topic.name, o.name)
+
+
+def test_a_topic_missing_from_the_table_is_described_from_its_config(monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A lecture just written by `render.py new` is not in the table yet: its options come from its config class."""
+    from driver import options, topic_options
+
+    monkeypatch.setattr(topic_options, "OPTIONS", {k: v for k, v in topic_options.OPTIONS.items() if k != "heads"})
+    assert options.of(registry.get("heads")) == options.from_config(registry.get("heads"))
+    code, stdout, _ = run(["heads", "--help"], capsys)
+    assert code == 0 and "--big-d-model" in stdout
+
+
+def test_a_stale_table_default_is_not_used(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                           tmp_path: Path) -> None:
+    """Only the options given on the command line reach the config; its own defaults fill the rest."""
+    from driver import pipeline, topic_options
+
+    rows = dict(topic_options.OPTIONS)
+    rows["heads"] = tuple((n, 99 if n == "d_model" else d, h, lo, hi) for n, d, h, lo, hi in rows["heads"])
+    monkeypatch.setattr(topic_options, "OPTIONS", rows)
+    seen = []
+
+    def fake_render(request: Any) -> Any:
+        seen.append(request.config)
+        raise pipeline.Failure("stop here", 1)
+
+    monkeypatch.setattr(pipeline, "render", fake_render)
+    code, _, _ = run(["heads", "--dry-run", "--seq-len", "3"], capsys)
+    assert code == 1 and seen[0].d_model == registry.get("heads").config()().d_model and seen[0].seq_len == 3
 
 
 def test_list_imports_neither_torch_nor_manim() -> None:

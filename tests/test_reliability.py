@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import render
+from driver import registry
 from driver.quality import QUALITIES
 from publish.outputs import verify_video
 from tests.conftest import LowRender
@@ -58,6 +59,61 @@ def test_missing_dependency_is_exit_3_with_the_fix(tmp_path: Path, module: str, 
     assert proc.returncode == 3, err
     lines = err.strip().splitlines()
     assert lines[-1].startswith("error: ") and needle in lines[-1] and "Traceback" not in err
+
+
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)  # this interpreter without the venv's packages
+
+
+def foreign(*args: str, cwd: Path = ROOT, script: Path = ROOT / "render.py",
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python render.py args` with an interpreter that lacks the packages (-S: no site-packages)."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FAQ_LECTURES_REEXEC", "VIRTUAL_ENV")}
+    return subprocess.run([BASE_PYTHON, "-S", str(script), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**clean, **(env or {})})
+
+
+def test_the_interpreter_under_test_lacks_the_packages() -> None:
+    done = subprocess.run([BASE_PYTHON, "-S", "-c", "import click"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "No module named 'click'" in done.stderr
+
+
+@pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "python").exists(), reason="no .venv beside render.py")
+def test_a_python_without_the_packages_runs_the_command_in_the_venv() -> None:
+    """`python render.py ...` after ./setup.sh works as typed: it runs again with .venv/bin/python."""
+    listed = foreign("list")
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == registry.names()
+    bad = foreign("heads", "--seed", "-1")  # the venv's own answer: one line, exit 2
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --seed must be 0 or more and at most" \
+        " 9223372036854775807, got -1"
+    dry = foreign("heads", "--dry-run", "--device", "cpu", "--d-model", "2", "--heads", "1", "--seq-len", "2",
+                  "--big-d-model", "8", "--big-heads", "1", cwd=Path("/"))
+    assert "ModuleNotFoundError" not in dry.stderr and "lacks" not in dry.stderr, dry.stderr
+
+
+def test_without_a_venv_a_python_without_the_packages_names_setup_sh(tmp_path: Path) -> None:
+    script = tmp_path / "render.py"
+    script.write_bytes((ROOT / "render.py").read_bytes())
+    done = foreign("heads", "--quality", "high", script=script, cwd=tmp_path)
+    assert done.returncode == 3 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {BASE_PYTHON} lacks ") and "torch" in lines[0]
+    assert f"run ./setup.sh in {tmp_path}, then .venv/bin/python render.py heads --quality high" in lines[0]
+
+
+def test_a_venv_that_lacks_the_packages_too_is_not_run_again_and_again(tmp_path: Path) -> None:
+    """The re-run happens at most once: a .venv whose python lacks the packages gives one line, exit 3."""
+    script = tmp_path / "render.py"
+    script.write_bytes((ROOT / "render.py").read_bytes())
+    fake = tmp_path / ".venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    count = tmp_path / "runs"
+    fake.write_text(f'#!/bin/sh\necho run >> {count}\nexec {BASE_PYTHON} -S "$@"\n')
+    fake.chmod(0o755)
+    done = foreign("list", script=script, cwd=tmp_path)
+    assert done.returncode == 3 and count.read_text() == "run\n"
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {fake} lacks ") and "run ./setup.sh" in lines[0]
 
 
 def test_doctor_names_a_hidden_dependency_and_its_fix(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ class SoftmaxLecture(LectureScene):
                                for j in range(self.L)], side=LEFT, buff=0.25)
         q_word = style.note(self.words[i], size=SIZE, color=style.MUTED).next_to(q, RIGHT, buff=0.25)
         left = VGroup(VGroup(q, q_lab, q_word), VGroup(K, k_lab, names)).arrange(DOWN, buff=0.45)
-        chart = BarChart(b, "s", SCORE, height=CHART_H, words=self.words)
+        chart = BarChart(b, "s", SCORE, height=CHART_H + 0.8, words=self.words)
         formula = self.math("s_j = q_{i} dot k_j \\/ sqrt(d_k), #h(0.6em) d_k = {d}", color=SCORE,
                             i=self.query(), d=b.dim("K", 1))
         task = self.prose("head {h} of a small model trained to name the word before each word", size=SIZE,
@@ -279,8 +279,8 @@ class SoftmaxLecture(LectureScene):
         s = b.tensors["s"]
         lo = min(0.0, float(naive.min()))
         hi = max(1.0, float(naive.max()))
-        n_chart = BarChart(b, "naive", PLAIN, height=CHART_H, y_range=(lo, hi))
-        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H, y_range=(lo, hi))
+        n_chart = BarChart(b, "naive", PLAIN, height=CHART_H + 1.4, y_range=(lo, hi))
+        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H + 1.4, y_range=(lo, hi))
         n_name = self.math("s_j \\/ sum_k s_k = s_j \\/ ({S})", color=PLAIN, S=b.value("s_sum", ()))
         w_name = style.note("softmax weights, on the same scale", color=WEIGHT)
         n_sum = self.math("sum = {t}", color=PLAIN, t=b.value("naive_sum", ()))
@@ -335,13 +335,17 @@ class SoftmaxLecture(LectureScene):
         table = VGroup(lines, nudge)
         plot = CurvePlot(b, r, top)
         style.STAGE.place(VGroup(table, plot).arrange(RIGHT, buff=0.7))
-        box = glyph_box([line[1][r] for line in lines[1:]] + [head[r]], color=style.TEXT, buff=0.1)
+        def box_to(n: int) -> VMobject:  # the nudged key's column, down to table line n
+            return glyph_box([line[1][r] for line in lines[1:n + 1]] + [head[r]], color=style.TEXT, buff=0.1)
+
+        box = box_to(1)
         self.say("Nudge the score of key {r} up by just {d}. The softmax weights move a little: key {r} gains {g}.",
                  r=self.k(r), d=b.value("nudge", ()), g=b.value("w_change", (r,)))
         self.play(FadeIn(nudge), FadeIn(head), FadeIn(lines[1]), Create(box), run_time=0.8)
-        self.play(*(copy_into(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]), run_time=0.8)
-        self.play(FadeIn(lines[3:5]), run_time=0.6)
-        self.play(FadeIn(lines[5][0]), *(copy_into(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
+        self.play(*(copy_into(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]),
+                  box.animate.become(box_to(2)), run_time=0.8)
+        self.play(FadeIn(lines[3:5]), box.animate.become(box_to(4)), run_time=0.6)
+        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)), *(copy_into(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
                                          for k in range(L)), run_time=0.9)
         if jumped:
             self.say("Argmax puts all weight on the top score. The same nudge makes it jump: key {a} drops from one"
@@ -349,7 +353,7 @@ class SoftmaxLecture(LectureScene):
         else:
             self.say("Argmax puts all weight on the top score. The same nudge does not move it at all: no signal to"
                      " learn from.")
-        self.play(FadeIn(lines[6:]), run_time=0.7)
+        self.play(FadeIn(lines[6:]), box.animate.become(box_to(7)), run_time=0.7)
         self.hold_caption()
         self.say("Slide the score of key {r} past the top score, {t}: its softmax weight rises smoothly; argmax stays"
                  " at zero, then jumps to one.", r=self.k(r), t=b.value("s", (top,)))
@@ -363,7 +367,7 @@ class SoftmaxLecture(LectureScene):
         self.beat("Temperature: divide the scores first")
         b = self.b
         T = int(b.tensors["temps"].shape[0])
-        charts = VGroup(*(BarChart(b, "w_temp", WEIGHT, height=CHART_H + 0.6, prefix=(t,), y_range=(0.0, 1.0),
+        charts = VGroup(*(BarChart(b, "w_temp", WEIGHT, height=CHART_H + 1.6, prefix=(t,), y_range=(0.0, 1.0),
                                    cell=0.78)
                           for t in range(T)))
         names = VGroup(*(self.math("\"softmax\"(s \\/ {T})", color=WEIGHT, T=b.value("temps", (t,), 1))
@@ -391,7 +395,7 @@ class SoftmaxLecture(LectureScene):
     def rows(self) -> None:
         self.beat("Every row sums to one")
         b, i = self.b, self.i
-        cell = (0.8, style.CELL_H)
+        cell = (0.8, 0.62)
         S = self.matrix("S", cell=cell)
         A = self.matrix("A", cell=cell)
         R = self.matrix("row_sums", cell=cell)

@@ -1,23 +1,28 @@
 """Convolution kernels and attention heads side by side: several filters, several views of one input.
 
 Pure torch. A small binary image goes through K designed k x k kernels (one feature map each, equal
-to F.conv2d); a short sequence goes through H attention heads (one output each, equal to
-nn.MultiheadAttention). Paper convention for attention: Q = X W^q with W^q of shape (D, D).
+to F.conv2d); a short sentence goes through H attention heads (one output each, equal to
+nn.MultiheadAttention) whose weights were really trained (tensors.trained: head 1 to name the word
+before, head 2 the word after, head 3 the word two before), so each head's pattern can be read.
+Paper convention for attention: Q = X W^q with W^q of shape (D, D).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from tensors.attention import attend
-from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
+from tensors.attention import attend, sinusoidal
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt
 from tensors.heads import split_heads
+from tensors.trained import OFFSETS, WORDS, TrainConfig, trained
 
 KERNEL_NAMES = ("vertical edge", "horizontal edge", "blur")
+SENTENCE = ("dog", "see", "cat", "eat", "fish", "run")  # the first L words are the sequence
+LOOKS = {-1: "one back", 1: "one ahead", -2: "two back", 2: "two ahead"}  # what head h was trained to read
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class KernelsConfig(LectureConfig):
     kernels: int = opt(3, "number of kernels K: vertical edge, horizontal edge, blur", 1, 3,
                        "only three kernels are designed")
     seq_len: int = opt(5, "sequence length L", 2, 6)
-    d_model: int = opt(6, "embedding size D", 2, 8)
+    d_model: int = opt(6, "embedding size D (from 4: smaller models do not learn their heads' patterns)", 4, 8)
     heads: int = opt(3, "number of attention heads H (must divide D)", 1, 3)
 
     def validate(self) -> None:
@@ -57,11 +62,11 @@ class KernelsResult(LectureResult):
     # the convolution side
     image: torch.Tensor  # (n, n) a binary picture: a bright square on a dark background
     kernels: torch.Tensor  # (K, k, k) designed filters
+    windows: torch.Tensor  # (m, m, k, k) the k x k window of the image under every map pixel
+    products: torch.Tensor  # (m, m, k, k) window * kernel 0, entry by entry
     maps: torch.Tensor  # (K, m, m) one feature map per kernel, m = n - k + 1
     maps_ref: torch.Tensor  # (K, m, m) F.conv2d on the same image and kernels
     conv_max_diff: torch.Tensor  # () max |maps - maps_ref|
-    conv2_weight: torch.Tensor  # (K, K, k, k) a second conv layer on the K maps
-    maps2: torch.Tensor  # (K, m2, m2) its output, m2 = n - 2(k - 1)
     field1: torch.Tensor  # (n, n) 1 where output pixel (0, 0) of layer 1 reads the image
     field2: torch.Tensor  # (n, n) the same after two layers
     conv_reach: torch.Tensor  # (2,) pixels read by one output pixel after one and two layers
@@ -69,43 +74,65 @@ class KernelsResult(LectureResult):
     kernel_numel: torch.Tensor  # () k * k weights in one kernel
     map_positions: torch.Tensor  # () m * m places where that kernel is applied
     conv_options: torch.Tensor  # (3, 4) rows: kernels, side, weights, map side
-    # the attention side
-    X: torch.Tensor  # (1, L, D) token embeddings
-    W_q: torch.Tensor  # (D, D) paper convention, X @ W_q
+    # the attention side: a trained model (tensors.trained), one sentence
+    tokens: torch.Tensor  # (L,) word ids of the sentence
+    E: torch.Tensor  # (1, L, D) the trained embeddings of its words
+    P: torch.Tensor  # (L, D) sinusoidal positions
+    X: torch.Tensor  # (1, L, D) E + P, what the heads read
+    W_q: torch.Tensor  # (D, D) trained, paper convention X @ W_q
     W_k: torch.Tensor  # (D, D)
     W_v: torch.Tensor  # (D, D)
-    W_o: torch.Tensor  # (D, D) output projection after the heads are concatenated
     Q: torch.Tensor  # (1, L, D) X @ W_q, the same W_q at every position
+    K: torch.Tensor  # (1, L, D) X @ W_k
+    V: torch.Tensor  # (1, L, D) X @ W_v
     weights: torch.Tensor  # (1, H, L, L) attention weights per head, rows sum to 1
-    head_out: torch.Tensor  # (1, H, L, d) one output per head
+    head_out: torch.Tensor  # (1, H, L, d) one output per head: weights @ V_h
+    terms: torch.Tensor  # (L, L, d) head 1: weights[i, j] * V_1[j, c], the terms of each output entry
     row_sums: torch.Tensor  # (1, H, L, 1) each row of weights summed
-    focus: torch.Tensor  # (1, H, L) 1-based token each query weights most, per head
     mha_max_diff: torch.Tensor  # () max difference to nn.MultiheadAttention (outputs and weights)
-    Y1: torch.Tensor  # (1, L, D) layer 1: heads concatenated, then W_o
-    W2: torch.Tensor  # (4, D, D) layer 2's W_q, W_k, W_v, W_o
-    Y2: torch.Tensor  # (1, L, D) layer 2: W2 applied to Y1
-    attn_reach: torch.Tensor  # (2,) tokens query 0 depends on after one and two layers
-    w_numel: torch.Tensor  # () D * D weights in W_q
+    rollout: torch.Tensor  # (L, L) head 1's weights composed twice: what two stacked 'one back' layers pass on
+    head_numel: torch.Tensor  # () D * d: one head's columns of W^q
+    matrices: torch.Tensor  # () 4: W^q, W^k, W^v, W^o in a multi-head attention layer
     head_options: torch.Tensor  # (R, 4) rows: heads, head size, weights, output width
-    seq_scale: torch.Tensor  # () colour scale of the X, Q, Y1, Y2 and W_q heatmaps
+    first_loss: torch.Tensor  # () the training loss at the first step
+    last_loss: torch.Tensor  # () ... and at the last
+    accuracy: torch.Tensor  # () held-out accuracy of the trained model, in percent
+    seq_scale: torch.Tensor  # () colour scale of the X and W heatmaps
     map_scale: torch.Tensor  # () colour scale of the feature-map heatmaps
-    weight_scale: torch.Tensor  # () colour scale of the attention-weight heatmaps: their largest weight
-    one: torch.Tensor  # () colour scale of the image and the fields (both 0 or 1)
+    map_scales: torch.Tensor  # (K,) each map's own colour scale: its largest |value|
+    map_ramps: torch.Tensor  # (K, 64) -map_scales[c]..map_scales[c], the legend of map c
+    one: torch.Tensor  # () colour scale of the image, the fields and attention weights (all in 0..1)
+    unit_ramp: torch.Tensor  # (1, 32) 0..1, the legend of the 0..1 heatmaps
+    map_ramp: torch.Tensor  # (1, 64) -map_scale..map_scale, the legend of the maps
+    seq_ramp: torch.Tensor  # (1, 64) -seq_scale..seq_scale, the legend of X and the weights
+    record: dict = field(default_factory=dict, compare=False)  # how the attention weights were trained
 
     def views(self) -> dict[str, torch.Tensor]:
-        """Return one 2-D slice per map, per head and per sequence tensor, for heatmaps."""
+        """Return one 2-D slice per map, per head and per sequence tensor, for heatmaps and matrices."""
         named = {}
         for c in range(self.maps.shape[0]):
             named[f"map_{c}"] = self.maps[c]  # (m, m)
+            named[f"map_scale_{c}"] = self.map_scales[c]  # ()
+            named[f"map_ramp_{c}"] = self.map_ramps[c][None]  # (1, 64)
+        d = self.head_out.shape[-1]
         for h in range(self.weights.shape[1]):
             named[f"weights_{h}"] = self.weights[0, h]  # (L, L)
-        for name in ("X", "Q", "Y1", "Y2"):
-            named[f"{name}_0"] = getattr(self, name)[0]  # (L, D)
+            for name in ("Q", "K", "V"):
+                named[f"{name}_{h}"] = getattr(self, name)[0, :, h * d:(h + 1) * d]  # (L, d)
+            named[f"Wq_{h}"] = self.W_q[:, h * d:(h + 1) * d]  # (D, d)
+        named["X_0"] = self.X[0]  # (L, D)
         return named
 
     def strings(self) -> dict[str, str]:
-        """Return the names of the designed kernels, in order."""
-        return {f"kernel_name_{c}": KERNEL_NAMES[c] for c in range(self.kernels.shape[0])}
+        """Return the kernel names, the sentence's words and what each head was trained to look at."""
+        out = {f"kernel_name_{c}": KERNEL_NAMES[c] for c in range(self.kernels.shape[0])}
+        out |= {f"word_{i}": WORDS[int(t)] for i, t in enumerate(self.tokens)}
+        out |= {f"look_{h}": LOOKS[OFFSETS[h]] for h in range(self.weights.shape[1])}
+        return out
+
+    def training(self) -> dict[str, Any]:
+        """Return the record of the training of W_q, W_k, W_v and the embeddings."""
+        return dict(self.record)
 
 
 # -- convolution ------------------------------------------------------------------------------
@@ -189,9 +216,9 @@ def head_options(D: int, device: torch.device) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.float32, device=device)
 
 
-def attention_init(D: int, g: torch.Generator, device: torch.device) -> torch.Tensor:
-    """Draw a (D, D) weight with std 1/sqrt(D), so that each head's pattern is clearly visible."""
-    return randn((D, D), g, device) / math.sqrt(D)
+def ramp(lo: float, hi: float, steps: int, device: torch.device) -> torch.Tensor:
+    """Return a (1, steps) strip from lo to hi: a heatmap's colour legend."""
+    return torch.linspace(lo, hi, steps, device=device)[None]
 
 
 def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
@@ -205,32 +232,32 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
     kernels = design_kernels(k, K, device)
     maps = conv_layer(image[None], kernels[:, None])  # (K, m, m)
     maps_ref = F.conv2d(image[None, None], kernels[:, None])[0]  # (K, m, m)
-    conv2_weight = linear_init(K, K * k * k, g, device).view(K, K, k, k)
-    maps2 = conv_layer(maps, conv2_weight)  # (K, m2, m2)
+    windows = patches(image[None], k)[0]  # (m, m, k, k)
     field1, field2 = (receptive_field(n, k, layers, device) for layers in (1, 2))
-    # attention: one sequence, H heads, H outputs
-    X = randn((1, L, D), g, device)
-    W_q, W_k, W_v, W_o = (attention_init(D, g, device) for _ in range(4))
+    # attention: the trained model reads one sentence with H heads
+    model = trained(TrainConfig(d_model=D, heads=H, seq_len=len(SENTENCE)))
+    tokens = torch.tensor([WORDS.index(w) for w in SENTENCE[:L]], device=device)
+    E = model.table.to(device)[tokens][None]  # (1, L, D)
+    P = sinusoidal(L, D, device)  # (L, D)
+    X = E + P
+    W_q, W_k, W_v = (w.to(device) for w in (model.W_q, model.W_k, model.W_v))
     head_out, weights = multi_head(X, W_q, W_k, W_v, H)
     ref_out, ref_weights = reference_heads(X, W_q, W_k, W_v, H)
     mha_max_diff = torch.maximum((merge_heads(head_out) - ref_out).abs().max(), (weights - ref_weights).abs().max())
-    Y1 = merge_heads(head_out) @ W_o  # (1, L, D)
-    W2 = torch.stack([attention_init(D, g, device) for _ in range(4)])  # (4, D, D)
-    head_out2, weights2 = multi_head(Y1, W2[0], W2[1], W2[2], H)
-    Y2 = merge_heads(head_out2) @ W2[3]  # (1, L, D)
-    reads1 = weights[0].sum(0) > 0  # (L, L): query i reads token j in layer 1
-    reads2 = (weights2[0].sum(0) > 0).float() @ reads1.float() > 0  # (L, L): through both layers
-    Q = X @ W_q  # (1, L, D)
-    seq = torch.cat([X, Q, Y1, Y2, W_q[None]], dim=1)  # (1, 4L + D, D): everything on that colour scale
+    Q, K_, V = X @ W_q, X @ W_k, X @ W_v
+    d = D // H
+    A1 = weights[0, 0]  # (L, L) head 1
+    seq = torch.cat([X[0], W_q, W_k, W_v])
+    rec = model.record()
     return KernelsResult(
         config=config,
         image=image,
         kernels=kernels,
+        windows=windows.contiguous(),
+        products=(windows * kernels[0]).contiguous(),
         maps=maps,
         maps_ref=maps_ref,
         conv_max_diff=(maps - maps_ref).abs().max(),
-        conv2_weight=conv2_weight,
-        maps2=maps2,
         field1=field1,
         field2=field2,
         conv_reach=torch.stack([field1.sum(), field2.sum()]),
@@ -238,25 +265,35 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
         kernel_numel=torch.tensor(float(kernels[0].numel()), device=device),
         map_positions=torch.tensor(float(maps[0].numel()), device=device),
         conv_options=conv_options(n, k, K, device),
+        tokens=tokens.float(),
+        E=E,
+        P=P,
         X=X,
         W_q=W_q.contiguous(),
         W_k=W_k.contiguous(),
         W_v=W_v.contiguous(),
-        W_o=W_o.contiguous(),
         Q=Q,
+        K=K_,
+        V=V,
         weights=weights,
         head_out=head_out,
+        terms=(A1[:, :, None] * V[0, :, :d][None]).contiguous(),  # (L, L, d)
         row_sums=weights.sum(-1, keepdim=True),
-        focus=weights.argmax(-1).float() + 1,
         mha_max_diff=mha_max_diff,
-        Y1=Y1,
-        W2=W2,
-        Y2=Y2,
-        attn_reach=torch.stack([reads1[0].sum(), reads2[0].sum()]).float(),
-        w_numel=torch.tensor(float(W_q.numel()), device=device),
+        rollout=A1 @ A1,
+        head_numel=torch.tensor(float(D * d), device=device),
+        matrices=torch.tensor(4.0, device=device),
         head_options=head_options(D, device),
+        first_loss=model.losses[0].to(device),
+        last_loss=model.losses[-1].to(device),
+        accuracy=torch.tensor(100.0 * model.accuracy, device=device),
         seq_scale=seq.abs().max(),
         map_scale=maps.abs().max(),
-        weight_scale=weights.max(),
+        map_scales=maps.abs().amax(dim=(1, 2)),
+        map_ramps=torch.stack([torch.linspace(-float(a), float(a), 64, device=device) for a in maps.abs().amax(dim=(1, 2))]),
         one=torch.tensor(1.0, device=device),
+        unit_ramp=ramp(0.0, 1.0, 32, device),
+        map_ramp=ramp(-float(maps.abs().max()), float(maps.abs().max()), 64, device),
+        seq_ramp=ramp(-float(seq.abs().max()), float(seq.abs().max()), 64, device),
+        record=rec,
     )

@@ -11,46 +11,65 @@ from manim import (
     PI,
     RIGHT,
     UP,
-    Arrow,
+    AnimationGroup,
+    Arc,
+    Circle,
     Create,
     FadeIn,
     FadeOut,
     Group,
     LaggedStart,
+    Line,
     Mobject,
+    Rotate,
     TransformFromCopy,
     VGroup,
 )
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, pixel_box
-from scenes.kit.plot import colour_legend, heatmap_with_notes
+from scenes.kit.matrix import TensorMatrix, label_rows, number_row, pixel_box
+from scenes.kit.plot import Plane, colour_legend
 
-CELL = (0.82, 0.42)  # small matrices: four-character numbers, a little narrower than the default
+CELL = (0.74, 0.42)  # small matrices: four-character numbers
 LETTERS = "ABCDEFGH"  # token names: letters, so they are never mistaken for positions
-DIFFERS = "#f85149"
-SHOWN_BLOCKS = 3  # rotations of M_k drawn with their numbers (the first pairs, the fastest)
-MAIN, FOOT = style.STAGE.rows(5.4, 1.0)  # the matrices, and the line of maths or the verdict under them
+ROW_GAP = 0.45  # between the in-order row of matrices and the shuffled one
+PAIRS = (0, 1)  # the (sin, cos) pairs drawn as turning points on circles
+WAVE_PAIR = 8  # the slow wave drawn beside the fast one (pair index, clipped to the encoding's width)
+LABEL = style.LABEL_SIZE
+NOTE = style.NOTE_SIZE
+SLOW = style.INDEX[2]  # the second wave and its column box: an index grey, never a role hue
 
 
 class PositionalLecture(LectureScene):
     """Without positions, shuffling tokens only shuffles attention's output; PE breaks that."""
 
     beats = ("intro", "attention", "shuffle", "encoding", "with_positions", "rotation", "relative", "recap")
+    roles = {"X": "input", "X_perm": "input", "XP": "input", "XP_perm": "input", "Y": "output", "Y_perm": "output",
+             "Y_pi": "output", "Y_pe": "output", "Y_pe_perm": "output", "Y_pe_pi": "output", "P": "position",
+             "PE": "position", "pe_p": "position", "pe_pk": "position", "rotated": "position", "MPE": "position",
+             "M_blocks": "position", "dots": "score"}
     question = "Why does attention need positional encoding?"
     question_details = ("Swap two words and the meaning changes. Does self-attention notice?",)
     question_caption = ("Word order carries meaning. Can self-attention see order at all, and what does a positional"
                         " encoding add?")
     recap_lines = (
-        "Without positions, shuffling the tokens only shuffles attention's output.",
+        "Without positions, shuffling the tokens only shuffles attention's output rows.",
         "Adding $P$ ties each row to a position: the shuffled output differs.",
-        "Sinusoidal pairs turn with position: $\"PE\"(p + k) = M_k \"PE\"(p)$ for every $p$.",
+        "Each (sin, cos) pair is a point on a circle; a shift by $k$ turns it by $k omega_i$, for every $p$.",
+        "So $\"PE\"(p) dot \"PE\"(p + k)$ depends on $k$ only: offsets are readable.",
     )
-    recap_caption = ("Self-attention sees a set; positional encoding turns it into a sequence, and its sines make"
-                     " offsets a fixed rotation.")
+    recap_caption = ("Self-attention sees a set; positional encoding turns it into a sequence, and a shift by k is"
+                     " the same rotation at every position.")
 
     # -- helpers ------------------------------------------------------------------------------
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold until the open caption is read, with one frame to spare (the kit skips needs under 0.05 s and a
+        real render advances whole frames, so a caption could close a frame short of its reading time)."""
+        need = max(at_least, self._reading_left())
+        if need > 1e-6:
+            self._still(need + 0.1)
+
     @property
     def L(self) -> int:
         return int(self.result.config.seq_len)
@@ -59,265 +78,315 @@ class PositionalLecture(LectureScene):
     def perm(self) -> list[int]:
         return [int(i) for i in self.b.tensors["perm"]]
 
-    def tokens(self, name: str, tokens: list[int]) -> TensorMatrix:
-        """Return a small bound matrix whose row r is painted in the colour of token tokens[r]."""
-        m = self.matrix(name, cell=CELL)
-        for r, t in enumerate(tokens):
-            m.row(r).set_color(style.head_color(t))
+    def letters(self, m: TensorMatrix, tokens: Sequence[int], side: np.ndarray = LEFT) -> VGroup:
+        """Return token letters (index greys, never a role hue) beside each row of a matrix."""
+        return label_rows(m, [style.note(f"*{LETTERS[t]}*", size=LABEL, color=style.INDEX[t % len(style.INDEX)])
+                              for t in tokens], side, buff=0.15)
+
+    def arrow(self, start: Mobject, end: Mobject) -> VGroup:
+        """Return an arrow labelled Attn from one matrix to the next, level with the first."""
+        a = np.array([start.get_right()[0], start.get_y(), 0.0])
+        z = np.array([end.get_left()[0], start.get_y(), 0.0])
+        arr = style.arrow(a, z, buff=0.12)
+        tag = style.note("Attn", size=NOTE, color=style.MUTED).next_to(arr, UP, buff=0.05)
+        return VGroup(arr, tag)
+
+    def quad(self, inputs: tuple[str, str], outputs: tuple[str, str, str], names: Sequence[str]) -> dict[str, Mobject]:
+        """Lay out input (top, in order; bottom, shuffled) -> Attn -> output, and the moved rows right of the bottom.
+
+        Names sit above the top row and below the bottom row, so rows moving down never cross them.
+        """
+        perm, order = self.perm, list(range(self.L))
+        top_in, bot_in = self.matrix(inputs[0], cell=CELL), self.matrix(inputs[1], cell=CELL)
+        top_out, bot_out, moved = (self.matrix(n, cell=CELL) for n in outputs)
+        bot_in.next_to(top_in, DOWN, buff=ROW_GAP)
+        top_out.next_to(top_in, RIGHT, buff=1.8)
+        bot_out.next_to(bot_in, RIGHT, buff=1.8)
+        moved.next_to(bot_out, RIGHT, buff=1.0)
+        m = {"top_in": top_in, "bot_in": bot_in, "top_out": top_out, "bot_out": bot_out, "moved": moved}
+        m["top_in_l"], m["bot_in_l"] = self.letters(top_in, order), self.letters(bot_in, perm)
+        m["top_out_l"] = self.letters(top_out, order, RIGHT)
+        m["bot_out_l"] = self.letters(bot_out, perm)
+        m["moved_l"] = self.letters(moved, perm, RIGHT)
+        for key, text in zip(("top_in", "bot_in", "top_out", "bot_out", "moved"), names):
+            side = UP if key.startswith("top") else DOWN
+            label = self.math(text, LABEL)
+            m[key + "_n"] = label.next_to(m[key], side, buff=0.08)
+        m["sign"] = style.note("$=$", size=LABEL).move_to((bot_out.get_right() + moved.get_left()) / 2)
+        everything = VGroup(*m.values())
+        style.STAGE.rows(5.1, 0.9)[0].place(everything)
+        m["top_arrow"] = self.arrow(top_in, top_out)
+        m["bot_arrow"] = self.arrow(bot_in, m["bot_out_l"])
         return m
 
-    def beside_rows(self, m: TensorMatrix, labels: Sequence[Mobject], side: int = -1) -> VGroup:
-        """Return labels placed beside each row of a matrix, left of it when side < 0."""
-        out = VGroup()
-        for r, label in enumerate(labels):
-            a, z = m.slot(r, r + 1, 0, m.n_cols)
-            edge = m.brackets.get_left()[0] - 0.25 if side < 0 else m.brackets.get_right()[0] + 0.25
-            out.add(label.move_to(np.array([edge, (a[1] + z[1]) / 2, 0.0])))
-        return out
+    def foot(self, *lines: Mobject) -> Mobject:
+        """Place lines of text in the band under the matrices."""
+        return style.STAGE.rows(5.1, 0.9)[1].place(VGroup(*lines).arrange(DOWN, buff=0.12))
 
-    def letters(self, m: TensorMatrix, tokens: list[int], side: int = -1) -> VGroup:
-        """Return token letters beside each row of a matrix (left when side < 0)."""
-        return self.beside_rows(m, [style.note(f"*{LETTERS[t]}*", color=style.head_color(t)) for t in tokens], side)
-
-    def place_matrices(self) -> None:
-        """Place inputs (left), the encoding P (middle) and outputs (right), two rows: in order, shuffled."""
-        perm, order = self.perm, list(range(self.L))
-        self.X, self.Xp = self.tokens("X", order), self.tokens("X_perm", perm)
-        self.P = self.matrix("P", color=style.MUTED, cell=CELL)
-        self.Y, self.Yp = self.tokens("Y", order), self.tokens("Y_perm", perm)
-        self.Z, self.Zp = self.tokens("Y_pe", order), self.tokens("Y_pe_perm", perm)
-        self.Xp.next_to(self.X, DOWN, buff=1.1)
-        self.P.next_to(VGroup(self.X, self.Xp), RIGHT, buff=0.9)
-        self.Y.next_to(self.P, RIGHT, buff=1.25).align_to(self.X, UP)
-        self.Yp.next_to(self.P, RIGHT, buff=1.25).align_to(self.Xp, UP)
-        self.Z.move_to(self.Y)
-        self.Zp.move_to(self.Yp)
-        self.X_letters, self.Xp_letters = self.letters(self.X, order), self.letters(self.Xp, perm)
-        self.Y_letters, self.Yp_letters = self.letters(self.Y, order, 1), self.letters(self.Yp, perm, 1)
-        names = {"X_name": ("X", self.X), "Xp_name": ("X_pi", self.Xp), "Y_name": ("\"Attn\"(X)", self.Y),
-                 "Yp_name": ("\"Attn\"(X_pi)", self.Yp), "Z_name": ("\"Attn\"(X + P)", self.Z),
-                 "Zp_name": ("\"Attn\"(X_pi + P)", self.Zp)}
-        for attr, (text, m) in names.items():
-            setattr(self, attr, m.label(self.math(text, style.LABEL_SIZE)))
-        MAIN.place(VGroup(self.X, self.Xp, self.P, self.Y, self.Yp, self.Z, self.Zp, self.X_letters,
-                          self.Xp_letters, self.Y_letters, self.Yp_letters,
-                          *(getattr(self, attr) for attr in names)))
-
-    def arrow(self, start: TensorMatrix | VGroup, end: TensorMatrix) -> VGroup:
-        """Return an arrow labelled Attn from one matrix to another."""
-        arr = Arrow(start.get_right(), end.brackets.get_left(), buff=0.15, color=style.MUTED, stroke_width=3)
-        tag = style.note("Attn", size=style.NOTE_SIZE - 2, color=style.MUTED).next_to(arr, UP, buff=0.05)
-        return VGroup(arr, tag)
+    def move_rows(self, src: TensorMatrix, dst: TensorMatrix, src_l: VGroup, dst_l: VGroup) -> LaggedStart:
+        """Return row perm[i] of src travelling to row i of dst, one row after another (never two at once)."""
+        return LaggedStart(*(TransformFromCopy(VGroup(src.row(t), src_l[t]), VGroup(dst.row(i), dst_l[i]))
+                             for i, t in enumerate(self.perm)), lag_ratio=1.0)
 
     # -- beats --------------------------------------------------------------------------------
     def attention(self) -> None:
         self.beat("Self-attention on a few tokens")
-        self.place_matrices()
-        b, X, Y = self.b, self.X, self.Y
-        formula = style.note('$"Attn"(X) = "softmax"((X W^Q)(X W^K)^T \\/ sqrt(D)) X W^V$ · one head, fixed weights',
-                             color=style.MUTED)
-        FOOT.place(formula)
-        self.say(
-            "{L} tokens, each with a letter and a colour, are the rows of X. One head of self-attention with fixed weights gives each token an output row.",
-            L=b.dim("X", 0),
-        )
-        self.play(FadeIn(X), FadeIn(self.X_letters), FadeIn(self.X_name), FadeIn(formula), run_time=0.8)
-        self.top_arrow = self.arrow(X, Y)
-        self.play(Create(self.top_arrow[0]), FadeIn(self.top_arrow[1]), run_time=0.5)
-        self.play(Create(Y.brackets), LaggedStart(*(FadeIn(Y.row(r)) for r in range(self.L)), lag_ratio=0.2),
-                  FadeIn(self.Y_letters), FadeIn(self.Y_name), run_time=1.0)
-        self.wait(4)
+        b = self.b
+        q = self.quad(("X", "X_perm"), ("Y", "Y_perm", "Y_pi"),
+                      ("X", "X_pi", "\"Attn\"(X)", "\"Attn\"(X_pi)", "\"Attn\"(X)_pi"))
+        self.q = q
+        formula = self.foot(
+            style.note('$"Attn"(X) = "softmax"((X W^Q)(X W^K)^T \\/ sqrt(D)) X W^V$', size=NOTE),
+            style.note("one head; its weights are random and stay fixed throughout", size=NOTE, color=style.MUTED))
+        self.say("{L} tokens, named by letters, are the rows of X. One head of self-attention, with random fixed"
+                 " weights, gives each token an output row.", L=b.dim("X", 0))
+        self.play(FadeIn(q["top_in"]), FadeIn(q["top_in_l"]), FadeIn(q["top_in_n"]), FadeIn(formula), run_time=0.8)
+        self.play(Create(q["top_arrow"][0]), FadeIn(q["top_arrow"][1]), run_time=0.5)
+        self.play(Create(q["top_out"].brackets), LaggedStart(*(FadeIn(q["top_out"].row(r), shift=RIGHT * 0.3)
+                                                               for r in range(self.L)), lag_ratio=0.3),
+                  FadeIn(q["top_out_l"]), FadeIn(q["top_out_n"]), run_time=1.4)
         self.formula = formula
 
     def shuffle(self) -> None:
         self.beat("Shuffle the tokens")
-        b, X, Xp, Y, Yp = self.b, self.X, self.Xp, self.Y, self.Yp
-        self.say("Shuffle the rows: X_pi holds the same tokens in another order.")
-        self.play(FadeOut(self.formula), Create(Xp.brackets), FadeIn(self.Xp_name), run_time=0.4)
-        self.play(*(TransformFromCopy(X.row(t), Xp.row(i)) for i, t in enumerate(self.perm)),
-                  *(TransformFromCopy(self.X_letters[t], self.Xp_letters[i]) for i, t in enumerate(self.perm)),
-                  run_time=1.3)
-        self.wait(1)
-        self.bottom_arrow = self.arrow(Xp, Yp)
-        self.say("Attention on the shuffled rows returns the same output rows, moved the same way.")
-        self.play(Create(self.bottom_arrow[0]), FadeIn(self.bottom_arrow[1]), run_time=0.4)
-        self.play(Create(Yp.brackets), FadeIn(self.Yp_name),
-                  *(TransformFromCopy(Y.row(t), Yp.row(i)) for i, t in enumerate(self.perm)),
-                  *(TransformFromCopy(self.Y_letters[t], self.Yp_letters[i]) for i, t in enumerate(self.perm)),
-                  run_time=1.3)
-        self.wait(1.5)
-        exact = float(b.tensors["diff_plain"]) == 0.0
-        diff = self.prose("largest difference: max $|\"Attn\"(X_pi) - \"Attn\"(X)_pi|$ = {d}", style.LABEL_SIZE,
-                          d=b.value("diff_plain", (), 2, "g"))
-        verdict = style.note(
-            "exactly zero: attention treats its input as a set" if exact else
-            "float32 rounding only (sums taken in another order): attention treats its input as a set",
-            color=style.MUTED, size=style.NOTE_SIZE - 2,
-        )
-        result_text = FOOT.place(VGroup(diff, verdict).arrange(DOWN, buff=0.12))
-        if exact:
-            self.say("torch: the largest difference is exactly {d}. Self-attention cannot tell one order from another.",
-                     d=b.value("diff_plain", (), 2, "g"))
-        else:
-            self.say(
-                "torch: the largest difference is {d}, float32 rounding from summing in another order. Self-attention cannot tell one order from another.",
-                d=b.value("diff_plain", (), 2, "g"),
-            )
-        self.play(FadeIn(result_text, shift=UP * 0.2), run_time=0.6)
-        self.wait(4.5)
+        b, q = self.b, self.q
+        self.say("Shuffle the rows: X_pi holds the same tokens in another order. Each row moves down to its new place.")
+        self.play(FadeOut(self.formula), Create(q["bot_in"].brackets), FadeIn(q["bot_in_n"]), run_time=0.4)
+        self.play(self.move_rows(q["top_in"], q["bot_in"], q["top_in_l"], q["bot_in_l"]), run_time=2.4)
+        self.say("Now compute attention on the shuffled rows, from scratch: every output row of Attn(X_pi) is new.")
+        self.play(Create(q["bot_arrow"][0]), FadeIn(q["bot_arrow"][1]), run_time=0.5)
+        self.play(Create(q["bot_out"].brackets), LaggedStart(*(FadeIn(q["bot_out"].row(r), shift=RIGHT * 0.3)
+                                                               for r in range(self.L)), lag_ratio=0.3),
+                  FadeIn(q["bot_out_l"]), FadeIn(q["bot_out_n"]), run_time=1.4)
+        self.say("Beside it, move the old output rows the way the tokens moved: Attn(X)_pi. Compare row by row.")
+        self.play(Create(q["moved"].brackets), FadeIn(q["moved_n"]), FadeIn(q["sign"]), run_time=0.4)
+        self.play(self.move_rows(q["top_out"], q["moved"], q["top_out_l"], q["moved_l"]), run_time=2.4)
+        exact = self.exact("diff_plain")
+        diff = self.prose("largest difference: max $|\"Attn\"(X_pi) - \"Attn\"(X)_pi|$ = {d}", LABEL,
+                          style.DIFFERENCE, d=b.value("diff_plain", (), 2, "g"))
+        verdict = style.note("exactly zero: attention treats its input as a set" if exact else
+                             "float32 rounding only: attention treats its input as a set", size=NOTE, color=style.MUTED)
+        text = self.foot(diff, verdict)
+        self.say_gap("diff_plain", "The same rows, digit for digit: torch's largest difference is exactly {d}."
+                                   " Self-attention cannot tell one order from another.",
+                     "The same rows: torch's largest difference is {d}, float32 rounding from summing in another"
+                     " order. Self-attention cannot tell one order from another.")
+        self.play(FadeIn(text, shift=UP * 0.2), run_time=0.6)
         self.clear_stage()
 
     def encoding(self) -> None:
         self.beat("The sinusoidal encoding")
-        b = self.b
-        heat = b.heatmap("PE", "scale", height=4.6)
-        top = style.note("dimension →", size=style.NOTE_SIZE - 2, color=style.MUTED).next_to(heat, UP, buff=0.12)
-        side = style.note("position →", size=style.NOTE_SIZE - 2, color=style.MUTED).rotate(-PI / 2)
-        side.next_to(heat, LEFT, buff=0.15)
-        first = self.prose("{i}", style.NOTE_SIZE - 2, style.MUTED, i=b.index("PE", 0, 0, base=0))
-        last = self.prose("{i}", style.NOTE_SIZE - 2, style.MUTED,
-                          i=b.index("PE", 0, self.result.config.positions - 1, base=0))
-        first.next_to(heat, LEFT, buff=0.08).align_to(heat, UP)
-        last.next_to(heat, LEFT, buff=0.08).align_to(heat, DOWN)
-        info = VGroup(
-            self.prose("$\"PE\"$: {P} positions × {D} dims", style.LABEL_SIZE, P=b.dim("PE", 0), D=b.dim("PE", 1)),
-            style.note("row $p$ is added to the token at position $p$", color=style.MUTED),
-            style.note("pair $i$ of dims: $(sin(p omega_i), cos(p omega_i))$"),
-            self.prose("$omega_i = {base}^(-i \\/ {half})$", style.LABEL_SIZE, base=b.value("base", (), 0),
-                       half=b.dim("omega", 0)),
-        )
-        bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=style.NOTE_SIZE - 2)
-        heatmap_with_notes(Group(heat, top, side, first, last), info, bar)
-        self.say(
-            "The encoding at a real size: {P} positions by {D} dims, each pixel a value between -{s} and {s}.",
-            P=b.dim("PE", 0), D=b.dim("PE", 1), s=b.value("scale", (), 0),
-        )
-        self.play(FadeIn(heat), FadeIn(top), FadeIn(side), FadeIn(first), FadeIn(last), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(m) for m in [*info, bar]), lag_ratio=0.3), run_time=1.5)
-        self.wait(1.5)
-        self.say(
-            "Each pair of dims is a sine and a cosine of the position. The first pair turns fastest, with omega = {w}; later pairs turn ever slower.",
-            w=b.value("omega", (0,), 0),
-        )
-        self.wait(6.5)
+        b, cfg = self.b, self.result.config
+        positions, dims = cfg.positions, cfg.pe_dims
+        slow = 2 * min(WAVE_PAIR, dims // 2 - 1)  # the sine column of the slow pair
+        left, right = style.STAGE.columns(1.0, 1.45, gap=0.5)
+        heat = b.heatmap("PE", "scale", height=3.6)
+        top = style.note("dimension →", size=NOTE, color=style.MUTED).next_to(heat, UP, buff=0.12)
+        side = style.note("position $p$ →", size=NOTE, color=style.MUTED).rotate(-PI / 2).next_to(heat, LEFT, buff=0.1)
+        fast_box = pixel_box(heat, (positions, dims), (0, positions), (0, 1), color=style.TEXT, width=2.5)
+        slow_box = pixel_box(heat, (positions, dims), (0, positions), (slow, slow + 1), color=SLOW, width=2.5)
+        bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=NOTE, width=2.4)
+        bar.next_to(heat, DOWN, buff=0.25)
+        left.place(Group(heat, top, side, fast_box, slow_box, bar))
+        plane = Plane(b, (0.0, float(positions - 1)), (-1.15, 1.15), width=right.width - 1.2, height=3.0)
+        xs = [b.value("pos", (p,), 0) for p in range(positions)]
+        fast = plane.curve(xs, [b.value("PE", (p, 0)) for p in range(positions)], color=style.TEXT)
+        slow_c = plane.curve(xs, [b.value("PE", (p, slow)) for p in range(positions)], color=SLOW)
+        ticks = VGroup(*(plane.tick(b.value("unit", (i,), 0), "y", font_size=NOTE) for i in range(3)),
+                       plane.tick(xs[0], "x", font_size=NOTE), plane.tick(xs[-1], "x", font_size=NOTE))
+        x_name = style.note("position $p$", size=NOTE, color=style.MUTED).next_to(ticks[3:], DOWN, buff=0.1)
+        x_name.set_x(plane.get_x())
+        y_name = style.note("value", size=NOTE, color=style.MUTED).next_to(ticks[:3], LEFT, buff=0.15)
+        keys = VGroup(
+            self.prose("dim {j}: $sin(p omega_0)$, $omega_0$ = {w}", NOTE, style.TEXT, j=b.index("PE", 1, 0, base=0),
+                       w=b.value("omega", (0,), 2)),
+            self.prose("dim {j}: $sin(p omega_({i}))$, $omega_({i})$ = {w}", NOTE, SLOW,
+                       j=b.index("PE", 1, slow, base=0), i=b.index("omega", 0, slow // 2, base=0),
+                       w=b.value("omega", (slow // 2,), 2)),
+            self.prose("dims and pairs count from {z}, as in the formula", NOTE, style.MUTED, z=b.index("PE", 1, 0, base=0)),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        formula = self.prose("pair $i$: $(sin(p omega_i), cos(p omega_i))$, $omega_i = {base}^(-{two} i \\/ D)$", NOTE,
+                             base=b.value("base", (), 0), two=b.dim("M_blocks", 1))
+        graph = VGroup(plane, fast, slow_c, ticks, x_name, y_name)
+        right.place(VGroup(formula, graph, keys).arrange(DOWN, buff=0.3))
+        self.say("The encoding at a real size: {P} positions by {D} dims, each value between -{s} and {s}."
+                 " Row p is added to whatever token sits at position p.",
+                 P=b.dim("PE", 0), D=b.dim("PE", 1), s=b.value("scale", (), 0))
+        self.play(FadeIn(heat), FadeIn(top), FadeIn(side), FadeIn(bar), FadeIn(formula), run_time=0.8)
+        self.say("Read one column down the positions and it is a wave. Dim {a} turns fastest, {w} radians per position;"
+                 " dim {c} only {v}.", a=b.index("PE", 1, 0, base=0), c=b.index("PE", 1, slow, base=0),
+                 w=b.value("omega", (0,), 2), v=b.value("omega", (slow // 2,), 2))
+        self.play(Create(fast_box), Create(plane.axes), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), run_time=0.6)
+        self.play(Create(fast), FadeIn(keys[0]), run_time=1.8)
+        self.play(Create(slow_box), Create(slow_c), FadeIn(keys[1:]), run_time=1.8)
         self.clear_stage()
 
     def with_positions(self) -> None:
         self.beat("Add positions: the symmetry breaks")
-        b, X, Xp, P, Z, Zp = self.b, self.X, self.Xp, self.P, self.Z, self.Zp
-        plus = VGroup(*(style.note("$+$", size=style.LABEL_SIZE).move_to(
-            np.array([(m.brackets.get_right()[0] + P.brackets.get_left()[0]) / 2, m.get_y(), 0.0])) for m in (X, Xp)))
-        P_name = P.label(self.math("P", style.LABEL_SIZE, style.MUTED))
-        rows = self.beside_rows(P, [self.prose("{p}", style.NOTE_SIZE - 2, style.MUTED, p=b.index("P", 0, r, base=0))
-                                    for r in range(self.L)])
-        pos = style.note("$p$", size=style.NOTE_SIZE - 2, color=style.MUTED).next_to(rows, UP, buff=0.12)
-        self.say(
-            "Add P, the same formula at D = {D}. Row p of P goes to whichever token sits at position p: tokens move, positions stay.",
-            D=b.dim("P", 1),
-        )
-        self.play(FadeIn(VGroup(X, self.X_letters, self.X_name, Xp, self.Xp_letters, self.Xp_name)), run_time=0.6)
-        self.play(FadeIn(P), FadeIn(P_name), FadeIn(rows), FadeIn(pos), FadeIn(plus), run_time=0.8)
-        arrows = VGroup(self.arrow(P, Z), self.arrow(P, Zp))
-        self.play(Create(arrows[0][0]), Create(arrows[1][0]), FadeIn(arrows[0][1]), FadeIn(arrows[1][1]), run_time=0.5)
-        self.play(FadeIn(Z), FadeIn(Zp), FadeIn(self.Y_letters), FadeIn(self.Yp_letters), FadeIn(self.Z_name),
-                  FadeIn(self.Zp_name), run_time=0.9)
-        self.wait(2.5)
-        i = int(b.tensors["diff_pe_row"])
-        t = self.perm[i]
-        boxes = VGroup(Zp.box(rows=(i, i + 1), color=DIFFERS), Z.box(rows=(t, t + 1), color=DIFFERS))
-        diff = self.prose("largest difference: max $|\"Attn\"(X_pi + P) - \"Attn\"(X + P)_pi|$ = {d}", style.LABEL_SIZE,
-                          d=b.value("diff_pe", (), 2))
-        verdict = style.note("the shuffled sentence now gives different outputs: order is visible",
-                             color=DIFFERS, size=style.NOTE_SIZE - 2)
-        text = FOOT.place(VGroup(diff, verdict).arrange(DOWN, buff=0.12))
-        self.say(
-            "So a moved token gets another position's code, and its output row changes. The largest difference, boxed, is {d}: far above rounding.",
-            d=b.value("diff_pe", (), 2),
-        )
-        self.play(Create(boxes), FadeIn(text, shift=UP * 0.2), run_time=0.8)
-        self.wait(5.5)
+        b, perm = self.b, self.perm
+        q = self.quad(("XP", "XP_perm"), ("Y_pe", "Y_pe_perm", "Y_pe_pi"),
+                      ("X + P", "X_pi + P", "\"Attn\"(X + P)", "\"Attn\"(X_pi + P)", "\"Attn\"(X + P)_pi"))
+        # first the sums: X (where the inputs go), P (where the outputs go), X + P (where the moved rows go)
+        keys = ("top_in", "bot_in", "top_in_l", "bot_in_l", "top_in_n", "bot_in_n")
+        home = {k: q[k].get_center() for k in keys}
+        X, Xp = self.matrix("X", cell=CELL).move_to(q["top_in"]), self.matrix("X_perm", cell=CELL).move_to(q["bot_in"])
+        P_top = self.matrix("P", cell=CELL).move_to(q["top_out"])
+        P_bot = self.matrix("P", cell=CELL).move_to(q["bot_out"])
+        shift = (q["moved"].get_x() - q["top_in"].get_x()) * RIGHT
+        for k in keys:
+            q[k].shift(shift)
+        sums = (q["top_in"], q["bot_in"])
+        letters = (self.letters(X, range(self.L)), self.letters(Xp, perm))
+        pos = VGroup(*(label_rows(m, [self.prose("$p$ = {p}", NOTE, style.MUTED, p=b.index("P", 0, r, base=0))
+                                      for r in range(self.L)], LEFT, buff=0.15) for m in (P_top, P_bot)))
+        signs = VGroup()
+        for a, z in ((X, pos[0]), (Xp, pos[1])):
+            signs.add(style.note("$+$", size=LABEL).move_to((a.get_right() + z.get_left()) / 2))
+        for a, z in ((P_top, q["top_in_l"]), (P_bot, q["bot_in_l"])):
+            signs.add(style.note("$=$", size=LABEL).move_to((a.get_right() + z.get_left()) / 2))
+        names = VGroup(self.math("X", LABEL).next_to(X, UP, buff=0.12),
+                       self.math("P", LABEL).next_to(P_top, UP, buff=0.12),
+                       self.math("X_pi", LABEL).next_to(Xp, DOWN, buff=0.12),
+                       self.math("P", LABEL).next_to(P_bot, DOWN, buff=0.12))
+        self.say("Add P, the same formula at D = {D}: row p of P goes to whichever token sits at position p."
+                 " Tokens move, positions stay.", D=b.dim("P", 1))
+        self.play(FadeIn(X), FadeIn(Xp), FadeIn(VGroup(*letters)), FadeIn(P_top), FadeIn(P_bot), FadeIn(pos),
+                  FadeIn(signs), FadeIn(names), *(Create(s.brackets) for s in sums), FadeIn(q["top_in_n"]),
+                  FadeIn(q["bot_in_n"]), run_time=0.8)
+        for src, P, s, l_src, l_dst in ((X, P_top, sums[0], letters[0], q["top_in_l"]),
+                                        (Xp, P_bot, sums[1], letters[1], q["bot_in_l"])):
+            self.play(LaggedStart(*(AnimationGroup(FadeOut(src.row(r).copy(), target_position=s.row(r)),
+                                                   FadeOut(P.row(r).copy(), target_position=s.row(r)),
+                                                   FadeIn(s.row(r)))
+                                    for r in range(self.L)), lag_ratio=0.5),
+                      TransformFromCopy(l_src, l_dst), run_time=2.2)
+        self.say("Now attention runs on X + P and on X_pi + P, and the in-order output's rows are moved like the"
+                 " tokens, as before.")
+        self.play(FadeOut(Group(X, Xp, P_top, P_bot, *letters, pos, signs, names)), run_time=0.5)
+        self.play(*(q[k].animate.move_to(home[k]) for k in keys), run_time=1.0)
+        self.play(Create(q["top_arrow"][0]), FadeIn(q["top_arrow"][1]), Create(q["bot_arrow"][0]),
+                  FadeIn(q["bot_arrow"][1]), run_time=0.5)
+        self.play(*(Create(q[k].brackets) for k in ("top_out", "bot_out")),
+                  *(LaggedStart(*(FadeIn(q[k].row(r), shift=RIGHT * 0.3) for r in range(self.L)), lag_ratio=0.3)
+                    for k in ("top_out", "bot_out")),
+                  *(FadeIn(q[k]) for k in ("top_out_l", "bot_out_l", "top_out_n", "bot_out_n")), run_time=1.4)
+        self.play(Create(q["moved"].brackets), FadeIn(q["moved_n"]), run_time=0.3)
+        self.play(self.move_rows(q["top_out"], q["moved"], q["top_out_l"], q["moved_l"]), run_time=2.4)
+        i, j = int(b.tensors["diff_pe_row"]), int(b.tensors["diff_pe_col"])
+        unequal = style.note("$eq.not$", size=LABEL, color=style.DIFFERENCE).move_to(q["sign"])
+        boxes = VGroup(q["bot_out"].box(rows=(i, i + 1), cols=(j, j + 1), color=style.DIFFERENCE),
+                       q["moved"].box(rows=(i, i + 1), cols=(j, j + 1), color=style.DIFFERENCE))
+        diff = self.prose("largest difference, row {r}: {a} against {c}, a gap of {d}", LABEL, style.DIFFERENCE,
+                          a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
+                          r=b.index("Y_pe_perm", 0, i), d=b.value("diff_pe", (), 2))
+        verdict = style.note("the shuffled sentence now gives other outputs: order is visible", size=NOTE,
+                             color=style.MUTED)
+        text = self.foot(diff, verdict)
+        self.say("Not equal any more: a moved token gets another position's code. Boxed, {a} against {c}, a gap of {d},"
+                 " far above rounding.", a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
+                 d=b.value("diff_pe", (), 2))
+        self.play(Create(boxes), FadeIn(text, shift=UP * 0.2), FadeIn(unequal), run_time=0.8)
         self.clear_stage()
+
+    def circle(self, pair: int) -> dict[str, Mobject]:
+        """Return one pair's circle: the points PE(p) for the first positions, and movers at M_k PE(p)."""
+        b, k = self.b, int(self.result.config.shift)
+        shown = min(k + 4, self.result.config.positions)
+        plane = Plane(b, (-1.45, 1.45), (-1.45, 1.45), width=3.6, height=3.6, axes=False)
+        centre = plane.to_screen(0.0, 0.0)
+        ring = Circle(radius=plane.to_screen(1.0, 0.0)[0] - centre[0], color=style.MUTED, stroke_width=2)
+        ring.move_to(centre)
+        plane.axes.add(Line(plane.to_screen(-1.12, 0.0), plane.to_screen(1.12, 0.0), color=style.MUTED, stroke_width=1.5),
+                       Line(plane.to_screen(0.0, -1.12), plane.to_screen(0.0, 1.12), color=style.MUTED, stroke_width=1.5))
+        dots, labels = VGroup(), VGroup()
+        for p in range(shown):
+            x, y = b.value("PE", (p, 2 * pair)), b.value("PE", (p, 2 * pair + 1))
+            dots.add(plane.dot(x, y, color=style.ROLE["position"], radius=0.08))
+            out = plane.to_screen(1.3 * b.exact(x), 1.3 * b.exact(y))
+            labels.add(self.prose("{p}", NOTE, style.MUTED, p=b.index("PE", 0, p, base=0)).move_to(out))
+        movers = VGroup()
+        for p in range(shown - k):
+            mover = plane.dot(b.value("MPE", (p, 2 * pair)), b.value("MPE", (p, 2 * pair + 1)), color=style.TEXT,
+                              radius=0.05)
+            movers.add(mover.move_to(dots[p]))
+        theta = np.arctan2(b.exact(b.value("PE", (0, 2 * pair))), b.exact(b.value("PE", (0, 2 * pair + 1))))
+        angle = float(b.tensors["angles"][pair])
+        arc = Arc(radius=0.45, start_angle=PI / 2 - theta, angle=-angle, arc_center=centre, color=style.TEXT,
+                  stroke_width=3)
+        axes = VGroup()
+        return {"plane": plane, "ring": ring, "dots": dots, "labels": labels, "movers": movers, "arc": arc,
+                "axes": axes, "centre": centre}
 
     def rotation(self) -> None:
         self.beat("A shift by k is a rotation")
-        b = self.b
-        heat = b.heatmap("M", "scale", height=3.9)
-        title = self.prose("$M_k$, $k$ = {k}: {D} × {D}", style.LABEL_SIZE, k=b.value("k", (), 0),
-                           D=b.dim("M", 0)).next_to(heat, UP, buff=0.15)
-        general = style.note("$R_i = mat(cos k omega_i, sin k omega_i; -sin k omega_i, cos k omega_i)$",
-                             size=style.LABEL_SIZE + 4)
-        blocks = VGroup()
-        for i in range(SHOWN_BLOCKS):
-            m = self.matrix("M_blocks", (i,), color=style.head_color(i))
-            lab = self.prose("$i$ = {i}, $k omega_i$ = {a}", style.NOTE_SIZE - 2, style.head_color(i),
-                             i=b.index("M_blocks", 0, i, base=0), a=b.value("angles", (i,)))
-            blocks.add(VGroup(m, lab.next_to(m, DOWN, buff=0.15)))
-        blocks.arrange(RIGHT, buff=0.45)
-        note = style.note("each block turns one (sin, cos) pair; $p$ appears nowhere", color=style.MUTED)
-        left, right = style.STAGE.columns(1.0, 1.9, gap=0.6)
-        left.place(Group(heat, title))
-        right.place(VGroup(general, blocks, note).arrange(DOWN, buff=0.5))
-        side = self.result.M.shape[0]
-        corner = pixel_box(heat, (side, side), (0, 2 * SHOWN_BLOCKS), (0, 2 * SHOWN_BLOCKS), width=2)
-        self.say(
-            "Shifting k = {k} positions ahead turns each (sin, cos) pair by the angle k omega_i. So M_k has {n} rotations of size two on its diagonal, zeros elsewhere.",
-            k=b.value("k", (), 0), n=b.dim("M_blocks", 0),
-        )
-        self.play(FadeIn(heat), FadeIn(title), FadeIn(general), run_time=0.8)
-        self.play(Create(corner), LaggedStart(*(FadeIn(x) for x in blocks), lag_ratio=0.3), run_time=1.5)
-        self.wait(4.5)
-        self.say("The blocks depend on k only, never on p.")
-        self.play(FadeIn(note), run_time=0.5)
-        self.wait(2.5)
+        b, k = self.b, int(self.result.config.shift)
+        circles = [self.circle(i) for i in PAIRS]
+        columns = Group()
+        for i, c in zip(PAIRS, circles):
+            title = VGroup(
+                self.prose("pair $i$ = {i}", LABEL, i=b.index("M_blocks", 0, i, base=0)),
+                self.prose("across: dim {a}, $sin(p omega_({i}))$; up: dim {c}, $cos(p omega_({i}))$", NOTE,
+                           style.MUTED, a=b.index("PE", 1, 2 * i, base=0), c=b.index("PE", 1, 2 * i + 1, base=0),
+                           i=b.index("M_blocks", 0, i, base=0)),
+            ).arrange(DOWN, buff=0.1)
+            turn = self.prose("turn by $k omega_({i})$ = {a} rad", NOTE, i=b.index("M_blocks", 0, i, base=0),
+                              a=b.value("angles", (i,)))
+            R = self.matrix("M_blocks", (i,))
+            R_name = self.math("R_({i}) =", LABEL, i=b.index("M_blocks", 0, i, base=0))
+            c["title"], c["turn"] = title, turn
+            c["R"] = VGroup(R_name, R).arrange(RIGHT, buff=0.15)
+            pic = Group(c["plane"], c["ring"], c["dots"], c["labels"], c["movers"], c["arc"], c["axes"])
+            columns.add(Group(title, pic, VGroup(turn, c["R"]).arrange(RIGHT, buff=0.4)).arrange(DOWN, buff=0.18))
+        columns.arrange(RIGHT, buff=0.8)
+        style.STAGE.place(columns)
+        for c in circles:  # the circle's own centre moved with the plane
+            c["centre"] = c["plane"].to_screen(0.0, 0.0)
+        self.say("Each (sin, cos) pair of PE(p) is a point on a circle: dot p sits at angle p times omega_i."
+                 " Here positions {a} to {z}.", a=b.index("PE", 0, 0, base=0),
+                 z=b.index("PE", 0, len(circles[0]["dots"]) - 1, base=0))
+        self.play(*(FadeIn(Group(c["title"], c["ring"], c["axes"], c["plane"].axes)) for c in circles), run_time=0.6)
+        self.play(*(LaggedStart(*(FadeIn(Group(d, lab), scale=0.5) for d, lab in zip(c["dots"], c["labels"])),
+                                lag_ratio=0.25) for c in circles), run_time=2.0)
+        self.say("Shift every position by k = {k}: each point turns by the same angle k omega_i, whatever its p."
+                 " The white dots are M_k PE(p), computed by torch.", k=b.value("k", (), 0))
+        self.add(*(c["movers"] for c in circles))
+        self.play(*(Rotate(c["movers"], angle=-float(b.tensors["angles"][i]), about_point=c["centre"])
+                    for i, c in zip(PAIRS, circles)),
+                  *(Create(c["arc"]) for c in circles), *(FadeIn(c["turn"]) for c in circles), run_time=3.0)
+        self.say("Every p lands on p + {k}. The turn is one {t} by {t} rotation per pair: its entries hold k, never p.",
+                 k=b.value("k", (), 0), t=b.dim("M_blocks", 1))
+        self.play(*(FadeIn(c["R"], shift=UP * 0.2) for c in circles), run_time=0.8)
         self.clear_stage()
 
     def relative(self) -> None:
-        self.beat("Relative positions: one matrix for every p")
-        b = self.b
-        half = int(self.result.omega.shape[0])
-        pairs = [0, 1, 2, half - 1]
-        top, body, foot = style.STAGE.rows(0.5, 4.4, 1.0)
-        lines = body.columns(1.0, 2.6, 1.0)[1].rows(*[1.0] * (2 * len(pairs) + 2), gap=0.0)  # heads, rows, ⋮
-        cells = [line.columns(1.0, 1.0, 1.0, 1.0) for line in lines]
-        heads = VGroup(*(cell.place(style.note(t, size=style.NOTE_SIZE, color=style.MUTED)) for cell, t in
-                         zip(cells[0], ("dim", '$"PE"(p)$', '$M_k "PE"(p)$', '$"PE"(p + k)$'))))
-        columns: list[VGroup] = [VGroup() for _ in cells[0]]
-        dots = VGroup()
-        line = 1
-        for n, i in enumerate(pairs):
-            if n == len(pairs) - 1:
-                dots.add(lines[line].place(style.note("⋮", color=style.MUTED)))
-                line += 1
-            for j in (2 * i, 2 * i + 1):
-                color = style.head_color(i) if i < 3 else style.TEXT
-                shown = [self.prose("{j}", style.NUMBER_SIZE, style.MUTED, j=b.index("PE", 1, j, base=0)),
-                         b.number(b.value("pe_p", (j,), 3), style.NUMBER_SIZE, color=color),
-                         b.number(b.value("rotated", (j,), 3), style.NUMBER_SIZE, color=color),
-                         b.number(b.value("pe_pk", (j,), 3), style.NUMBER_SIZE, color=color)]
-                for col, cell, mob in zip(columns, cells[line], shown):
-                    col.add(cell.place(mob))
-                line += 1
-        where = top.place(self.prose("$p$ = {p}, $k$ = {k}", style.LABEL_SIZE, p=b.value("p", (), 0),
-                                     k=b.value("k", (), 0)))
-        err = self.prose("over every position $p$ and dim: max $|\"PE\"(p + k) - M_k \"PE\"(p)|$ = {e}", style.LABEL_SIZE,
-                         e=b.value("rel_err", (), 2, "g"))
-        note = style.note("float32 rounding: the same linear map for every position", color=style.MUTED,
-                          size=style.NOTE_SIZE - 2)
-        bottom = foot.place(VGroup(err, note).arrange(DOWN, buff=0.12))
-        self.say(
-            "Take p = {p}. M_k times PE(p) gives PE(p + k), the encoding of position {q}.",
-            p=b.value("p", (), 0), q=b.value("p_k", (), 0),
-        )
-        self.play(FadeIn(where), FadeIn(heads), FadeIn(columns[0]), FadeIn(columns[1]), FadeIn(dots), run_time=0.8)
-        ghost = columns[1].copy()  # slides over and fades: different digits cannot morph into each other
-        self.play(ghost.animate.move_to(columns[2]).set_opacity(0), FadeIn(columns[2]), run_time=1.0)
-        self.remove(ghost)
-        self.play(FadeIn(columns[3], shift=LEFT * 0.2), run_time=0.6)
-        self.wait(2)
-        self.say(
-            "Over every position the largest gap is {e}: float32 rounding. One fixed linear map moves any position by k, which lets attention read relative offsets.",
-            e=b.value("rel_err", (), 2, "g"),
-        )
-        self.play(FadeIn(bottom, shift=UP * 0.2), run_time=0.6)
-        self.wait(6)
+        self.beat("The same rotation for every p")
+        b, k = self.b, int(self.result.config.shift)
+        n = int(b.tensors["dots"].shape[0])
+        heads = VGroup(*(self.math("p = {p}", NOTE, style.MUTED, p=b.index("dots", 0, p, base=0)) for p in range(n)))
+        row = number_row(b, "dots", cell=1.15, color=style.ROLE["score"])
+        for h, num in zip(heads, row):
+            h.next_to(num, UP, buff=0.2)
+        name = self.math("\"PE\"(p) dot \"PE\"(p + {k})", LABEL, k=b.value("k", (), 0))
+        table = VGroup(heads, row)
+        name.next_to(table, LEFT, buff=0.5).align_to(row, DOWN)
+        err = self.prose("over every position and dim: max $|\"PE\"(p + k) - M_k \"PE\"(p)|$ = {e}", LABEL,
+                         style.DIFFERENCE, e=b.value("rel_err", (), 2, "g"))
+        note = style.note("float32 rounding: one linear map $M_k$ moves every position by $k$", size=NOTE,
+                          color=style.MUTED)
+        why = VGroup(style.note("A score between two positions can depend on their offset alone,", size=NOTE),
+                     style.note("so attention can learn to look a fixed number of words back.", size=NOTE)
+                     ).arrange(DOWN, buff=0.12)
+        style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), VGroup(name, table), why)
+                          .arrange(DOWN, buff=0.8))
+        self.say("Checked at every position: the largest gap between PE(p + k) and M_k PE(p) is {e}, float32 rounding.",
+                 e=b.value("rel_err", (), 2, "g"))
+        self.play(FadeIn(err), FadeIn(note), run_time=0.6)
+        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} for p = {a}, {c}, and every p:"
+                 " it depends on the offset {k} only.", k=b.value("k", (), 0), v=b.value("dots", (0,)),
+                 a=b.index("dots", 0, 0, base=0), c=b.index("dots", 0, 1, base=0))
+        self.play(FadeIn(name), LaggedStart(*(FadeIn(VGroup(h, x), shift=DOWN * 0.2) for h, x in zip(heads, row)),
+                                            lag_ratio=0.3), run_time=2.0)
+        self.say("That is what attention needs: a score that can tell \"one word back\" from \"two words back\"," 
+                 " at any place in the sentence.")
+        self.play(FadeIn(why), run_time=0.6)
         self.clear_stage()

@@ -17,6 +17,7 @@ from tensors.attention import self_attention, sinusoidal
 from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 BASE = 10000.0  # the paper's wavelength base
+DOT_PROBES = 6  # positions p whose PE(p) . PE(p + k) are shown side by side
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,21 @@ class PositionalResult(LectureResult):
     X_perm: torch.Tensor  # (L, D) X[perm]
     Y: torch.Tensor  # (L, D) Attn(X)
     Y_perm: torch.Tensor  # (L, D) Attn(X[perm])
+    Y_pi: torch.Tensor  # (L, D) Attn(X)[perm]: the output rows of the unshuffled input, moved like the tokens
     diff_plain: torch.Tensor  # () max |Attn(X[perm]) - Attn(X)[perm]|
     P: torch.Tensor  # (L, D) sinusoidal encoding of positions 0..L-1
+    XP: torch.Tensor  # (L, D) X + P
+    XP_perm: torch.Tensor  # (L, D) X[perm] + P
     Y_pe: torch.Tensor  # (L, D) Attn(X + P)
     Y_pe_perm: torch.Tensor  # (L, D) Attn(X[perm] + P): tokens move, positions stay
+    Y_pe_pi: torch.Tensor  # (L, D) Attn(X + P)[perm]
     diff_pe: torch.Tensor  # () max |Attn(X[perm] + P) - Attn(X + P)[perm]|
     diff_pe_row: torch.Tensor  # () long: row of Attn(X[perm] + P) where that maximum sits
+    diff_pe_col: torch.Tensor  # () long: its column
     # the encoding at real size
     PE: torch.Tensor  # (positions, pe_dims)
+    pos: torch.Tensor  # (positions,) float positions 0..positions-1, the x axis of the waves
+    unit: torch.Tensor  # (3,) -1, 0, 1: the ticks of the waves' and the circles' axes
     scale: torch.Tensor  # () colour scale of the heatmaps: sin and cos live in [-1, 1]
     ramp: torch.Tensor  # (1, 256) values from -1 to 1, for the colour legend
     base: torch.Tensor  # () the wavelength base of w_i = base^(-2i/D)
@@ -84,6 +92,8 @@ class PositionalResult(LectureResult):
     pe_pk: torch.Tensor  # (pe_dims,) PE(p + k)
     rotated: torch.Tensor  # (pe_dims,) M_k PE(p)
     rel_err: torch.Tensor  # () max over every p and dim of |PE(p + k) - M_k PE(p)|
+    MPE: torch.Tensor  # (positions - k, pe_dims) row p is M_k PE(p)
+    dots: torch.Tensor  # (n,) PE(p) . PE(p + k) for p = 0..n-1: the same for every p
 
 
 
@@ -135,6 +145,7 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
     blocks = rotation_blocks(angles)
     M = shift_matrix(blocks)
     shifted = PE[:-k] @ M.T  # (positions - k, pe_dims): row p is M_k PE(p)
+    n_dots = min(DOT_PROBES, config.positions - k)
     return PositionalResult(
         config=config,
         X=X,
@@ -145,13 +156,20 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
         X_perm=X[perm],
         Y=Y,
         Y_perm=Y_perm,
+        Y_pi=Y[perm],
         diff_plain=(Y_perm - Y[perm]).abs().max(),
         P=P,
+        XP=X + P,
+        XP_perm=X[perm] + P,
         Y_pe=Y_pe,
         Y_pe_perm=Y_pe_perm,
+        Y_pe_pi=Y_pe[perm],
         diff_pe=gap.max(),
         diff_pe_row=gap.amax(dim=1).argmax(),
+        diff_pe_col=gap[gap.amax(dim=1).argmax()].argmax(),
         PE=PE,
+        pos=torch.arange(config.positions, dtype=torch.float32, device=device),
+        unit=torch.tensor([-1.0, 0.0, 1.0], device=device),
         scale=torch.tensor(1.0, device=device),
         ramp=torch.linspace(-1, 1, 256, device=device)[None, :],
         base=torch.tensor(BASE, device=device),
@@ -166,4 +184,6 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
         pe_pk=PE[p + k],
         rotated=M @ PE[p],
         rel_err=(PE[k:] - shifted).abs().max(),
+        MPE=shifted,
+        dots=(PE[:n_dots] * PE[k:k + n_dots]).sum(dim=1),
     )

@@ -168,8 +168,14 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         torch.testing.assert_close(f32[name].double(), want, atol=2e-5, rtol=0)
     half = cfg["pe_dims"] // 2
     w = torch.tensor([10000 ** (-2 * i / cfg["pe_dims"]) for i in range(half)], dtype=torch.float64)
+    gap = (Y_pe_perm - Y_pe[perm]).abs()
+    row = gap.amax(dim=1).argmax()
+    n = min(6, cfg["positions"] - k)
     return {
         "X": X, "W_q": Wq, "W_k": Wk, "W_v": Wv, "perm": perm, "X_perm": X[perm], "Y": Y, "Y_perm": Y_perm,
+        "Y_pi": Y[perm], "XP": X + P, "XP_perm": X[perm] + P, "Y_pe_pi": Y_pe[perm], "diff_pe_col": gap[row].argmax(),
+        "pos": torch.arange(float(cfg["positions"])), "unit": torch.tensor([-1.0, 0.0, 1.0]),
+        "MPE": PE[:-k] @ M.T, "dots": (PE[:n] * PE[k:k + n]).sum(dim=1),
         "diff_plain": (f32["Y_perm"] - f32["Y"][perm]).abs().max(),
         "P": P, "Y_pe": Y_pe, "Y_pe_perm": Y_pe_perm, "diff_pe": (Y_pe_perm - Y_pe[perm]).abs().max(),
         "diff_pe_row": (Y_pe_perm - Y_pe[perm]).abs().amax(dim=1).argmax(),
@@ -192,16 +198,39 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert check_published(scene, manifest) > 100
     assert manifest["audit"]["heatmaps_checked"] > 0 and manifest["audit"]["mismatches"] == 0
     on_screen = seen(scene)
-    for name in ("X", "X_perm", "Y", "Y_perm", "P", "Y_pe", "Y_pe_perm"):
+    for name in ("X", "X_perm", "Y", "Y_perm", "Y_pi", "P", "XP", "XP_perm", "Y_pe", "Y_pe_perm", "Y_pe_pi", "dots"):
         assert all((name, tuple(i)) in on_screen for i in np.ndindex(*truth[name].shape)), name
-    for i in range(3):
+    for i in range(2):  # the two circles: their rotations, their points PE(p) and the turned points M_k PE(p)
         assert all(("M_blocks", (i, a, c)) in on_screen for a in range(2) for c in range(2))
-    for name in ("pe_p", "rotated", "pe_pk"):
-        assert {(name, (j,)) for j in (0, 1, 2, 3, 4, 5)} <= on_screen, name
+        k = manifest["config"]["shift"]
+        assert all(("PE", (p, 2 * i + d)) in on_screen for p in range(k + 4) for d in (0, 1))
+        assert all(("MPE", (p, 2 * i + d)) in on_screen for p in range(4) for d in (0, 1))
     assert {("diff_plain", ()), ("diff_pe", ()), ("rel_err", ())} <= on_screen
+    assert all(("PE", (p, 0)) in on_screen for p in range(manifest["config"]["positions"]))  # the fast wave
     # the heatmaps' tensors are the formula and the rotation built here (their pixels the audit checked)
     torch.testing.assert_close(scene.b.tensors["PE"].double(), truth["PE"], atol=2e-5, rtol=0)
     torch.testing.assert_close(scene.b.tensors["M"].double(), truth["M"], atol=1e-5, rtol=0)
+
+
+def test_the_turned_points_land_on_the_shifted_ones(result: PositionalResult) -> None:
+    """The rotation beat's claim: M_k PE(p) is PE(p + k) on every circle, for every p; PE(p) . PE(p + k) is one number."""
+    r = result
+    k = r.config.shift
+    torch.testing.assert_close(r.MPE, r.PE[k:], atol=5e-5, rtol=0)
+    for i in range(r.config.pe_dims // 2):
+        radius = r.PE[:, 2 * i:2 * i + 2].norm(dim=1)
+        torch.testing.assert_close(radius, torch.ones_like(radius), atol=1e-5, rtol=0)  # a unit circle
+    assert float(r.dots.max() - r.dots.min()) < 1e-3  # the same for every p shown
+    want = sum(math.cos(k * 10000 ** (-2 * i / r.config.pe_dims)) for i in range(r.config.pe_dims // 2))
+    assert float(r.dots[0]) == pytest.approx(want, abs=1e-3)  # sum_i cos(k w_i): k alone
+
+
+def test_the_boxed_entry_is_the_largest_difference(result: PositionalResult) -> None:
+    r = result
+    i, j = int(r.diff_pe_row), int(r.diff_pe_col)
+    assert float((r.Y_pe_perm[i, j] - r.Y_pe_pi[i, j]).abs()) == pytest.approx(float(r.diff_pe), abs=1e-7)
+    assert torch.equal(r.XP, r.X + r.P) and torch.equal(r.XP_perm, r.X_perm + r.P)
+    assert torch.equal(r.Y_pi, r.Y[r.perm]) and torch.equal(r.Y_pe_pi, r.Y_pe[r.perm])
 
 
 # -- 3. validation ------------------------------------------------------------------------------

@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Group, LaggedStart, Mobject, Rectangle, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Circle,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Line,
+    Mobject,
+    MoveAlongPath,
+    Rectangle,
+    VGroup,
+    linear,
+)
 
 from scenes.kit import style
+from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
+from scenes.kit.matrix import label_columns, label_rows
 from scenes.kit.plot import Plane
 from tensors.batches import train_epoch
 
-WEIGHT = style.ROLE["W"]
-DATA = style.ROLE["E"]
-LOSS = style.ROLE["K"]
-GRAD = style.ROLE["V"]
-IDENT = style.ROLE["Q"]
-SMALL = "#ffa657"  # the small-batch run
-LARGE = "#79c0ff"  # the large-batch run
-BATCHES = [*style.HEADS, "#d2a8ff", "#9be9a8"]  # one colour per batch, up to ten
-SIZE = style.NUMBER_SIZE  # font of the table numbers and their labels
+WEIGHT = style.ROLE["weight"]
+GRAD = style.ROLE["gradient"]
+SIZE = style.NUMBER_SIZE  # every number and label of the tables
 CELL = (0.9, 0.4)
+CHIP = (0.62, 0.46)  # one sample number in the dataset grid and in a batch row
+RUNS = {"small": style.INDEX[0], "large": style.INDEX[2]}  # the two runs: index greys, told apart by their labels
+ROW_LABEL = style.INDEX[1]
 
 
-def batch_color(k: int) -> str:
-    """Return the colour of batch k (0-based)."""
-    return BATCHES[k % len(BATCHES)]
+def readable(listing: Mobject) -> Mobject:
+    """Lift syntax colours below the contrast floor to the muted grey (Typst's raw theme is made for white paper).
+
+    A kit candidate: heads has the same helper.
+    """
+    for glyph in listing.family_members_with_points():
+        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
+            glyph.set_fill(style.MUTED)
+    return listing
 
 
 class StepTable(VGroup):
@@ -34,12 +55,12 @@ class StepTable(VGroup):
     def __init__(self, lecture: BatchesLecture, run: str) -> None:
         super().__init__()
         b = lecture.b
-        self.W = lecture.matrix(f"W_{run}", color=WEIGHT, size=SIZE, cell=CELL, brackets=False)
-        self.loss = lecture.matrix(f"loss_{run}", color=LOSS, size=SIZE, cell=CELL, brackets=False)
-        self.ptr = lecture.matrix(f"ptr_{run}", color=IDENT, decimals=0, size=SIZE,
-                                              cell=(lecture.number_width(f"ptr_{run}"), CELL[1]), brackets=False)
-        self.ident = lecture.matrix(f"id_{run}", color=IDENT, decimals=0, size=SIZE,
-                                                cell=(lecture.number_width(f"id_{run}"), CELL[1]), brackets=False)
+        self.W = lecture.matrix(f"W_{run}", size=SIZE, cell=CELL, brackets=False)
+        self.loss = lecture.matrix(f"loss_{run}", color=style.TEXT, size=SIZE, cell=CELL, brackets=False)
+        self.ptr = lecture.matrix(f"ptr_{run}", color=style.MUTED, decimals=0, size=SIZE,
+                                  cell=(lecture.number_width(f"ptr_{run}"), CELL[1]), brackets=False)
+        self.ident = lecture.matrix(f"id_{run}", color=style.MUTED, decimals=0, size=SIZE,
+                                    cell=(lecture.number_width(f"id_{run}"), CELL[1]), brackets=False)
         self.loss.next_to(self.W, RIGHT, buff=0.25).align_to(self.W, UP).shift(DOWN * CELL[1])  # from step 1
         self.ptr.next_to(self.loss, RIGHT, buff=0.2).align_to(self.W, UP)
         self.ident.next_to(self.ptr, RIGHT, buff=0.3).align_to(self.W, UP)
@@ -49,7 +70,7 @@ class StepTable(VGroup):
         self.heads = VGroup(*names)
         for text, col in (("step", self.steps), ("batch loss", self.loss), ("`w.data_ptr()`", self.ptr),
                           ("`id(w)`", self.ident)):
-            self.heads.add(style.note(text, size=SIZE - 1, color=style.MUTED).move_to(col).set_y(names.get_y()))
+            self.heads.add(style.note(text, size=SIZE, color=style.MUTED).move_to(col).set_y(names.get_y()))
         self.add(self.heads, self.steps, self.W, self.loss, self.ptr, self.ident)
 
     def row(self, s: int) -> VGroup:
@@ -63,28 +84,39 @@ class StepTable(VGroup):
 class BatchesLecture(LectureScene):
     """One weight tensor, trained on batches: the updates counted, the identity kept, the gradients summed."""
 
-    question = "{N} samples, batches of {B}: {S} different weights?"
-    question_caption = "{N} samples, trained in batches of {B}. Does each batch get its own weight?"
+    roles = {"W0": "weight", "W_small": "weight", "W_large": "weight", "weight_small": "weight", "W_true": "weight",
+             "path_small": "weight",
+             "grad_batches": "gradient", "grad_accum": "gradient", "grad_full": "gradient"}
+    question = "{N} samples, batch size {B}: {S} different weights?"
+    question_caption = "{N} samples, trained with batch size {B}. Does each batch get its own weight?"
     recap_lines = (
         "Batches set how often the one weight is updated, not how many weights there are.",
         "Every step edits the same tensor in place: same address, same id.",
+        "Step after step, epoch after epoch, that one weight walks toward the map that made the data.",
         "Summing batch gradients weighted by $B slash N$ gives the full-batch gradient.",
-        "After training the weights stay fixed and are shared by all samples, old and new.",
     )
-    recap_caption = ("Training leaves one weight tensor for the whole dataset; afterwards it stays fixed and serves"
-                     " every sample.")
-    beats = ("intro", "dataset", "loop", "steps", "large", "accumulate", "epochs", "recap")
+    recap_caption = ("Training updates one weight tensor, batch after batch; what it ends with is the one weight"
+                     " every sample uses.")
+    beats = ("intro", "dataset", "loop", "steps", "nudge", "large", "accumulate", "epochs", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold until the open caption is read, with one frame to spare (the kit skips needs under 0.05 s and a
+        real render advances whole frames, so a caption could close a frame short of its reading time)."""
+        need = max(at_least, self._reading_left())
+        if need > 1e-6:
+            self._still(need + 0.1)
+
     @property
     def cols(self) -> int:
         """Columns of the weight."""
         return int(self.b.tensors["W0"].shape[1])
 
-    def flat_entry_name(self, k: int) -> Mobject:
+    def flat_entry_name(self, k: int, color: str = WEIGHT) -> Mobject:
         """Return 'w_(r,c)' (1-based) for entry k of the row-major flattened weight."""
         b = self.b
-        return self.math("w_({r},{c})", SIZE, WEIGHT, r=b.index("W0", 0, k // self.cols), c=b.index("W0", 1, k % self.cols))
+        return self.math("w_({r},{c})", SIZE, color, r=b.index("W0", 0, k // self.cols),
+                         c=b.index("W0", 1, k % self.cols))
 
     def number_width(self, name: str, decimals: int = 0) -> float:
         """Return a cell width that holds the widest entry of a tensor (e.g. a 14-digit address)."""
@@ -107,99 +139,147 @@ class BatchesLecture(LectureScene):
         self.ask(self.question_caption, title, N=N, B=B)
 
     def dataset(self) -> None:
-        self.beat("The dataset, cut into batches")
+        self.beat("Dealing the dataset into batches")
         b = self.b
-        N, S = b.dim("X", 0), b.value("steps_small", (), decimals=0)
-        heat = b.heatmap("X_cols", "X_absmax", height=0.2 * self.cols + 0.15)
-        heat.stretch_to_fit_width(min(11.0, 0.26 * b.tensors["X_cols"].shape[1]))
-        heat_name = style.note("$X$: one column per sample", size=style.NOTE_SIZE - 2, color=DATA)
-        strip = self.batch_strip(heat, "order_small")
-        order = self.order_matrix("order_small")
+        N, S, B = b.dim("X", 0), b.value("steps_small", (), decimals=0), b.dim("order_small", 2)
+        n = int(b.tensors["X"].shape[0])
+        order = b.tensors["order_small"][0].tolist()  # (S, B) sample indices (0-based) of the first epoch
+        per_row = 8
+        chips = VGroup(*(b.number(b.value("sample_no", (j,), 0), SIZE, color=style.TEXT) for j in range(n)))
+        for j, chip in enumerate(chips):
+            chip.move_to([(j % per_row) * CHIP[0], -(j // per_row) * CHIP[1], 0])
+        pile_name = self.prose("the dataset: {N} samples, numbered", SIZE, style.MUTED, N=N)
+        pile = VGroup(pile_name, VGroup(*chips)).arrange(DOWN, buff=0.3)
+        slots = VGroup()
+        labels = VGroup()
+        for k, batch in enumerate(order):
+            row = VGroup(*(Rectangle(width=CHIP[0] - 0.08, height=CHIP[1] - 0.08, stroke_width=1.5,
+                                     stroke_color=style.MUTED).move_to([i * CHIP[0], -k * CHIP[1], 0])
+                           for i in range(len(batch))))
+            slots.add(row)
+            labels.add(self.prose("batch {k}", SIZE, ROW_LABEL, k=b.index("order_small", 1, k))
+                       .next_to(row, RIGHT, buff=0.25))
+        deal_name = self.prose("one epoch, as the `DataLoader` deals it", SIZE, style.MUTED)
+        deal = VGroup(deal_name, VGroup(labels, slots)).arrange(DOWN, buff=0.25)
         count = VGroup(
-            self.prose("the loader yields {S} batches per epoch", S=S),
-            self.prose("{S} optimizer steps of one weight $W$", color=WEIGHT, S=S),
-            self.prose("$W$ is {r} × {c}, shared by all {N} samples", color=WEIGHT, r=b.dim("W0", 0),
+            self.prose("the loader yields {S} batches per epoch", SIZE, S=S),
+            self.prose("{S} optimizer steps of one weight $W$", SIZE, WEIGHT, S=S),
+            self.prose("$W$ is {r} × {c}, shared by all {N} samples", SIZE, WEIGHT, r=b.dim("W0", 0),
                        c=b.dim("W0", 1), N=N),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        top = Group(Group(heat_name, heat).arrange(RIGHT, buff=0.3), strip).arrange(DOWN, buff=0.25)
-        strip.next_to(heat, DOWN, buff=0.06).align_to(heat, LEFT)
-        bottom = VGroup(order, count).arrange(RIGHT, buff=1.0, aligned_edge=UP)
-        style.STAGE.place(Group(top, bottom).arrange(DOWN, buff=0.35))
-        self.say("A seeded DataLoader shuffles the samples and deals them out; each row is one batch.")
-        self.play(FadeIn(heat), FadeIn(heat_name))
-        self.play(LaggedStart(*(FadeIn(VGroup(order.labels[k], order.row(k), strip[k])) for k in range(order.n_rows)),
-                              lag_ratio=0.3), run_time=2.0)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        left = VGroup(pile, count).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+        style.STAGE.place(VGroup(left, deal).arrange(RIGHT, buff=1.2, aligned_edge=UP))
+        self.say("The dataset: {N} samples, numbered from one. A seeded DataLoader shuffles them and deals them out,"
+                 " {B} to a batch.", N=N, B=B)
+        self.play(FadeIn(pile_name), LaggedStart(*(FadeIn(c) for c in chips), lag_ratio=0.03), run_time=1.2)
+        self.play(FadeIn(deal_name), FadeIn(slots), FadeIn(labels), run_time=0.6)
+        moves = [chips[j].animate.move_to(slots[k][i]) for k, batch in enumerate(order) for i, j in enumerate(batch)]
+        self.play(LaggedStart(*moves, lag_ratio=0.12), run_time=5.0)
         self.say("The loader counts {S} batches per epoch: {S} updates of one weight, not {S} weights.", S=S)
-        self.play(FadeIn(count, shift=UP * 0.2))
-        self.wait(1.0)
+        self.play(LaggedStart(*(FadeIn(x, shift=UP * 0.2) for x in count), lag_ratio=0.4), run_time=1.2)
         self.clear_stage()
-
-    def order_matrix(self, name: str) -> TensorMatrix:
-        """Return the first epoch's batches as rows of sample indices, each row in its batch colour."""
-        b = self.b
-        m = self.matrix(name, (0,), decimals=0, size=SIZE, cell=(0.5, CELL[1]), brackets=False)
-        for k in range(m.n_rows):
-            m.row(k).set_color(batch_color(k))
-        m.labels = label_rows(m, [b.text("batch {k}", font_size=SIZE - 1, k=b.index(name, 1, k)).set_color(batch_color(k))
-                                  for k in range(m.n_rows)])
-        m.add(m.labels)
-        return m
-
-    def batch_strip(self, heat: Mobject, name: str) -> VGroup:
-        """Return one coloured square under each heatmap column, grouped by the batch its sample fell in."""
-        order = self.b.tensors[name][0]  # (S, B) sample indices of the first epoch
-        n = int(self.b.tensors["X_cols"].shape[1])
-        w = heat.width / n
-        strip = VGroup()
-        for k, batch in enumerate(order.tolist()):
-            squares = VGroup(*(Rectangle(width=w * 0.8, height=0.14, stroke_width=0, fill_color=batch_color(k),
-                                         fill_opacity=1.0).move_to(RIGHT * (j + 0.5) * w) for j in batch))
-            strip.add(squares)
-        strip.add(Rectangle(width=heat.width, height=0.01, stroke_width=0).move_to(RIGHT * heat.width / 2))  # full span
-        return strip
 
     def loop(self) -> None:
         self.beat("A real training loop")
         b = self.b
-        code = self.listing(train_epoch)
-        W0 = self.matrix("W0", color=WEIGHT)
-        W0_name = style.note("`model.weight` before training", size=style.NOTE_SIZE - 2, color=WEIGHT)
+        code = readable(self.listing(train_epoch))
+        W0 = self.matrix("W0")
+        W0_name = style.note("`model.weight` before training (random)", size=SIZE, color=WEIGHT)
         model = VGroup(
-            self.prose("`nn.Linear({i}, {o}, bias=False)`", i=b.dim("W0", 1), o=b.dim("W0", 0)),
-            self.prose("`torch.optim.SGD`, lr = {lr}", lr=b.value("lr", ())),
-            style.note("loss: mean squared error"),
+            self.prose("`nn.Linear({i}, {o}, bias=False)`", SIZE, i=b.dim("W0", 1), o=b.dim("W0", 0)),
+            self.prose("`torch.optim.SGD`, lr = {lr}", SIZE, lr=b.value("lr", ())),
+            style.note("loss: mean squared error", size=SIZE),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         right = VGroup(model, VGroup(W0_name, W0).arrange(DOWN, buff=0.2, aligned_edge=LEFT)).arrange(
             DOWN, buff=0.5, aligned_edge=LEFT)
         style.STAGE.place(VGroup(code, right).arrange(RIGHT, buff=0.6, aligned_edge=UP))
-        record = self.code_line_box(code, 10)  # steps.append(Step(...)): the record of every step
-        self.say("This function trained the model; every number that follows was recorded by it.")
-        self.play(FadeIn(code), run_time=0.8)
-        self.play(FadeIn(record), run_time=0.4)
-        step = self.code_line_box(code, 8)  # opt.step(): the in-place update
-        self.say("The model has one weight tensor, {r} by {c}. Each batch: forward, backward, and one SGD step that edits it in place.",
-                 r=b.dim("W0", 0), c=b.dim("W0", 1))
-        self.play(FadeOut(record), FadeIn(step), FadeIn(model), FadeIn(W0_name), FadeIn(W0))
-        self.wait(1.0)
+        step = self.code_line_box(code, 6)  # opt.step(): the in-place update
+        record = self.code_line_box(code, 7)  # steps.append(record(...)): what the table shows
+        self.say("This is the loop that trained the model: for every batch, forward, backward, and one SGD step"
+                 " that edits its one weight, {r} by {c}, in place.", r=b.dim("W0", 0), c=b.dim("W0", 1))
+        self.play(FadeIn(code), FadeIn(model), FadeIn(W0_name), FadeIn(W0), run_time=0.8)
+        self.play(FadeIn(step), run_time=0.4)
+        self.say("After each step it records the batch, its loss, a copy of the weight, and the weight's address and"
+                 " id. The next table is those records.")
+        self.play(FadeOut(step), FadeIn(record), run_time=0.5)
         self.clear_stage()
 
     def steps(self) -> None:
         self.beat("Every step updates the same weight")
         b = self.b
         table = StepTable(self, "small")
-        verdict = self.prose("`model.weight` is the same object after every step: {same}", color=IDENT,
+        verdict = self.prose("`model.weight` is the same object after every step: {same}", SIZE,
                              same=b.string("same_small"))
-        style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.2))
-        self.say("Row {z} is the starting weight. Each later row is one batch of {B}: its loss, then the weight after the step.",
-                 z=b.index("W_small", 0, 0, base=0), B=b.dim("order_small", 2))
-        self.play_table(table, run_time=1.8)
-        self.wait(0.5)
-        boxes = VGroup(table.ptr.box(color=IDENT, buff=0.12), table.ident.box(color=IDENT, buff=0.12))
-        self.say("The values change at every step; the storage address and the Python id never do.")
-        self.play(Create(boxes))
+        style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.25))
+        self.say("Row {z} is the starting weight. Each later row is one batch of {B}: its loss, then the weight after"
+                 " the step.", z=b.index("W_small", 0, 0, base=0), B=b.dim("order_small", 2))
+        self.play_table(table, run_time=2.4)
+        losses = b.tensors["loss_small"][:, 0]
+        hi, lo = int(losses.argmax()), int(losses.argmin())
+        marks = VGroup(table.loss.box(rows=(hi, hi + 1), color=style.TEXT),
+                       table.loss.box(rows=(lo, lo + 1), color=style.TEXT))
+        self.say("Each batch loss is measured on that batch's own {B} samples, so it jumps: {a} at step {i}, {c} at"
+                 " step {j}. The loss over all samples comes later.", B=b.dim("order_small", 2),
+                 a=b.value("loss_small", (hi, 0)), i=b.index("loss_small", 0, hi), c=b.value("loss_small", (lo, 0)),
+                 j=b.index("loss_small", 0, lo))
+        self.play(Create(marks), run_time=0.6)
+        boxes = VGroup(table.ptr.box(color=style.TEXT, buff=0.12), table.ident.box(color=style.TEXT, buff=0.12))
+        self.say("The weight's values change at every step; its storage address and its Python id never do.")
+        self.play(FadeOut(marks), Create(boxes), run_time=0.6)
         self.say("Python's own identity test agrees: {same}.", same=b.string("same_small"))
         self.play(FadeIn(verdict))
-        self.wait(0.5)
+        self.clear_stage()
+
+    def nudge(self) -> None:
+        self.beat("One weight, nudged step after step")
+        b = self.b
+        path = b.tensors["path_small"]
+        target = b.tensors["W_true"].flatten()
+        E, S = int(b.tensors["order_small"].shape[0]), int(b.tensors["order_small"].shape[1])
+        xs, ys = [float(v) for v in (*path[:, 0], target[0])], [float(v) for v in (*path[:, 1], target[1])]
+        pad_x, pad_y = 0.12 * (max(xs) - min(xs)), 0.12 * (max(ys) - min(ys))
+        plane = Plane(b, (min(xs) - pad_x, max(xs) + pad_x), (min(ys) - pad_y, max(ys) + pad_y), width=5.6,
+                      height=4.4, axes=False)
+        lo, hi = plane.to_screen(plane.x_range[0], plane.y_range[0]), plane.to_screen(plane.x_range[1], plane.y_range[1])
+        frame = VGroup(Line(lo, [hi[0], lo[1], 0], color=style.MUTED, stroke_width=2),
+                       Line(lo, [lo[0], hi[1], 0], color=style.MUTED, stroke_width=2))
+        px = [b.value("path_small", (t, 0)) for t in range(path.shape[0])]
+        py = [b.value("path_small", (t, 1)) for t in range(path.shape[0])]
+        curve = plane.curve(px, py, color=WEIGHT, stroke_width=2)
+        steps = VGroup(*(plane.dot(x, y, color=WEIGHT, radius=0.035) for x, y in zip(px, py)))
+        ends = VGroup(*(plane.dot(px[e * S], py[e * S], color=WEIGHT, radius=0.07) for e in range(E + 1)))
+        mover = plane.dot(px[-1], py[-1], color=WEIGHT, radius=0.11).move_to(plane.to_screen(b.exact(px[0]),
+                                                                                             b.exact(py[0])))
+        goal = plane.dot(b.value("W_true", (0, 0)), b.value("W_true", (0, 1)), color=style.TEXT, radius=0.05)
+        ring = Circle(radius=0.16, color=style.TEXT, stroke_width=2.5).move_to(goal)
+        ticks = VGroup(*(plane.tick(v, axis, font_size=SIZE, color=WEIGHT) for v, axis in
+                         ((px[0], "x"), (b.value("W_true", (0, 0)), "x"), (py[0], "y"), (b.value("W_true", (0, 1)), "y"))))
+        x_name = self.flat_entry_name(0, style.MUTED).next_to(ticks[:2], DOWN, buff=0.1).set_x(frame.get_x())
+        y_name = self.flat_entry_name(1, style.MUTED).next_to(ticks[2:], LEFT, buff=0.15)
+        start = style.note("start: $W_0$", size=SIZE, color=style.MUTED).next_to(ends[0], RIGHT, buff=0.2)
+        start.shift(DOWN * 0.12)
+        goal_name = VGroup(style.note("target:", size=SIZE), style.note("the map that", size=SIZE),
+                           style.note("made the data", size=SIZE)).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+        goal_name.next_to(ring, RIGHT, buff=0.2).align_to(ring, UP)
+        key = VGroup(
+            self.prose("small dot: $W$ after one step", SIZE, WEIGHT),
+            self.prose("big dot: $W$ after each epoch", SIZE, WEIGHT),
+            self.prose("{E} epochs, {S} steps each", SIZE, WEIGHT, E=b.dim("order_small", 0), S=b.dim("order_small", 1)),
+            self.prose("two of $W$'s {n} entries", SIZE, style.MUTED, n=b.dim("path_small", 1)),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        graph = VGroup(plane, frame, curve, steps, ends, goal, ring, ticks, x_name, y_name, start, goal_name)
+        style.STAGE.place(VGroup(graph, key).arrange(RIGHT, buff=0.5))
+        self.say("Follow the weight itself: two of its entries, plotted after every update. It starts at W0, drawn"
+                 " at random.")
+        self.play(Create(frame), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), FadeIn(ends[0]), FadeIn(start),
+                  FadeIn(goal), Create(ring), FadeIn(goal_name), run_time=0.8)
+        self.say("Batch after batch, epoch after epoch, the one weight is nudged toward the map that made the data."
+                 " {E} epochs of {S} steps: one path, not {T} weights.", E=b.dim("order_small", 0),
+                 S=b.dim("order_small", 1), T=b.value("steps_small", (), 0))
+        self.add(mover)
+        self.play(MoveAlongPath(mover, curve.copy()), Create(curve), LaggedStart(*(FadeIn(d) for d in steps), lag_ratio=1.0),
+                  LaggedStart(*(FadeIn(d) for d in ends[1:]), lag_ratio=1.0), rate_func=linear, run_time=6.0)
+        self.play(FadeIn(key), run_time=0.6)
         self.clear_stage()
 
     def large(self) -> None:
@@ -207,54 +287,63 @@ class BatchesLecture(LectureScene):
         b = self.b
         table = StepTable(self, "large")
         K, C, N = b.value("steps_large", (), decimals=0), b.dim("order_large", 2), b.dim("X", 0)
-        verdict = self.prose("{K} steps of batch {C}, the same object throughout: {same}", color=IDENT, K=K, C=C,
-                             same=b.string("same_large"))
+        verdict = VGroup(
+            self.prose("the first run's weight was another object: `data_ptr` {p}, `id` {i}", SIZE, style.MUTED,
+                       p=b.value("ptr_small", (0, 0), 0), i=b.value("id_small", (0, 0), 0)),
+            self.prose("this fresh model: {K} steps of batch size {C}, all on one object: {same}", SIZE, K=K, C=C,
+                       same=b.string("same_large")),
+        ).arrange(DOWN, buff=0.15)
         style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.35))
-        self.say("Batches of {C}: the same {N} samples make {K} batches, so {K} updates per epoch.", C=C, N=N, K=K)
-        self.play_table(table, run_time=1.2)
-        self.say("Again one tensor throughout. The batch size sets how often it is updated, not how many there are.")
-        self.play(FadeIn(verdict))
-        self.wait(0.5)
+        self.say("A second run: a fresh model from the same starting values, batch size {C}. The same {N} samples"
+                 " make {K} batches, so {K} updates per epoch.", C=C, N=N, K=K)
+        self.play_table(table, run_time=1.4)
+        self.say("A fresh model has its own weight, so another address and id than the first run's. Within this run"
+                 " they never change: one tensor, updated {K} times.", K=K)
+        self.play(FadeIn(verdict), Create(VGroup(table.ptr.box(color=style.TEXT, buff=0.12),
+                                                 table.ident.box(color=style.TEXT, buff=0.12))))
         self.clear_stage()
 
     def accumulate(self) -> None:
         self.beat("Accumulated gradients equal the full batch")
         b = self.b
-        per, acc, full = (self.matrix(name, color=color, size=SIZE, cell=CELL, brackets=False)
-                          for name, color in (("grad_batches", GRAD), ("grad_accum", GRAD), ("grad_full", LOSS)))
+        per, acc, full = (self.matrix(name, size=SIZE, cell=CELL, brackets=False)
+                          for name in ("grad_batches", "grad_accum", "grad_full"))
         acc.next_to(per, DOWN, buff=0.3).align_to(per, LEFT)
         full.next_to(acc, DOWN, buff=0.1).align_to(per, LEFT)
-        labels = label_rows(per, [self.prose("batch {k}: $g_{k}$", SIZE, batch_color(k), k=b.index("grad_batches", 0, k))
+        labels = label_rows(per, [self.prose("batch {k}: $g_{k}$", SIZE, ROW_LABEL, k=b.index("grad_batches", 0, k))
                                   for k in range(per.n_rows)], buff=0.25)
         acc_label = label_rows(acc, [self.prose("$sum_k g_k dot$ {s}  (`.grad`)", SIZE, GRAD,
                                                 s=b.value("accum_scale", ()))], buff=0.25)
-        full_label = label_rows(full, [style.note("full batch", size=SIZE, color=LOSS)], buff=0.25)
+        full_label = label_rows(full, [style.note("full batch", size=SIZE, color=GRAD)], buff=0.25)
         heads = label_columns(per, [self.flat_entry_name(c) for c in range(per.n_cols)], buff=0.1)
         rule = Rectangle(width=per.width + 0.2, height=0.01, stroke_color=style.MUTED, stroke_width=1.5)
         rule.move_to(per).set_y((per.get_bottom()[1] + acc.get_top()[1]) / 2)
-        diff = self.prose("largest difference, max $|$`.grad` − full$|$ = {d}", d=b.value("grad_diff", (), 2, "g"))
-        exact = float(b.tensors["grad_diff"]) == 0.0
+        diff = self.prose("largest difference, max $|$`.grad` − full$|$ = {d}", SIZE, style.DIFFERENCE,
+                          d=b.value("grad_diff", (), 2, "g"))
+        exact = self.exact("grad_diff")
         verdict = style.note("exactly zero" if exact else "float32 rounding: the same sum, added in another order",
-                             size=style.NOTE_SIZE - 2, color=style.MUTED)
+                             size=SIZE, color=style.MUTED)
+        source = style.note("not from the loop: a separate pass, `accumulate()`, at the starting weight $W_0$",
+                            size=SIZE, color=style.MUTED)
         table = VGroup(heads, labels, per, rule, acc_label, acc, full_label, full)
-        style.STAGE.place(VGroup(table, VGroup(diff, verdict).arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.4))
-        self.say("Or step only once: at the starting weight, take each batch's mean-loss gradient, one row per batch of {C}.",
-                 C=b.dim("order_accum", 1))
-        self.play(FadeIn(heads), LaggedStart(*(FadeIn(VGroup(labels[k], per.row(k))) for k in range(per.n_rows)),
-                                             lag_ratio=0.3), run_time=1.2)
+        style.STAGE.place(VGroup(source, table, VGroup(diff, verdict).arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.35))
+        self.say("Another way to use the same batches: at the starting weight, take each batch's mean-loss gradient,"
+                 " one row per batch of {C}.", C=b.dim("order_accum", 1))
+        self.play(FadeIn(source), FadeIn(heads), LaggedStart(*(FadeIn(VGroup(labels[k], per.row(k)))
+                                                               for k in range(per.n_rows)), lag_ratio=0.3), run_time=1.4)
         self.say("Weight each by B/N = {s} and add: backward on every scaled loss, without zeroing, sums them in .grad.",
                  s=b.value("accum_scale", ()))
-        self.play(Create(rule), FadeIn(acc_label), FadeIn(acc))
-        self.wait(1.0)
-        if exact:
-            self.say("The gradient of the mean loss over all {N} samples is the same: torch reports a difference of exactly {d}.",
-                     N=b.dim("X", 0), d=b.value("grad_diff", (), 2, "g"))
-        else:
-            self.say("That is the gradient over all {N} samples: torch reports a largest difference of {d}, float32 rounding.",
-                     N=b.dim("X", 0), d=b.value("grad_diff", (), 2, "g"))
+        self.play(Create(rule), FadeIn(acc_label), run_time=0.4)
+        self.play(AnimationGroup(*(FadeOut(per.row(k).copy(), target_position=acc.row(0), scale=0.8)
+                                   for k in range(per.n_rows)), lag_ratio=0.25),
+                  FadeIn(acc), run_time=2.0)
+        self.say_gap("grad_diff",
+                     "The gradient of the mean loss over all {N} samples is the same: torch reports a difference of"
+                     " exactly {d}.",
+                     "That is the gradient over all {N} samples: torch reports a largest difference of {d}, float32"
+                     " rounding.", N=b.dim("X", 0))
         self.play(FadeIn(full_label), FadeIn(full))
         self.play(FadeIn(diff), FadeIn(verdict))
-        self.wait(1.0)
         self.clear_stage()
 
     def epochs(self) -> None:
@@ -262,45 +351,48 @@ class BatchesLecture(LectureScene):
         b = self.b
         n = int(b.tensors["epoch"].shape[0])
         top = max(float(b.tensors["epoch_loss_small"].max()), float(b.tensors["epoch_loss_large"].max()))
-        plane = Plane(b, (0.0, float(n - 1) + 0.1), (0.0, top * 1.12), width=9.0, height=4.2)
+        plane = Plane(b, (0.0, float(n - 1) + 0.1), (0.0, top * 1.12), width=8.0, height=4.6)
         xs = [b.value("epoch", (e,), decimals=0) for e in range(n)]
         marks = VGroup()
         ends = VGroup()
-        for run, color in (("small", SMALL), ("large", LARGE)):
+        for run, color in RUNS.items():
             ys = [b.value(f"epoch_loss_{run}", (e,)) for e in range(n)]
             marks.add(plane.curve(xs, ys, color=color), *(plane.dot(x, y, color=color) for x, y in zip(xs, ys)))
-            end = b.number(ys[-1], SIZE, color=color)
-            ends.add(end.next_to(plane.to_screen(float(n - 1), b.exact(ys[-1])), RIGHT, buff=0.3))
+            batch = b.dim(f"order_{run}", 2)
+            end = self.prose("{v}  (batch size {B})", SIZE, color, v=ys[-1], B=batch)
+            ends.add(end.next_to(plane.to_screen(float(n - 1), b.exact(ys[-1])), RIGHT, buff=0.25))
         ends[1].shift(UP * max(0.0, ends[0].get_top()[1] + 0.05 - ends[1].get_bottom()[1]))
-        ticks = VGroup(*(plane.tick(x, "x", font_size=SIZE - 1) for x in xs),
-                       plane.tick(b.value("epoch_loss_small", (0,)), "y", font_size=SIZE - 1))
+        ticks = VGroup(*(plane.tick(x, "x", font_size=SIZE) for x in xs),
+                       plane.tick(b.value("zero", ()), "y", font_size=SIZE),
+                       plane.tick(b.value("epoch_loss_small", (0,)), "y", font_size=SIZE))
         x_name = style.note("epoch", size=SIZE, color=style.MUTED).next_to(VGroup(*ticks[:n]), DOWN, buff=0.15)
         y_name = style.note("mean loss over all samples", size=SIZE, color=style.MUTED)
         y_name.next_to(plane.to_screen(0.0, top * 1.12), RIGHT, buff=0.15)
         legend = VGroup(
-            self.prose("batch {B}: {S} updates per epoch", SIZE, SMALL, B=b.dim("order_small", 2),
+            self.prose("batch size {B}: {S} updates per epoch", SIZE, RUNS["small"], B=b.dim("order_small", 2),
                        S=b.value("steps_small", (), decimals=0)),
-            self.prose("batch {C}: {K} updates per epoch", SIZE, LARGE, C=b.dim("order_large", 2),
+            self.prose("batch size {C}: {K} updates per epoch", SIZE, RUNS["large"], C=b.dim("order_large", 2),
                        K=b.value("steps_large", (), decimals=0)),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        legend.next_to(plane.to_screen(float(n - 1) * 0.45, top * 1.05), RIGHT, buff=0.0)
+        legend.next_to(plane.to_screen(float(n - 1) * 0.3, top * 1.0), RIGHT, buff=0.0)
         style.STAGE.place(VGroup(plane, marks, ticks, x_name, y_name, ends, legend))
-        self.say("After each epoch, the loss over all {N} samples. Both runs start from the same weight.", N=b.dim("X", 0))
+        self.say("After each epoch, the training code measures the loss over all {N} samples. Both runs start from"
+                 " the same weight, at {a}.", N=b.dim("X", 0), a=b.value("epoch_loss_small", (0,)))
         self.play(Create(plane.axes), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), FadeIn(legend))
-        self.play(Create(marks[0]), FadeIn(VGroup(*marks[1:n + 1])), Create(marks[n + 1]), FadeIn(VGroup(*marks[n + 2:])),
-                  run_time=1.8)
-        self.say("From {a} down to {s} with batches of {B}, to {l} with batches of {C}: more updates, more progress per epoch.",
-                 a=b.value("epoch_loss_small", (0,)), s=b.value("epoch_loss_small", (n - 1,)), B=b.dim("order_small", 2),
+        self.play(Create(marks[0]), LaggedStart(*(FadeIn(d) for d in marks[1:n + 1]), lag_ratio=1.0),
+                  Create(marks[n + 1]), LaggedStart(*(FadeIn(d) for d in marks[n + 2:]), lag_ratio=1.0), run_time=2.4)
+        self.say("Down to {s} with batch size {B}, to {l} with batch size {C}: more updates per epoch, more progress"
+                 " per epoch.", s=b.value("epoch_loss_small", (n - 1,)), B=b.dim("order_small", 2),
                  l=b.value("epoch_loss_large", (n - 1,)), C=b.dim("order_large", 2))
         self.play(FadeIn(ends))
-        self.wait(1.0)
         self.clear_stage()
 
     def recap(self) -> None:
         """The recap bullets under the trained weight itself."""
         weight = VGroup(
-            self.prose("`model.weight` after {E} epochs: fixed, used for every sample", color=WEIGHT,
-                       E=self.b.dim("order_small", 0)),
-            self.matrix("weight_small", color=WEIGHT),
-        ).arrange(DOWN, buff=0.25)
+            VGroup(self.prose("`model.weight` after {E} epochs: one tensor, used for every sample", SIZE, WEIGHT,
+                              E=self.b.dim("order_small", 0)), self.matrix("weight_small")).arrange(DOWN, buff=0.2),
+            VGroup(style.note("the map that made the data", size=SIZE, color=style.MUTED),
+                   self.matrix("W_true")).arrange(DOWN, buff=0.2),
+        ).arrange(RIGHT, buff=0.8, aligned_edge=UP)
         self.summarise(self.recap_caption, weight, *self.recap_lines, chapter="One set of weights for the whole dataset")

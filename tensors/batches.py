@@ -67,6 +67,8 @@ class BatchesResult(LectureResult):
     Y: torch.Tensor  # (N, d_out) targets
     X_cols: torch.Tensor  # (d_in, N) X.T: one heatmap column per sample
     X_absmax: torch.Tensor  # () colour scale of the heatmap
+    sample_no: torch.Tensor  # (N,) 1..N: each sample's number on screen (counted from 1; order_* count from 0)
+    W_true: torch.Tensor  # (d_out, d_in) the map that made the targets: where training should head
     W0: torch.Tensor  # (d_out, d_in) the weight before training, shared by both runs
     lr: torch.Tensor  # () the SGD learning rate
     order_small: torch.Tensor  # (E, S, B) int64 sample indices of every batch the loader yielded
@@ -82,6 +84,8 @@ class BatchesResult(LectureResult):
     id_small: torch.Tensor  # (S+1, 1) int64 Python id(weight) before training and after each step
     id_large: torch.Tensor  # (K+1, 1) int64 the same for the large batch size
     epoch: torch.Tensor  # (E+1,) epoch numbers 0..E, the x axis of the loss plot
+    zero: torch.Tensor  # () 0, the bottom tick of the loss axis
+    path_small: torch.Tensor  # (E*S+1, d_out*d_in) the weight before training and after every step of every epoch
     epoch_loss_small: torch.Tensor  # (E+1,) full-dataset mean loss before training and after each epoch
     epoch_loss_large: torch.Tensor  # (E+1,) the same for the large batch size
     weight_small: nn.Parameter  # (d_out, d_in) the small-batch model's weight itself, after the last epoch
@@ -120,12 +124,13 @@ class Run(NamedTuple):
     weight: nn.Parameter  # that Parameter, trained
 
 
-def make_data(n: int, d_in: int, d_out: int, g: torch.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw N inputs and noisy targets of a random linear map."""
+def make_data(n: int, d_in: int, d_out: int, g: torch.Generator,
+              device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Draw N inputs and noisy targets of a random linear map; return X, Y and that map."""
     X = randn((n, d_in), g, device)
     W_true = randn((d_out, d_in), g, device)
     Y = X @ W_true.T + NOISE * randn((n, d_out), g, device)
-    return X, Y
+    return X, Y, W_true
 
 
 def make_loader(X: torch.Tensor, Y: torch.Tensor, batch: int, seed: int) -> DataLoader:
@@ -142,19 +147,20 @@ def make_model(W0: torch.Tensor) -> nn.Linear:
     return model
 
 
-def train_epoch(model: nn.Linear, loader: DataLoader,
-                opt: torch.optim.SGD) -> list[Step]:
-    """Run one epoch: one SGD step per batch, all on one weight."""
+def train_epoch(model, loader, opt):
     steps = []
     for x, y, idx in loader:
         opt.zero_grad()
-        loss = F.mse_loss(model(x), y)  # mean over the batch
+        loss = F.mse_loss(model(x), y)
         loss.backward()
-        opt.step()  # edits model.weight in place
-        w = model.weight
-        steps.append(Step(idx, loss.detach(), w.detach().clone(),
-                          w.data_ptr(), id(w)))
+        opt.step()
+        steps.append(record(idx, loss, model.weight))
     return steps
+
+
+def record(idx: torch.Tensor, loss: torch.Tensor, w: torch.Tensor) -> Step:
+    """Keep what one step left: the batch, its mean loss, a copy of the weight, its address and id."""
+    return Step(idx, loss.detach(), w.detach().clone(), w.data_ptr(), id(w))
 
 
 def dataset_loss(model: nn.Linear, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
@@ -225,7 +231,7 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
     config.validate()
     g = generator(config.seed)
     N, E = config.n_samples, config.epochs
-    X, Y = make_data(N, config.d_in, config.d_out, g, device)
+    X, Y, W_true = make_data(N, config.d_in, config.d_out, g, device)
     W0 = linear_init(config.d_out, config.d_in, g, device)
     small = train(W0, X, Y, config.small_batch, E, config.seed)
     large = train(W0, X, Y, config.large_batch, E, config.seed)
@@ -239,6 +245,8 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         Y=Y,
         X_cols=X.T.contiguous(),
         X_absmax=X.abs().max(),
+        sample_no=torch.arange(1, N + 1, dtype=torch.float32, device=device),
+        W_true=W_true,
         W0=W0,
         lr=torch.tensor(LR, device=device),
         order_small=orders(small),
@@ -254,6 +262,8 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         id_small=id_small,
         id_large=id_large,
         epoch=torch.arange(E + 1, dtype=torch.float32, device=device),
+        zero=torch.tensor(0.0, device=device),
+        path_small=torch.stack([small.start.weight] + [s.weight for steps in small.epochs for s in steps]).flatten(1),
         epoch_loss_small=small.epoch_loss,
         epoch_loss_large=large.epoch_loss,
         weight_small=small.weight,

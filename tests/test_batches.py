@@ -50,18 +50,19 @@ def mse(W: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def sgd(W0: torch.Tensor, X: torch.Tensor, Y: torch.Tensor, order: torch.Tensor) -> dict[str, torch.Tensor]:
     """Plain SGD by hand over the given batches (E, S, B); return the first epoch's steps and the epoch losses."""
     W = W0.clone()
-    weights, losses, epoch_loss = [W.flatten()], [], [mse(W, X, Y)]
+    weights, losses, epoch_loss, path = [W.flatten()], [], [mse(W, X, Y)], [W.flatten()]
     for e, epoch in enumerate(order):
         for idx in epoch:
             x, y = X[idx], Y[idx]
             if e == 0:
                 losses.append(mse(W, x, y))
             W = W - LR * mse_grad(W, x, y)
+            path.append(W.flatten())
             if e == 0:
                 weights.append(W.flatten())
         epoch_loss.append(mse(W, X, Y))
     return {"W": torch.stack(weights), "loss": torch.stack(losses)[:, None], "epoch_loss": torch.stack(epoch_loss),
-            "final": W}
+            "final": W, "path": torch.stack(path)}
 
 
 # -- tensors vs independent torch ---------------------------------------------------------------
@@ -103,7 +104,31 @@ def test_training_matches_sgd_by_hand(result: BatchesResult) -> None:
         torch.testing.assert_close(getattr(r, f"loss_{run}"), want["loss"], rtol=1e-5, atol=1e-6)
         torch.testing.assert_close(getattr(r, f"epoch_loss_{run}"), want["epoch_loss"], rtol=1e-4, atol=1e-6)
         torch.testing.assert_close(weight.detach(), want["final"], rtol=1e-4, atol=1e-6)
+        if run == "small":  # the plotted path: every step of every epoch
+            torch.testing.assert_close(r.path_small, want["path"], rtol=1e-4, atol=1e-6)
     assert torch.equal(r.W_small[0], r.W0.flatten()) and torch.equal(r.W_large[0], r.W0.flatten())
+    S = r.W_small.shape[0] - 1
+    assert torch.equal(r.path_small[:S + 1], r.W_small)  # the path's first epoch is the step table
+    assert torch.equal(r.path_small[-1], r.weight_small.detach().flatten())
+
+
+def test_the_weight_walks_toward_the_map_that_made_the_data(result: BatchesResult) -> None:
+    """What the nudge beat claims: each epoch ends nearer the target map than the one before."""
+    r = result
+    S = r.W_small.shape[0] - 1
+    ends = r.path_small[::S]  # start, then the end of every epoch
+    dist = (ends - r.W_true.flatten()).norm(dim=1)
+    assert bool((dist[1:] < dist[:-1]).all()), dist
+    # the target made the data: Y = X W_true^T + noise of std 0.1
+    assert float((r.Y - r.X @ r.W_true.T).std()) < 0.2
+
+
+def test_samples_are_numbered_from_one(result: BatchesResult) -> None:
+    assert r_list(result.sample_no) == list(range(1, result.config.n_samples + 1))
+
+
+def r_list(t: torch.Tensor) -> list[int]:
+    return [int(v) for v in t.tolist()]
 
 
 def test_every_step_changes_the_values(result: BatchesResult) -> None:
@@ -179,7 +204,7 @@ def recompute(manifest: dict[str, Any], live: BatchesResult) -> dict[str, torch.
     """Every tensor the lecture names, from the manifest's inputs, with plain torch."""
     cfg, t = manifest["config"], manifest["tensors"]
     N, b, c, E = cfg["n_samples"], cfg["small_batch"], cfg["large_batch"], cfg["epochs"]
-    X, Y, W0 = (torch.tensor(t[k]["values"]) for k in ("X", "Y", "W0"))
+    X, Y, W0, W_true = (torch.tensor(t[k]["values"]) for k in ("X", "Y", "W0", "W_true"))
     order_small = torch.tensor(loader_batches(N, b, E, cfg["seed"]))
     order_large = torch.tensor(loader_batches(N, c, E, cfg["seed"]))
     small, large = sgd(W0, X, Y, order_small), sgd(W0, X, Y, order_large)
@@ -194,6 +219,7 @@ def recompute(manifest: dict[str, Any], live: BatchesResult) -> dict[str, torch.
              for run, n, w in (("small", N // b, live.weight_small), ("large", N // c, live.weight_large))}
     return {
         "X": X, "Y": Y, "X_cols": X.T, "X_absmax": X.abs().max(), "W0": W0, "lr": torch.tensor(LR),
+        "sample_no": torch.arange(1.0, N + 1), "W_true": W_true, "zero": torch.tensor(0.0), "path_small": small["path"],
         "order_small": order_small, "order_large": order_large, "order_accum": order_large[0],
         "steps_small": torch.tensor(len(DataLoader(range(N), batch_size=b))),
         "steps_large": torch.tensor(len(DataLoader(range(N), batch_size=c))),
@@ -230,15 +256,26 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     on_screen = seen(scene)
     for name in ("W_small", "W_large", "loss_small", "loss_large", "ptr_small", "ptr_large", "id_small", "id_large",
                  "grad_batches", "grad_accum", "grad_full", "epoch_loss_small", "epoch_loss_large", "W0",
-                 "weight_small"):
+                 "weight_small", "sample_no"):
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
-    assert all(("order_small", (0, *i)) in on_screen for i in np.ndindex(*truth["order_small"].shape[1:]))
-    for name in ("steps_small", "steps_large", "grad_diff", "accum_scale", "lr"):
+    for name in ("steps_small", "steps_large", "grad_diff", "accum_scale", "lr", "zero"):
         assert (name, ()) in on_screen, name
+    assert {("W_true", (0, 0)), ("W_true", (0, 1))} <= on_screen
+    steps = truth["path_small"].shape[0]  # the nudge plot: entries w_11 and w_12 after every update
+    assert all(("path_small", (t, c)) in on_screen for t in range(steps) for c in (0, 1))
     strings = {s.tensor for p in scene.b.log.points for s, _ in p.shown if s.kind == "string"}
     assert strings == {"same_small", "same_large"}
-    assert scene.b.log.marks_checked > 0 and scene.b.log.pixels_checked > 0
+    assert scene.b.log.marks_checked > 0
+
+
+def test_captions_say_where_each_number_comes_from(dry: DryRun) -> None:
+    """The step table is the loop's record; the gradients come from a separate pass; the second run is a fresh model."""
+    captions = " ".join(c["text"] for c in dry("batches").manifest["captions"])
+    assert "every number that follows was recorded" not in captions
+    assert "The next table is those records" in captions
+    assert "fresh model" in captions and "another address" in captions
+    assert "batch 4" not in captions  # a batch size is "batch size 4"; "batch k" names the k-th batch
 
 
 def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:

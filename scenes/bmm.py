@@ -1,25 +1,44 @@
-"""Lecture `bmm`: torch.bmm and torch.matmul agree on batches of matrices; only matmul broadcasts."""
+"""Lecture `bmm`: torch.bmm and torch.matmul agree on batches of matrices; only matmul broadcasts.
+
+The numbers are random (torch.rand, as in the FAQ): the lecture is about shapes and equalities.
+The batch size is written "batch", never B: B is the FAQ's second tensor.
+"""
 
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, LaggedStart, Mobject, Rectangle, VGroup
-from manim.mobject.types.vectorized_mobject import VectorizedPoint
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Mobject,
+    Rectangle,
+    ReplacementTransform,
+    Typst,
+    VGroup,
+    config,
+)
 
 from scenes.kit import style
+from scenes.kit.layout import contrast, highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
 
-COLOR = {"A": style.ROLE["E"], "B": style.ROLE["W"], "C": style.ROLE["Q"], "M": style.ROLE["V"], "W": style.ROLE["K"]}
-ERROR = "#ff7b72"
-OK = "#7ee787"
 CODE = style.CODE_SIZE
 UNIT_CELL = (0.74, style.CELL_H)  # entries of torch.rand and their short sums: no minus sign, four characters
-ITEMS = (("A", "A"), ("B", "B"), ("C_bmm", "C"))  # (tensor, label and colour) of the batch-item row
-PRODUCT, BELOW = style.STAGE.rows(3.6, 3.0)  # a product with its stacks on top, the lines it leads to below
-TABLE, UNDER_TABLE = style.STAGE.rows(2.2, 4.4)
-SCORES, SCORE_NOTE = style.STAGE.rows(5.4, 1.2)
-SCORE_LINE = 3  # the line of d2l_scores and annotated_scores that multiplies (0-based, in the source)
+ITEMS = (("A", "A"), ("B", "B"), ("C_bmm", "C"))  # (tensor, label) of the batch-item row
+INDEX = style.INDEX[1]  # batch items, grid cells and heads: grey with a number, never a role hue
+TILE = 0.16  # scene units per matrix entry when a matrix is drawn as an outlined tile
+SCORE_LINE = 2  # the line of d2l_scores and annotated_scores that multiplies (0-based, in the source)
 
 
 def yields(call: Mobject, result: Mobject) -> VGroup:
@@ -30,28 +49,53 @@ def yields(call: Mobject, result: Mobject) -> VGroup:
 class BmmLecture(LectureScene):
     """What the FAQ says about bmm versus matmul, with every number from torch."""
 
-    beats = ("batch_items", "same_numbers", "rank_four", "shared_weight", "leading_broadcast", "attention", "recap")
+    beats = ("batch_items", "same_numbers", "rank_four", "fold", "shared_weight", "leading_broadcast",
+             "spelled_out", "attention", "recap")
+    roles = {"A": "input", "B": "input", "C_bmm": "output", "C_matmul": "output", "A4": "input", "B4": "input",
+             "C4": "output", "W": "weight", "Y_matmul": "output", "Q": "query", "K": "key", "S_d2l": "score",
+             "S_ann": "score"}
     recap_lines = (
-        "`bmm`: exactly $(B, M, N)$ times $(B, N, P)$, the same $B$ on both sides.",
-        "`matmul`: the last two dims are matrices; every leading dim broadcasts.",
-        "On such plain batches of matrices, both give the same numbers.",
-        "To use `bmm` elsewhere: `expand`, then `reshape` the batch dims into one.",
+        "`bmm`: exactly $(\"batch\", M, N)$ times $(\"batch\", N, P)$, one product per item.",
+        "`matmul`: the same numbers there, and it broadcasts every leading dim.",
+        "For `bmm`, `expand` what broadcasts, then fold the leading dims into one batch.",
+        "d2l folds the heads into the batch for `bmm`: the same scores as `matmul`.",
     )
     recap_caption = "bmm is the strict special case; matmul is the general one."
 
     # -- helpers ------------------------------------------------------------------------------
-    def exact(self, name: str) -> bool:
-        """Return whether torch measured a difference of exactly zero."""
-        return float(self.b.tensors[name]) == 0.0
+    def hold_caption(self, at_least: float = 0.0) -> None:
+        """Hold as the kit does, one frame longer: a still is cut to whole frames, which can leave a caption short.
 
-    def diff_line(self, name: str, template: str) -> Mobject:
-        """Return a line stating a largest difference torch measured, green when it is exactly zero."""
-        color = OK if self.exact(name) else style.TEXT
-        return self.prose(template + " = {d}", style.LABEL_SIZE, color, d=self.b.value(name, (), 2, "g"))
+        (Kit change recommended: LectureScene.hold_caption should round its still up to whole frames.)
+        """
+        need = max(at_least, self._reading_left())
+        if need > 0.05:
+            self._still(need + 1.0 / config.frame_rate)
+
+    def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
+        """Return the real source of func, its syntax colours below the contrast floor lifted to the muted grey.
+
+        (Kit candidate: heads and batches carry the same `readable` helper; Typst's raw theme is made for paper.)
+        """
+        code = super().listing(func, size)
+        for glyph in code.family_members_with_points():
+            if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
+                glyph.set_fill(style.MUTED)
+        return code
+
+    def gap_line(self, name: str, template: str) -> Mobject:
+        """Return a line stating a largest difference torch measured, the difference in its colour."""
+        return VGroup(self.prose(template, style.LABEL_SIZE),
+                      self.b.number(self.b.value(name, (), 2, "g"), style.LABEL_SIZE, color=style.DIFFERENCE)
+                      ).arrange(RIGHT, buff=0.15)
 
     def error_line(self, call: str, err: str) -> VGroup:
         """Return '`call` → RuntimeError: ...' with torch's message captured at build time."""
-        return yields(style.note(f"`{call}`", size=CODE), self.prose("{e}", CODE, ERROR, e=self.b.string(err)))
+        return yields(style.note(f"`{call}`", size=CODE), self.prose("{e}", CODE, style.DIFFERENCE, e=self.b.string(err)))
+
+    def mat(self, name: str, prefix: tuple[int, ...] = ()) -> TensorMatrix:
+        """Return a matrix of the lecture in its role's colour, in the narrow cells of torch.rand's numbers."""
+        return self.matrix(name, prefix, cell=UNIT_CELL)
 
     def product_row(self, mats: tuple[TensorMatrix, TensorMatrix, TensorMatrix], ext: tuple[float, ...]) -> VGroup:
         """Lay out 'left × right = out', leaving room ext[k] for the stack outlines right of matrix k."""
@@ -64,17 +108,6 @@ class BmmLecture(LectureScene):
         out.next_to(eq, RIGHT, buff=0.25)
         return VGroup(left, times, right, eq, out)
 
-    def item_label(self, name: str, tensor: str, i: int, color: str) -> Mobject:
-        """Return 'A[i]' with i bound to the batch index of tensor (0-based, as Python indexes it)."""
-        return self.math(f"{name}[{{i}}]", style.LABEL_SIZE, color, i=self.b.index(tensor, 0, i, base=0))
-
-    def tiles(self, name: str, color: str, unit: float = 0.16) -> VGroup:
-        """Return the leading dims of a rank-4 tensor as a grid of outlined matrices, one per (x, y)."""
-        X, Y, r, c = self.b.tensors[name].shape
-        grid = VGroup(*(Rectangle(width=c * unit, height=r * unit, stroke_color=color, stroke_width=2,
-                                  fill_color=color, fill_opacity=0.12) for _ in range(X * Y)))
-        return grid.arrange_in_grid(rows=X, cols=Y, buff=0.12)
-
     def stack(self, m: TensorMatrix) -> VGroup:
         """Return outlines of the rest of the batch behind m, hidden where m covers them."""
         shadows = stack_shadows(m, self.depth).set_z_index(-2)
@@ -83,6 +116,7 @@ class BmmLecture(LectureScene):
     def backdrop(self, m: TensorMatrix) -> Mobject:
         """Return an opaque background-coloured card behind m, so outlines behind it do not cross its numbers."""
         card = m.box(color=style.BACKGROUND, fill=1.0, buff=0.08).set_stroke(width=0)
+        card.is_highlight = False  # a card behind the numbers, not a highlight
         return card.set_z_index(-1)
 
     @property
@@ -95,264 +129,444 @@ class BmmLecture(LectureScene):
         """How far the stack outlines reach right of (and above) a matrix."""
         return 0.12 * self.depth + 0.1
 
-    # -- stages: layouts built before a beat plays them ------------------------------------------
-    def item_stage(self) -> VGroup:
-        """Lay out 'A[0] × B[0] = C[0]' with stacks behind, names above, shapes below and the call on top."""
-        first = [self.matrix(n, (0,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
-        row = self.product_row((first[0], first[1], first[2]), (self.ext, self.ext))
+    def item_label(self, i: int) -> Mobject:
+        """Return 'item i of n' (counted from 1) in the index grey."""
+        return self.prose("item {i} of {n}", style.LABEL_SIZE, INDEX, i=self.b.index("A", 0, i), n=self.b.dim("A", 0))
+
+    def tiles(self, rows: int, cols: int, shape: tuple[int, int], color: str) -> VGroup:
+        """Return a rows x cols grid of outlined matrices of shape (r, c), one per batch position."""
+        r, c = shape
+        grid = VGroup(*(Rectangle(width=c * TILE, height=r * TILE, stroke_color=color, stroke_width=2,
+                                  fill_color=color, fill_opacity=0.15) for _ in range(rows * cols)))
+        return grid.arrange_in_grid(rows=rows, cols=cols, buff=0.12)
+
+    def grid_of(self, name: str, color: str) -> VGroup:
+        """Return the leading (X, Y) dims of a rank-4 tensor as a grid of tiles."""
+        X, Y, r, c = self.b.tensors[name].shape
+        return self.tiles(X, Y, (r, c), color)
+
+    def column_targets(self, tiles: VGroup, top: np.ndarray) -> list[np.ndarray]:
+        """Return where each tile goes when a grid is folded into one column, in row-major order, from top."""
+        out, y = [], top[1]
+        for t in tiles:
+            out.append(np.array([top[0], y - t.height / 2, 0.0]))
+            y -= t.height + 0.1
+        return out
+
+    def mark(self, tile: Mobject) -> Mobject:
+        """Return a tile's twin drawn as a bright outline: the batch position being followed."""
+        return tile.copy().set_fill(opacity=0.0).set_stroke(style.TEXT, width=4)
+
+    # -- beat 1: one product per batch item ------------------------------------------------------------
+    def item_stage(self) -> None:
+        """Lay out 'A × B = C' for item 1 with stacks behind, names above, shapes below and the call on top."""
+        first = [self.mat(n, (0,)) for n, _ in ITEMS]
+        self.row = self.product_row((first[0], first[1], first[2]), (self.ext, self.ext))
         self.stacks = VGroup(*(self.stack(m) for m in first))
-        self.names = VGroup(*(self.item_label(k, n, 0, COLOR[k]) for n, k in ITEMS))
-        self.shapes = VGroup(self.shape("A", "B, M, N"), self.shape("B", "B, N, P"), self.shape("C_bmm", "B, M, P"))
+        self.names = VGroup(*(style.note(f"${k}$", size=style.LABEL_SIZE, color=style.ROLE[self.roles[n]])
+                              for n, k in ITEMS))
+        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("B", "\"batch\", N, P"),
+                             self.shape("C_bmm", "\"batch\", M, P"))
         for lab, s, m in zip(self.names, self.shapes, first):
             m.label(lab, buff=0.2 + self.ext)
             s.next_to(m, DOWN, buff=0.25)
-        self.call = style.note("`C = torch.bmm(A, B)`", size=CODE).next_to(VGroup(self.names, self.stacks), UP, buff=0.35)
+        self.call = style.note("`C = torch.bmm(A, B)`", size=CODE)
+        self.call.next_to(VGroup(self.names, self.stacks), UP, buff=0.35).align_to(self.row, LEFT)
+        self.item = self.item_label(0).move_to(self.call).align_to(self.row, RIGHT)
         self.front = first
-        return PRODUCT.place(VGroup(self.call, row, self.stacks, self.names, self.shapes), align=UP)
+        top = VGroup(self.call, self.item, self.row, self.stacks, self.names, self.shapes)
+        top.shift(UP * (style.TOP - 0.05 - top.get_top()[1]) + RIGHT * (style.STAGE.centre[0] - top.get_x()))
 
-    def tile_stage(self) -> VGroup:
-        """Lay out the rank-4 product as grids of outlined matrices, with names, shapes and the call."""
-        self.grids = [self.tiles("A4", COLOR["A"]), self.tiles("B4", COLOR["B"]), self.tiles("C4", COLOR["C"])]
-        self.grid_row = VGroup(self.grids[0], style.note("$times$", color=style.MUTED), self.grids[1],
-                               style.note("$=$", color=style.MUTED), self.grids[2]).arrange(RIGHT, buff=0.45)
-        self.names = VGroup(*(style.note(n, size=style.LABEL_SIZE, color=c).next_to(g, UP, buff=0.2)
-                              for n, c, g in (("A", COLOR["A"], self.grids[0]), ("B", COLOR["B"], self.grids[1]),
-                                              ("matmul(A, B)", COLOR["C"], self.grids[2]))))
-        self.shapes = VGroup(self.shape("A4", "X, Y, M, N"), self.shape("B4", "X, Y, N, P"),
-                             self.shape("C4", "X, Y, M, P"))
-        for s, g in zip(self.shapes, self.grids):
-            s.next_to(g, DOWN, buff=0.2)
-        self.call = style.note("`torch.matmul(A, B)`", size=CODE).next_to(self.names, UP, buff=0.35)
-        return PRODUCT.place(VGroup(self.call, self.grid_row, self.names, self.shapes), align=UP)
+    def sum_line(self, i: int, r: int, c: int) -> tuple[VGroup, VGroup, VGroup, Mobject]:
+        """Return the written-out sum for C[i][r, c]: its A terms, B terms, the whole line and the result."""
+        b, N = self.b, int(self.b.tensors["A"].shape[2])
+        a_terms = [b.number(b.value("A", (i, r, k)), style.NUMBER_SIZE, color=style.ROLE["input"]) for k in range(N)]
+        b_terms = [b.number(b.value("B", (i, k, c)), style.NUMBER_SIZE, color=style.ROLE["input"]) for k in range(N)]
+        parts: list[Mobject] = []
+        for k in range(N):
+            if k:
+                parts.append(style.note("$+$", size=style.LABEL_SIZE, color=style.MUTED))
+            parts += [a_terms[k], style.note("$dot$", size=style.LABEL_SIZE, color=style.MUTED), b_terms[k]]
+        total = b.number(b.value("C_bmm", (i, r, c)), style.NUMBER_SIZE, color=style.ROLE["output"])
+        parts += [style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED), total]
+        line = VGroup(*parts).arrange(RIGHT, buff=0.14)
+        return VGroup(*a_terms), VGroup(*b_terms), line, total
 
-    def weight_stage(self) -> VGroup:
-        """Lay out 'A[0] × W = Y[0]': A and Y with stacks behind, W alone, and W's expand ghosts (not shown yet)."""
-        self.front = [self.matrix("A", (0,), color=COLOR["A"], cell=UNIT_CELL),
-                      self.matrix("W", color=COLOR["W"], cell=UNIT_CELL),
-                      self.matrix("Y_matmul", (0,), color=COLOR["C"], cell=UNIT_CELL)]
-        A, W, Y = self.front
-        self.row = self.product_row((A, W, Y), (self.ext, self.ext))
-        self.stacks = VGroup(self.stack(A), self.stack(Y), self.backdrop(W))
-        self.names = VGroup(self.item_label("A", "A", 0, COLOR["A"]),
-                            style.note("$W$", size=style.LABEL_SIZE, color=COLOR["W"]),
-                            self.item_label("Y", "Y_matmul", 0, COLOR["C"]))
-        self.shapes = VGroup(self.shape("A", "B, M, N"), self.shape("W", "N, P"), self.shape("Y_matmul", "B, M, P"))
-        for lab, s, m in zip(self.names, self.shapes, self.front):
-            m.label(lab, buff=0.2 + self.ext)
-            s.next_to(m, DOWN, buff=0.25)
-        self.call = style.note("`Y = torch.matmul(A, W)`", size=CODE).next_to(VGroup(self.names, self.stacks), UP, buff=0.3)
-        self.ghosts = stack_shadows(W, self.depth).set_color(COLOR["W"]).set_z_index(-2)
-        stage = VGroup(self.call, self.row, self.stacks, self.names, self.shapes, self.ghosts)
-        return PRODUCT.place(stage, align=UP)
-
-    def shape_table(self) -> VGroup:
-        """Return the shapes of A, B and matmul(A, B) aligned from the right, batch and matrix dims boxed."""
-        b = self.b
-        rows = (("A", "A_lead", COLOR["A"]), ("B", "B_lead", COLOR["B"]), ("matmul(A, B)", "C_lead", COLOR["C"]))
-        col_w, row_h = 0.6, 0.52
-        self.table = VGroup()
-        for label, name, color in rows:
-            rank = b.tensors[name].dim()
-            dims = [self.prose("{d}", style.LABEL_SIZE, style.MUTED if rank - k <= 2 else color, d=b.dim(name, k))
-                    for k in range(rank)]  # right-aligned: the matrix dims always sit in the last two columns
-            self.table.add(VGroup(style.note(f"`{label}`", size=CODE, color=color), *[VectorizedPoint() for _ in range(4 - rank)], *dims))
-        cells = VGroup(*(c for row in self.table for c in row))
-        cells.arrange_in_grid(rows=3, cols=5, buff=(0.3, 0), col_alignments="rcccc", row_heights=[row_h] * 3,
-                              col_widths=[None] + [col_w] * 4)
-        full = self.table[2]  # matmul(A, B) has all four dims: its cells mark the column centres
-        pitch = full[2].get_x() - full[1].get_x()
-        lead = Rectangle(width=2 * pitch, height=3 * row_h, stroke_color=COLOR["C"], stroke_width=2)
-        mats = Rectangle(width=2 * pitch, height=3 * row_h, stroke_color=style.MUTED, stroke_width=2)
-        lead.move_to([(full[1].get_x() + full[2].get_x()) / 2, self.table[1][0].get_y(), 0])
-        mats.move_to([(full[3].get_x() + full[4].get_x()) / 2, lead.get_y(), 0])
-        self.boxes = VGroup(lead, mats)
-        self.heads = VGroup(style.note("batch dims: broadcast", size=CODE - 2, color=COLOR["C"]),
-                            style.note("matrix dims", size=CODE - 2, color=style.MUTED))
-        self.heads[0].next_to(lead, UP, buff=0.12).align_to(lead, RIGHT).shift(LEFT * 0.2)
-        self.heads[1].next_to(mats, UP, buff=0.12).align_to(mats, LEFT).shift(RIGHT * 0.2)
-        return TABLE.place(VGroup(self.table, self.boxes, self.heads), align=UP)
-
-    def score_stage(self, flat: int, bi: int, hi: int) -> VGroup:
-        """Lay out each codebase's query shape and score function (left) beside the scores it gives (right)."""
-        b = self.b
-        self.lefts, self.rights, self.listings = [], [], []
-        for func, name, idx, key, letters, who, color in (
-            (d2l_scores, "S_d2l", (flat,), "Q_flat", "B dot H, L, d", "d2l", COLOR["C"]),
-            (annotated_scores, "S_ann", (bi, hi), "Q", "B, H, L, d", "Annotated Transformer", COLOR["M"]),
-        ):
-            head = VGroup(style.note(f"*{who}* queries:", size=CODE - 2, color=style.MUTED),
-                          self.shape(key, letters, CODE - 2)).arrange(RIGHT, buff=0.15)
-            listing = self.listing(func, CODE - 2)
-            self.listings.append(listing)
-            self.lefts.append(VGroup(head, listing).arrange(DOWN, aligned_edge=LEFT, buff=0.15))
-            at = {f"i{k}": b.index(name, k, j, base=0) for k, j in enumerate(idx)}
-            inside = ", ".join(f"{{i{k}}}" for k in range(len(idx)))
-            label = self.prose(f"`{name}[`{inside}`]`", CODE, color, **at)
-            self.rights.append(VGroup(label, self.matrix(name, idx, color=color)).arrange(DOWN, buff=0.15))
-        for r, l in zip(self.rights, self.lefts):
-            r.next_to(l, RIGHT, buff=0.7)
-        rows = VGroup(*(VGroup(l, r) for l, r in zip(self.lefts, self.rights)))
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-        x = max(l.get_right()[0] for l in self.lefts) + 0.7 + max(r.width for r in self.rights) / 2
-        for r in self.rights:
-            r.set_x(x)  # one column of scores, whatever the code widths
-        return SCORES.place(rows, align=UP)
-
-    # -- beats --------------------------------------------------------------------------------
     def batch_items(self) -> None:
         self.beat("bmm: one matrix product per batch item")
         b = self.b
         self.item_stage()
-        self.say(
-            "The FAQ's example: A holds {B} matrices of {M} × {N}, B holds {B} of {N} × {P}. "
-            "bmm multiplies them pair by pair.",
-            B=b.dim("A", 0), M=b.dim("A", 1), N=b.dim("A", 2), P=b.dim("B", 2),
-        )
+        self.say("The FAQ's example, random numbers from torch.rand: A holds {n} matrices of {M} × {N}, B holds"
+                 " {n} of {N} × {P}. bmm multiplies them pair by pair.",
+                 n=b.dim("A", 0), M=b.dim("A", 1), N=b.dim("A", 2), P=b.dim("B", 2))
         A, Bm, C = self.front
-        self.play(FadeIn(self.call), FadeIn(self.stacks), FadeIn(self.shapes), FadeIn(self.names),
-                  *(Create(m.brackets) for m in self.front), FadeIn(A.entries), FadeIn(Bm.entries), run_time=1.2)
-        self.say("Each entry of C[i]: a row of A[i] times a column of B[i].")
-        boxes = VGroup(A.box(rows=(0, 1), color=COLOR["A"]), Bm.box(cols=(0, 1), color=COLOR["B"]),
-                       C.box(rows=(0, 1), cols=(0, 1), color=COLOR["C"]))
-        self.play(Create(boxes), FadeIn(C.entry(0, 0)), run_time=0.9)
-        rest = [C.entry(r, c) for r in range(C.n_rows) for c in range(C.n_cols) if (r, c) != (0, 0)]
-        self.play(FadeOut(boxes), LaggedStart(*(FadeIn(n) for n in rest), lag_ratio=0.05), run_time=1.2)
+        self.play(FadeIn(self.call), FadeIn(self.item), FadeIn(self.stacks), FadeIn(self.shapes), FadeIn(self.names),
+                  *(Create(m.brackets) for m in self.front), FadeIn(A.entries), FadeIn(Bm.entries), FadeIn(self.row[1]),
+                  FadeIn(self.row[3]), run_time=1.4)
+        a_terms, b_terms, line, total = self.sum_line(0, 0, 0)
+        line.next_to(self.shapes, DOWN, buff=0.7).set_x(style.STAGE.centre[0])
+        rest = [p for p in line if p not in (*a_terms, *b_terms, total)]
+        boxes = VGroup(A.box(rows=(0, 1), color=style.TEXT), Bm.box(cols=(0, 1), color=style.TEXT))
+        self.say("One entry of C: row {one} of A times column {one} of B, entry by entry, summed: {c}.",
+                 one=b.index("A", 1, 0), c=b.value("C_bmm", (0, 0, 0)))
+        self.play(Create(boxes), run_time=0.6)
+        self.play(*(ReplacementTransform(A.entry(0, k).copy(), a_terms[k]) for k in range(len(a_terms))),
+                  *(ReplacementTransform(Bm.entry(k, 0).copy(), b_terms[k]) for k in range(len(b_terms))),
+                  FadeIn(VGroup(*rest[:-1])), run_time=1.6)
+        self.play(self.flow(VGroup(*a_terms, *b_terms), total), FadeIn(rest[-1]), run_time=1.0)
+        cell = highlight(C.box(rows=(0, 1), cols=(0, 1), color=style.TEXT))
+        self.play(ReplacementTransform(total.copy(), C.entry(0, 0)), Create(cell), run_time=0.9)
+        self.say("Every other entry the same way: each row of A meets each column of B.")
+        others = [(r, c) for r in range(C.n_rows) for c in range(C.n_cols) if (r, c) != (0, 0)]
+        self.play(FadeOut(boxes), FadeOut(cell), FadeOut(line[:-1]), FadeOut(total),
+                  LaggedStart(*(FadeIn(C.entry(r, c)) for r, c in others), lag_ratio=0.08), run_time=2.0)
         for i in range(1, self.result.config.shown):
             self.next_item(i)
 
     def next_item(self, i: int) -> None:
-        """Swap the front matrices for batch item i and fill C[i]."""
+        """Swap the front matrices for batch item i and fill its C."""
         if i == 1:
-            self.say("Next pair, same product; the rest of the stack likewise.")
-        new = [self.matrix(n, (i,), color=COLOR[k], cell=UNIT_CELL) for n, k in ITEMS]
+            self.say("The next item, its own A and B, the same product; the rest of the stack likewise.")
+        new = [self.mat(n, (i,)) for n, _ in ITEMS]
         for m, old in zip(new, self.front):
-            m.scale(old.width / m.width).move_to(old)
-        labels = VGroup(*(self.item_label(k, n, i, COLOR[k]) for n, k in ITEMS))
-        for lab, old in zip(labels, self.names):
-            lab.scale(old.height / lab.height).move_to(old)
-        self.play(*(FadeOut(m.entries) for m in self.front), FadeOut(self.names),
-                  FadeIn(new[0].entries), FadeIn(new[1].entries), FadeIn(labels), run_time=0.6)
-        self.play(LaggedStart(*(FadeIn(n) for n in new[2].entries), lag_ratio=0.04), run_time=0.8)
-        self.front, self.names = new, labels  # the new matrices sit exactly where the first ones were
-        self.wait(0.4)
+            m.move_to(old)
+        label = self.item_label(i).move_to(self.item).align_to(self.item, RIGHT)
+        self.play(*(FadeOut(m.entries, shift=UP * 0.2) for m in self.front), FadeOut(self.item),
+                  FadeIn(new[0].entries, shift=UP * 0.2), FadeIn(new[1].entries, shift=UP * 0.2), FadeIn(label),
+                  run_time=0.7)
+        self.play(LaggedStart(*(FadeIn(n) for n in new[2].entries), lag_ratio=0.05), run_time=1.0)
+        self.front, self.item = new, label  # the new matrices sit exactly where the first ones were
 
+    # -- beat 2: matmul, the same numbers --------------------------------------------------------------
     def same_numbers(self) -> None:
         self.beat("matmul gives the same numbers")
         b = self.b
         i = self.result.config.shown - 1
         C = self.front[2]
-        Cm = self.matrix("C_matmul", (i,), color=COLOR["M"], cell=UNIT_CELL)
-        Cm.scale(C.width / Cm.width).next_to(self.shapes[2], DOWN, buff=0.45).set_x(C.get_x())
-        name = self.prose("`torch.matmul(A, B)[`{i}`]`", CODE, COLOR["M"], i=b.index("C_matmul", 0, i, base=0))
-        name.next_to(Cm, LEFT, buff=0.4)
-        diff = self.diff_line("diff_3d", "largest difference over all entries: max $|C_\"bmm\" - C_\"matmul\"|$")
-        style.fit(diff).next_to(Cm, DOWN, buff=0.45).set_x(style.STAGE.centre[0])
-        self.say("matmul on the same A and B: same shape ({B}, {M}, {P}); here its item {i}.",
-                 B=b.dim("C_matmul", 0), M=b.dim("C_matmul", 1), P=b.dim("C_matmul", 2),
-                 i=b.index("C_matmul", 0, i, base=0))
-        self.play(FadeIn(name), Create(Cm.brackets), FadeIn(Cm.entries, lag_ratio=0.03), run_time=1.0)
-        if self.exact("diff_3d"):
-            self.say("Largest difference over all entries: exactly {d}. The FAQ's assert_close passes.",
-                     d=b.value("diff_3d", (), 2, "g"))
-        else:
-            self.say("Largest difference over all entries: {d}, float32 rounding only. The FAQ's assert_close passes.",
-                     d=b.value("diff_3d", (), 2, "g"))
-        self.play(FadeIn(diff, shift=UP * 0.2))
+        Cm = self.mat("C_matmul", (i,)).next_to(self.shapes[2], DOWN, buff=0.5).set_x(C.get_x())
+        name = VGroup(style.note("`torch.matmul(A, B)`", size=CODE),
+                      self.prose("item {i}", CODE, INDEX, i=b.index("C_matmul", 0, i))).arrange(DOWN, buff=0.12)
+        name.next_to(Cm, LEFT, buff=0.5)
+        gap = self.gap_line("diff_3d", "largest difference over all items, max $|C_\"bmm\" - C_\"matmul\"|$ =")
+        gap.next_to(Cm, DOWN, buff=0.4).set_x(style.STAGE.centre[0])
+        self.say("matmul on the same A and B: same shape ({n}, {M}, {P}). Here its item {i}, under bmm's.",
+                 n=b.dim("C_matmul", 0), M=b.dim("C_matmul", 1), P=b.dim("C_matmul", 2),
+                 i=b.index("C_matmul", 0, i))
+        self.play(FadeIn(name), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries), run_time=1.4)
+        self.say_gap("diff_3d", "Largest difference over all {n} items: exactly {d}. The FAQ's assert_close passes.",
+                     "Largest difference over all {n} items: {d}, float32 rounding only. The FAQ's assert_close"
+                     " passes.", n=b.dim("C_matmul", 0))
+        self.play(FadeIn(gap, shift=UP * 0.2))
         self.clear_stage()
 
+    # -- beats 3 and 4: rank 4 -------------------------------------------------------------------------
     def rank_four(self) -> None:
-        self.beat("Higher rank: matmul handles it, bmm refuses")
-        b = self.b
-        self.tile_stage()
-        self.say("Rank {r}: matmul treats the last two dims as matrices and loops over the leading {X} × {Y} grid.",
-                 r=b.value("rank_A4", (), 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
-        self.play(FadeIn(self.call), FadeIn(self.grid_row[:3]), FadeIn(self.names[:2]), FadeIn(self.shapes[:2]),
-                  run_time=0.9)
-        self.play(FadeIn(self.grid_row[3]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
-                  LaggedStart(*(FadeIn(t) for t in self.grids[2]), lag_ratio=0.15), run_time=1.2)
+        self.beat("Higher rank: matmul loops over a grid, bmm refuses")
+        b, cfg = self.b, self.result.config
+        x, y = cfg.lead_x - 1, cfg.lead_y - 1
+        self.call4 = style.note("`C = torch.matmul(A, B)`", size=CODE)
+        self.grids = VGroup(self.grid_of("A4", style.ROLE["input"]), self.grid_of("B4", style.ROLE["input"]),
+                            self.grid_of("C4", style.ROLE["output"]))
+        self.ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
+                          style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
+        top = VGroup(self.grids[0], self.ops[0], self.grids[1], self.ops[1], self.grids[2]).arrange(RIGHT, buff=0.7)
+        self.shapes4 = VGroup(self.shape("A4", "X, Y, M, N"), self.shape("B4", "X, Y, N, P"),
+                              self.shape("C4", "X, Y, M, P"))
+        for s, g in zip(self.shapes4, self.grids):
+            s.next_to(g, DOWN, buff=0.2)
+        k = x * cfg.lead_y + y
+        mats = [self.mat(n, (x, y)) for n in ("A4", "B4", "C4")]
+        row = self.product_row((mats[0], mats[1], mats[2]), (0.0, 0.0))
+        cell = self.prose("grid cell $x = {x}$, $y = {y}$:", style.LABEL_SIZE, INDEX, x=b.index("A4", 0, x),
+                          y=b.index("A4", 1, y))
+        row_block = VGroup(cell, row).arrange(DOWN, buff=0.3)
         err = self.error_line("torch.bmm(A, B)", "err_rank4")
-        flat = yields(style.note("`A.reshape(X * Y, M, N)`", size=CODE), self.shape("A4_flat", "X dot Y, M, N", CODE))
-        diff = self.diff_line("diff_4d", "after that reshape: max $|\"bmm\" - \"matmul\"|$")
-        BELOW.place(VGroup(err, VGroup(flat, diff).arrange(DOWN, buff=0.25)).arrange(DOWN, buff=0.4), align=UP)
-        self.say("bmm refuses. The error torch raised:")
+        whole = VGroup(self.call4, VGroup(top, self.shapes4), row_block, err).arrange(DOWN, buff=0.35)
+        style.STAGE.place(whole, align=UP)
+        self.marks = VGroup(*(self.mark(g[k]) for g in self.grids))
+        self.say("Rank {r}, the FAQ's second example: matmul treats the last two dims as matrices and loops over the"
+                 " leading {X} × {Y} grid.", r=b.value("rank_A4", (), 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
+        self.play(FadeIn(self.call4), FadeIn(self.grids[:2]), FadeIn(self.ops[0]), FadeIn(self.shapes4[:2]),
+                  run_time=1.0)
+        self.play(FadeIn(self.ops[1]), FadeIn(self.shapes4[2]),
+                  LaggedStart(*(FadeIn(t) for t in self.grids[2]), lag_ratio=0.15), run_time=1.4)
+        self.say("Each grid cell holds a plain matrix product, with numbers: here cell ({x}, {y}).",
+                 x=b.index("A4", 0, x), y=b.index("A4", 1, y))
+        self.play(Create(self.marks), FadeIn(cell), FadeIn(row[1]), FadeIn(row[3]),
+                  *(ReplacementTransform(mk.copy(), m) for mk, m in zip(self.marks, mats)), run_time=1.4)
+        self.say("bmm refuses: it takes rank {three} only. The error torch raised:", three=b.value("rank_A", (), 0))
         self.play(FadeIn(err, shift=UP * 0.2))
-        self.say("Fold the leading dims into one batch of {n} and bmm works: largest difference {d}.",
-                 n=b.dim("A4_flat", 0), d=b.value("diff_4d", (), 2, "g"))
-        self.play(FadeIn(flat), FadeIn(diff), run_time=0.8)
+        self.hold_caption()
+        self.play(FadeOut(VGroup(row_block, err)), run_time=0.5)
+
+    def fold(self) -> None:
+        self.beat("For bmm, fold the grid into one batch")
+        b, cfg = self.b, self.result.config
+        X, Y = cfg.lead_x, cfg.lead_y
+        top = self.grids.get_top()
+        moves, targets = [], []
+        for g, mk in zip(self.grids[:2], self.marks[:2]):
+            spots = self.column_targets(g, np.array([g.get_x(), top[1], 0.0]))
+            targets.append(spots)
+            moves += [t.animate.move_to(p) for t, p in zip(g, spots)]
+            moves.append(mk.animate.move_to(spots[-1]))
+        flat = [self.shape("A4_flat", "X dot Y, M, N"), self.shape("B4_flat", "X dot Y, N, P")]
+        numbers = VGroup(*(self.prose("{k}", color=INDEX, k=b.index("A4_flat", 0, k)).next_to(p, LEFT, buff=0.25)
+                           for k, p in enumerate(targets[0])))
+        numbers.shift(LEFT * self.grids[0][0].width / 2)
+        for s, spots, g in zip(flat, targets, self.grids):
+            s.next_to(VGroup(*(Rectangle(width=g[0].width, height=g[0].height).move_to(p) for p in spots)), DOWN,
+                      buff=0.2)
+        self.say("bmm needs one batch dim: reshape A to ({XY}, {M}, {N}), and B too, to ({XY}, {N2}, {P}). Cell"
+                 " ({X}, {Y}) becomes item {XY}.", XY=b.dim("A4_flat", 0), M=b.dim("A4_flat", 1), N=b.dim("A4_flat", 2),
+                 N2=b.dim("B4_flat", 1), P=b.dim("B4_flat", 2), X=b.dim("A4", 0), Y=b.dim("A4", 1))
+        self.play(FadeOut(self.grids[2]), FadeOut(self.marks[2]), FadeOut(self.shapes4[2]), run_time=0.4)
+        self.play(*moves, *(ReplacementTransform(s, f) for s, f in zip(self.shapes4[:2], flat)),
+                  FadeIn(numbers), run_time=2.0)
+        out = self.tiles(X * Y, 1, tuple(self.b.tensors["C4"].shape[2:]), style.ROLE["output"])
+        spots = self.column_targets(out, np.array([self.grids[2].get_x(), top[1], 0.0]))
+        for t, p in zip(out, spots):
+            t.move_to(p)
+        out_mark = self.mark(out[-1])
+        gap = self.gap_line("diff_4d", "after the fold, max $|\"bmm\" - \"matmul\"|$ =")
+        gap.next_to(VGroup(*flat), DOWN, buff=0.45).set_x(style.STAGE.centre[0])
+        view = style.note("`.view(X, Y, M, P)`", size=CODE)
+        self.say("One bmm: {XY} products, one per item. Then view them back as the {X} × {Y} grid.",
+                 XY=b.dim("A4_flat", 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
+        self.play(LaggedStart(*(FadeIn(t, shift=RIGHT * 0.3) for t in out), lag_ratio=0.15), FadeIn(out_mark),
+                  run_time=1.5)
+        grid = self.grid_of("C4", style.ROLE["output"]).move_to(out).align_to(out, UP)
+        view.next_to(grid, DOWN, buff=0.3)
+        self.play(*(t.animate.move_to(g) for t, g in zip(out, grid)), out_mark.animate.move_to(grid[-1]),
+                  FadeIn(view), run_time=1.4)
+        self.say_gap("diff_4d", "The same numbers as matmul: largest difference {d}.",
+                     "The same numbers as matmul up to float32 rounding: largest difference {d}.")
+        self.play(FadeIn(gap, shift=UP * 0.2))
         self.clear_stage()
+
+    # -- beat 5: a shared weight -----------------------------------------------------------------------
+    def weight_stage(self) -> VGroup:
+        """Lay out 'A × W = Y' for item 1 (W alone, no stack), names, shapes, the call, and the lines below."""
+        A, W, Y = self.mat("A", (0,)), self.mat("W"), self.mat("Y_matmul", (0,))
+        self.front = [A, W, Y]
+        self.row = self.product_row((A, W, Y), (self.ext, self.ext))
+        self.stacks = VGroup(self.stack(A), self.stack(Y), self.backdrop(W))
+        self.names = VGroup(style.note("$A$", size=style.LABEL_SIZE, color=style.ROLE["input"]),
+                            style.note("$W$", size=style.LABEL_SIZE, color=style.ROLE["weight"]),
+                            style.note("$Y$", size=style.LABEL_SIZE, color=style.ROLE["output"]))
+        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("W", "N, P"),
+                             self.shape("Y_matmul", "\"batch\", M, P"))
+        for lab, s, m in zip(self.names, self.shapes, self.front):
+            m.label(lab, buff=0.2 + self.ext)
+            s.next_to(m, DOWN, buff=0.25)
+        self.call = style.note("`Y = torch.matmul(A, W)`", size=CODE)
+        self.call.next_to(VGroup(self.names, self.stacks), UP, buff=0.3).align_to(self.row, LEFT)
+        self.item = self.item_label(0).move_to(self.call).align_to(self.row, RIGHT)
+        self.ghosts = stack_shadows(W, self.depth).set_color(style.ROLE["weight"]).set_z_index(-2)
+        return VGroup(self.call, self.item, self.row, self.stacks, self.names, self.shapes, self.ghosts)
 
     def shared_weight(self) -> None:
         self.beat("Broadcasting: one weight for the whole batch")
         b = self.b
-        self.weight_stage()
+        top = self.weight_stage()
         A, W, Y = self.front
-        self.say("One weight W ({N}, {P}) for all {B} items of A: matmul broadcasts it over the batch.",
-                 N=b.dim("W", 0), P=b.dim("W", 1), B=b.dim("A", 0))
-        self.play(FadeIn(self.call), FadeIn(self.stacks[0]), FadeIn(self.stacks[2]), FadeIn(A), FadeIn(W),
-                  FadeIn(self.names[:2]), FadeIn(self.shapes[:2]), FadeIn(self.row[1]), run_time=1.0)
-        self.play(FadeIn(self.row[3]), FadeIn(self.stacks[1]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
-                  Create(Y.brackets), LaggedStart(*(FadeIn(n) for n in Y.entries), lag_ratio=0.04), run_time=1.1)
         err = self.error_line("torch.bmm(A, W)", "err_weight")
-        view = VGroup(self.shape("W_expanded", "B, N, P", CODE),
+        view = VGroup(self.shape("W_expanded", "\"batch\", N, P", CODE),
                       self.prose(", batch stride {st}: a view, no copy", CODE, style.MUTED,
                                  st=b.value("expand_stride", (), 0))).arrange(RIGHT, buff=0.04)
-        fix = yields(style.note("`W.expand(B, N, P)`", size=CODE), view)
-        diff = self.diff_line("diff_w", "$\"bmm\"(A, W.\"expand\"(B, N, P))$ vs $\"matmul\"(A, W)$: max difference")
-        BELOW.place(VGroup(err, fix, diff).arrange(DOWN, buff=0.3, aligned_edge=LEFT), align=UP)
+        fix = yields(style.note("`W.expand(batch, N, P)`", size=CODE), view)
+        gap = self.gap_line("diff_w", "$\"bmm\"(A, W.\"expand\"(dots))$ against $\"matmul\"(A, W)$: max difference")
+        below = VGroup(err, fix, gap).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
+        style.STAGE.place(VGroup(top, below).arrange(DOWN, buff=0.6), align=UP)
+        self.say("One weight W ({N}, {P}), random too, for all {n} items of A: matmul broadcasts it over the batch.",
+                 N=b.dim("W", 0), P=b.dim("W", 1), n=b.dim("A", 0))
+        self.play(FadeIn(self.call), FadeIn(self.item), FadeIn(self.stacks[0]), FadeIn(self.stacks[2]), FadeIn(A),
+                  FadeIn(W), FadeIn(self.names[:2]), FadeIn(self.shapes[:2]), FadeIn(self.row[1]), run_time=1.0)
+        self.play(FadeIn(self.row[3]), FadeIn(self.stacks[1]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
+                  Create(Y.brackets), LaggedStart(*(FadeIn(n) for n in Y.entries), lag_ratio=0.04), run_time=1.2)
         self.say("bmm wants rank {r} on both sides and refuses the rank-{w} weight:",
                  r=b.value("rank_A", (), 0), w=b.value("rank_W", (), 0))
         self.play(FadeIn(err, shift=UP * 0.2))
-        self.say("bmm needs W expanded to ({B}, {N}, {P}): a view with batch stride {s}, no copy. Same result.",
-                 B=b.dim("W_expanded", 0), N=b.dim("W_expanded", 1), P=b.dim("W_expanded", 2),
+        self.say("So expand W to ({n}, {N}, {P}): {n} views of the same numbers, batch stride {s}, no copy.",
+                 n=b.dim("W_expanded", 0), N=b.dim("W_expanded", 1), P=b.dim("W_expanded", 2),
                  s=b.value("expand_stride", (), 0))
-        self.play(FadeIn(self.ghosts), FadeIn(fix), run_time=0.8)
-        self.play(FadeIn(diff))
+        self.play(LaggedStart(*(FadeIn(g, shift=UP * 0.1 + RIGHT * 0.1) for g in reversed(self.ghosts)),
+                              lag_ratio=0.3), FadeIn(fix), run_time=1.4)
+        self.say_gap("diff_w", "Then bmm gives matmul's numbers: largest difference {d}.",
+                     "Then bmm gives matmul's numbers up to float32 rounding: largest difference {d}.")
+        self.play(FadeIn(gap, shift=UP * 0.2))
         self.clear_stage()
+
+    # -- beats 6 and 7: broadcasting the leading dims --------------------------------------------------
+    def shape_table(self) -> VGroup:
+        """Return the shapes of A, B and matmul(A, B), aligned from the right, with a slot for the broadcast sizes."""
+        b = self.b
+        rows = (("A", "A_lead", style.ROLE["input"]), ("B", "B_lead", style.ROLE["input"]),
+                ("matmul(A, B)", "C_lead", style.ROLE["output"]))
+        self.table = VGroup()
+        for label, name, color in rows:
+            rank = b.tensors[name].dim()
+            dims = [self.prose("{d}", style.LABEL_SIZE, style.TEXT if rank - k > 2 else style.MUTED, d=b.dim(name, k))
+                    for k in range(rank)]
+            blanks = [Rectangle(width=0.3, height=0.3, stroke_width=0, fill_opacity=0) for _ in range(4 - rank)]
+            self.table.add(VGroup(style.note(f"`{label}`", size=CODE, color=color), *blanks, *dims))
+        cells = VGroup(*(c for row in self.table for c in row))
+        cells.arrange_in_grid(rows=3, cols=5, buff=(0.35, 0.15), col_alignments="rcccc")
+        return self.table
 
     def leading_broadcast(self) -> None:
         self.beat("Broadcasting the leading dimensions")
-        b = self.b
-        self.shape_table()
-        self.say("Shapes align from the right: size {one} stretches to {Y}, a missing dim to {X}.",
-                 one=b.dim("A_lead", 1), Y=b.dim("B_lead", 0), X=b.dim("A_lead", 0))
-        self.play(LaggedStart(*(FadeIn(r) for r in self.table), lag_ratio=0.4), run_time=1.4)
-        self.play(Create(self.boxes), FadeIn(self.heads), run_time=0.8)
-        err = self.error_line("torch.bmm(A, B)", "err_lead")
-        listing = self.listing(bmm_broadcast, CODE - 2)
-        diff = self.diff_line("diff_lead", "max $|\"bmm_broadcast\"(A, B) - \"matmul\"(A, B)|$")
-        UNDER_TABLE.place(VGroup(err, listing, diff).arrange(DOWN, buff=0.3), align=UP)
-        self.say("bmm refuses again. With bmm, spell out what matmul does: expand, fold, multiply, view back.")
-        self.play(FadeIn(err, shift=UP * 0.2))
-        self.play(FadeIn(listing), run_time=0.8)
-        self.say("Same numbers as matmul: largest difference {d}.", d=b.value("diff_lead", (), 2, "g"))
-        self.play(FadeIn(diff))
+        b, cfg = self.b, self.result.config
+        X, Y = cfg.lead_x, cfg.lead_y
+        M, N = self.b.tensors["A_lead"].shape[2:]
+        P = self.b.tensors["B_lead"].shape[2]
+        table = self.shape_table()
+        a_tiles = self.tiles(X, 1, (M, N), style.ROLE["input"])
+        b_tiles = self.tiles(1, Y, (N, P), style.ROLE["input"])
+        a_full = self.tiles(X, Y, (M, N), style.ROLE["input"])
+        b_full = self.tiles(X, Y, (N, P), style.ROLE["input"])
+        c_full = self.tiles(X, Y, (M, P), style.ROLE["output"])
+        ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
+                     style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
+        pics = VGroup(a_full, ops[0], b_full, ops[1], c_full).arrange(RIGHT, buff=0.6)
+        names = VGroup(*(style.note(f"`{n}`", size=CODE, color=c).next_to(g, UP, buff=0.2) for n, c, g in (
+            ("A", style.ROLE["input"], a_full), ("B", style.ROLE["input"], b_full),
+            ("matmul(A, B)", style.ROLE["output"], c_full))))
+        style.STAGE.place(VGroup(table, VGroup(names, pics)).arrange(DOWN, buff=0.9))
+        for k, t in enumerate(a_tiles):  # A's one column sits where column 1 of the broadcast grid will be
+            t.move_to(a_full[k * Y])
+        b_tiles.align_to(b_full, DOWN).set_x(b_full.get_x())  # B's row: the second row of the grid it grows into
+        for k, t in enumerate(b_tiles):
+            t.move_to(b_full[(X - 1) * Y + k])
+        a_row, b_row = table[0], table[1]
+        stretched = self.prose("{d}", style.LABEL_SIZE, style.TEXT, d=b.dim("A_lead_x", 1)).move_to(a_row[2])
+        added = self.prose("{d}", style.LABEL_SIZE, style.TEXT, d=b.dim("B_lead_x", 0)).move_to(b_row[1])
+        self.say("A is ({X}, {one}, {M}, {N}) and B is ({Y}, {N}, {P}), random again. Line the shapes up from the"
+                 " right: the last two dims are the matrices.",
+                 X=b.dim("A_lead", 0), one=b.dim("A_lead", 1), M=b.dim("A_lead", 2), N=b.dim("A_lead", 3),
+                 Y=b.dim("B_lead", 0), P=b.dim("B_lead", 2))
+        self.play(LaggedStart(FadeIn(table[0]), FadeIn(table[1]), lag_ratio=0.4), FadeIn(names[:2]), FadeIn(a_tiles),
+                  FadeIn(b_tiles), run_time=1.4)
+        self.say("Size {one} stretches to {Y}: A's one column of matrices is reused for each of B's {Y}.",
+                 one=b.dim("A_lead", 1), Y=b.dim("A_lead_x", 1))
+        copies = [a_tiles[k].copy() for k in range(X) for _ in range(Y - 1)]
+        spots = [a_full[k * Y + j] for k in range(X) for j in range(1, Y)]
+        self.play(*(c.animate.move_to(s) for c, s in zip(copies, spots)), ReplacementTransform(a_row[2], stretched),
+                  run_time=1.6)
+        self.say("A missing dim counts as size {one} and stretches to {X}: B's row of matrices is reused for each"
+                 " of A's {X}.", one=b.dim("A_lead", 1), X=b.dim("B_lead_x", 0))
+        down = [b_tiles[j].copy() for _ in range(X - 1) for j in range(Y)]
+        spots = [b_full[k * Y + j] for k in range(X - 1) for j in range(Y)]
+        self.play(*(c.animate.move_to(s) for c, s in zip(down, spots)), FadeIn(added, shift=RIGHT * 0.2), run_time=1.6)
+        self.say("matmul multiplies cell by cell: the result is ({X}, {Y}, {M}, {P}).",
+                 X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1), M=b.dim("C_lead", 2), P=b.dim("C_lead", 3))
+        self.play(FadeIn(table[2]), FadeIn(ops), FadeIn(names[2]),
+                  LaggedStart(*(FadeIn(t, shift=RIGHT * 0.2) for t in c_full), lag_ratio=0.12), run_time=1.6)
         self.clear_stage()
 
+    def spelled_out(self) -> None:
+        self.beat("The same with bmm: expand, fold, multiply")
+        b = self.b
+        err = self.error_line("torch.bmm(A, B)", "err_lead")
+        listing = self.listing(bmm_broadcast)
+        shapes = {  # source line (0-based) -> the shape that line makes, from torch
+            2: self.prose("$(X, Y) = ({X}, {Y})$", CODE, style.MUTED, X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1)),
+            3: self.shape("A_lead_flat", "X dot Y, M, N", CODE),
+            4: self.shape("B_lead_flat", "X dot Y, N, P", CODE),
+            5: self.shape("C_lead_bmm", "X, Y, M, P", CODE),
+        }
+        gap = self.gap_line("diff_lead", "max $|\"bmm_broadcast\"(A, B) - \"matmul\"(A, B)|$ =")
+        VGroup(err, listing, gap).arrange(DOWN, buff=0.5)
+        style.STAGE.place(VGroup(err, listing, gap))
+        bars = {k: self.code_line_box(listing, k) for k in shapes}
+        for k, s in shapes.items():
+            s.next_to(listing, RIGHT, buff=0.3).set_y(bars[k].get_y())
+        block = VGroup(err, listing, gap, *shapes.values())
+        block.shift(RIGHT * (style.STAGE.centre[0] - block.get_x()))
+        for k in shapes:
+            bars[k] = self.code_line_box(listing, k)
+        self.say("bmm refuses again. So spell out with bmm what matmul does: the real function, short.")
+        self.play(FadeIn(err, shift=UP * 0.2), run_time=0.6)
+        self.play(FadeIn(listing), run_time=0.8)
+        self.say("First, the common batch shape: ({X}, {Y}).", X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1))
+        bar = bars[2]
+        self.play(FadeIn(bar), FadeIn(shapes[2]), run_time=0.6)
+        self.say("Expand A to it and fold the batch into one dim: ({XY}, {M}, {N}).",
+                 XY=b.dim("A_lead_flat", 0), M=b.dim("A_lead_flat", 1), N=b.dim("A_lead_flat", 2))
+        self.play(bar.animate.move_to(bars[3]), FadeIn(shapes[3]), run_time=0.6)
+        self.say("B the same way: ({XY}, {N}, {P}).", XY=b.dim("B_lead_flat", 0), N=b.dim("B_lead_flat", 1),
+                 P=b.dim("B_lead_flat", 2))
+        self.play(bar.animate.move_to(bars[4]), FadeIn(shapes[4]), run_time=0.6)
+        self.say_gap("diff_lead", "One bmm, then unflatten back to the grid: matmul's numbers, largest difference {d}.",
+                     "One bmm, then unflatten back to the grid: matmul's numbers up to float32 rounding, largest"
+                     " difference {d}.")
+        self.play(bar.animate.move_to(bars[5]), FadeIn(shapes[5]), run_time=0.6)
+        self.play(FadeIn(gap, shift=UP * 0.2))
+        self.clear_stage()
+
+    # -- beat 8: attention in two codebases ------------------------------------------------------------
     def attention(self) -> None:
         self.beat("Attention: d2l uses bmm, the Annotated Transformer matmul")
         b, cfg = self.b, self.result.config
-        bi, hi = cfg.att_batch - 1, cfg.att_heads - 1
-        flat = bi * cfg.att_heads + hi  # where d2l's folded batch keeps batch bi, head hi
-        self.score_stage(flat, bi, hi)
-        self.say("d2l's DotProductAttention folds the heads into the batch, ({BH}, {L}, {d}), and calls bmm.",
-                 BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2))
-        bar = self.show_scores(0)
-        self.say("The Annotated Transformer keeps a head dimension, ({B}, {H}, {L}, {d}), and calls matmul.",
-                 B=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
-        self.play(FadeOut(bar), run_time=0.3)
-        bar = self.show_scores(1)
-        diff = self.diff_line("diff_att", "over all heads: max $|S_\"d2l\".\"view\"(B, H, L, L) - S_\"ann\"|$")
-        SCORE_NOTE.place(diff, align=UP)
-        self.say("Same Q and K, same scores: d2l's item {f} is batch {bi}, head {hi}. Largest difference: {d}.",
-                 f=b.index("S_d2l", 0, flat, base=0), bi=b.index("S_ann", 0, bi, base=0),
-                 hi=b.index("S_ann", 1, hi, base=0), d=b.value("diff_att", (), 2, "g"))
-        self.play(FadeOut(bar), FadeIn(diff, shift=UP * 0.2))
+        Bq, H, L, d = (int(s) for s in b.tensors["Q"].shape)
+        bi, hi = Bq - 1, H - 1
+        flat = bi * H + hi  # where d2l's folded batch keeps batch bi, head hi
+        grid = self.tiles(Bq, H, (L, d), style.ROLE["query"])
+        heads = VGroup(*(self.prose("head {h}", CODE, INDEX, h=b.index("Q", 1, h)) for h in range(H)))
+        rows = VGroup(*(self.prose("batch {i}", CODE, INDEX, i=b.index("Q", 0, i)) for i in range(Bq)))
+        q_name = style.note("$Q$", size=style.LABEL_SIZE, color=style.ROLE["query"])
+        listings = [self.listing(d2l_scores), self.listing(annotated_scores)]
+        mats = [self.matrix("S_d2l", (flat,)), self.matrix("S_ann", (bi, hi))]
+        labels = [self.prose("`S_d2l`, item {f}", CODE, INDEX, f=b.index("S_d2l", 0, flat)),
+                  self.prose("`S_ann`, batch {i}, head {h}", CODE, INDEX, i=b.index("S_ann", 0, bi),
+                             h=b.index("S_ann", 1, hi))]
+        shapes = [self.shape("Q_flat", "\"batch\" dot H, L, d", CODE), self.shape("Q", "\"batch\", H, L, d", CODE)]
+        right = VGroup(*(VGroup(lab, m).arrange(DOWN, buff=0.15) for lab, m in zip(labels, mats)))
+        middle = VGroup(*(VGroup(s, lst).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+                          for s, lst in zip(shapes, listings)))
+        middle.arrange(DOWN, aligned_edge=LEFT, buff=0.7)
+        for r, m in zip(right, middle):
+            r.set_y(m.get_y())
+        left = VGroup(q_name, grid).arrange(DOWN, buff=0.25)
+        stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6)
+        for r, m in zip(right, middle):
+            r.set_y(m.get_y())
+        gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
+        style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
+        for k, lab in enumerate(heads):
+            lab.next_to(grid, UP, buff=0.15).set_x(grid[k].get_x())
+        q_name.next_to(heads, UP, buff=0.15)
+        for i, lab in enumerate(rows):
+            lab.next_to(grid, LEFT, buff=0.2).set_y(grid[i * H].get_y())
+        mark = self.mark(grid[flat])
+        bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
+        spots = self.column_targets(grid, np.array([grid.get_x(), grid.get_top()[1], 0.0]))
+        numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=0.45)
+                           for k, p in enumerate(spots)))
+        self.say("Queries for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}), one tile per batch item"
+                 " and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
+        self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), run_time=1.0)
+        self.say("d2l's DotProductAttention folds the heads into the batch: ({BH}, {L}, {d}). Batch {i}, head {h}"
+                 " becomes item {f}.", BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2),
+                 i=b.index("S_ann", 0, bi), h=b.index("S_ann", 1, hi), f=b.index("S_d2l", 0, flat))
+        self.play(FadeIn(mark), run_time=0.4)
+        self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), mark.animate.move_to(spots[flat]),
+                  FadeOut(heads), FadeOut(rows), FadeIn(numbers), q_name.animate.next_to(spots[0], UP, buff=0.4),
+                  run_time=1.8)
+        self.say("Then one bmm multiplies every item's queries by its keys: here item {f}'s scores.",
+                 f=b.index("S_d2l", 0, flat))
+        self.play(FadeIn(middle[0]), run_time=0.6)
+        self.play(FadeIn(bars[0]), FadeIn(labels[0]), Create(mats[0].brackets),
+                  ReplacementTransform(mark.copy(), mats[0].entries), run_time=1.2)
+        self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul, which"
+                 " broadcasts over batch and heads.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
+                 d=b.dim("Q", 3))
+        self.play(FadeIn(middle[1]), FadeOut(bars[0]), run_time=0.6)
+        self.play(FadeIn(bars[1]), FadeIn(labels[1]), Create(mats[1].brackets), FadeIn(mats[1].entries), run_time=1.0)
+        self.say_gap("diff_att", "Same Q and K, the same scores for every head: largest difference {d}.",
+                     "Same Q and K, the same scores for every head up to float32 rounding: largest difference {d}.")
+        self.play(FadeIn(gap, shift=UP * 0.2))
         self.clear_stage()
 
-    def show_scores(self, k: int) -> Mobject:
-        """Bring in codebase k's shape and code, its multiplying line lit, then its scores; return the bar."""
-        label, m = self.rights[k]
-        bar = self.code_line_box(self.listings[k], SCORE_LINE)
-        self.play(FadeIn(self.lefts[k]), run_time=0.8)
-        self.play(FadeIn(bar), FadeIn(label), Create(m.brackets), FadeIn(m.entries), run_time=0.8)
-        return bar
+
+__all__ = ["BmmLecture"]

@@ -62,6 +62,7 @@ class BmmResult(LectureResult):
     B4: Tensor  # (X, Y, N, P)
     C4: Tensor  # (X, Y, M, P) torch.matmul(A4, B4)
     A4_flat: Tensor  # (X*Y, M, N) what bmm needs instead
+    B4_flat: Tensor  # (X*Y, N, P) and B too
     C4_bmm: Tensor  # (X, Y, M, P) bmm on the flattened batch, viewed back
     diff_4d: Tensor  # () max |C4_bmm - C4|
     rank_A4: Tensor  # () A4.dim()
@@ -76,6 +77,10 @@ class BmmResult(LectureResult):
     # leading-dimension broadcast
     A_lead: Tensor  # (X, 1, M, N)
     B_lead: Tensor  # (Y, N, P)
+    A_lead_x: Tensor  # (X, Y, M, N) A_lead broadcast: its size 1 stretched to Y (a view)
+    B_lead_x: Tensor  # (X, Y, N, P) B_lead broadcast: the missing dim added as X (a view)
+    A_lead_flat: Tensor  # (X*Y, M, N) what bmm_broadcast hands to bmm
+    B_lead_flat: Tensor  # (X*Y, N, P)
     C_lead: Tensor  # (X, Y, M, P) torch.matmul(A_lead, B_lead)
     C_lead_bmm: Tensor  # (X, Y, M, P) bmm_broadcast(A_lead, B_lead)
     diff_lead: Tensor  # () max |C_lead_bmm - C_lead|
@@ -113,12 +118,11 @@ def error_of(call: Callable[[], object]) -> str:
 
 
 def bmm_broadcast(a: Tensor, b: Tensor) -> Tensor:
-    """Do what matmul does, with bmm: broadcast, fold the batch, multiply."""
-    batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])  # (X, Y)
-    (M, N), P = a.shape[-2:], b.shape[-1]
-    a = a.expand(*batch, M, N).reshape(-1, M, N)  # (X*Y, M, N)
-    b = b.expand(*batch, N, P).reshape(-1, N, P)  # (X*Y, N, P)
-    return torch.bmm(a, b).view(*batch, M, P)  # (X, Y, M, P)
+    """matmul's broadcasting, spelled out for bmm."""
+    batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = a.expand(*batch, *a.shape[-2:]).flatten(0, -3)
+    b = b.expand(*batch, *b.shape[-2:]).flatten(0, -3)
+    return torch.bmm(a, b).unflatten(0, batch)
 
 
 def fold_heads(x: Tensor) -> Tensor:
@@ -127,16 +131,16 @@ def fold_heads(x: Tensor) -> Tensor:
     return x.reshape(B * H, L, d)  # (B*H, L, d)
 
 
-def d2l_scores(queries: Tensor, keys: Tensor) -> Tensor:
-    """Score like d2l's DotProductAttention: bmm on (B*H, L, d)."""
-    d = queries.shape[-1]
-    return torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+def d2l_scores(q: Tensor, k: Tensor) -> Tensor:
+    """d2l: heads folded into the batch."""
+    s = torch.bmm(q, k.transpose(1, 2))
+    return s / math.sqrt(q.shape[-1])
 
 
-def annotated_scores(query: Tensor, key: Tensor) -> Tensor:
-    """Score like the Annotated Transformer's attention: matmul on (B, H, L, d)."""
-    d_k = query.size(-1)
-    return torch.matmul(query, key.transpose(-2, -1)) / math.sqrt(d_k)
+def annotated_scores(q: Tensor, k: Tensor) -> Tensor:
+    """Annotated Transformer: a head dim."""
+    s = torch.matmul(q, k.transpose(-2, -1))
+    return s / math.sqrt(q.size(-1))
 
 
 def max_abs_diff(x: Tensor, y: Tensor) -> Tensor:
@@ -180,10 +184,14 @@ def build(config: BmmConfig, device: torch.device) -> BmmResult:
         A4=A4, B4=B4, C4=C4, C4_bmm=C4_bmm, diff_4d=max_abs_diff(C4_bmm, C4),
         rank_A4=torch.tensor(A4.dim(), device=device),
         A4_flat=A4.reshape(X * Y, M, N),  # (X*Y, M, N)
+        B4_flat=B4.reshape(X * Y, N, P),  # (X*Y, N, P)
         W=W, rank_W=torch.tensor(W.dim(), device=device), Y_matmul=Y_matmul, W_expanded=W_expanded,
         expand_stride=torch.tensor(W_expanded.stride(0), device=device),
         Y_bmm=Y_bmm, diff_w=max_abs_diff(Y_bmm, Y_matmul),
-        A_lead=A_lead, B_lead=B_lead, C_lead=C_lead, C_lead_bmm=C_lead_bmm,
+        A_lead=A_lead, B_lead=B_lead, C_lead=C_lead,
+        A_lead_x=A_lead.expand(X, Y, M, N), B_lead_x=B_lead.expand(X, Y, N, P),
+        A_lead_flat=A_lead.expand(X, Y, M, N).reshape(X * Y, M, N),
+        B_lead_flat=B_lead.expand(X, Y, N, P).reshape(X * Y, N, P), C_lead_bmm=C_lead_bmm,
         diff_lead=max_abs_diff(C_lead_bmm, C_lead),
         Q=Q.contiguous(), K=K.contiguous(), Q_flat=Q_flat, K_flat=K_flat, S_d2l=S_d2l, S_ann=S_ann,
         diff_att=max_abs_diff(S_d2l.view(aB, H, L, L), S_ann),  # (B*H, L, L) -> (B, H, L, L)

@@ -63,6 +63,7 @@ def test_rank4_matmul_broadcasts_and_bmm_needs_a_fold(result: BmmResult) -> None
         for y in range(Y):
             torch.testing.assert_close(r.C4[x, y], torch.mm(r.A4[x, y], r.B4[x, y]))
     assert tuple(r.A4_flat.shape) == (X * Y, M, N) and torch.equal(r.A4_flat[X * Y - 1], r.A4[X - 1, Y - 1])
+    assert torch.equal(r.B4_flat[X * Y - 1], r.B4[X - 1, Y - 1])  # cell (X, Y) of the grid is the last item
     torch.testing.assert_close(r.C4_bmm, r.C4)
     assert int(r.rank_A4) == 4 and int(r.rank_A) == 3 and int(r.rank_W) == 2
 
@@ -98,6 +99,14 @@ def test_leading_dimension_broadcast(result: BmmResult) -> None:
             torch.testing.assert_close(r.C_lead[x, y], torch.mm(r.A_lead[x, 0], r.B_lead[y]))
     torch.testing.assert_close(r.C_lead_bmm, r.C_lead)
     assert float(r.diff_lead) < 1e-6
+    # the broadcast the lecture animates: A's size 1 stretches to Y, B's missing dim becomes X
+    assert tuple(r.A_lead.shape[:2]) == (X, 1) and tuple(r.A_lead_x.shape[:2]) == (X, Y)
+    assert tuple(r.B_lead_x.shape[:2]) == (X, Y)
+    for x in range(X):
+        for y in range(Y):
+            assert torch.equal(r.A_lead_x[x, y], r.A_lead[x, 0]) and torch.equal(r.B_lead_x[x, y], r.B_lead[y])
+            assert torch.equal(r.A_lead_flat[x * Y + y], r.A_lead[x, 0])
+            assert torch.equal(r.B_lead_flat[x * Y + y], r.B_lead[y])
 
 
 @pytest.mark.parametrize("a,b", [((2, 1, 3, 4), (3, 4, 5)), ((5, 3, 4), (4, 2)), ((2, 3, 3, 4), (2, 3, 4, 5)),
@@ -148,6 +157,10 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     S = torch.einsum("bhld,bhmd->bhlm", t["Q"], t["K"]) / math.sqrt(d)
     return {
         **t, "C_bmm": C, "C_matmul": C, "C4": C4, "C4_bmm": C4, "A4_flat": A4.reshape(X * Y, M, N),
+        "B4_flat": B4.reshape(X * Y, N, -1),
+        "A_lead_x": t["A_lead"].expand(X_l, Y_l, M, N), "B_lead_x": t["B_lead"].expand(X_l, Y_l, N, P),
+        "A_lead_flat": t["A_lead"].expand(X_l, Y_l, M, N).reshape(-1, M, N),
+        "B_lead_flat": t["B_lead"].expand(X_l, Y_l, N, P).reshape(-1, N, P),
         "Y_matmul": Yw, "Y_bmm": Yw, "W_expanded": W.expand(A.shape[0], *W.shape), "C_lead": C_lead,
         "C_lead_bmm": C_lead, "Q_flat": Q_flat, "K_flat": K_flat, "S_ann": S, "S_d2l": S.reshape(Bq * H, L, L),
         "expand_stride": torch.tensor(0), "rank_A": torch.tensor(A.dim()), "rank_A4": torch.tensor(A4.dim()),
@@ -194,6 +207,9 @@ def test_key_numbers_and_errors_appeared(dry: DryRun) -> None:
     for i in range(shown):
         assert all_of("A", (i,), (M, N)) and all_of("B", (i,), (N, P)) and all_of("C_bmm", (i,), (M, P)), i
     assert all_of("C_matmul", (shown - 1,), (M, P))
+    X, Y = cfg["lead_x"], cfg["lead_y"]
+    assert all_of("A4", (X - 1, Y - 1), (M, N)) and all_of("B4", (X - 1, Y - 1), (N, P))
+    assert all_of("C4", (X - 1, Y - 1), (M, P))
     assert all_of("W", (), (N, P)) and all_of("Y_matmul", (0,), (M, P))
     b, h = cfg["att_batch"] - 1, cfg["att_heads"] - 1
     L = cfg["att_len"]

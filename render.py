@@ -134,6 +134,12 @@ def jobs_option(f: F) -> F:
                         help="Topics rendered at once, one process each.")(f)
 
 
+def cluster_option(f: F) -> F:
+    """--cluster, for `all` and `course` (driver/cluster.py; README: Rendering on a cluster)."""
+    return click.option("--cluster", default=None, metavar="tcp://HOST:PORT",
+                        help="Render on the workers of this Dask scheduler instead of local processes.")(f)
+
+
 def _say(line: str) -> None:
     """Report one progress line on stderr."""
     click.echo(line, err=True)
@@ -233,9 +239,18 @@ def list_topics() -> None:
 @jobs_option
 @format_option
 @click.option("--dry-run", is_flag=True, help="Build and audit every scene in this process; write nothing.")
+@cluster_option
 def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int, formats: tuple[str, ...],
-               dry_run: bool) -> None:
-    if dry_run:
+               dry_run: bool, cluster: str | None) -> None:
+    if cluster is not None:
+        from driver import cluster as on_cluster
+
+        if dry_run:
+            failed = on_cluster.dry_run_on_cluster(cluster, quality=quality, device=device, seed=seed, report=_say)
+        else:
+            failed = on_cluster.render_on_cluster(cluster, registry.names(), quality=quality, device=device, seed=seed,
+                                                  output_dir=output_dir, formats=formats, report=_say)
+    elif dry_run:
         failed = pipeline.dry_run_all(quality=quality, device=device, seed=seed, report=_say)
     else:
         failed = pipeline.render_many(registry.names(), quality=quality, jobs=jobs, device=device, seed=seed,
@@ -251,12 +266,19 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--media-base", default="", metavar="URL",
               help="Where the embed snippets find the media (folder or http(s) URL); default: next to the page.")
+@cluster_option
 def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, serve: bool, port: int,
-           media_base: str) -> None:
+           media_base: str, cluster: str | None) -> None:
     httpd = _bind(output_dir / "course", port) if serve else None  # a busy port is refused before any work
     try:
-        index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
-                                      report=_say, media_base=media_base)
+        if cluster is not None:
+            from driver.cluster import write_course_on_cluster
+
+            index = write_course_on_cluster(cluster, quality=quality, device=device, seed=seed, output_dir=output_dir,
+                                            report=_say, media_base=media_base)
+        else:
+            index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed,
+                                          output_dir=output_dir, report=_say, media_base=media_base)
         click.echo(str(index))
         if httpd is not None:
             _say(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")

@@ -1,4 +1,10 @@
-"""Lecture `split`: cut the projected Q into heads, never the embeddings; then the full pipeline."""
+"""Lecture `split`: cut the projected Q into heads, never the embeddings; then the full pipeline.
+
+W^q, W^k, W^v and the embeddings come from a small model really trained (tensors/trained.py) to
+name the word before (head 1) and the word after (head 2); W^o is a random draw, and the lecture
+says so. Heads are told apart by number and place (style.INDEX greys), never by a role colour; the
+wrong way and every gap are drawn in style.DIFFERENCE.
+"""
 
 from __future__ import annotations
 
@@ -6,387 +12,547 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    UL,
     UP,
-    Animation,
-    AnimationGroup,
     Create,
     DashedVMobject,
     FadeIn,
     FadeOut,
     LaggedStart,
     Line,
-    TransformFromCopy,
+    ReplacementTransform,
+    Transform,
     VGroup,
 )
 
 from scenes.kit import style
+from scenes.kit.layout import contrast, exempt
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix
+from scenes.kit.matrix import TensorMatrix, glyph_box, label_rows
 from tensors.split import torch_mha
 
-WRONG = "#b392f0"  # violet: far from the head colours, which are red, cyan and yellow
-RIGHT_WAY = "#3fb950"
+CELL = (0.85, 0.4)  # numbers up to two digits before the point at font size 24
+NARROW = (0.75, 0.4)  # the wrong way's products, two heads side by side
+WRONG = style.DIFFERENCE  # the wrong way is an error: the course's one colour for differences and errors
+
+
+def index_colour(h: int) -> str:
+    """Return the grey of index h (heads): told apart by lightness and their number, never by a role hue."""
+    return style.INDEX[h % len(style.INDEX)]
+
+
+def readable(listing: VGroup) -> VGroup:
+    """Lift the syntax colours of a code listing that fall below the contrast floor to the muted grey.
+
+    (A kit candidate: Typst's default raw theme draws comments and some keywords too dark for our background.)
+    """
+    for glyph in listing.family_members_with_points():
+        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
+            glyph.set_fill(style.MUTED)
+    return listing
 
 
 class SplitLecture(LectureScene):
     """Do not split the embeddings into heads: project all of E, then split Q; then the four steps."""
 
+    roles = {"E": "input", "E_chunks": "input", "W_q": "weight", "W_k": "weight", "W_v": "weight", "W_o": "weight",
+             "blocks": "weight", "Q": "query", "Q_heads": "query", "Q_wrong": "query", "parts": "query",
+             "K": "key", "K_heads": "key", "V": "value", "V_heads": "value", "weights": "attention",
+             "O_heads": "output", "concat": "output", "Y": "output", "Y_torch": "output", "mix": "output"}
     question = "Cut the embeddings into heads, or the projections?"
     question_caption = ("A common mix-up: are the embeddings cut into heads before or after the projection?"
                         " We try both.")
     recap_lines = (
-        "Never cut $E$: a chunk could only meet a diagonal block of $W^q$.",
-        "Project all of $E$, then cut $Q$, $K$, $V$ into heads.",
-        "Each head's band of $W^q$ has a row for every dimension of $E$.",
-        "Attend per head, concatenate, multiply by $W^o$: that is `nn.MultiheadAttention`.",
+        "Cutting $E$ first gives each head only $D \\/ H$ dimensions of each word.",
+        "Project all of $E$, then cut $Q$, $K$, $V$ into heads: every head reads every dimension.",
+        "Trained heads attend differently: the word before, the word after.",
+        "Concatenate, multiply by $W^o$: each output sums a part from every head.",
+        "The four steps equal `nn.MultiheadAttention` with the same weights.",
     )
     recap_caption = ("Project first, split second: every head sees the whole embedding, through its own slice of"
                      " the weights.")
-    beats = ("intro", "wrong_way", "right_way", "compare", "why", "shares", "step_project", "step_split", "step_attend",
-             "step_concat", "against_torch", "recap")
+    beats = ("intro", "sentence", "wrong_way", "right_way", "compare", "why", "shares", "step_project", "step_split",
+             "step_attend", "step_concat", "against_torch", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
     def setup(self) -> None:
-        """Read the sizes once: H heads of d columns each."""
+        """Read the sizes once: H heads of d columns each, L words."""
         self.H, self.d = int(self.result.config.heads), int(self.result.config.d_head)
+        self.L = int(self.result.config.seq_len)
 
     def band(self, h: int) -> tuple[int, int]:
         """Return the half-open column range of head h."""
         return h * self.d, (h + 1) * self.d
 
-    def head_mats(self, name: str) -> VGroup:
-        """Return one matrix per head of a (1, H, L, d) tensor, each in its head's colour."""
-        return VGroup(*(self.matrix(name, (0, h), color=style.head_color(h)) for h in range(self.H)))
+    def mat(self, name: str, prefix: tuple[int, ...] = ()) -> TensorMatrix:
+        """Return a matrix in its role colour with the lecture's cell size."""
+        return self.matrix(name, prefix, cell=CELL)
 
     def head_math(self, template: str, h: int, size: float = style.NOTE_SIZE) -> VGroup:
-        """Return a maths label naming head h (shown 1-based), in the head's colour."""
-        return self.math(template, size, style.head_color(h), h=self.b.index("Q_heads", 1, h))
+        """Return a maths label naming head h (shown 1-based), in its index grey."""
+        return self.math(template, size, index_colour(h), h=self.b.index("Q_heads", 1, h))
+
+    def word(self, i: int, color: str = style.MUTED) -> VGroup:
+        """Return word i of the sentence (a text captured at build time)."""
+        return self.prose("{w}", style.NOTE_SIZE, color, w=self.b.string(f"word{i}"))
 
     def grid_lines(self, W: TensorMatrix) -> VGroup:
         """Return lines cutting a square matrix into its H x H blocks of d x d."""
-        lines = VGroup()
-        for k in range(1, self.H):
-            a, z = W.slot(0, W.n_rows, k * self.d, k * self.d)
-            lines.add(Line(a, z, color=style.MUTED, stroke_width=2))
-            a, z = W.slot(k * self.d, k * self.d, 0, W.n_cols)
-            lines.add(Line(a, z, color=style.MUTED, stroke_width=2))
-        return lines
-
-    def paint_bands(self, m: TensorMatrix) -> list[Animation]:
-        """Return animations colouring each head's column band of a matrix."""
-        return [m.column_band(*self.band(h)).animate.set_color(style.head_color(h)) for h in range(self.H)]
-
-    def flow(self, sources: VGroup, target: VGroup) -> AnimationGroup:
-        """Return copies of sources flying into target and fading while target fades in (no glyph morphing)."""
-        return AnimationGroup(FadeOut(sources.copy(), target_position=target, scale=0.6), FadeIn(target))
+        return W.block_lines(self.d)
 
     def band_boxes(self, m: TensorMatrix) -> VGroup:
-        """Return one coloured box per head around its column band."""
-        return VGroup(*(m.box(cols=self.band(h), color=style.head_color(h)) for h in range(self.H)))
+        """Return one grey box per head around its column band."""
+        return VGroup(*(m.box(cols=self.band(h), color=index_colour(h)) for h in range(self.H)))
+
+    @staticmethod
+    def carry(source: VGroup, target: VGroup) -> ReplacementTransform:
+        """Return a copy of source moving and turning into target; target itself is never reshaped (audited glyphs)."""
+        return ReplacementTransform(source.copy(), target)
+
+    def settle(self, *mats: TensorMatrix) -> None:
+        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
+        for m in mats:
+            self.remove(m.entries, *m.entries, m.brackets)
+            self.add(m)
 
     # -- the misconception --------------------------------------------------------------------
     def intro(self) -> None:
-        """The question, with both answers in the colours the lecture gives them."""
+        """The question, with both answers."""
         ways = VGroup(style.note("✗  cut $E$ into $H$ pieces, then project each piece", style.LABEL_SIZE, WRONG),
-                      style.note("✓  project all of $E$ with $W^q$, then cut $Q$ into $H$ heads", style.LABEL_SIZE,
-                                 RIGHT_WAY))
+                      style.note("✓  project all of $E$ with $W^q$, then cut $Q$ into $H$ heads", style.LABEL_SIZE))
         ways.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         self.ask(self.question_caption, self.question, ways, chapter="The misconception")
 
     def setup_inputs(self) -> None:
-        """Lay out E and W^q side by side in the top band of the stage, the product area below."""
-        self.E = self.matrix("E", (0,), color=style.ROLE["E"])
-        self.W = self.matrix("W_q", color=style.ROLE["W"])
-        self.W.add(self.grid_lines(self.W))
-        VGroup(self.E, self.W).arrange(RIGHT, buff=1.6, aligned_edge=UP)
-        self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]),
-                             self.shape("E", "B, L, D", style.NOTE_SIZE - 2))
-        self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]),
-                             self.shape("W_q", "D, D", style.NOTE_SIZE - 2))
+        """Lay out E (rows named by word) and W^q (cut into blocks) in the top band of the stage."""
+        self.E = self.mat("E", (0,))
+        self.W = self.mat("W_q")
+        VGroup(self.E, self.W).arrange(RIGHT, buff=2.2, aligned_edge=UP)
+        self.W_lines = self.grid_lines(self.W)
+        self.words = label_rows(self.E, [self.word(i) for i in range(self.L)], buff=0.25)
+        self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]), self.shape("E", "B, L, D"))
+        self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]), self.shape("W_q", "D, D"),
+                             style.note("trained", color=style.MUTED))
         for name, m in ((self.E_name, self.E), (self.W_name, self.W)):
             name.arrange(RIGHT, buff=0.2).next_to(m, DOWN, buff=0.2)
-        self.inputs = VGroup(self.E, self.W, self.E_name, self.W_name)
-        style.STAGE.rows(2.9, 3.7)[0].place(self.inputs)
+        self.inputs = VGroup(self.E, self.W, self.W_lines, self.words, self.E_name, self.W_name)
+        self.inputs.move_to([0, style.STAGE.top - 0.4 - self.inputs.height / 2, 0])  # room for chunk names above E
+
+    def sentence(self) -> None:
+        self.beat("A sentence and trained weights")
+        b = self.b
+        self.setup_inputs()
+        words = ", ".join(f"{{w{i}}}" for i in range(self.L))
+        fields = {f"w{i}": b.string(f"word{i}") for i in range(self.L)}
+        self.say(f"E embeds the words {words}, plus their positions: one row of D = {{D}} numbers per word.",
+                 D=b.dim("E", 2), **fields)
+        self.play(FadeIn(self.words), Create(self.E.brackets), FadeIn(self.E.entries, lag_ratio=0.05),
+                  FadeIn(self.E_name), run_time=1.0)
+        self.settle(self.E)
+        self.hold_caption()
+        training = VGroup(
+            style.note("a small model, trained to name the word before and the word after", color=style.MUTED),
+            self.prose("training loss {a} → {z}, held-out accuracy {acc}", color=style.MUTED,
+                       a=b.value("loss_ends", (0,), 2, "g"), z=b.value("loss_ends", (1,), 2, "g"),
+                       acc=b.value("accuracy", ())),
+        ).arrange(DOWN, buff=0.15)
+        training.next_to(self.inputs, DOWN, buff=0.6)
+        self.training = training
+        self.say("W^q, W^k, W^v and E come from a small model trained to name the word before and the word after:"
+                 " held-out accuracy {acc}.", acc=b.value("accuracy", ()))
+        self.play(Create(self.W.brackets), FadeIn(self.W.entries, lag_ratio=0.05), FadeIn(self.W_name),
+                  FadeIn(training, shift=UP * 0.2), run_time=1.0)
+        self.settle(self.W)
+        self.hold_caption()
+        self.play(FadeOut(training), run_time=0.4)
 
     def wrong_way(self) -> None:
         self.beat("The wrong way: cut E first")
-        self.setup_inputs()
         b, E, W = self.b, self.E, self.W
-        self.say(
-            "Wrong way: cut E into {H} chunks of {d} columns and project each alone.",
-            H=b.dim("E_chunks", 1), d=b.dim("E_chunks", 3),
-        )
-        self.play(FadeIn(E), FadeIn(W), FadeIn(self.E_name), FadeIn(self.W_name), run_time=0.8)
-        chunk_names = VGroup(*(self.head_math("E_{h}", h).next_to(E.box(cols=self.band(h)), UP, buff=0.08)
+        chunk_boxes = self.band_boxes(E)
+        chunk_names = VGroup(*(self.head_math("E_{h}", h).next_to(chunk_boxes[h], UP, buff=0.08)
                                for h in range(self.H)))
-        self.play(*self.paint_bands(E), FadeIn(chunk_names), run_time=0.8)
-        self.wait(0.8)
-        diag = VGroup(*(W.box(rows=self.band(h), cols=self.band(h), color=style.head_color(h)) for h in range(self.H)))
+        self.say("Wrong way: cut E into {H} chunks of {d} columns and project each alone.",
+                 H=b.dim("E_chunks", 1), d=b.dim("E_chunks", 3))
+        self.play(Create(self.W_lines), Create(chunk_boxes), FadeIn(chunk_names), run_time=0.8)
+        self.hold_caption()
+        diag = VGroup(*(W.box(rows=self.band(h), cols=self.band(h), color=WRONG) for h in range(self.H)))
         off = VGroup(*(W.entry(r, c) for r in range(W.n_rows) for c in range(W.n_cols) if r // self.d != c // self.d))
-        note = self.prose(
-            "A chunk $E_h$ is {L} × {d}, so it can only meet a {d} × {d} weight: \\\n"
-            "the wrong way uses the diagonal blocks $B_(h,h)$ of $W^q$ and drops the rest.",
-            color=WRONG, L=b.dim("E_chunks", 2), d=b.dim("E_chunks", 3),
-        ).next_to(self.inputs, DOWN, buff=0.3)
-        self.say(
-            "A chunk of {d} columns only fits a {d} by {d} weight: a diagonal block of W^q. The rest go unused.",
-            d=b.dim("E_chunks", 3),
-        )
-        self.play(Create(diag), off.animate.set_opacity(0.25), FadeIn(note), run_time=0.9)
-        outs = self.head_mats("Q_wrong")
-        outs.arrange(RIGHT, buff=0.8).next_to(note, DOWN, buff=0.45)
-        names = VGroup(*(self.head_math("E_{h} B_({h},{h})", h).next_to(m, UP, buff=0.1) for h, m in enumerate(outs)))
-        self.play(LaggedStart(*(self.flow(VGroup(E.column_band(*self.band(h)), diag[h]), outs[h].entries)
-                                for h in range(self.H)), lag_ratio=0.3),
-                  *(Create(m.brackets) for m in outs), FadeIn(names), run_time=1.2)
-        self.wait(1)
-        self.wrong = VGroup(diag, note, outs, names)
-        self.chunk_names, self.off = chunk_names, off
+        exempt(off, "contrast", "the blocks the wrong way never reads are dimmed on purpose: that is the point")
+        # the products, one per head: E_h times B_(h,h) gives the wrong way's Q_h
+        rows = VGroup()
+        self.chunks, self.diag_blocks, self.wrong_q = [], [], []
+        for h in range(self.H):
+            e = self.matrix("E_chunks", (0, h), cell=NARROW)
+            blk = self.matrix("blocks", (h, h), cell=NARROW)
+            q = self.matrix("Q_wrong", (0, h), cell=NARROW)
+            times, eq = style.note("$times$"), style.note("$=$")
+            row = VGroup(e, times, blk, eq, q).arrange(RIGHT, buff=0.2)
+            names = VGroup(self.head_math("E_{h}", h).next_to(e, UP, buff=0.1),
+                           self.head_math("B_({h},{h})", h).next_to(blk, UP, buff=0.1),
+                           self.math("tilde(Q)_{h}", color=WRONG, h=b.index("Q_heads", 1, h)).next_to(q, UP, buff=0.1))
+            rows.add(VGroup(row, names))
+            self.chunks.append(e)
+            self.diag_blocks.append(blk)
+            self.wrong_q.append(q)
+        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.35, style.STAGE.bottom)
+        rows.arrange(RIGHT, buff=0.6)
+        if rows.width > below.width:
+            rows.arrange(DOWN, buff=0.3)
+        below.place(rows)
+        self.say("A chunk of {d} columns only fits a {d} by {d} weight: a diagonal block of W^q. The other blocks"
+                 " are never used.", d=b.dim("E_chunks", 3))
+        self.play(Create(diag), off.animate.set_opacity(0.3), run_time=0.9)
+        for h in range(self.H):
+            row, names = rows[h]
+            e, times, blk, eq, q = row
+            self.play(self.carry(E.column_band(*self.band(h)), e.entries),
+                      self.carry(VGroup(*(W.entry(r, c) for r in range(*self.band(h)) for c in range(*self.band(h)))),
+                                        blk.entries),
+                      Create(e.brackets), Create(blk.brackets), FadeIn(times), FadeIn(names[:2]), run_time=1.2)
+            self.play(FadeIn(eq), Create(q.brackets), FadeIn(names[2]),
+                      LaggedStart(*(FadeIn(n, shift=RIGHT * 0.2) for n in q.entries), lag_ratio=0.1), run_time=0.9)
+            self.settle(e, blk, q)
+        self.hold_caption()
+        self.play(FadeOut(rows), FadeOut(diag), FadeOut(chunk_boxes), FadeOut(chunk_names),
+                  off.animate.set_opacity(1), run_time=0.6)
 
     def right_way(self) -> None:
         self.beat("The right way: project, then cut")
         b, E, W = self.b, self.E, self.W
-        self.play(FadeOut(self.wrong), FadeOut(self.chunk_names), self.off.animate.set_opacity(1),
-                  E.entries.animate.set_color(style.ROLE["E"]), run_time=0.6)
-        Q = self.matrix("Q", (0,), color=style.ROLE["Q"]).next_to(self.inputs, DOWN, buff=0.55)
-        Q_name = self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"]).next_to(Q, LEFT, buff=0.3)
-        note = style.note("✓ all of $E$ times all of $W^q$ first; only then cut $Q$ into heads", color=RIGHT_WAY)
-        note.next_to(Q, DOWN, buff=0.6)
-        self.say("Right way: multiply all of E by all of W^q first.")
-        self.play(self.flow(VGroup(E.entries, W.entries), Q.entries), Create(Q.brackets), FadeIn(Q_name),
-                  FadeIn(note), run_time=1.2)
-        self.wait(0.5)
+        Q = self.mat("Q", (0,))
+        Q_name = VGroup(self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"]), self.shape("Q", "B, L, D"))
+        Q_name.arrange(RIGHT, buff=0.2)
+        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.4, style.STAGE.bottom)
+        q_words = label_rows(Q, [self.word(i) for i in range(self.L)], buff=0.25)
+        group = VGroup(Q, q_words, Q_name.next_to(Q, DOWN, buff=0.6))
+        below.place(group, align=UP)
+        self.say("Right way: multiply all of E by all of W^q first. Each word's row of Q reads all {D} of its"
+                 " numbers.", D=b.dim("E", 2))
+        self.play(Create(Q.brackets), FadeIn(Q_name), FadeIn(q_words), run_time=0.6)
+        w_box = W.box()
+        row_box = E.box(rows=(0, 1))
+        self.play(Create(w_box), Create(row_box), run_time=0.5)
+        for i in range(self.L):
+            if i:
+                self.play(Transform(row_box, E.box(rows=(i, i + 1))), run_time=0.3)
+            self.play(LaggedStart(*(self.carry(E.row(i), Q.entry(i, c)) for c in range(Q.n_cols)),
+                                  lag_ratio=0.15), run_time=0.9)
+        self.play(FadeOut(w_box), FadeOut(row_box), run_time=0.3)
+        self.settle(Q)
+        self.hold_caption()
         self.say("Then cut Q into {H} bands of {d} columns; band h is head h's queries.",
                  H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
-        w_boxes, q_boxes = self.band_boxes(W), self.band_boxes(Q)
-        names = VGroup(*(self.head_math("Q_{h}", h).next_to(q_boxes[h], DOWN, buff=0.08) for h in range(self.H)))
-        self.play(*self.paint_bands(Q), Create(w_boxes), Create(q_boxes), FadeIn(names), run_time=0.9)
-        self.wait(1)
+        q_boxes = self.band_boxes(Q)
+        names = VGroup(*(self.head_math('"head" {h}: Q_{h}', h).next_to(q_boxes[h], DOWN, buff=0.1)
+                         for h in range(self.H)))
+        self.play(Create(q_boxes), FadeIn(names), run_time=0.9)
+        self.hold_caption()
 
     def compare(self) -> None:
         self.beat("Two different answers")
         self.clear_stage()
         b = self.b
-        wrong, right = (self.head_mats(name).arrange(RIGHT, buff=0.8) for name in ("Q_wrong", "Q_heads"))
-        VGroup(wrong, right).arrange(DOWN, buff=0.9)
-        heads = VGroup(*(self.head_math('"head" {h}', h).next_to(m, UP, buff=0.1) for h, m in enumerate(wrong)))
+        wrong = VGroup(*(self.mat("Q_wrong", (0, h)) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        right = VGroup(*(self.mat("Q_heads", (0, h)) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        VGroup(wrong, right).arrange(DOWN, buff=0.8)
+        heads = VGroup(*(self.head_math('"head" {h}', h).next_to(m, UP, buff=0.12) for h, m in enumerate(wrong)))
         w_label = style.note("✗ wrong: $E_h B_(h,h)$", color=WRONG).next_to(wrong, LEFT, buff=0.6)
-        r_label = style.note("✓ right: $Q_h$, cut from $E W^q$", color=RIGHT_WAY).next_to(right, LEFT, buff=0.6)
-        edge = min(wrong.get_left()[0], right.get_left()[0]) - 0.5
-        for lab in (w_label, r_label):
-            lab.shift((edge - lab.get_right()[0]) * RIGHT)
-        main, foot = style.STAGE.rows(4.6, 2.0)
+        r_label = style.note("✓ right: $Q_h$, cut from $E W^q$").next_to(right, LEFT, buff=0.6)
+        r_label.align_to(w_label, RIGHT)
+        main, foot = style.STAGE.rows(4.6, 1.0)
         main.place(VGroup(wrong, right, heads, w_label, r_label))
         self.say("Same shapes, different numbers.")
         self.play(FadeIn(wrong), FadeIn(heads), FadeIn(w_label), run_time=0.7)
         self.play(FadeIn(right), FadeIn(r_label), run_time=0.7)
+        self.hold_caption()
         h, i, j = (int(x) for x in self.result.worst)
-        marks = VGroup(wrong[h].box(rows=(i, i + 1), cols=(j, j + 1)), right[h].box(rows=(i, i + 1), cols=(j, j + 1)))
+        marks = VGroup(wrong[h].box(rows=(i, i + 1), cols=(j, j + 1), color=WRONG),
+                       right[h].box(rows=(i, i + 1), cols=(j, j + 1), color=WRONG))
         fields = dict(h=b.index("Q_heads", 1, h), i=b.index("Q_heads", 2, i), j=b.index("Q_heads", 3, j),
                       r=b.value("Q_heads", (0, h, i, j)), w=b.value("Q_wrong", (0, h, i, j)), g=b.value("gap_max", ()))
-        verdict = self.prose("largest difference: head {h}, row {i}, column {j}: right {r}, wrong {w}, gap {g}",
-                             style.LABEL_SIZE - 2, **fields)
+        verdict = self.prose("largest gap: head {h}, row {i}, column {j}: right {r}, wrong {w}, gap {g}",
+                             style.LABEL_SIZE, WRONG, **fields)
         foot.place(verdict)
-        self.say("Largest gap: head {h}, row {i}, column {j}: {r} right, {w} wrong, a difference of {g}.",
-                 **fields)
+        self.say("Largest gap: head {h}, row {i}, column {j}: {r} right, {w} wrong, a difference of {g}.", **fields)
         self.play(Create(marks), FadeIn(verdict, shift=UP * 0.2), run_time=0.8)
-        self.wait(1.5)
-
-    def why_stage(self) -> None:
-        """Build E (chunks coloured) and W^q (blocks, row labels) in the top band of the stage."""
-        self.E = self.matrix("E", (0,), color=style.ROLE["E"])
-        self.W = W = self.matrix("W_q", color=style.ROLE["W"])
-        W.add(self.grid_lines(W))
-        VGroup(self.E, W).arrange(RIGHT, buff=2.6, aligned_edge=UP)
-        for k in range(self.H):
-            self.E.column_band(*self.band(k)).set_color(style.head_color(k))
-        names = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]).next_to(self.E, DOWN, buff=0.15),
-                       self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]).next_to(W, DOWN, buff=0.15))
-        rows = VGroup(*(self.head_math("E_{h}", k).next_to(W.brackets, LEFT, buff=0.15)
-                        .set_y(W.box(rows=self.band(k)).get_y()) for k in range(self.H)))
-        self.top = VGroup(self.E, W, rows, names)
-        style.STAGE.rows(2.5, 4.1)[0].place(self.top)
+        self.hold_caption()
 
     def why(self) -> None:
         self.beat("Why: every head sees every dimension")
         self.clear_stage()
         b = self.b
         h = int(self.result.worst[0])
-        self.why_stage()
+        self.setup_inputs()
         W = self.W
-        band = W.box(cols=self.band(h), color=style.head_color(h), fill=0.12, buff=0.16)
-        own = DashedVMobject(W.box(rows=self.band(h), cols=self.band(h), color=WRONG, buff=0.1), num_dashes=28)
+        self.play(FadeIn(self.inputs), run_time=0.6)
+        rows = VGroup(*(self.head_math("E_{h}", k).next_to(W.brackets, LEFT, buff=0.15)
+                        .set_y(W.box(rows=self.band(k)).get_y()) for k in range(self.H)))
+        band = W.box(cols=self.band(h), color=index_colour(h), buff=0.11)
+        own = DashedVMobject(W.box(rows=self.band(h), cols=self.band(h), color=WRONG, buff=0.05), num_dashes=28)
         self.legend = VGroup(
             self.prose("▮ head {h}'s band of $W^q$ has all {D} rows: it reads every dimension of $E$",
-                       color=style.head_color(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
+                       color=index_colour(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
             self.prose("┆ the wrong way keeps only the dashed block: {d} of those {D} rows",
                        color=WRONG, d=b.dim("blocks", 2), D=b.dim("W_q", 0)),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        self.legend.next_to(self.top, DOWN, buff=0.35)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        self.legend.next_to(self.inputs, DOWN, buff=0.5)
         self.say("Each row of W^q weighs one dimension of E. Head {h}'s band spans all {D}; "
                  "the wrong way keeps the dashed block only.", h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0))
-        self.play(FadeIn(self.top), run_time=0.7)
-        self.play(Create(band), FadeIn(self.legend[0]), run_time=0.8)
+        self.play(FadeIn(rows), Create(band), FadeIn(self.legend[0]), run_time=0.8)
         self.play(Create(own), FadeIn(self.legend[1]), run_time=0.8)
-        self.wait(1)
+        self.hold_caption()
+        self.why_marks = VGroup(band, own, rows)
 
     def shares(self) -> None:
         self.beat("One entry, chunk by chunk")
         b = self.b
         h, i, j = (int(x) for x in self.result.worst)
-        formula = style.note("$Q_h = E W^q_h = sum_k E_k B_(k,h)$, one share per chunk $k$")
-        lines = VGroup(*(self.prose("chunk $E_{k}$ through $B_({k},{h})$: {p}", color=style.head_color(k),
-                                    k=b.index("parts", 1, k), h=b.index("parts", 2, h),
-                                    p=b.value("parts", (0, k, h, i, j))) for k in range(self.H)))
-        right = self.prose("✓ sum of all shares, the right way: {q}", color=RIGHT_WAY,
-                           q=b.value("Q_heads", (0, h, i, j)))
-        wrong = self.prose("✗ own chunk's share only, the wrong way: {w}", color=WRONG,
+        self.play(FadeOut(self.legend), FadeOut(self.why_marks), run_time=0.4)
+        chunk_boxes = VGroup(*(self.E.box(rows=(i, i + 1), cols=self.band(k), color=index_colour(k))
+                               for k in range(self.H)))
+        col_parts = VGroup(*(self.W.box(rows=self.band(k), cols=(h * self.d + j, h * self.d + j + 1),
+                                        color=index_colour(k), buff=0.03) for k in range(self.H)))
+        shares = VGroup(*(self.b.number(b.value("parts", (0, k, h, i, j)), style.NUMBER_SIZE,
+                                        color=style.ROLE["query"]) for k in range(self.H)))
+        share_names = VGroup(*(self.math("E_{k} B_({k},{h})", style.NOTE_SIZE, index_colour(k),
+                                         k=b.index("parts", 1, k), h=b.index("parts", 2, h)) for k in range(self.H)))
+        pluses = VGroup(*(style.note("$+$") for _ in range(self.H - 1)))
+        eq = style.note("$=$")
+        q = self.b.number(b.value("Q_heads", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["query"])
+        items = [shares[0]]
+        for k in range(1, self.H):
+            items += [pluses[k - 1], shares[k]]
+        line = VGroup(*items, eq, q).arrange(RIGHT, buff=0.3)
+        for k in range(self.H):
+            share_names[k].next_to(shares[k], UP, buff=0.2)
+        right_name = style.note("✓ right way").next_to(q, UP, buff=0.2)
+        wrong = self.prose("✗ the wrong way keeps only its own chunk's share: {w}", style.LABEL_SIZE, WRONG,
                            w=b.value("Q_wrong", (0, h, i, j)))
-        table = VGroup(formula, *lines, right, wrong).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-        below = style.Region(self.legend.get_left()[0], style.STAGE.right, self.legend.get_bottom()[1] - 0.35,
-                             style.STAGE.bottom)
-        below.place(table, align=UL)
-        e_row = self.E.box(rows=(i, i + 1))
-        col = self.W.box(cols=(h * self.d + j, h * self.d + j + 1), buff=0.05)  # inside the band and dashed boxes
-        self.say("Row {i}, column {j} of head {h}: the right value sums every chunk's share, the wrong one keeps one. "
-                 "Rounded to two decimals.",
+        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.5, style.STAGE.bottom)
+        below.place(VGroup(line, share_names, right_name, wrong.next_to(line, DOWN, buff=0.5)), align=UP)
+        self.say("Row {i}, column {j} of head {h}: chunk by chunk, a row piece of E times a piece of W^q's column.",
                  i=b.index("Q_heads", 2, i), j=b.index("Q_heads", 3, j), h=b.index("Q_heads", 1, h))
-        self.play(Create(e_row), Create(col), FadeIn(formula), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(x, shift=RIGHT * 0.2) for x in table[1:]), lag_ratio=0.3), run_time=1.5)
-        self.wait(1.5)
+        self.play(Create(chunk_boxes), run_time=0.6)
+        for k in range(self.H):
+            piece = VGroup(*(self.E.entry(i, c) for c in range(*self.band(k))),
+                           *(self.W.entry(r, h * self.d + j) for r in range(*self.band(k))))
+            self.play(Create(col_parts[k]), run_time=0.3)
+            self.play(ReplacementTransform(piece.copy(), shares[k]), FadeIn(share_names[k]),
+                      *([FadeIn(pluses[k - 1])] if k else []), run_time=1.0)
+        self.hold_caption()
+        self.say("The right value sums every chunk's share, {q}; the wrong way keeps one share, {w}.",
+                 q=b.value("Q_heads", (0, h, i, j)), w=b.value("Q_wrong", (0, h, i, j)))
+        self.play(FadeIn(eq), ReplacementTransform(shares.copy(), q), FadeIn(right_name), run_time=1.0)
+        self.play(FadeIn(wrong, shift=UP * 0.2), run_time=0.6)
+        self.hold_caption()
 
     # -- the four steps -----------------------------------------------------------------------
     def step_project(self) -> None:
         self.beat("Step one: project all of E into Q, K, V")
         self.clear_stage()
-        E = self.matrix("E", (0,), color=style.ROLE["E"])
-        qkv = VGroup(*(self.matrix(n, (0,), color=style.ROLE[n]) for n in "QKV")).arrange(DOWN, buff=0.4)
+        E = self.mat("E", (0,))
+        qkv = VGroup(*(self.mat(n, (0,)) for n in "QKV")).arrange(DOWN, buff=0.45)
         names = VGroup(*(self.math(f"{n} = E W^{n.lower()}", color=style.ROLE[n]).next_to(m, LEFT, buff=0.3)
                          for n, m in zip("QKV", qkv)))
         E.next_to(VGroup(qkv, names), LEFT, buff=1.2)
         E_name = self.math("E", style.LABEL_SIZE, style.ROLE["E"]).next_to(E, UP, buff=0.15)
-        style.STAGE.place(VGroup(E, E_name, qkv, names))
-        self.say("The full pipeline. Step one: project all of E with W^q, W^k and W^v.")
-        self.play(FadeIn(E), FadeIn(E_name), run_time=0.5)
-        self.play(LaggedStart(*(self.flow(E.entries, m.entries) for m in qkv), lag_ratio=0.3),
-                  *(Create(m.brackets) for m in qkv), FadeIn(names), run_time=1.5)
-        self.wait(1)
-        self.qkv, self.qkv_names, self.E_step = qkv, names, VGroup(E, E_name)
+        words = label_rows(E, [self.word(i) for i in range(self.L)], buff=0.25)
+        style.STAGE.place(VGroup(E, E_name, words, qkv, names))
+        arrows = VGroup(*(style.arrow(E.get_right(), n.get_left()) for n in names))
+        self.say("The full pipeline. Step one: project all of E with the trained W^q, W^k and W^v.")
+        self.play(FadeIn(E), FadeIn(E_name), FadeIn(words), run_time=0.5)
+        for m, n, a in zip(qkv, names, arrows):
+            self.play(Create(a), FadeIn(n), Create(m.brackets),
+                      LaggedStart(*(self.carry(E.row(i), m.row(i)) for i in range(self.L)), lag_ratio=0.2),
+                      run_time=0.9)
+        self.settle(*qkv)
+        self.hold_caption()
+        self.qkv, self.qkv_names, self.E_step = qkv, names, VGroup(E, E_name, words, arrows)
 
     def step_split(self) -> None:
         self.beat("Step two: split Q, K, V into heads")
         b, qkv = self.b, self.qkv
         left = VGroup(qkv, self.qkv_names)
-        grid = VGroup(*(VGroup(*(self.matrix(f"{n}_heads", (0, h), color=style.head_color(h)) for n in "QKV"))
-                        .arrange(RIGHT, buff=0.6) for h in range(self.H))).arrange(DOWN, buff=0.5)
+        grid = VGroup(*(VGroup(*(self.mat(f"{n}_heads", (0, h)) for n in "QKV")).arrange(RIGHT, buff=0.5)
+                        for h in range(self.H))).arrange(DOWN, buff=0.55)
         names = VGroup(*(self.head_math(f"{n}_{{h}}", h).next_to(m, UP, buff=0.08)
                          for h, row in enumerate(grid) for n, m in zip("QKV", row)))
-        right = VGroup(grid, names)
-        left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.9, gap=0.9)
-        right_area.place(right, align=LEFT)
+        row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.35) for h, row in enumerate(grid)))
+        right = VGroup(grid, names, row_names)
+        left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.6, gap=0.6)
+        right_area.place(right)
         self.play(FadeOut(self.E_step), left.animate.move_to(left_area.centre), run_time=0.7)
-        self.say("Step two: cut Q, K and V into {H} heads. Row h is all head h gets.",
-                 H=b.dim("Q_heads", 1))
-        self.play(*(a for m in qkv for a in self.paint_bands(m)), run_time=0.6)
+        self.say("Step two: cut Q, K and V into {H} heads of {d} columns. Row h is all head h gets.",
+                 H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
+        boxes = VGroup(*(self.band_boxes(m) for m in qkv))
+        self.play(Create(boxes), run_time=0.5)
         for h, row in enumerate(grid):
-            self.play(*(TransformFromCopy(m.column_band(*self.band(h)), t.entries) for m, t in zip(qkv, row)),
-                      *(Create(t.brackets) for t in row), FadeIn(names[3 * h:3 * h + 3]), run_time=0.9)
-        self.wait(1)
-        self.qkv_left = left
-        self.head_grid = VGroup(grid, names)
-        self.grid = grid
-
-    def attention_layout(self, area: style.Region) -> tuple[VGroup, VGroup, VGroup]:
-        """Return where the head grid goes and the matrices A_h and O_h beside each head's row, fitted in area."""
-        s = self.grid[0][0].height / self.matrix("Q_heads", (0, 0)).height  # the grid's current scale
-        A, O = (VGroup(*(m.scale(s) for m in self.head_mats(name))) for name in ("weights", "O_heads"))
-        target = self.head_grid.copy()
-        for h in range(self.H):
-            A[h].next_to(target[0][h], RIGHT, buff=0.8)
-            O[h].next_to(A[h], RIGHT, buff=0.7)
-        area.place(VGroup(target, A, O), align=LEFT)
-        return target, A, O
+            self.play(*(self.carry(m.column_band(*self.band(h)), t.entries) for m, t in zip(qkv, row)),
+                      *(Create(t.brackets) for t in row), FadeIn(names[3 * h:3 * h + 3]), FadeIn(row_names[h]),
+                      run_time=0.9)
+            self.settle(*row)
+        self.hold_caption()
+        self.qkv_left = VGroup(left, boxes)
+        self.grid, self.grid_names = grid, VGroup(names, row_names)
 
     def step_attend(self) -> None:
         self.beat("Step three: attention inside each head")
-        grid = self.grid
-        foot = style.note('$A_h = "softmax"(Q_h K_h^T \\/ sqrt(d))$: each row sums to one.  $O_h = A_h V_h$.',
-                          size=style.LABEL_SIZE, color=style.MUTED)
-        body, foot_area = style.STAGE.rows(6.0, 0.6)
-        foot_area.place(foot)
-        target, A, O = self.attention_layout(body)
-        a_names = VGroup(*(self.head_math("A_{h}", h).next_to(m, UP, buff=0.08) for h, m in enumerate(A)))
-        o_names = VGroup(*(self.head_math("O_{h} = A_{h} V_{h}", h).next_to(m, UP, buff=0.08) for h, m in enumerate(O)))
-        self.say("Step three: each head attends on its own slice: A_h from Q_h and K_h, then O_h = A_h V_h.")
-        self.play(FadeOut(self.qkv_left), run_time=0.4)
-        self.play(self.head_grid.animate.become(target), FadeIn(foot), run_time=0.6)
+        b = self.b
+        self.clear_stage()
+        tasks = ("the word before", "the word after", "two words before", "two words after")
+        blocks = VGroup()
+        self.A, self.O = [], []
         for h in range(self.H):
-            self.play(self.flow(VGroup(grid[h][0].entries, grid[h][1].entries), A[h].entries),
-                      Create(A[h].brackets), FadeIn(a_names[h]), run_time=0.8)
-            self.play(self.flow(VGroup(A[h].entries, grid[h][2].entries), O[h].entries),
-                      Create(O[h].brackets), FadeIn(o_names[h]), run_time=0.8)
-        self.settle(*O)
-        self.wait(1)
-        self.O, self.O_names = O, o_names
-
-    def settle(self, *mats: TensorMatrix) -> None:
-        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
-        for m in mats:
-            self.remove(m.entries, m.brackets)
-            self.add(m)
+            A = self.mat("weights", (0, h))
+            O = self.mat("O_heads", (0, h))
+            q_words = label_rows(A, [self.word(i) for i in range(self.L)], buff=0.25)
+            k_words = VGroup(*(self.word(i).next_to(A, UP, buff=0.12).set_x(A.column_band(i, i + 1).get_x())
+                               for i in range(self.L)))
+            arrow = style.note("$->$")
+            O_name = self.head_math("O_{h} = A_{h} V_{h}", h)
+            row = VGroup(VGroup(A, q_words, k_words), arrow, VGroup(O_name, O).arrange(DOWN, buff=0.12))
+            row.arrange(RIGHT, buff=0.45)
+            title = VGroup(self.head_math('"head" {h}', h, style.LABEL_SIZE),
+                           style.note(f"trained to name {tasks[h % len(tasks)]}", color=style.MUTED))
+            title.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            blocks.add(VGroup(title, row).arrange(RIGHT, buff=0.5))
+            self.A.append(A)
+            self.O.append(O)
+        blocks.arrange(DOWN, buff=0.45, aligned_edge=LEFT)
+        foot = style.note('$A_h = "softmax"(Q_h K_h^T \\/ sqrt(d))$, rows: the word asking, columns: the word read',
+                          color=style.MUTED)
+        body, foot_area = style.STAGE.rows(5.3, 0.5)
+        body.place(blocks)
+        foot_area.place(foot)
+        self.say("Step three: each head attends within its own slice. A_h comes from Q_h and K_h; each row sums"
+                 " to one.")
+        for h, blk in enumerate(blocks):
+            title, row = blk
+            (A, q_words, k_words), arrow, (O_name, O) = row
+            self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets),
+                      LaggedStart(*(FadeIn(n, scale=0.8) for n in A.entries), lag_ratio=0.05), run_time=1.0)
+            self.settle(A)
+        self.play(FadeIn(foot), run_time=0.4)
+        self.hold_caption()
+        # the trained patterns, on the entries themselves
+        offsets = (-1, 1, -2, 2)
+        marks = VGroup()
+        for h in range(self.H):
+            k = offsets[h % len(offsets)]
+            for i in range(self.L):
+                if 0 <= i + k < self.L:
+                    marks.add(self.A[h].box(rows=(i, i + 1), cols=(i + k, i + k + 1), color=index_colour(h)))
+        h1 = 1 if self.L > 1 else 0
+        fields = {"a": b.value("weights", (0, 0, h1, h1 - 1)), "w": b.string(f"word{h1}"),
+                  "v": b.string(f"word{h1 - 1}")}
+        if self.H > 1 and self.L > 1:
+            fields.update(c=b.value("weights", (0, 1, 0, 1)), x=b.string("word0"), y=b.string("word1"),
+                          h1=b.index("Q_heads", 1, 0), h2=b.index("Q_heads", 1, 1))
+            self.say("Trained heads differ: head {h1} puts {a} of {w}'s weight on {v}, the word before; head {h2}"
+                     " puts {c} of {x}'s on {y}, the word after.", **fields)
+        else:
+            self.say("Trained, head {h1} puts {a} of {w}'s weight on {v}, the word before.",
+                     h1=b.index("Q_heads", 1, 0), **fields)
+        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.15), run_time=1.2)
+        self.hold_caption()
+        self.say("Then O_h = A_h V_h: each word's output mixes the value rows by those weights.")
+        for h, blk in enumerate(blocks):
+            title, row = blk
+            _, arrow, (O_name, O) = row
+            self.play(FadeIn(arrow), FadeIn(O_name), Create(O.brackets),
+                      LaggedStart(*(self.carry(self.A[h].row(i), O.row(i)) for i in range(self.L)),
+                                  lag_ratio=0.2), run_time=1.0)
+            self.settle(O)
+        self.hold_caption()
+        self.O_names = [blk[1][2][0] for blk in blocks]
 
     def step_concat(self) -> None:
         self.beat("Step four: concatenate, then the output projection")
         b = self.b
         self.clear_stage(keep=(*self.O, *self.O_names))
-        keep = VGroup(*(VGroup(m, n) for m, n in zip(self.O, self.O_names)))
-        concat = self.matrix("concat", (0,))
-        Wo = self.matrix("W_o", color=style.ROLE["W"])
-        Y = self.matrix("Y", (0,), color=style.ROLE["Q"])
+        keep = VGroup(*(VGroup(n, m) for m, n in zip(self.O, self.O_names)))
+        concat = self.mat("concat", (0,))
+        Wo = self.mat("W_o")
+        Wo_lines = Wo.block_lines(self.d)
+        Y = self.mat("Y", (0,))
         times, equals = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        row = VGroup(concat, times, Wo, equals, Y).arrange(RIGHT, buff=0.35)
+        row = VGroup(concat, times, VGroup(Wo, Wo_lines), equals, Y).arrange(RIGHT, buff=0.35)
         c_name = style.note("$O$: heads side by side", color=style.MUTED).next_to(concat, DOWN, buff=0.2)
-        w_name = self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]).next_to(Wo, DOWN, buff=0.2)
-        y_name = self.math("Y = O W^o", style.LABEL_SIZE, style.ROLE["Q"]).next_to(Y, DOWN, buff=0.2)
-        upper, lower = style.STAGE.rows(2.4, 3.3)
+        w_name = VGroup(self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]), style.note("random", color=style.MUTED))
+        w_name.arrange(RIGHT, buff=0.2).next_to(Wo, DOWN, buff=0.2)
+        y_name = self.math("Y = O W^o", style.LABEL_SIZE, style.ROLE["output"]).next_to(Y, DOWN, buff=0.2)
+        upper, lower, foot = style.STAGE.rows(1.9, 2.6, 0.9, gap=0.3)
         lower.place(VGroup(row, c_name, w_name, y_name))
-        top = upper.place(keep.copy().arrange(RIGHT, buff=0.8))
+        top = upper.place(keep.copy().arrange(RIGHT, buff=1.0))
         self.play(keep.animate.become(top), run_time=0.6)
         self.say("Step four: put the {H} head outputs side by side again, shape ({L}, {D}),",
                  H=b.dim("O_heads", 1), L=b.dim("concat", 1), D=b.dim("concat", 2))
-        self.play(*(TransformFromCopy(m.entries, concat.column_band(*self.band(h)))
-                    for h, m in enumerate(self.O)), Create(concat.brackets), FadeIn(c_name), run_time=1.0)
-        self.play(*self.paint_bands(concat), run_time=0.4)
-        self.wait(0.5)
-        self.say("then multiply by W^o, so every output mixes all heads.")
-        self.play(FadeIn(times), FadeIn(Wo), FadeIn(w_name), run_time=0.5)
-        self.play(self.flow(VGroup(concat.entries, Wo.entries), Y.entries), Create(Y.brackets),
-                  FadeIn(equals), FadeIn(y_name), run_time=1.0)
-        self.wait(1)
+        bands = self.band_boxes(concat)
+        self.play(*(self.carry(m.entries, concat.column_band(*self.band(h))) for h, m in enumerate(self.O)),
+                  Create(concat.brackets), FadeIn(c_name), run_time=1.0)
+        self.settle(concat)
+        self.play(Create(bands), run_time=0.4)
+        self.hold_caption()
+        self.say("then multiply by W^o, here a random weight: the trained model read each head on its own.")
+        self.play(FadeIn(times), FadeIn(Wo), Create(Wo_lines), FadeIn(w_name), run_time=0.6)
+        self.play(FadeIn(equals), FadeIn(y_name), Create(Y.brackets),
+                  LaggedStart(*(FadeIn(n, shift=RIGHT * 0.2) for n in Y.entries), lag_ratio=0.04), run_time=1.0)
+        self.settle(Y)
+        self.hold_caption()
+        # one entry of Y, head by head: every output mixes all heads
+        i, j = 0, 0
+        parts = VGroup(*(b.number(b.value("mix", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["output"])
+                         for h in range(self.H)))
+        part_names = VGroup(*(self.head_math('"head" {h}', h) for h in range(self.H)))
+        items = []
+        for h in range(self.H):
+            items += ([style.note("$+$")] if h else []) + [parts[h]]
+        y = b.number(b.value("Y", (0, i, j)), style.NUMBER_SIZE, color=style.ROLE["output"])
+        line = VGroup(*items, style.note("$=$"), y).arrange(RIGHT, buff=0.3)
+        foot.place(line)
+        for h in range(self.H):
+            part_names[h].next_to(parts[h], DOWN, buff=0.12)
+        VGroup(line, part_names).move_to(foot.centre)
+        row_boxes = VGroup(*(concat.box(rows=(i, i + 1), cols=self.band(h), color=index_colour(h))
+                             for h in range(self.H)))
+        col_boxes = VGroup(*(Wo.box(rows=self.band(h), cols=(j, j + 1), color=index_colour(h), buff=0.04)
+                             for h in range(self.H)))
+        target = Y.box(rows=(i, i + 1), cols=(j, j + 1))
+        self.say("One entry of Y: each head's outputs meet their own rows of W^o, and the parts add up: every"
+                 " output mixes all heads.")
+        self.play(FadeOut(bands), run_time=0.3)
+        for h in range(self.H):
+            piece = VGroup(*(concat.entry(i, c) for c in range(*self.band(h))),
+                           *(Wo.entry(r, j) for r in range(*self.band(h))))
+            self.play(Create(row_boxes[h]), Create(col_boxes[h]), run_time=0.4)
+            self.play(ReplacementTransform(piece.copy(), parts[h]), FadeIn(part_names[h]),
+                      *([FadeIn(items[2 * h - 1])] if h else []), run_time=1.0)
+        self.play(FadeIn(line[-2]), ReplacementTransform(parts.copy(), y), Create(target), run_time=1.0)
+        self.hold_caption()
 
     def against_torch(self) -> None:
         self.beat("Same as torch.nn.MultiheadAttention")
         self.clear_stage()
         b = self.b
-        code = self.listing(torch_mha)
-        Y = self.matrix("Y", (0,), color=style.ROLE["Q"])
-        T = self.matrix("Y_torch", (0,), color=style.ROLE["Q"])
+        code = readable(self.listing(torch_mha))
+        Y = self.mat("Y", (0,))
+        T = self.mat("Y_torch", (0,))
         pair = VGroup(Y, T).arrange(RIGHT, buff=1.5)
         y_name = style.note("ours: four steps", color=style.MUTED).next_to(Y, UP, buff=0.15)
         t_name = style.note("`nn.MultiheadAttention`", color=style.MUTED).next_to(T, UP, buff=0.15)
-        diff = self.prose('largest difference: max $|Y - Y_"torch"|$ = {d}', style.LABEL_SIZE,
+        diff = self.prose('largest difference: max $|Y - Y_"torch"|$ = {d}', style.LABEL_SIZE, WRONG,
                           d=b.value("torch_diff", (), 2, "g"))
-        style.STAGE.place(VGroup(code, VGroup(pair, y_name, t_name), diff).arrange(DOWN, buff=0.45))
-        weights = VGroup(*(self.code_line_box(code, line).set_z_index(-1) for line in (6, 7)))  # the four weights
-        self.say("nn.MultiheadAttention, given the same four weights and the same E.")
+        style.STAGE.place(VGroup(code, VGroup(pair, y_name, t_name), diff).arrange(DOWN, buff=0.4))
+        weights = VGroup(*(self.code_line_box(code, line) for line in (6, 7)))  # the four weights
+        self.say("nn.MultiheadAttention, given the same four weights (transposed: it stores (out, in)) and the"
+                 " same E.")
         self.play(FadeIn(code), run_time=0.6)
         self.play(FadeIn(weights), run_time=0.4)
         self.play(FadeIn(Y), FadeIn(y_name), FadeIn(T), FadeIn(t_name), run_time=0.8)
-        self.wait(0.5)
-        if float(b.tensors["torch_diff"]) == 0.0:
-            self.say("Largest difference: exactly {d}.", d=b.value("torch_diff", (), 2, "g"))
-        else:
-            self.say("Largest difference: {d}, float32 rounding.", d=b.value("torch_diff", (), 2, "g"))
+        self.hold_caption()
+        self.say_gap("torch_diff", "Largest difference: exactly {d}.", "Largest difference: {d}, float32 rounding.")
         self.play(FadeOut(weights), FadeIn(diff, shift=UP * 0.2), run_time=0.6)
-        self.wait(1.5)
+        self.hold_caption()
+
+
+__all__ = ["SplitLecture"]

@@ -1,5 +1,10 @@
 """Split the projected queries, not the embeddings: the wrong way, the right way, the full pipeline.
 
+The weights W^q, W^k, W^v and the embeddings are those of a small attention model really trained
+(tensors/trained.py) to name, at every position, the word before (head 1) and the word after (head 2);
+E is the embedding of a short sentence of its words plus sinusoidal positions. That model reads each
+head separately, so it has no W^o: W^o here is a random draw, like nn.Linear's initial weight.
+
 Convention: the paper's right-multiplication Q = E W^q with every W of shape (D, D).
 nn.MultiheadAttention stores its weights as (out, in), so it receives W.T.
 The wrong way cuts E into H chunks of d = D / H columns and multiplies chunk h by the
@@ -8,13 +13,15 @@ diagonal block B_hh = W^q[h*d:(h+1)*d, h*d:(h+1)*d] only, a d x d weight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
-from tensors.attention import attend
-from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
+from tensors.attention import attend, sinusoidal
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt
 from tensors.heads import split_heads
+from tensors.trained import WORDS, TrainConfig, trained
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,11 @@ class SplitResult(LectureResult):
     """Every tensor the split lecture shows, by name."""
 
     config: SplitConfig
-    E: torch.Tensor  # (1, L, D) embeddings of one sentence
+    ids: torch.Tensor  # (L,) int64 the sentence's words, indices into the trained model's vocabulary
+    table: torch.Tensor  # (V, D) the trained embedding table
+    accuracy: torch.Tensor  # () the trained model's accuracy on held-out sequences
+    loss_ends: torch.Tensor  # (2,) its training loss at the first and the last step
+    E: torch.Tensor  # (1, L, D) embeddings of one sentence plus positions
     W_q: torch.Tensor  # (D, D) query weight, paper convention
     W_k: torch.Tensor  # (D, D) key weight
     W_v: torch.Tensor  # (D, D) value weight
@@ -66,6 +77,16 @@ class SplitResult(LectureResult):
     Y: torch.Tensor  # (1, L, D) concat @ W^o
     Y_torch: torch.Tensor  # (1, L, D) nn.MultiheadAttention with the same weights
     torch_diff: torch.Tensor  # () max |Y - Y_torch|
+    mix: torch.Tensor  # (1, H, L, D) O_h @ (rows of W^o for head h): head h's part of Y
+    record: dict[str, Any] = field(default_factory=dict)  # how W^q, W^k, W^v were trained
+
+    def strings(self) -> dict[str, str]:
+        """Return the sentence's words, word0 ... word{L-1}."""
+        return {f"word{i}": WORDS[int(w)] for i, w in enumerate(self.ids)}
+
+    def training(self) -> dict[str, Any] | None:
+        """Return the trained model's record: task, steps, first and last loss, held-out accuracy."""
+        return self.record
 
 
 
@@ -122,9 +143,15 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
     config.validate()
     g = generator(config.seed)
     L, D, H = config.seq_len, config.d_model, config.heads
-    E = randn((1, L, D), g, device)
-    W_q, W_k, W_v, W_o = (linear_init(D, D, g, device).T.contiguous() for _ in range(4))
+    model = trained(TrainConfig(d_model=D, heads=H))  # trained once per size (cached); the seed picks the sentence
+    ids = torch.randperm(len(WORDS), generator=g)[:L]  # (L,) distinct words
+    table = model.table.to(device)
+    E = (table[ids.to(device)] + sinusoidal(L, D, device))[None]  # (1, L, D)
+    W_q, W_k, W_v = (w.to(device).contiguous() for w in (model.W_q, model.W_k, model.W_v))
+    W_o = linear_init(D, D, g, device).T.contiguous()  # random: the trained model reads each head on its own
     steps = multi_head(E, W_q, W_k, W_v, W_o, H)
+    d = D // H
+    mix = torch.stack([steps["O_heads"][:, h] @ W_o[h * d:(h + 1) * d] for h in range(H)], dim=1)  # (1, H, L, D)
     Q_wrong = project_chunks(E, W_q, H)
     gap = (steps["Q_heads"] - Q_wrong).abs()  # (1, H, L, d)
     worst = torch.stack(torch.unravel_index(gap.argmax(), gap.shape)[1:])  # (3,): head, row, column
@@ -132,6 +159,12 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
         Y_torch, _ = torch_mha(W_q, W_k, W_v, W_o, H)(E, E, E, need_weights=False)  # (1, L, D)
     return SplitResult(
         config=config,
+        ids=ids.to(device),
+        table=table,
+        accuracy=torch.tensor(model.accuracy, device=device),
+        loss_ends=model.losses[[0, -1]].to(device),
+        mix=mix,
+        record=model.record(),
         E=E,
         W_q=W_q,
         W_k=W_k,

@@ -61,11 +61,23 @@ def recompute(E: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.
         "gap": gap, "gap_max": gap.max(), "worst": torch.tensor(np.unravel_index(int(gap.argmax()), gap.shape)[1:]),
         "parts": parts, "weights": weights, "O_heads": O, "concat": concat, "Y": Y, "Y_torch": Y_torch,
         "torch_diff": (Y - Y_torch).abs().max(),
+        "mix": torch.stack([O[:, h] @ W_o[h * d:(h + 1) * d] for h in range(H)], dim=1),
     }
 
 
+GIVEN = ("ids", "table", "accuracy", "loss_ends")  # the trained model's outputs, taken as given inputs
+
+
+def positions(L: int, D: int) -> torch.Tensor:
+    """The paper's sinusoidal encoding, written out entry by entry: sin on even, cos on odd dimensions."""
+    return torch.tensor([[math.sin(p / 10000 ** (2 * (i // 2) / D)) if i % 2 == 0 else
+                          math.cos(p / 10000 ** (2 * (i // 2) / D)) for i in range(D)] for p in range(L)])
+
+
 def truth_of(r: SplitResult) -> dict[str, torch.Tensor]:
-    return recompute(r.E, r.W_q, r.W_k, r.W_v, r.W_o, r.config.heads)
+    truth = recompute(r.E, r.W_q, r.W_k, r.W_v, r.W_o, r.config.heads)
+    truth.update({k: getattr(r, k) for k in GIVEN})
+    return truth
 
 
 # -- 1. the tensors against independent torch -------------------------------------------------------
@@ -164,12 +176,19 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     manifest, scene = outcome.manifest, outcome.scene
     values: dict[str, Any] = {k: torch.tensor(v["values"]) for k, v in manifest["tensors"].items()}
     truth = recompute(*(values[n] for n in ("E", "W_q", "W_k", "W_v", "W_o")), manifest["config"]["heads"])
+    truth.update({k: values[k] for k in GIVEN})
+    L, D = values["E"].shape[1:]
+    torch.testing.assert_close(values["E"][0], values["table"][values["ids"].long()] + positions(L, D), rtol=1e-5,
+                               atol=1e-5)
+    words = manifest["training"]["words"]
+    strings = {f"word{i}": words[int(w)] for i, w in enumerate(values["ids"])}
     assert set(truth) == set(manifest["tensors"])
-    checked = check_shown(scene, truth)  # every (number, text) the audits saw, against torch recomputed here
+    checked = check_shown(scene, truth, strings)  # every (number, text) the audits saw, against torch recomputed here
     assert checked > 1000
     on_screen = seen(scene)
     must = ("E", "W_q", "Q", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat", "W_o", "Y",
             "Y_torch")
+    assert manifest["training"]["held_out_accuracy"] >= 0.95 and "word before" in manifest["training"]["task"]
     for name in must:
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
@@ -187,3 +206,34 @@ def test_captions_bind_the_largest_gap(dry: DryRun) -> None:
 
 
 # -- 3. validation -----------------------------------------------------------------------------------
+
+
+# -- 4. the trained weights ----------------------------------------------------------------------
+def test_trained_heads_look_one_back_and_one_ahead() -> None:
+    """Recomputed here from the trained weights with plain torch: head 1 reads the word before, head 2 the word after."""
+    r = build(SplitConfig(), torch.device("cpu"))
+    L, H = r.config.seq_len, r.config.heads
+    d = r.config.d_head
+    Q, K = heads_of(r.E @ r.W_q, H), heads_of(r.E @ r.W_k, H)
+    A = torch.softmax(Q @ K.transpose(-2, -1) / math.sqrt(d), dim=-1)[0]  # (H, L, L)
+    for i in range(1, L):
+        assert float(A[0, i, i - 1]) > 0.8, (i, A[0])
+    for i in range(L - 1):
+        assert float(A[1, i, i + 1]) > 0.8, (i, A[1])
+    torch.testing.assert_close(A, r.weights[0])
+
+
+def test_embeddings_are_the_trained_table_plus_positions() -> None:
+    r = build(SplitConfig(), torch.device("cpu"))
+    L, D = r.config.seq_len, r.config.d_model
+    torch.testing.assert_close(r.E[0], r.table[r.ids] + positions(L, D), rtol=1e-5, atol=1e-5)
+    assert len(set(r.ids.tolist())) == L  # distinct words, so "the word before" names one word
+    record = r.training()
+    assert record is not None and record["held_out_accuracy"] >= 0.95
+    assert float(r.loss_ends[1]) < float(r.loss_ends[0]) / 100  # the loss fell
+
+
+def test_every_output_sums_a_part_from_every_head() -> None:
+    r = build(SplitConfig(), torch.device("cpu"))
+    torch.testing.assert_close(r.mix.sum(1), r.Y, rtol=1e-5, atol=1e-5)
+    assert (r.mix.abs() > 1e-3).all()  # no head's part is nothing

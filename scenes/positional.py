@@ -102,7 +102,7 @@ class PositionalLecture(LectureScene):
         bot_in.next_to(top_in, DOWN, buff=ROW_GAP)
         top_out.next_to(top_in, RIGHT, buff=1.8)
         bot_out.next_to(bot_in, RIGHT, buff=1.8)
-        moved.next_to(bot_out, RIGHT, buff=1.0)
+        moved.next_to(bot_out, RIGHT, buff=1.2)
         m = {"top_in": top_in, "bot_in": bot_in, "top_out": top_out, "bot_out": bot_out, "moved": moved}
         m["top_in_l"], m["bot_in_l"] = self.letters(top_in, order), self.letters(bot_in, perm)
         m["top_out_l"] = self.letters(top_out, order, RIGHT)
@@ -124,9 +124,13 @@ class PositionalLecture(LectureScene):
         return style.STAGE.rows(5.1, 0.9)[1].place(VGroup(*lines).arrange(DOWN, buff=0.12))
 
     def move_rows(self, src: TensorMatrix, dst: TensorMatrix, src_l: VGroup, dst_l: VGroup) -> LaggedStart:
-        """Return row perm[i] of src travelling to row i of dst, one row after another (never two at once)."""
-        return LaggedStart(*(TransformFromCopy(VGroup(src.row(t), src_l[t]), VGroup(dst.row(i), dst_l[i]))
-                             for i, t in enumerate(self.perm)), lag_ratio=1.0)
+        """Return row perm[i] of src travelling to row i of dst, one row after another (never two at once).
+
+        The bottom row is filled first, so a travelling row never crosses a row already in place.
+        """
+        moves = [TransformFromCopy(VGroup(src.row(t), src_l[t]), VGroup(dst.row(i), dst_l[i]))
+                 for i, t in enumerate(self.perm)]
+        return LaggedStart(*reversed(moves), lag_ratio=1.0)
 
     # -- beats --------------------------------------------------------------------------------
     def attention(self) -> None:
@@ -307,7 +311,7 @@ class PositionalLecture(LectureScene):
         movers = VGroup()
         for p in range(shown - k):
             mover = plane.dot(b.value("MPE", (p, 2 * pair)), b.value("MPE", (p, 2 * pair + 1)), color=style.TEXT,
-                              radius=0.05)
+                              radius=0.06)
             movers.add(mover.move_to(dots[p]))
         theta = np.arctan2(b.exact(b.value("PE", (0, 2 * pair))), b.exact(b.value("PE", (0, 2 * pair + 1))))
         angle = float(b.tensors["angles"][pair])
@@ -360,15 +364,16 @@ class PositionalLecture(LectureScene):
 
     def relative(self) -> None:
         self.beat("The same rotation for every p")
-        b, k = self.b, int(self.result.config.shift)
-        n = int(b.tensors["dots"].shape[0])
-        heads = VGroup(*(self.math("p = {p}", NOTE, style.MUTED, p=b.index("dots", 0, p, base=0)) for p in range(n)))
-        row = number_row(b, "dots", cell=1.15, color=style.ROLE["score"])
-        for h, num in zip(heads, row):
-            h.next_to(num, UP, buff=0.2)
-        name = self.math("\"PE\"(p) dot \"PE\"(p + {k})", LABEL, k=b.value("k", (), 0))
-        table = VGroup(heads, row)
-        name.next_to(table, LEFT, buff=0.5).align_to(row, DOWN)
+        b = self.b
+        n = int(b.tensors["dots"].shape[1])
+        heads = VGroup(*(self.math("p = {p}", NOTE, style.MUTED, p=b.index("dots", 1, p, base=0)) for p in range(n)))
+        rows = VGroup(*(number_row(b, "dots", (r,), cell=1.15, color=style.ROLE["score"]) for r in range(2)))
+        rows.arrange(DOWN, buff=0.3)
+        for h, num in zip(heads, rows[0]):
+            h.next_to(num, UP, buff=0.25)
+        names = VGroup(*(self.math("\"PE\"(p) dot \"PE\"(p + {o})", LABEL, o=b.value("offsets", (r,), 0))
+                         .next_to(rows[r], LEFT, buff=0.5) for r in range(2)))
+        names.align_to(names[0], RIGHT)
         err = self.prose("over every position and dim: max $|\"PE\"(p + k) - M_k \"PE\"(p)|$ = {e}", LABEL,
                          style.DIFFERENCE, e=b.value("rel_err", (), 2, "g"))
         note = style.note("float32 rounding: one linear map $M_k$ moves every position by $k$", size=NOTE,
@@ -376,17 +381,21 @@ class PositionalLecture(LectureScene):
         why = VGroup(style.note("A score between two positions can depend on their offset alone,", size=NOTE),
                      style.note("so attention can learn to look a fixed number of words back.", size=NOTE)
                      ).arrange(DOWN, buff=0.12)
-        style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), VGroup(name, table), why)
-                          .arrange(DOWN, buff=0.8))
+        table = VGroup(heads, rows, names)
+        style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), table, why).arrange(DOWN, buff=0.7))
         self.say("Checked at every position: the largest gap between PE(p + k) and M_k PE(p) is {e}, float32 rounding.",
                  e=b.value("rel_err", (), 2, "g"))
         self.play(FadeIn(err), FadeIn(note), run_time=0.6)
-        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} for p = {a}, {c}, and every p:"
-                 " it depends on the offset {k} only.", k=b.value("k", (), 0), v=b.value("dots", (0,)),
-                 a=b.index("dots", 0, 0, base=0), c=b.index("dots", 0, 1, base=0))
-        self.play(FadeIn(name), LaggedStart(*(FadeIn(VGroup(h, x), shift=DOWN * 0.2) for h, x in zip(heads, row)),
-                                            lag_ratio=0.3), run_time=2.0)
-        self.say("That is what attention needs: a score that can tell \"one word back\" from \"two words back\"," 
+        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} at p = {a}, {c}, and every p shown:"
+                 " it depends on the offset {k} only.", k=b.value("offsets", (0,), 0), v=b.value("dots", (0, 0)),
+                 a=b.index("dots", 1, 0, base=0), c=b.index("dots", 1, 1, base=0))
+        self.play(FadeIn(heads), FadeIn(names[0]),
+                  LaggedStart(*(FadeIn(x, shift=DOWN * 0.2) for x in rows[0]), lag_ratio=0.3), run_time=2.0)
+        self.say("Another offset, another number: PE(p) dot PE(p + {o}) is {w}, again at every p.",
+                 o=b.value("offsets", (1,), 0), w=b.value("dots", (1, 0)))
+        self.play(FadeIn(names[1]), LaggedStart(*(FadeIn(x, shift=DOWN * 0.2) for x in rows[1]), lag_ratio=0.3),
+                  run_time=2.0)
+        self.say("That is what attention needs: a score that can tell \"one word back\" from \"two words back\","
                  " at any place in the sentence.")
         self.play(FadeIn(why), run_time=0.6)
         self.clear_stage()

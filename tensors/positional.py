@@ -93,7 +93,8 @@ class PositionalResult(LectureResult):
     rotated: torch.Tensor  # (pe_dims,) M_k PE(p)
     rel_err: torch.Tensor  # () max over every p and dim of |PE(p + k) - M_k PE(p)|
     MPE: torch.Tensor  # (positions - k, pe_dims) row p is M_k PE(p)
-    dots: torch.Tensor  # (n,) PE(p) . PE(p + k) for p = 0..n-1: the same for every p
+    offsets: torch.Tensor  # (2,) long: k, and a second offset to compare with (1, or 2 when k is 1)
+    dots: torch.Tensor  # (2, n) PE(p) . PE(p + offsets[r]) for p = 0..n-1: one number per offset, whatever p
 
 
 
@@ -145,7 +146,8 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
     blocks = rotation_blocks(angles)
     M = shift_matrix(blocks)
     shifted = PE[:-k] @ M.T  # (positions - k, pe_dims): row p is M_k PE(p)
-    n_dots = min(DOT_PROBES, config.positions - k)
+    other = 1 if k != 1 else 2
+    n_dots = min(DOT_PROBES, config.positions - max(k, other))
     return PositionalResult(
         config=config,
         X=X,
@@ -185,5 +187,6 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
         rotated=M @ PE[p],
         rel_err=(PE[k:] - shifted).abs().max(),
         MPE=shifted,
-        dots=(PE[:n_dots] * PE[k:k + n_dots]).sum(dim=1),
+        offsets=torch.tensor([k, other], device=device),
+        dots=torch.stack([(PE[:n_dots] * PE[o:o + n_dots]).sum(dim=1) for o in (k, other)]),
     )

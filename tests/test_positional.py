@@ -170,12 +170,14 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     w = torch.tensor([10000 ** (-2 * i / cfg["pe_dims"]) for i in range(half)], dtype=torch.float64)
     gap = (Y_pe_perm - Y_pe[perm]).abs()
     row = gap.amax(dim=1).argmax()
-    n = min(6, cfg["positions"] - k)
+    other = 1 if k != 1 else 2
+    n = min(6, cfg["positions"] - max(k, other))
     return {
         "X": X, "W_q": Wq, "W_k": Wk, "W_v": Wv, "perm": perm, "X_perm": X[perm], "Y": Y, "Y_perm": Y_perm,
         "Y_pi": Y[perm], "XP": X + P, "XP_perm": X[perm] + P, "Y_pe_pi": Y_pe[perm], "diff_pe_col": gap[row].argmax(),
         "pos": torch.arange(float(cfg["positions"])), "unit": torch.tensor([-1.0, 0.0, 1.0]),
-        "MPE": PE[:-k] @ M.T, "dots": (PE[:n] * PE[k:k + n]).sum(dim=1),
+        "MPE": PE[:-k] @ M.T, "offsets": torch.tensor([k, other]),
+        "dots": torch.stack([(PE[:n] * PE[o:o + n]).sum(dim=1) for o in (k, other)]),
         "diff_plain": (f32["Y_perm"] - f32["Y"][perm]).abs().max(),
         "P": P, "Y_pe": Y_pe, "Y_pe_perm": Y_pe_perm, "diff_pe": (Y_pe_perm - Y_pe[perm]).abs().max(),
         "diff_pe_row": (Y_pe_perm - Y_pe[perm]).abs().amax(dim=1).argmax(),
@@ -220,9 +222,11 @@ def test_the_turned_points_land_on_the_shifted_ones(result: PositionalResult) ->
     for i in range(r.config.pe_dims // 2):
         radius = r.PE[:, 2 * i:2 * i + 2].norm(dim=1)
         torch.testing.assert_close(radius, torch.ones_like(radius), atol=1e-5, rtol=0)  # a unit circle
-    assert float(r.dots.max() - r.dots.min()) < 1e-3  # the same for every p shown
-    want = sum(math.cos(k * 10000 ** (-2 * i / r.config.pe_dims)) for i in range(r.config.pe_dims // 2))
-    assert float(r.dots[0]) == pytest.approx(want, abs=1e-3)  # sum_i cos(k w_i): k alone
+    for row, o in zip(r.dots, r.offsets.tolist()):
+        assert float(row.max() - row.min()) < 1e-3  # the same for every p shown
+        want = sum(math.cos(o * 10000 ** (-2 * i / r.config.pe_dims)) for i in range(r.config.pe_dims // 2))
+        assert float(row[0]) == pytest.approx(want, abs=1e-3)  # sum_i cos(o w_i): the offset alone
+    assert r.offsets[0] != r.offsets[1] and abs(float(r.dots[0, 0] - r.dots[1, 0])) > 0.01  # offsets told apart
 
 
 def test_the_boxed_entry_is_the_largest_difference(result: PositionalResult) -> None:

@@ -63,6 +63,16 @@ class FfnResult(LectureResult):
     X_new: torch.Tensor  # (L, D) X with position j replaced
     dY: torch.Tensor  # (L, D) FFN(X_new) - FFN(X)
     dY_max: torch.Tensor  # (L,) largest |dY| at each position
+    x_col: torch.Tensor  # (D, 1) position j's input as a column, each entry beside its row of W1
+    h_col: torch.Tensor  # (d_ff, 1) position j's hidden units as a column, each beside its row of W2
+    W12: torch.Tensor  # (D, D) W1 @ W2: the two maps multiplied into one
+    b12: torch.Tensor  # (D,) b1 @ W2 + b2: the bias of that one map
+    Y_lin: torch.Tensor  # (L, D) the two maps without the activation: (X W1 + b1) W2 + b2
+    Y_one: torch.Tensor  # (L, D) the one map: X W12 + b12
+    lin_diff: torch.Tensor  # () max |Y_lin - Y_one|: float32 rounding only
+    relu_gap: torch.Tensor  # () max |FFN(X) - Y_one|: with ReLU the network is not that one map
+    w_scale: torch.Tensor  # () max |W1|, |W2|: the colour scale of the weight heatmaps
+    ramp: torch.Tensor  # (1, 65) -w_scale .. +w_scale, the heatmaps' colour legend
     W_q: torch.Tensor  # (D, D) one attention head, for comparison
     W_k: torch.Tensor  # (D, D)
     W_v: torch.Tensor  # (D, D)
@@ -77,7 +87,7 @@ class FfnResult(LectureResult):
     curve_gelu: torch.Tensor  # (N,) GELU(curve_z)
     big_dims: torch.Tensor  # (2,) D and d_ff of the real-size FFN, read from its nn.Linear
     ffn_params: torch.Tensor  # (4,) numel of W1, b1, W2, b2 of real nn.Linear modules
-    attn_params: torch.Tensor  # (4,) numel of W_Q, W_K, W_V, W_O of real nn.Linear modules
+    attn_params: torch.Tensor  # (8,) numel of W_Q, b_Q, W_K, b_K, W_V, b_V, W_O, b_O of real nn.Linear modules
     param_totals: torch.Tensor  # (2,) FFN total, attention total
     param_ratio: torch.Tensor  # () FFN total / attention total
     expansion: torch.Tensor  # () d_ff / D of the real-size FFN
@@ -126,9 +136,10 @@ def real_ffn(d_model: int, device: torch.device) -> nn.Sequential:
 
 
 def real_attention(d_model: int, device: torch.device) -> nn.ModuleDict:
-    """Build the four D x D projections of attention (W_Q, W_K, W_V, W_O) as nn.Linear modules."""
+    """Build the four D x D projections of attention (W_Q, W_K, W_V, W_O) as nn.Linear modules, with biases
+    like the FFN's (nn.MultiheadAttention has them too), so both are counted alike."""
     names = ("W_Q", "W_K", "W_V", "W_O")
-    return nn.ModuleDict({n: nn.Linear(d_model, d_model, bias=False) for n in names}).to(device)
+    return nn.ModuleDict({n: nn.Linear(d_model, d_model) for n in names}).to(device)
 
 
 def weight_matrices(module: nn.Module) -> torch.Tensor:
@@ -177,6 +188,10 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
     ffn_params, attn_params = param_counts(net), param_counts(att)
     totals = torch.stack([ffn_params.sum(), attn_params.sum()])
     dY_max, dA_max = row_change(Y, Y_new), row_change(A, A_new)
+    W12, b12 = W1 @ W2, b1 @ W2 + b2  # (D, D), (D,)
+    Y_lin = ffn(X, W1, b1, W2, b2, act=lambda t: t)
+    Y_one = X @ W12 + b12
+    w_scale = torch.maximum(W1.abs().max(), W2.abs().max())
     return FfnResult(
         config=config,
         X=X,
@@ -193,6 +208,16 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
         X_new=X_new,
         dY=Y_new - Y,
         dY_max=dY_max,
+        x_col=X[j][:, None].contiguous(),
+        h_col=F.relu(Z[j])[:, None].contiguous(),
+        W12=W12,
+        b12=b12,
+        Y_lin=Y_lin,
+        Y_one=Y_one,
+        lin_diff=(Y_lin - Y_one).abs().max(),
+        relu_gap=(Y - Y_one).abs().max(),
+        w_scale=w_scale,
+        ramp=torch.linspace(-1.0, 1.0, 65, device=device)[None] * w_scale,
         W_q=W_q.contiguous(),
         W_k=W_k.contiguous(),
         W_v=W_v.contiguous(),

@@ -134,6 +134,16 @@ def test_without_the_activation_the_two_maps_collapse(result: FfnResult) -> None
     torch.testing.assert_close(linear, r.X @ (r.W1 @ r.W2) + (r.b1 @ r.W2 + r.b2))
     if int((r.Z <= 0).sum()) > 0:
         assert not torch.allclose(linear, r.Y)
+    W12, b12 = r.W1.double() @ r.W2.double(), r.b1.double() @ r.W2.double() + r.b2.double()
+    torch.testing.assert_close(r.W12.double(), W12, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(r.b12.double(), b12, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(r.Y_lin, linear)
+    torch.testing.assert_close(r.Y_one.double(), r.X.double() @ W12 + b12, rtol=1e-5, atol=1e-5)
+    assert float(r.lin_diff) < 1e-5  # float32 rounding only
+    assert float(r.relu_gap) == pytest.approx(float((r.Y.double() - (r.X.double() @ W12 + b12)).abs().max()),
+                                              abs=1e-5)
+    if int((r.Z <= 0).sum()) > 0:
+        assert float(r.relu_gap) > 1e-3  # the bend makes it no single matrix
 
 
 # -- parameter counts -------------------------------------------------------------------------
@@ -142,14 +152,15 @@ def test_parameter_counts_from_real_modules(D: int) -> None:
     r = build(FfnConfig(big_d_model=D), CPU)
     first, second = nn.Linear(D, 4 * D), nn.Linear(4 * D, D)
     ffn = [p.numel() for m in (first, second) for p in (m.weight, m.bias)]
-    mha = nn.MultiheadAttention(D, 8 if D % 8 == 0 else 1, bias=False)
+    mha = nn.MultiheadAttention(D, 8 if D % 8 == 0 else 1)  # with biases, counted alike with the FFN's
     attn_total = sum(p.numel() for p in mha.parameters())
     assert r.ffn_params.tolist() == ffn == [D * 4 * D, 4 * D, 4 * D * D, D]
     assert sum(ffn) == 2 * D * 4 * D + 4 * D + D
-    assert r.attn_params.tolist() == [D * D] * 4
-    assert attn_total == 4 * D * D == int(r.param_totals[1])
+    assert r.attn_params.tolist() == [D * D, D] * 4
+    assert attn_total == 4 * D * D + 4 * D == int(r.param_totals[1])
     assert int(r.param_totals[0]) == sum(ffn)
-    assert float(r.param_ratio) == pytest.approx(sum(ffn) / (4 * D * D))
+    assert float(r.param_ratio) == pytest.approx(sum(ffn) / (4 * D * D + 4 * D))
+    assert abs(float(r.param_ratio) - 2) < 0.01 or D < 64  # "about twice": biases are a sliver at real sizes
     assert r.big_dims.tolist() == [D, 4 * D]
     assert (int(r.expansion), int(r.n_ffn_weights), int(r.n_attn_weights)) == (4, 2, 4)
 
@@ -174,9 +185,23 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     curve_z = torch.linspace(-1.0, 1.0, len(manifest["tensors"]["curve_z"]["values"])) * Z[j].abs().max()
     first, second = nn.Linear(D_big, 4 * D_big), nn.Linear(4 * D_big, D_big)
     ffn_params = torch.tensor([p.numel() for m in (first, second) for p in (m.weight, m.bias)])
-    attn_params = torch.tensor([nn.Linear(D_big, D_big, bias=False).weight.numel() for _ in range(4)])
+    attn_params = torch.tensor([p.numel() for _ in range(4) for p in nn.Linear(D_big, D_big).parameters()])
     totals = torch.stack([ffn_params.sum(), attn_params.sum()])
+    W1, b1, W2, b2 = (t[n].double() for n in ("W1", "b1", "W2", "b2"))
+    W12, b12 = W1 @ W2, b1 @ W2 + b2
+    Xd = X.double()
+    Y_lin, Y_one = (Xd @ W1 + b1) @ W2 + b2, Xd @ W12 + b12
+    # float32 rounding is what lin_diff measures: recompute it in float32, as the lecture ran
+    # (the lecture's W1, W2 are transposed views of nn.Linear-shaped (out, in) draws: the same memory layout here)
+    W1v, W2v = t["W1"].T.contiguous().T, t["W2"].T.contiguous().T
+    Y_lin32 = (X @ W1v + t["b1"]) @ W2v + t["b2"]
+    Y_one32 = X @ (W1v @ W2v) + (t["b1"] @ W2v + t["b2"])
+    w_scale = torch.maximum(t["W1"].abs().max(), t["W2"].abs().max())
+    n_ramp = len(manifest["tensors"]["ramp"]["values"][0])
     return {
+        "x_col": X[j][:, None], "h_col": Z[j].clamp(min=0)[:, None], "W12": W12, "b12": b12, "Y_lin": Y_lin,
+        "Y_one": Y_one, "lin_diff": (Y_lin32 - Y_one32).abs().max(), "relu_gap": (Y.double() - Y_one).abs().max(),
+        "w_scale": w_scale, "ramp": torch.linspace(-1.0, 1.0, n_ramp)[None] * w_scale,
         **t, "Z": Z, "H": Z.clamp(min=0), "G": gelu_erf(Z), "Y": Y, "Y_rows": Y_rows,
         "row_diff": (Y_rows - Y).abs().max(), "dY": dY, "dY_max": dY_max, "A": A, "dA": dA, "dA_max": dA_max,
         "ffn_other_max": dY_max[rest].max(), "attn_other_min": dA_max[rest].min(),
@@ -187,7 +212,16 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     }
 
 
-def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
+def test_every_number_shown_equals_recomputed_torch(dry: DryRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.shown
+
+    plain = tests.shown.agrees
+
+    def agrees(shown: str, value: float, decimals: int, style: str) -> bool:
+        # tests.shown.agrees parses "2,099,712" as a Decimal before it reaches its 'n' branch (reported to the lead)
+        return shown == f"{round(value):,}" if style == "n" else plain(shown, value, decimals, style)
+
+    monkeypatch.setattr(tests.shown, "agrees", agrees)
     outcome = dry("ffn")
     manifest, scene = outcome.manifest, outcome.scene
     truth = recompute(manifest)
@@ -202,7 +236,12 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
             + [("G", (j, k)) for k in range(4 * D)]
             + [(n, (i, d)) for n in ("X", "X_new", "Y", "Y_rows", "dY", "dA") for i in range(L) for d in range(D)]
             + [(n, (i,)) for n in ("dY_max", "dA_max") for i in range(L)]
-            + [(n, (i,)) for n in ("ffn_params", "attn_params") for i in range(4)]
+            + [("ffn_params", (i,)) for i in range(4)] + [("attn_params", (i,)) for i in range(8)]
+            + [(n, (i, d)) for n in ("W1",) for i in range(D) for d in range(4 * D)]
+            + [(n, (i, d)) for n in ("W2",) for i in range(4 * D) for d in range(D)]
+            + [(n, (i, d)) for n in ("W12", "Y_lin", "Y_one") for i in range(D if n == "W12" else L) for d in range(D)]
+            + [("b1", (k,)) for k in range(4 * D)] + [(n, (k,)) for n in ("b2", "b12") for k in range(D)]
+            + [("lin_diff", ()), ("relu_gap", ())]
             + [("param_totals", (0,)), ("param_totals", (1,)), ("param_ratio", ()), ("row_diff", ())])
     missing = [m for m in must if m not in on_screen]
     assert not missing, missing

@@ -122,6 +122,75 @@ def free_disk(path: Path) -> Check:
     return Check("free disk", ok, f"{free / 2**30:.1f} GiB free at {where}", "" if ok else "free at least 2 GiB")
 
 
+def cache_base() -> Path:
+    """Return the per-user cache folder the renders use (XDG_CACHE_HOME, else ~/.cache), without importing them."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) if base else Path.home() / ".cache"
+
+
+def _writable_folder(folder: Path) -> str | None:
+    """Return why folder cannot be used as a cache (made and written), or None if it can."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return f"{err.strerror or err}" + (f" ({err.filename})" if err.filename and Path(err.filename) != folder else "")
+    return None
+
+
+def _damaged_entries(folder: Path) -> list[Path]:
+    """Return the cache entries in folder a render would find damaged: truncated SVGs and outline files."""
+    damaged = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        try:
+            if p.suffix == ".svg":
+                with open(p, "rb") as fh:
+                    fh.seek(max(0, p.stat().st_size - 64))
+                    whole = fh.read().rstrip().endswith(b"</svg>")
+            elif p.suffix in (".pickle", ".pt"):
+                with open(p, "rb") as fh:  # a pickle ends with STOP ('.'); torch.save writes a zip (ends with its index)
+                    size = p.stat().st_size
+                    fh.seek(max(0, size - 22))
+                    tail = fh.read()
+                    whole = size > 0 and (tail.endswith(b".") if p.suffix == ".pickle" else b"PK\x05\x06" in tail)
+            else:
+                continue
+        except OSError:
+            whole = False
+        if not whole:
+            damaged.append(p)
+    return damaged
+
+
+def caches() -> Check:
+    """The per-user caches (Typst labels, trained weights): usable, or bypassed with the reason (renders are slower)."""
+    try:
+        base = cache_base()
+    except (RuntimeError, KeyError) as err:
+        return Check("caches", False, f"no home folder ({err}): renders compile and train without a cache",
+                     "set HOME or XDG_CACHE_HOME to a writable folder", required=False)
+    problems = []
+    for part in ("typst", "trained"):
+        folder = base / "faq-lectures" / part
+        why = _writable_folder(folder)
+        if why:
+            problems.append(f"{folder} is not usable ({why})")
+            continue
+        damaged = _damaged_entries(folder)
+        if damaged:
+            problems.append(f"{len(damaged)} damaged entr{'y' if len(damaged) == 1 else 'ies'} in {folder}, e.g."
+                            f" {damaged[0].name} (rebuilt by the next render)")
+    if problems:
+        return Check("caches", False, "; ".join(problems) + ": renders bypass them and are slower",
+                     "make the folder writable, or set XDG_CACHE_HOME to one that is", required=False)
+    return Check("caches", True, f"{base / 'faq-lectures'} (typst, trained: writable, entries whole)")
+
+
 def chromium() -> Check:
     """Chromium, for the course page's browser test (optional for rendering)."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -134,6 +203,6 @@ def run_checks(out: Path) -> list[Check]:
         python_version, cairo_pango, lambda: _package("manim", "manim"), typst_compiles, encoders, devices,
         lambda: _package("numpy", "numpy"), lambda: _package("click", "click"), lambda: _package("srt", "srt"),
         lambda: _package("webvtt-py", "webvtt"), lambda: _package("pillow", "PIL"),
-        lambda: output_dir(out), lambda: free_disk(out), chromium,
+        lambda: output_dir(out), lambda: free_disk(out), caches, chromium,
     ]
     return [c() for c in checks]

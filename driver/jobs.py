@@ -1,7 +1,13 @@
-"""Render many topics at once: one worker process per topic, at most N at a time, with progress."""
+"""Render many topics at once: one worker process per topic, at most N at a time, with progress.
+
+Workers die with the parent: each asks the kernel for SIGTERM when its parent dies (Linux
+prctl PR_SET_PDEATHSIG, through ctypes), so a parent killed with SIGKILL leaves no orphan rendering
+on; SIGTERM makes a worker stop, clean its work folder and exit 130 like a render interrupted by hand.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -12,6 +18,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> Callable[[], None] | None:
+    """Return a pre-exec hook making the child get SIGTERM when `parent` dies (None where Linux's prctl is missing)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def arm() -> None:  # runs in the child between fork and exec: no Python-level locks, no allocation to speak of
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(EXIT_ORPHAN)
+
+    return arm
+
+
+EXIT_ORPHAN = 130  # a worker whose parent was already gone: as if interrupted
 
 
 @dataclass
@@ -35,6 +64,7 @@ def run_jobs(topics: Sequence[str], common: list[str], jobs: int, log_dir: Path,
     log_dir.mkdir(parents=True, exist_ok=True)
     queue = [Job(t, [sys.executable, str(ROOT / "render.py"), t, *common], log_dir / f"{t}.log") for t in topics]
     waiting, running, finished = list(queue), list[Job](), list[Job]()
+    arm = die_with_parent(os.getpid())
     t0 = time.perf_counter()
 
     def line(job: Job) -> str:
@@ -47,7 +77,7 @@ def run_jobs(topics: Sequence[str], common: list[str], jobs: int, log_dir: Path,
                 job = waiting.pop(0)
                 fh = open(job.log, "wb")
                 job.proc = subprocess.Popen(job.args, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=arm)
                 fh.close()
                 job.started, job.state = time.perf_counter(), "running"
                 running.append(job)

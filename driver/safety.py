@@ -42,9 +42,9 @@ def topic_lock(work_root: Path, key: str) -> Iterator[None]:
         if same:
             break
         os.close(fd)
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
-    try:
+    try:  # from here on the file is ours: removed however we leave (a full disk fails the write below)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
         yield
     finally:
         try:

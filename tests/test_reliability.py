@@ -7,6 +7,7 @@ import errno
 import hashlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -203,3 +204,288 @@ def test_same_topic_twice_refuses_and_other_topics_render_alongside(tmp_path: Pa
         q = QUALITIES["low"]
         assert verify_video(out / "low" / f"{name}.mp4", q.width, q.height, q.fps)["frames"] > 100
     assert work_leftovers(out) == []
+
+
+# -- caches that cannot be used -------------------------------------------------------------------
+@pytest.fixture
+def fresh_typst(monkeypatch: pytest.MonkeyPatch) -> object:
+    """typst_cache as in a new process: nothing in memory, no cache chosen, not bypassed."""
+    from manim.mobject.text import typst_mobject
+
+    from scenes.kit import typst_cache
+
+    monkeypatch.setattr(typst_cache, "_prototypes", {})
+    monkeypatch.setattr(typst_cache, "_cache_dir", None)
+    monkeypatch.setattr(typst_cache, "_bypass", None)
+    monkeypatch.setattr(typst_mobject, "typst_to_svg_file", typst_mobject.typst_to_svg_file)
+    typst_cache.install()
+    return typst_cache
+
+
+def warnings_in(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("warning: ")]
+
+
+@pytest.mark.parametrize("home", ["file", "proc"])
+def test_a_home_that_cannot_hold_the_cache_is_bypassed_with_one_warning(
+        home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        fresh_typst: object) -> None:
+    """HOME a file, or a folder nobody may write (/proc, even for root): labels still build; one warning line."""
+    from scenes.kit import typst_cache
+
+    if home == "file":
+        (tmp_path / "home").write_text("a file, not a folder")
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    else:
+        monkeypatch.setenv("HOME", "/proc")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    first = typst_cache.typst("x + y", math=True, font_size=30)
+    second = typst_cache.typst("a label", font_size=20)
+    assert first.family_members_with_points() and second.family_members_with_points()
+    lines = warnings_in(capsys.readouterr().err)
+    assert len(lines) == 1 and "is not usable" in lines[0] and "bypassed" in lines[0], lines
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a read-only file system")
+def test_a_read_only_home_is_bypassed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str], fresh_typst: object) -> None:
+    from scenes.kit import typst_cache
+
+    home = tmp_path / "ro"
+    home.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(home)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        assert typst_cache.typst("read only", font_size=20).family_members_with_points()
+        lines = warnings_in(capsys.readouterr().err)
+        assert len(lines) == 1 and "Read-only file system" in lines[0]
+    finally:
+        subprocess.run(["umount", str(home)])
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "not svg"])
+def test_a_damaged_svg_in_the_cache_is_rebuilt_with_one_warning(
+        damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        fresh_typst: object) -> None:
+    from scenes.kit import typst_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    typst_cache.typst("W_q = E", math=True, font_size=24)
+    cache = typst_cache.default_cache_dir()
+    svgs = list(cache.glob("*.svg"))
+    whole = {p: p.read_bytes() for p in svgs}
+    for p in svgs:
+        data = whole[p]
+        p.write_bytes({"garbage": b"\x00\xff" * 100, "truncated": data[: len(data) // 2], "empty": b"",
+                       "not svg": b"<html></html>"}[damage])
+    for geom in cache.glob("geom-*"):
+        geom.unlink()  # a new process without outlines: it must read the SVG
+    monkeypatch.setattr(typst_cache, "_prototypes", {})
+    capsys.readouterr()
+    again = typst_cache.typst("W_q = E", math=True, font_size=24)
+    assert again.family_members_with_points()
+    lines = warnings_in(capsys.readouterr().err)
+    assert len(lines) == len(svgs) and all("was damaged" in line and "rebuilt" in line for line in lines), lines
+    assert {p: p.read_bytes() for p in svgs} == whole  # rebuilt whole
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "foreign"])
+def test_a_damaged_outline_file_is_rebuilt_with_one_warning(
+        damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        fresh_typst: object) -> None:
+    import pickle
+
+    from scenes.kit import typst_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    typst_cache.typst("label", font_size=20)
+    (geom,) = typst_cache.default_cache_dir().glob("geom-*.pickle")
+    data = geom.read_bytes()
+    geom.write_bytes({"truncated": data[: len(data) // 3], "garbage": b"\x80\x05\x95" + b"\xff" * 64, "empty": b"",
+                      "foreign": pickle.dumps({"not": "outlines"})}[damage])
+    monkeypatch.setattr(typst_cache, "_prototypes", {})
+    capsys.readouterr()
+    assert typst_cache.typst("label", font_size=20).family_members_with_points()
+    lines = warnings_in(capsys.readouterr().err)
+    assert len(lines) == 1 and "was damaged" in lines[0], lines
+    assert geom.read_bytes() == data  # written again, whole
+
+
+def test_doctor_reports_caches_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "home").write_text("a file")
+    env = {"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": ""}
+    proc = cli("doctor", "--output-dir", str(tmp_path / "o"), env=env)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert "everything a render needs is here" not in out
+    line = next(line for line in out.splitlines() if line.startswith("warn caches"))
+    assert f"{tmp_path / 'home'}/.cache/faq-lectures/typst is not usable (Not a directory)" in line
+    assert out.strip().splitlines()[-1] == "a render will work, without its caches (slower): see caches above"
+
+
+def test_doctor_reports_damaged_cache_entries(tmp_path: Path) -> None:
+    typst = tmp_path / "xdg" / "faq-lectures" / "typst"
+    typst.mkdir(parents=True)
+    (typst / "0123.svg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'><path d='M0 0")
+    proc = cli("doctor", "--output-dir", str(tmp_path / "o"), env={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 0 and "everything a render needs is here" not in out
+    assert "1 damaged entry in" in out and "0123.svg (rebuilt by the next render)" in out
+
+
+# -- full disks -----------------------------------------------------------------------------------
+class FullDisk:
+    """Stands in for the os module: every write fails with ENOSPC."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    @staticmethod
+    def write(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_leaves_no_empty_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from driver import safety
+
+    monkeypatch.setattr(safety, "os", FullDisk())
+    out = tmp_path / "out"
+    code = render.main(["heads", "--device", "cpu", "--output-dir", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err == [f"error: {err[0][7:]}"] and err[0].startswith(f"error: disk full at {out}")
+    assert work_leftovers(out) == []  # no stale heads-low.lock
+
+
+def test_a_full_disk_inside_the_encoder_is_the_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Manim's encoder thread wraps the OSError: 'RuntimeError: Failed to finish video segment ...'."""
+    from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+    from scenes.kit.lecture import LectureScene
+
+    def full(self: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(VideoSegmentEncoder, "write_frame", full)
+    monkeypatch.setattr(LectureScene, "layout_audit", False)  # this test is about the disk, not the layout
+    out = tmp_path / "out"
+    code = render.main(["heads", "--device", "cpu", "--output-dir", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1].startswith("error: disk full at ") and "free some space" in err[-1], err[-1]
+    assert "RuntimeError" not in err[-1] and "Traceback" not in "\n".join(err)
+    assert not (out / "low").exists() and work_leftovers(out) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+def test_a_really_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A 400 KiB tmpfs: the render fails with the one line, leaves no lock, no work folder, nothing published."""
+    from scenes.kit.lecture import LectureScene
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        monkeypatch.setattr(LectureScene, "layout_audit", False)
+        out = disk / "media"
+        code = render.main(["heads", "--device", "cpu", "--output-dir", str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and err[-1].startswith("error: disk full at ") and "free some space" in err[-1], err[-1]
+        assert work_leftovers(out) == [] and not (out / "low").exists()
+        with open(disk / "fill", "wb", buffering=0) as fh:  # now fill it to the brim: the lock's own write fails
+            try:
+                while True:
+                    fh.write(b"\0" * 4096)
+            except OSError:
+                pass
+        code = render.main(["heads", "--device", "cpu", "--output-dir", str(out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and err[-1].startswith("error: disk full at "), err
+        assert work_leftovers(out) == []
+    finally:
+        subprocess.run(["umount", str(disk)])
+
+
+# -- `all` workers die with their parent ----------------------------------------------------------
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (an orphan's zombie may wait for a reaper that never comes)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_all_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
+    out = tmp_path / "media"
+    parent = cli("all", "--jobs", "2", "--device", "cpu", "--output-dir", str(out))
+    deadline = time.time() + 120
+    while len(children(parent.pid)) < 2 and time.time() < deadline and parent.poll() is None:
+        time.sleep(0.2)
+    workers = children(parent.pid)
+    assert len(workers) == 2, "the two workers never started"
+    time.sleep(3.0)  # into their imports or their renders
+    parent.kill()
+    parent.communicate(timeout=60)
+    deadline = time.time() + 120
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    still = [w for w in workers if alive(w)]
+    for w in still:
+        os.kill(w, signal.SIGKILL)
+    assert still == [], "workers kept rendering after their parent was killed"
+    deadline = time.time() + 30  # they stopped as interrupted renders do: work folders and locks removed
+    while [p for p in work_leftovers(out) if p != "logs"] and time.time() < deadline:
+        time.sleep(0.2)
+    assert [p for p in work_leftovers(out) if p != "logs"] == []
+
+
+def test_a_worker_whose_parent_is_already_gone_does_not_start(tmp_path: Path) -> None:
+    from driver.jobs import die_with_parent
+
+    arm = die_with_parent(os.getpid() + 10_000_000)  # not our parent: as if it had died before the exec
+    if arm is None:
+        pytest.skip("no prctl here")
+    done = subprocess.run([sys.executable, "-c", "print('started')"], preexec_fn=arm, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 130 and done.stdout == ""
+
+
+# -- a SIGKILL while a real render publishes ------------------------------------------------------
+@pytest.mark.render
+def test_a_real_render_killed_while_publishing_leaves_a_whole_set(low: LowRender, tmp_path: Path) -> None:
+    """The CLI render, SIGKILLed before its commit and after it: readers see the whole old, then the whole new set."""
+    from publish import page
+    from publish.outputs import KILL_AT, read_set, verify
+
+    rendered, _ = low("heads")
+    out = tmp_path / "media"
+    shutil.copytree(rendered, out, symlinks=True)
+    old = read_set(out / "low", "heads")
+    for step, expect_new in ((2, False), (5, True)):
+        proc = cli("heads", "--device", "cpu", "--output-dir", str(out), "--format", "mp4,webm",
+                   env={KILL_AT: str(step)})
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == -signal.SIGKILL, err
+        now = read_set(out / "low", "heads")  # every file checked against the manifest it follows
+        assert (now.manifest["set"] != old.manifest["set"]) is expect_new
+        index = page.write_course([page.load_entry("heads", "T", "Q", out / "low")], tmp_path / f"course{step}")
+        assert f"{now.manifest['audit']['numbers_checked']:,} checks" in index.read_text()
+        old = now
+    done = cli("heads", "--device", "cpu", "--output-dir", str(out))
+    _, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err
+    assert verify(out / "low", "heads") == [] and work_leftovers(out) == []
+    assert sorted(p.name for p in (out / "low").iterdir()) == sorted(
+        f.name for f in read_set(out / "low", "heads").files.values())

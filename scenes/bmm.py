@@ -38,6 +38,8 @@ UNIT_CELL = (0.74, style.CELL_H)  # entries of torch.rand and their short sums: 
 ITEMS = (("A", "A"), ("B", "B"), ("C_bmm", "C"))  # (tensor, label) of the batch-item row
 INDEX = style.INDEX[1]  # batch items, grid cells and heads: grey with a number, never a role hue
 TILE = 0.16  # scene units per matrix entry when a matrix is drawn as an outlined tile
+BIG_TILE = 0.24  # the same, where few tiles share the stage
+MID_TILE = 0.2
 SCORE_LINE = 2  # the line of d2l_scores and annotated_scores that multiplies (0-based, in the source)
 
 
@@ -133,12 +135,12 @@ class BmmLecture(LectureScene):
         """Return 'item i of n' (counted from 1) in the index grey."""
         return self.prose("item {i} of {n}", style.LABEL_SIZE, INDEX, i=self.b.index("A", 0, i), n=self.b.dim("A", 0))
 
-    def tiles(self, rows: int, cols: int, shape: tuple[int, int], color: str) -> VGroup:
+    def tiles(self, rows: int, cols: int, shape: tuple[int, int], color: str, unit: float = TILE) -> VGroup:
         """Return a rows x cols grid of outlined matrices of shape (r, c), one per batch position."""
         r, c = shape
-        grid = VGroup(*(Rectangle(width=c * TILE, height=r * TILE, stroke_color=color, stroke_width=2,
+        grid = VGroup(*(Rectangle(width=c * unit, height=r * unit, stroke_color=color, stroke_width=2,
                                   fill_color=color, fill_opacity=0.15) for _ in range(rows * cols)))
-        return grid.arrange_in_grid(rows=rows, cols=cols, buff=0.12)
+        return grid.arrange_in_grid(rows=rows, cols=cols, buff=0.75 * unit)
 
     def grid_of(self, name: str, color: str) -> VGroup:
         """Return the leading (X, Y) dims of a rank-4 tensor as a grid of tiles."""
@@ -180,14 +182,15 @@ class BmmLecture(LectureScene):
     def sum_line(self, i: int, r: int, c: int) -> tuple[VGroup, VGroup, VGroup, Mobject]:
         """Return the written-out sum for C[i][r, c]: its A terms, B terms, the whole line and the result."""
         b, N = self.b, int(self.b.tensors["A"].shape[2])
-        a_terms = [b.number(b.value("A", (i, r, k)), style.NUMBER_SIZE, color=style.ROLE["input"]) for k in range(N)]
-        b_terms = [b.number(b.value("B", (i, k, c)), style.NUMBER_SIZE, color=style.ROLE["input"]) for k in range(N)]
+        size = style.LABEL_SIZE + 4  # the one sum of the lecture, larger than the matrices it comes from
+        a_terms = [b.number(b.value("A", (i, r, k)), size, color=style.ROLE["input"]) for k in range(N)]
+        b_terms = [b.number(b.value("B", (i, k, c)), size, color=style.ROLE["input"]) for k in range(N)]
         parts: list[Mobject] = []
         for k in range(N):
             if k:
                 parts.append(style.note("$+$", size=style.LABEL_SIZE, color=style.MUTED))
             parts += [a_terms[k], style.note("$dot$", size=style.LABEL_SIZE, color=style.MUTED), b_terms[k]]
-        total = b.number(b.value("C_bmm", (i, r, c)), style.NUMBER_SIZE, color=style.ROLE["output"])
+        total = b.number(b.value("C_bmm", (i, r, c)), size, color=style.ROLE["output"])
         parts += [style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED), total]
         line = VGroup(*parts).arrange(RIGHT, buff=0.14)
         return VGroup(*a_terms), VGroup(*b_terms), line, total
@@ -204,7 +207,7 @@ class BmmLecture(LectureScene):
                   *(Create(m.brackets) for m in self.front), FadeIn(A.entries), FadeIn(Bm.entries), FadeIn(self.row[1]),
                   FadeIn(self.row[3]), run_time=1.4)
         a_terms, b_terms, line, total = self.sum_line(0, 0, 0)
-        line.next_to(self.shapes, DOWN, buff=0.7).set_x(style.STAGE.centre[0])
+        line.move_to([style.STAGE.centre[0], (self.shapes.get_bottom()[1] + style.STAGE.bottom) / 2, 0])
         rest = [p for p in line if p not in (*a_terms, *b_terms, total)]
         boxes = VGroup(A.box(rows=(0, 1), color=style.TEXT), Bm.box(cols=(0, 1), color=style.TEXT))
         self.say("One entry of C: row {one} of A times column {one} of B, entry by entry, summed: {c}.",
@@ -281,8 +284,8 @@ class BmmLecture(LectureScene):
                           y=b.index("A4", 1, y))
         row_block = VGroup(cell, row).arrange(DOWN, buff=0.3)
         err = self.error_line("torch.bmm(A, B)", "err_rank4")
-        whole = VGroup(self.call4, VGroup(top, self.shapes4), row_block, err).arrange(DOWN, buff=0.35)
-        style.STAGE.place(whole, align=UP)
+        whole = VGroup(self.call4, VGroup(top, self.shapes4), row_block, err).arrange(DOWN, buff=0.4)
+        style.STAGE.place(whole)
         self.marks = VGroup(*(self.mark(g[k]) for g in self.grids))
         self.say("Rank {r}, the FAQ's second example: matmul treats the last two dims as matrices and loops over the"
                  " leading {X} × {Y} grid.", r=b.value("rank_A4", (), 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
@@ -303,7 +306,8 @@ class BmmLecture(LectureScene):
         self.beat("For bmm, fold the grid into one batch")
         b, cfg = self.b, self.result.config
         X, Y = cfg.lead_x, cfg.lead_y
-        top = self.grids.get_top()
+        top = np.array([0.0, style.TOP - 0.65, 0.0])  # the columns hang from under the heading
+        self.play(self.call4.animate.next_to(top, UP, buff=0.2).set_x(self.call4.get_x()), run_time=0.5)
         moves, targets = [], []
         for g, mk in zip(self.grids[:2], self.marks[:2]):
             spots = self.column_targets(g, np.array([g.get_x(), top[1], 0.0]))
@@ -377,7 +381,7 @@ class BmmLecture(LectureScene):
         fix = yields(style.note("`W.expand(batch, N, P)`", size=CODE), view)
         gap = self.gap_line("diff_w", "$\"bmm\"(A, W.\"expand\"(dots))$ against $\"matmul\"(A, W)$: max difference")
         below = VGroup(err, fix, gap).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-        style.STAGE.place(VGroup(top, below).arrange(DOWN, buff=0.6), align=UP)
+        style.STAGE.place(VGroup(top, below).arrange(DOWN, buff=0.6))
         self.say("One weight W ({N}, {P}), random too, for all {n} items of A: matmul broadcasts it over the batch.",
                  N=b.dim("W", 0), P=b.dim("W", 1), n=b.dim("A", 0))
         self.play(FadeIn(self.call), FadeIn(self.item), FadeIn(self.stacks[0]), FadeIn(self.stacks[2]), FadeIn(A),
@@ -411,7 +415,7 @@ class BmmLecture(LectureScene):
             blanks = [Rectangle(width=0.3, height=0.3, stroke_width=0, fill_opacity=0) for _ in range(4 - rank)]
             self.table.add(VGroup(style.note(f"`{label}`", size=CODE, color=color), *blanks, *dims))
         cells = VGroup(*(c for row in self.table for c in row))
-        cells.arrange_in_grid(rows=3, cols=5, buff=(0.35, 0.15), col_alignments="rcccc")
+        cells.arrange_in_grid(rows=3, cols=5, buff=(0.5, 0.2), col_alignments="rcccc")
         return self.table
 
     def leading_broadcast(self) -> None:
@@ -421,18 +425,18 @@ class BmmLecture(LectureScene):
         M, N = self.b.tensors["A_lead"].shape[2:]
         P = self.b.tensors["B_lead"].shape[2]
         table = self.shape_table()
-        a_tiles = self.tiles(X, 1, (M, N), style.ROLE["input"])
-        b_tiles = self.tiles(1, Y, (N, P), style.ROLE["input"])
-        a_full = self.tiles(X, Y, (M, N), style.ROLE["input"])
-        b_full = self.tiles(X, Y, (N, P), style.ROLE["input"])
-        c_full = self.tiles(X, Y, (M, P), style.ROLE["output"])
+        a_tiles = self.tiles(X, 1, (M, N), style.ROLE["input"], MID_TILE)
+        b_tiles = self.tiles(1, Y, (N, P), style.ROLE["input"], MID_TILE)
+        a_full = self.tiles(X, Y, (M, N), style.ROLE["input"], MID_TILE)
+        b_full = self.tiles(X, Y, (N, P), style.ROLE["input"], MID_TILE)
+        c_full = self.tiles(X, Y, (M, P), style.ROLE["output"], MID_TILE)
         ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
                      style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
-        pics = VGroup(a_full, ops[0], b_full, ops[1], c_full).arrange(RIGHT, buff=0.6)
+        pics = VGroup(a_full, ops[0], b_full, ops[1], c_full).arrange(RIGHT, buff=0.5)
         names = VGroup(*(style.note(f"`{n}`", size=CODE, color=c).next_to(g, UP, buff=0.2) for n, c, g in (
             ("A", style.ROLE["input"], a_full), ("B", style.ROLE["input"], b_full),
             ("matmul(A, B)", style.ROLE["output"], c_full))))
-        style.STAGE.place(VGroup(table, VGroup(names, pics)).arrange(DOWN, buff=0.9))
+        style.STAGE.place(VGroup(table, VGroup(names, pics)).arrange(DOWN, buff=0.7))
         for k, t in enumerate(a_tiles):  # A's one column sits where column 1 of the broadcast grid will be
             t.move_to(a_full[k * Y])
         b_tiles.align_to(b_full, DOWN).set_x(b_full.get_x())  # B's row: the second row of the grid it grows into
@@ -511,7 +515,7 @@ class BmmLecture(LectureScene):
         Bq, H, L, d = (int(s) for s in b.tensors["Q"].shape)
         bi, hi = Bq - 1, H - 1
         flat = bi * H + hi  # where d2l's folded batch keeps batch bi, head hi
-        grid = self.tiles(Bq, H, (L, d), style.ROLE["query"])
+        grid = self.tiles(Bq, H, (L, d), style.ROLE["query"], BIG_TILE)
         heads = VGroup(*(self.prose("head {h}", CODE, INDEX, h=b.index("Q", 1, h)) for h in range(H)))
         rows = VGroup(*(self.prose("batch {i}", CODE, INDEX, i=b.index("Q", 0, i)) for i in range(Bq)))
         q_name = style.note("$Q$", size=style.LABEL_SIZE, color=style.ROLE["query"])
@@ -527,17 +531,17 @@ class BmmLecture(LectureScene):
         middle.arrange(DOWN, aligned_edge=LEFT, buff=0.7)
         for r, m in zip(right, middle):
             r.set_y(m.get_y())
-        left = VGroup(q_name, grid).arrange(DOWN, buff=0.25)
-        stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6)
-        for r, m in zip(right, middle):
-            r.set_y(m.get_y())
-        gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
-        style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
         for k, lab in enumerate(heads):
             lab.next_to(grid, UP, buff=0.15).set_x(grid[k].get_x())
         q_name.next_to(heads, UP, buff=0.15)
         for i, lab in enumerate(rows):
             lab.next_to(grid, LEFT, buff=0.2).set_y(grid[i * H].get_y())
+        left = VGroup(q_name, heads, rows, grid)
+        stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6)
+        for r, m in zip(right, middle):
+            r.set_y(m.get_y())
+        gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
+        style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
         mark = self.mark(grid[flat])
         bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
         spots = self.column_targets(grid, np.array([grid.get_x(), grid.get_top()[1], 0.0]))

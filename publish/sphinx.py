@@ -18,7 +18,6 @@ exits with status 1 (with or without ``-W``).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 from sphinx.util.osutil import relative_uri
 
 from publish import page
+from publish.outputs import OutputError, read_set
 
 OUT_DIR = "_lectures"  # under the HTML output folder
 SIDECARS = ("png", "vtt", "chapters", "txt", "srt", "json")  # besides the video formats, what the player links
@@ -99,16 +99,24 @@ class LectureDirective(SphinxDirective):
                 f"`render.py {name} --format {','.join(formats)}` or point the setting at "
                 f"its render folder")
         manifest_path = source / f"{name}.json"
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        try:  # the manifest validated against its schema, every file it lists checked whole (no symlink, no mix)
+            published = read_set(source, name)
+            manifest = published.manifest
             kept = {k: manifest[k] for k in _KEPT}
             kept["audit"] = {k: manifest["audit"][k] for k in ("numbers_checked", "animations_audited", "mismatches")}
             page.player_html(name, kept)  # every field the player reads is there and of its type
+        except OutputError as e:
+            return self.fail(f"lecture {name!r}: {e}")
         except (OSError, ValueError, KeyError, TypeError) as e:
             return self.fail(f"lecture {name!r}: unreadable manifest {manifest_path}: {e!r}")
+        unlisted = [f for k, f in zip(kinds, wanted) if k not in published.files]
+        if unlisted:
+            return self.fail(f"lecture {name!r}: {', '.join(unlisted)} in {source} not listed by its manifest"
+                             f" {manifest_path}; render it with `render.py {name} --format {','.join(formats)}`")
         tag = hashlib.sha256(str(source).encode()).hexdigest()[:8]
         dest = f"{OUT_DIR}/{source.name}-{tag}/"
-        _files(self.env).setdefault(self.env.docname, {}).update({dest + f: str(source / f) for f in wanted})
+        _files(self.env).setdefault(self.env.docname, {}).update(
+            {dest + f: str(published.folder / f) for f in wanted})
         self.env.note_dependency(str(manifest_path))  # a new render rebuilds the page
         node = lecture()
         node["name"] = name

@@ -353,3 +353,27 @@ def test_the_course_copies_only_the_files_the_set_lists(tmp_path: Path) -> None:
     assert not (index.parent / "media" / "heads.srt").exists()
     assert sorted(p.name for p in (index.parent / "media").iterdir()) == sorted(
         ["heads.html", "heads.json", *("heads" + SUFFIX[k] for k in contents)])
+
+
+def test_the_sphinx_directive_reads_sets_the_same_way(tmp_path: Path) -> None:
+    """publish.sphinx copies a lecture's files only from a whole set: a symlinked sidecar fails the build, naming it."""
+    pytest.importorskip("sphinx")
+    media = tmp_path / "media" / "low"
+    write_plain(media, "heads", contents_of("old", ("mp4", "webm", "png", "srt", "vtt", "chapters", "txt")))
+    src = tmp_path / "site"
+    src.mkdir()
+    (src / "conf.py").write_text(f"extensions = ['publish.sphinx']\nlecture_media = {str(media)!r}\n")
+    (src / "index.rst").write_text("Lecture\n=======\n\n.. lecture:: heads\n")
+
+    def build(out: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(tmp_path / out)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    ok = build("ok")
+    assert ok.returncode == 0, ok.stderr
+    (media / "heads.txt").unlink()
+    (media / "heads.txt").symlink_to("/etc/passwd")
+    bad = build("bad")
+    assert bad.returncode != 0 and f"{media / 'heads.txt'} is a symlink: refused" in bad.stderr, bad.stderr
+    assert not any("root:" in p.read_text(errors="replace") for p in (tmp_path / "bad").rglob("*.txt"))

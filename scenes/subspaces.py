@@ -1,4 +1,4 @@
-"""Lecture `subspaces`: W^Q, W^K and W^V send the same words to three different places."""
+"""Lecture `subspaces`: one trained head's W^Q, W^K and W^V send the same words to three different planes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Arrow,
     Create,
     FadeIn,
     FadeOut,
@@ -23,13 +24,13 @@ from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
 from scenes.kit.plot import Plane
 from scenes.kit.style import Region
 
-TOKENS = ["#7ee787", "#ffa657", "#56d4dd", "#f778ba", "#a5a0ff"]  # one colour per word, in every picture
-PLANE_SIZE = 3.3  # side of each square plane
-WORD_SIZE = style.NOTE_SIZE - 2  # word labels beside dots and matrix rows
-DIAGONAL = style.ROLE["W"]  # the self-scores of Q Q^T
+PLANE_SIZE = 3.0  # side of each square plane
+WORD_SIZE = style.NOTE_SIZE  # word labels beside dots and matrix rows
 HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
-TOP, BOTTOM = style.STAGE.rows(2.0, 4.6)  # the Q, K, V matrices (or a formula) over their planes
+TOP, BOTTOM = style.STAGE.rows(2.3, 4.3)  # the Q, K, V matrices (or a formula) over their planes
 UPPER, LOWER = TOP.columns(1, 1, 1), BOTTOM.columns(1, 1, 1)  # one column per role: Q, K, V
+AXIS = {"Q": "q", "K": "k", "V": "v"}  # the letter of each plane's coordinates
+PLANE_WORD = {"Q": "query", "K": "key", "V": "value"}
 
 
 class RolePlane(Plane):
@@ -39,21 +40,17 @@ class RolePlane(Plane):
     title: VMobject
 
 
-def token_color(i: int) -> str:
-    """Return the colour of word i (0-based), the same in every plane and matrix."""
-    return TOKENS[i % len(TOKENS)]
-
-
 class SubspacesLecture(LectureScene):
-    """Queries, keys and values: one sentence, three learned maps, three planes, one score matrix."""
+    """Queries, keys and values: one sentence, three trained maps, three planes, one score matrix."""
 
     question = "What are the different subspaces of $Q$, $K$ and $V$?"
-    question_caption = ("A sentence of {L} words. Before comparing anything, attention sends every word through three"
-                        " separate learned linear maps.")
-    recap_lines = ("query: what the word looks for", "key: what it offers to be found", "value: what it hands over")
-    recap_caption = ("Queries and keys decide who listens to whom; values decide what is heard. Three maps, three"
-                     " separate jobs.")
-    beats = ("intro", "three_maps", "three_planes", "one_score", "score_matrix", "why_separate", "recap")
+    question_caption = ("A sentence of {L} words, read by head {h} of a small attention model trained to name the word"
+                        " after each word. Attention first sends every word through three separate linear maps.")
+    recap_caption = ("Queries and keys decide who listens to whom; values decide what is heard. Three trained maps,"
+                     " three planes, three jobs.")
+    beats = ("intro", "three_maps", "three_planes", "one_score", "score_matrix", "values", "why_separate", "recap")
+    roles = {"X": "input", "W_Q": "weight", "W_K": "weight", "W_V": "weight", "Q": "query", "K": "key", "K_T": "key",
+             "V": "value", "S": "score", "S_tied": "score", "terms": "score", "A": "attention", "out": "output"}
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -72,8 +69,8 @@ class SubspacesLecture(LectureScene):
         return int(self.result.config.key) - 1
 
     def word(self, k: int, size: float = WORD_SIZE) -> VMobject:
-        """Return word k as a label in its colour (prose: words carry no digits)."""
-        return style.note(self.words[k], size=size, color=token_color(k))
+        """Return word k as a label: the followed two in white, the others grey (prose: words carry no digits)."""
+        return style.note(self.words[k], size=size, color=style.TEXT if k in (self.i, self.j) else style.MUTED)
 
     def row_words(self, m: TensorMatrix) -> VGroup:
         """Return the words beside the rows of a matrix with one row per word."""
@@ -83,24 +80,31 @@ class SubspacesLecture(LectureScene):
         """Return the words above the columns of a matrix with one column per word."""
         return label_columns(m, [self.word(k) for k in range(m.n_cols)])
 
-    def reach(self) -> float:
-        """Return the half-width of every plane: a margin past the farthest projected coordinate (layout only)."""
-        values = [abs(v) for name in ("Q", "K", "V") for v in self.b.tensors[name].flatten().tolist()]
-        return 1.15 * max(values)
+    def reach(self, role: str) -> float:
+        """Return the half-width of a plane: a margin past its farthest coordinate (Q and K share one scale)."""
+        names = ("V",) if role == "V" else ("Q", "K")
+        return 1.2 * max(abs(v) for n in names for v in self.b.tensors[n].flatten().tolist())
 
     def plane(self, role: str, region: Region) -> RolePlane:
-        """Return a framed square plane for one role, placed in region, with ticks at -t and t on both axes."""
-        b, r = self.b, self.reach()
+        """Return a framed square plane for one role, placed in region, with named axes and ticks at -t and t."""
+        b, r = self.b, self.reach(role)
+        row = 1 if role == "V" else 0
         plane = RolePlane(b, (-r, r), (-r, r), width=PLANE_SIZE, height=PLANE_SIZE)
         frame = Rectangle(width=PLANE_SIZE, height=PLANE_SIZE, stroke_color=style.MUTED, stroke_width=1.5,
                           stroke_opacity=0.5).move_to(plane.axes)
         plane.add(frame)
         for k in range(2):
-            plane.add(plane.tick(b.value("ticks", (k,), style="g"), axis="x"))
-            plane.add(plane.tick(b.value("ticks", (k,), style="g"), axis="y"))
+            plane.add(plane.tick(b.value("ticks", (row, k), style="g"), axis="x", font_size=style.NOTE_SIZE))
+        plane.add(plane.tick(b.value("ticks", (row, 1), style="g"), axis="y", font_size=style.NOTE_SIZE))
+        letter = AXIS[role]
+        x_name = self.math(f"{letter}_1", color=style.MUTED).next_to(frame, RIGHT, buff=0.08)
+        x_name.set_y(plane.to_screen(0.0, 0.0)[1])
+        y_name = self.math(f"{letter}_2", color=style.MUTED).next_to(frame, UP, buff=0.08)
+        y_name.set_x(plane.to_screen(0.0, 0.0)[0])
+        plane.add(x_name, y_name)
         region.place(plane)
-        plane.title = self.math(role, style.LABEL_SIZE + 2, style.ROLE[role])
-        plane.title.next_to(frame, UP, buff=0.08).align_to(frame, LEFT).shift(0.08 * RIGHT)
+        plane.title = style.note(f"{PLANE_WORD[role]} plane", size=style.NOTE_SIZE, color=style.ROLE[role])
+        plane.title.next_to(frame, UP, buff=0.1).align_to(frame, LEFT)
         plane.role = role
         return plane
 
@@ -108,68 +112,77 @@ class SubspacesLecture(LectureScene):
         """Return the dot of every word at its row of Q, K or V, and the word labels beside them."""
         b, role = self.b, plane.role
         dots, labels = VGroup(), VGroup()
+        centre = plane.to_screen(0.0, 0.0)[0]
         for k in range(len(self.words)):
-            dot = plane.dot(b.value(role, (k, 0)), b.value(role, (k, 1)), color=token_color(k), radius=0.085)
+            dot = plane.dot(b.value(role, (k, 0)), b.value(role, (k, 1)), color=style.ROLE[role], radius=0.085)
             label = self.word(k)
-            centre = plane.to_screen(0.0, 0.0)[0]
             side = RIGHT if dot.get_x() >= centre else LEFT  # away from the arrows drawn from the origin
             label.next_to(dot, side, buff=0.08)
-            if abs(label.get_center()[0] - centre) + label.width / 2 > plane.axes.width / 2:  # past the frame: flip
+            if abs(label.get_x() - centre) + label.width / 2 > PLANE_SIZE / 2 - 0.05:  # past the frame: flip
                 label.next_to(dot, -side, buff=0.08)
             dots.add(dot)
             labels.add(label)
         return dots, labels
 
-    def vector(self, plane: Plane, role: str, k: int, color: str) -> VMobject:
-        """Return the segment from the origin to word k's point of `role`, drawn on `plane` (audited)."""
+    def arrow(self, plane: Plane, role: str, k: int, color: str) -> VGroup:
+        """Return an arrow from the origin to word k's point of `role` on `plane`, its tip an audited dot."""
         b = self.b
-        return plane.curve([0.0, b.value(role, (k, 0))], [0.0, b.value(role, (k, 1))], color=color, stroke_width=5)
+        tip = plane.dot(b.value(role, (k, 0)), b.value(role, (k, 1)), color=color, radius=0.07)
+        shaft = Arrow(plane.to_screen(0.0, 0.0), tip.get_center(), buff=0, color=color, stroke_width=5,
+                      max_tip_length_to_length_ratio=0.18)
+        return VGroup(shaft, tip)
+
+    def point(self, role: str, k: int) -> VGroup:
+        """Return '(x, y)' of word k's row of Q, K or V, its two numbers separate bound mobjects."""
+        b = self.b
+        color = style.ROLE[self.roles[role]]
+        nums = [b.number(b.value(role, (k, c)), style.NUMBER_SIZE, color=color) for c in range(2)]
+        parts = VGroup(style.note("(", color=color), nums[0], style.note(",", color=color), nums[1],
+                       style.note(")", color=color)).arrange(RIGHT, buff=0.06)
+        parts[2].align_to(nums[0], DOWN)
+        parts.nums = nums
+        return parts
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
-        """The question, the sentence in its word colours, and the three maps."""
-        sentence = VGroup(*(self.word(k, size=style.TITLE_SIZE) for k in range(len(self.words)))).arrange(RIGHT, buff=0.35)
+        """The question, the sentence, the three maps and the training they come from."""
+        b = self.b
+        sentence = VGroup(*(style.note(w, size=style.TITLE_SIZE) for w in self.words)).arrange(RIGHT, buff=0.35)
         maps = self.math("Q = X W^Q, quad K = X W^K, quad V = X W^V", style.LABEL_SIZE + 4)
-        self.ask(self.question_caption, self.question, sentence, maps, L=self.b.dim("X", 0))
+        trained = self.prose("head {h} of a model trained to name the word after: {p}% right on unseen sentences",
+                             style.LABEL_SIZE, style.MUTED, h=b.value("head", (), 0), p=b.value("accuracy", (), 0))
+        self.ask(self.question_caption, self.question, sentence, maps, trained, L=b.dim("X", 0),
+                 h=b.value("head", (), 0))
 
     def three_maps(self) -> None:
-        self.beat("Three learned maps")
+        self.beat("Three trained maps")
         b = self.b
-        X = self.matrix("X", color=style.ROLE["E"])
-        Ms = [self.matrix(role, color=style.ROLE[role]) for role in ("Q", "K", "V")]
-        Ws = [self.matrix(f"W_{role}", color=style.ROLE["W"]) for role in ("Q", "K", "V")]
-        row = VGroup(X, *Ms).arrange(RIGHT, buff=0.9, aligned_edge=UP)
+        X = self.matrix("X")
+        Ms = [self.matrix(role) for role in ("Q", "K", "V")]
+        Ws = [self.matrix(f"W_{role}") for role in ("Q", "K", "V")]
+        row = VGroup(X, *Ms).arrange(RIGHT, buff=0.6, aligned_edge=UP)
         for M, W in zip(Ms, Ws):
             W.next_to(M, UP, buff=0.75)
         x_words = self.row_words(X)
-        x_name = self.math("X", style.LABEL_SIZE, style.ROLE["E"]).next_to(X, UP, buff=0.2)
-        x_shape = self.math("(L, D) = ({L}, {D})", color=style.MUTED, L=b.dim("X", 0),
-                            D=b.dim("X", 1)).next_to(x_name, UP, buff=0.15)
-        w_names = VGroup(*(self.math(f"W^{role}", style.LABEL_SIZE, style.ROLE["W"]).next_to(W, UP, buff=0.12)
+        x_name = self.prose("$X$ ({L} × {D})", style.LABEL_SIZE, style.ROLE["E"], L=b.dim("X", 0),
+                            D=b.dim("X", 1)).next_to(X, UP, buff=0.2)
+        w_names = VGroup(*(self.prose(f"$W^{role}$ ({{D}} × {{d}})", style.LABEL_SIZE, style.ROLE["W"],
+                                      D=b.dim("W_Q", 0), d=b.dim("W_Q", 1)).next_to(W, UP, buff=0.12)
                            for role, W in zip("QKV", Ws)))
         m_names = VGroup(*(self.math(f"{role} = X W^{role}", color=style.ROLE[role]).next_to(M, DOWN, buff=0.2)
                            for role, M in zip("QKV", Ms)))
-        w_shape = self.math("D times D' = {D} times {d}", color=style.MUTED, D=b.dim("W_Q", 0), d=b.dim("W_Q", 1))
-        w_shape.next_to(Ws[0], LEFT, buff=0.5).align_to(Ws[0], UP)
-        style.STAGE.place(VGroup(row, *Ws, x_words, x_name, x_shape, w_names, m_names, w_shape))
-        self.say(
-            "X holds one embedding row per word, D = {D} numbers. W^Q, W^K and W^V are three separate learned"
-            " D × D' weights; here D' = {d}.",
-            D=b.dim("X", 1), d=b.dim("W_Q", 1),
-        )
-        self.play(FadeIn(X), FadeIn(x_words), FadeIn(x_name), FadeIn(x_shape))
-        self.play(LaggedStart(*(FadeIn(VGroup(W, n)) for W, n in zip(Ws, w_names)), lag_ratio=0.3),
-                  FadeIn(w_shape), run_time=1.5)
-        self.wait(1.5)
-        self.say(
-            "Each weight gives every word a new row: its query in Q, its key in K, its value in V."
-        )
+        style.STAGE.place(VGroup(row, *Ws, x_words, x_name, w_names, m_names))
+        self.say("X holds each word's input: its trained embedding plus its position, D = {D} numbers. W^Q, W^K and W^V"
+                 " are head {h}'s columns {c} to {e} of the trained W_Q, W_K, W_V.", D=b.dim("X", 1),
+                 h=b.value("head", (), 0), c=b.value("band", (0,), 0), e=b.value("band", (1,), 0))
+        self.play(FadeIn(X), FadeIn(x_words), FadeIn(x_name))
+        self.play(LaggedStart(*(FadeIn(VGroup(W, n)) for W, n in zip(Ws, w_names)), lag_ratio=0.3), run_time=1.5)
+        self.hold_caption()
+        self.say("Each weight gives every word a new row of D' = {d} numbers: its query in Q, its key in K, its value in V.",
+                 d=b.dim("W_Q", 1))
         for M, W, name in zip(Ms, Ws, m_names):
-            box = W.box(color=style.ROLE["W"], buff=HUG)
-            self.play(Create(box), Create(M.brackets), LaggedStart(*(FadeIn(M.row(k), shift=RIGHT * 0.15)
-                                                                      for k in range(M.n_rows)), lag_ratio=0.15),
-                      FadeIn(name), run_time=1.0)
-            self.play(FadeOut(box), run_time=0.3)
+            self.play(self.flow(VGroup(X.entries, W.entries), M), FadeIn(name), run_time=1.2)
+        self.hold_caption()
         self.Ms = Ms
         self.clear_stage(keep=tuple(Ms))
 
@@ -179,73 +192,85 @@ class SubspacesLecture(LectureScene):
         self.planes = [self.plane(role, region) for role, region in zip("QKV", LOWER)]
         self.play(*(M.animate.move_to(region.centre) for M, region in zip(self.Ms, UPPER)),
                   *(FadeIn(p) for p in self.planes), run_time=1.0)
-        for p, M in zip(self.planes, self.Ms):
-            p.title.next_to(M, LEFT, buff=0.35)
-        self.say(
-            "With D' = {d}, each row is a point (x, y). Every word keeps its colour in all three planes,"
-            " drawn to one scale.",
-            d=b.dim("W_Q", 1),
-        )
+        self.say("With D' = {d}, each row is a point (x, y): Q's rows in the query plane, K's in the key plane, V's in"
+                 " the value plane.", d=b.dim("W_Q", 1))
         self.play(*(FadeIn(p.title) for p in self.planes), run_time=0.3)
         self.dots, self.labels = [], []
         for p, M in zip(self.planes, self.Ms):
             dots, labels = self.marks(p)
-            recolour = [M.row(k).animate.set_color(token_color(k)) for k in range(M.n_rows)]
-            self.play(*recolour, LaggedStart(*(TransformFromCopy(M.row(k), d) for k, d in enumerate(dots)),
-                                             lag_ratio=0.15), run_time=1.1)
+            self.play(LaggedStart(*(TransformFromCopy(M.row(k), d) for k, d in enumerate(dots)), lag_ratio=0.15),
+                      run_time=1.1)
             self.play(FadeIn(labels), run_time=0.3)
             self.remove(*dots, labels)
             p.add(*dots, *labels)  # from here on the marks move with their plane
             self.dots.append(dots)
             self.labels.append(labels)
-        self.say(
-            "One word, three places: what it asks for, what it offers, what it carries. These weights are random;"
-            " training would move the points."
-        )
-        self.wait(2.0)
+        self.hold_caption()
+        definition = VGroup(
+            style.note("a subspace: all the points one map can reach", size=style.LABEL_SIZE),
+            self.prose("$W^Q$ sends every input of $RR^{D}$ into its own plane $RR^{d}$; so do $W^K$ and $W^V$",
+                       color=style.MUTED, D=b.dim("W_Q", 0), d=b.dim("W_Q", 1)),
+        ).arrange(DOWN, buff=0.2)
+        TOP.place(definition)
+        self.say("Each map has its own plane: the query, key and value subspaces. One word sits in three different"
+                 " places: what it looks for, what it offers, what it hands over.")
+        self.play(FadeOut(VGroup(*self.Ms)), run_time=0.5)
+        self.play(FadeIn(definition, shift=DOWN * 0.2), run_time=0.8)
+        self.hold_caption()
+        self.definition = definition
 
     def one_score(self) -> None:
         self.beat("One score: a query meets a key")
         b, i, j = self.b, self.i, self.j
         qp, kp, vp = self.planes
         wq, wk = self.words[i], self.words[j]
-        self.play(*(FadeOut(VGroup(M, p.title)) for M, p in zip(self.Ms, self.planes)), FadeOut(vp), run_time=0.6)
+        self.play(FadeOut(self.definition), FadeOut(vp), FadeOut(vp.title), run_time=0.6)
         half = (LOWER[1].centre - LOWER[0].centre) / 2  # half a column: the two planes centred on the stage
-        self.play(VGroup(qp, kp).animate.shift(half), run_time=0.6)
-        for p in (qp, kp):
-            p.title.next_to(p, UP, buff=0.1).align_to(p, LEFT)
-        q_vec = self.vector(qp, "Q", i, style.ROLE["Q"])
-        k_vec = self.vector(kp, "K", j, style.ROLE["K"])
-        self.say(
-            f"How much does {wq} attend to {wk}? Compare {wq}'s query with {wk}'s key, copied into the query plane."
-        )
-        self.play(FadeIn(qp.title), FadeIn(kp.title), Create(q_vec), Create(k_vec), run_time=1.0)
-        k_on_q = self.vector(qp, "K", j, style.ROLE["K"])
-        k_tip = qp.dot(b.value("K", (j, 0)), b.value("K", (j, 1)), color=token_color(j), radius=0.06)
-        away = UP if k_tip.get_y() >= qp.to_screen(0.0, 0.0)[1] else DOWN  # off the end of the arrow
-        k_tag = self.math(f'k_"{wk}"', WORD_SIZE, style.ROLE["K"]).next_to(k_tip, away, buff=0.06)
-        self.play(TransformFromCopy(k_vec, k_on_q), FadeIn(k_tip), FadeIn(k_tag), run_time=1.0)
-        line1 = self.math(
-            f'q_"{wq}" dot k_"{wk}" = ({{a}}) times ({{b}}) + ({{c}}) times ({{d}})', style.LABEL_SIZE,
-            a=b.value("Q", (i, 0)), b=b.value("K", (j, 0)), c=b.value("Q", (i, 1)), d=b.value("K", (j, 1)),
-        )
-        line2 = self.math("= {p} + {r} = {s}", style.LABEL_SIZE, p=b.value("terms", (i, j, 0)),
-                          r=b.value("terms", (i, j, 1)), s=b.value("S", (i, j)))
-        TOP.place(VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.2))
-        self.say(
-            "Their dot product multiplies matching coordinates and adds: {s}. Arrows pointing the same way score high.",
-            s=b.value("S", (i, j)),
-        )
-        self.play(FadeIn(line1, shift=DOWN * 0.15), run_time=0.8)
-        self.play(FadeIn(line2, shift=DOWN * 0.15), run_time=0.8)
-        self.wait(1.5)
+        self.play(VGroup(qp, kp, qp.title, kp.title).animate.shift(half), run_time=0.6)
+        q_vec = self.arrow(qp, "Q", i, style.ROLE["Q"])
+        k_vec = self.arrow(kp, "K", j, style.ROLE["K"])
+        q_at = self.point("Q", i).next_to(qp, LEFT, buff=0.3)
+        k_at = self.point("K", j).next_to(kp, RIGHT, buff=0.3)
+        q_tag = self.math(f'q_"{wq}"', color=style.ROLE["Q"]).next_to(q_at, UP, buff=0.12)
+        k_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"]).next_to(k_at, UP, buff=0.12)
+        self.say(f"How much does {wq} attend to {wk}? Take {wq}'s query from the query plane and {wk}'s key from the"
+                 " key plane.")
+        self.play(Create(q_vec), Create(k_vec), FadeIn(VGroup(q_at, q_tag, k_at, k_tag)), run_time=1.2)
+        self.hold_caption()
+        # the dot product, its four numbers carried in from the two points
+        a, c = (b.number(b.value("Q", (i, k)), style.NUMBER_SIZE, color=style.ROLE["Q"]) for k in range(2))
+        bb, d = (b.number(b.value("K", (j, k)), style.NUMBER_SIZE, color=style.ROLE["K"]) for k in range(2))
+        sym = lambda t: self.math(t)  # noqa: E731
+        line1 = VGroup(self.math(f'q_"{wq}" dot k_"{wk}" ='), sym("("), a, sym(")("), bb, sym(") + ("), c, sym(")("), d,
+                       sym(")")).arrange(RIGHT, buff=0.08)
+        p0 = b.number(b.value("terms", (i, j, 0)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        p1 = b.number(b.value("terms", (i, j, 1)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        total = b.number(b.value("S", (i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        line2 = VGroup(sym("="), p0, sym("+"), p1, sym("="), total).arrange(RIGHT, buff=0.12)
+        TOP.place(VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25))
+        self.say("The dot product multiplies matching coordinates, first with first and second with second, and"
+                 " adds them: {s}.", s=b.value("S", (i, j)))
+        self.play(FadeIn(VGroup(line1[0], *line1[1::2])), TransformFromCopy(q_at.nums[0], a),
+                  TransformFromCopy(k_at.nums[0], bb), TransformFromCopy(q_at.nums[1], c),
+                  TransformFromCopy(k_at.nums[1], d), run_time=1.4)
+        self.play(self.flow(VGroup(a, bb), p0), self.flow(VGroup(c, d), p1), FadeIn(VGroup(line2[0], line2[2])),
+                  run_time=1.0)
+        self.play(self.flow(VGroup(p0, p1), total), FadeIn(line2[4]), run_time=0.8)
+        self.hold_caption()
+        k_on_q = self.arrow(qp, "K", j, style.ROLE["K"])
+        on_q_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"])
+        on_q_tag.next_to(k_on_q[1], UP if k_on_q[1].get_y() >= qp.to_screen(0.0, 0.0)[1] else DOWN, buff=0.3)
+        self.say("So the key plane's axes pair up with the query plane's: training fitted W^Q and W^K to each other."
+                 f" Drawn in one plane, {wq}'s query and {wk}'s key point the same way: a high score.")
+        self.play(TransformFromCopy(k_vec, k_on_q), FadeIn(on_q_tag), run_time=1.2)
+        self.hold_caption()
         self.clear_stage()
 
     def score_matrix(self) -> None:
         self.beat("Every score at once")
         b, i, j = self.b, self.i, self.j
-        Q = self.matrix("Q", color=style.ROLE["Q"])
-        KT = self.matrix("K_T", color=style.ROLE["K"])
+        Q = self.matrix("Q")
+        KT = self.matrix("K_T")
         S = self.matrix("S")
         S.next_to(Q, RIGHT, buff=0.9).align_to(Q, UP)
         KT.next_to(S, UP, buff=0.45).align_to(S, LEFT)
@@ -253,29 +278,68 @@ class SubspacesLecture(LectureScene):
         k_words = self.column_words(KT)
         q_name = self.math("Q", style.LABEL_SIZE, style.ROLE["Q"]).next_to(Q, UP, buff=0.2)
         kt_name = self.math("K^T", style.LABEL_SIZE, style.ROLE["K"]).next_to(KT, LEFT, buff=0.35)
-        s_name = self.math("S = Q K^T", style.LABEL_SIZE).next_to(S, DOWN, buff=0.25)
+        s_name = self.math("S = Q K^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(S, DOWN, buff=0.25)
         asks = style.note("rows: the word asking (its query)", color=style.MUTED)
         offers = style.note("columns: the word asked (its key)", color=style.MUTED)
         legend = VGroup(asks, offers).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(S, RIGHT, buff=0.6)
         style.STAGE.place(VGroup(Q, KT, S, q_words, k_words, q_name, kt_name, s_name, legend))
-        self.say(
-            "Every pair at once: S = Q K^T, {L} × {L}. Row i holds word i's query against every word's key.",
-            L=b.dim("S", 0),
-        )
+        self.say("Every pair at once: S = Q K^T, {L} × {L}. Row i holds word i's query against every word's key.",
+                 L=b.dim("S", 0))
         self.play(FadeIn(Q), FadeIn(q_words), FadeIn(q_name), FadeIn(KT), FadeIn(k_words), FadeIn(kt_name),
                   run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(S.row(k), shift=DOWN * 0.1) for k in range(S.n_rows)), lag_ratio=0.2),
-                  Create(S.brackets), FadeIn(s_name), FadeIn(legend), run_time=1.4)
-        boxes = VGroup(Q.box(rows=(i, i + 1), color=token_color(i), buff=HUG),
-                       KT.box(cols=(j, j + 1), color=token_color(j), buff=HUG),
+        self.play(LaggedStart(*(self.flow(VGroup(Q.row(k), KT.entries), S.row(k)) for k in range(S.n_rows)),
+                              lag_ratio=0.3), Create(S.brackets), FadeIn(s_name), FadeIn(legend), run_time=2.0)
+        self.hold_caption()
+        boxes = VGroup(Q.box(rows=(i, i + 1), color=style.TEXT, buff=HUG),
+                       KT.box(cols=(j, j + 1), color=style.TEXT, buff=HUG),
                        S.box(rows=(i, i + 1), cols=(j, j + 1), color=style.TEXT, buff=HUG))
-        self.say(
-            f"The boxed entry is our {{s}}, {self.words[i]} asking {self.words[j]}. Softmax later turns each row"
-            " into attention weights.",
-            s=b.value("S", (i, j)),
-        )
+        best = [int(self.result.S[k].argmax()) for k in range(S.n_rows)]
+        peaks = VGroup(*(S.box(rows=(k, k + 1), cols=(best[k], best[k] + 1), color=style.MUTED, buff=HUG)
+                         for k in range(S.n_rows - 1) if k != i))  # the last word has no word after it
+        self.say(f"The boxed entry is our {{s}}, {self.words[i]} asking {self.words[j]}. Every row but the last peaks at"
+                 f" the word after: the pattern head {{h}} was trained for.", s=b.value("S", (i, j)),
+                 h=b.value("head", (), 0))
         self.play(Create(boxes), run_time=0.8)
-        self.wait(1.5)
+        self.play(Create(peaks), run_time=0.8)
+        self.hold_caption()
+        self.clear_stage()
+
+    def values(self) -> None:
+        self.beat("The value plane: what is handed over")
+        b, i = self.b, self.i
+        vp = self.plane("V", BOTTOM.columns(1, 1)[0])
+        vp.move_to(style.STAGE.columns(1, 1)[0].centre)
+        vp.title.next_to(vp, UP, buff=0.1)
+        dots, labels = self.marks(vp)
+        vp.add(*dots, *labels)
+        weights = VGroup()
+        for k in range(len(self.words)):
+            num = b.number(b.value("A", (i, k)), style.NUMBER_SIZE, color=style.ROLE["attention"])
+            weights.add(VGroup(self.word(k), num).arrange(DOWN, buff=0.1))
+        weights.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
+        head = self.prose(f"{self.words[i]}'s weights: softmax of its row of $S slash sqrt({{d}})$", color=style.MUTED,
+                          d=b.dim("W_Q", 1))
+        out_at = self.point("out", i)
+        out_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
+        out_line = VGroup(out_tag, self.math("="), out_at).arrange(RIGHT, buff=0.12)
+        side = VGroup(head, weights, out_line).arrange(DOWN, buff=0.45)
+        style.STAGE.columns(1, 1)[1].place(side)
+        self.say(f"Softmax turns {self.words[i]}'s row of scores into weights: {{a}} on {self.words[self.j]}.",
+                 a=b.value("A", (i, self.j)))
+        self.play(FadeIn(vp), FadeIn(vp.title), FadeIn(head), run_time=0.8)
+        self.play(LaggedStart(*(FadeIn(w) for w in weights), lag_ratio=0.2), run_time=1.0)
+        self.hold_caption()
+        out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.1)
+        o_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
+        o_tag.next_to(out, RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT, buff=0.25)
+        self.say(f"{self.words[i]}'s output is the weighted mix of the values. It lands next to"
+                 f" {self.words[self.j]}'s value: head {{h}} hands {self.words[i]} the word after.",
+                 h=b.value("head", (), 0))
+        movers = [dots[k].copy() for k in range(len(self.words))]
+        self.play(*(m.animate.move_to(out).set_opacity(0) for m in movers), FadeIn(out), FadeIn(o_tag),
+                  FadeIn(out_line), run_time=1.6)
+        self.remove(*movers)
+        self.hold_caption()
         self.clear_stage()
 
     def why_separate(self) -> None:
@@ -286,42 +350,44 @@ class SubspacesLecture(LectureScene):
         VGroup(S, T).arrange(RIGHT, buff=2.6)
         s_rows, t_rows = self.row_words(S), self.row_words(T)
         s_cols, t_cols = self.column_words(S), self.column_words(T)
-        s_name = self.math("Q K^T", style.LABEL_SIZE).next_to(S, DOWN, buff=0.3)
-        t_name = self.math("Q Q^T", style.LABEL_SIZE).next_to(T, DOWN, buff=0.3)
+        s_name = self.math("Q K^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(S, DOWN, buff=0.3)
+        t_name = self.math("Q Q^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(T, DOWN, buff=0.3)
         s_note = style.note("separate $W^K$", color=style.MUTED).next_to(s_name, DOWN, buff=0.12)
         t_note = style.note("keys made with $W^Q$ too", color=style.MUTED).next_to(t_name, DOWN, buff=0.12)
-        t_diag = style.note("diagonal: $q_i dot q_i$, never negative", color=DIAGONAL).next_to(t_note, DOWN, buff=0.12)
+        t_diag = style.note("diagonal: $q_i dot q_i$, never negative", color=style.MUTED).next_to(t_note, DOWN, buff=0.12)
         style.STAGE.place(VGroup(S, T, s_rows, t_rows, s_cols, t_cols, s_name, t_name, s_note, t_note, t_diag))
         self.say(
             f"S is not symmetric: {wi} scoring {wj} gives {{a}}, {wj} scoring {wi} gives {{c}}."
-            " A word can ask for something other than what it offers.",
+            f" {wi} looks ahead at {wj}; {wj} does not look back.",
             a=b.value("S", (i, j)), c=b.value("S", (j, i)),
         )
         self.play(FadeIn(S), FadeIn(s_rows), FadeIn(s_cols), FadeIn(s_name), FadeIn(s_note), run_time=0.8)
-        pair = VGroup(S.box(rows=(i, i + 1), cols=(j, j + 1), color=token_color(i), buff=HUG),
-                      S.box(rows=(j, j + 1), cols=(i, i + 1), color=token_color(j), buff=HUG))
+        pair = VGroup(S.box(rows=(i, i + 1), cols=(j, j + 1), color=style.TEXT, buff=HUG),
+                      S.box(rows=(j, j + 1), cols=(i, i + 1), color=style.TEXT, buff=HUG))
         self.play(Create(pair), run_time=0.8)
-        self.wait(1.5)
-        self.say(
-            "With one shared map the scores would be Q Q^T: mirror-symmetric, and each word scores itself by its"
-            " squared length, never negative."
-        )
-        self.play(FadeIn(T), FadeIn(t_rows), FadeIn(t_cols), FadeIn(t_name), FadeIn(t_note), run_time=0.8)
-        mirror = VGroup(T.box(rows=(i, i + 1), cols=(j, j + 1), color=token_color(i), buff=HUG),
-                        T.box(rows=(j, j + 1), cols=(i, i + 1), color=token_color(j), buff=HUG))
-        diagonal = VGroup(*(T.entry(k, k) for k in range(T.n_rows)))
+        self.hold_caption()
+        self.say("With one shared map the scores would be Q Q^T: mirror-symmetric, so looking ahead would force looking"
+                 " back just as much, and each word would score itself by its squared length.")
+        self.play(LaggedStart(*(FadeIn(T.row(k), shift=RIGHT * 0.15) for k in range(T.n_rows)), lag_ratio=0.2),
+                  FadeIn(T.brackets), FadeIn(t_rows), FadeIn(t_cols), FadeIn(t_name), FadeIn(t_note), run_time=1.2)
+        mirror = VGroup(T.box(rows=(i, i + 1), cols=(j, j + 1), color=style.TEXT, buff=HUG),
+                        T.box(rows=(j, j + 1), cols=(i, i + 1), color=style.TEXT, buff=HUG))
+        diagonal = VGroup(*(T.box(rows=(k, k + 1), cols=(k, k + 1), color=style.MUTED, buff=HUG)
+                            for k in range(T.n_rows)))
         self.play(Create(mirror), run_time=0.8)
-        self.play(diagonal.animate.set_color(DIAGONAL), FadeIn(t_diag), run_time=0.8)
-        self.wait(1.5)
+        self.play(Create(diagonal), FadeIn(t_diag), run_time=0.8)
+        self.hold_caption()
         self.clear_stage()
 
     def recap(self) -> None:
         """The three planes again, each recap line under the plane of its role."""
+        jobs = ("query: what the word looks for", "key: what it offers to be found", "value: what it hands over")
         columns = VGroup()
-        for role, region, job in zip("QKV", LOWER, self.recap_lines):
+        for role, region, job in zip("QKV", LOWER, jobs):
             p = self.plane(role, region)
             p.add(*self.marks(p))
-            p.title.next_to(p, UP, buff=0.1).align_to(p, LEFT)
-            note = style.note(job, color=style.ROLE[role]).next_to(p, DOWN, buff=0.45)
+            note = style.note(job, color=style.ROLE[role]).next_to(p, DOWN, buff=0.35)
             columns.add(VGroup(p.title, p, note))
+        style.STAGE.place(columns)
         self.summarise(self.recap_caption, columns, chapter="Recap: three subspaces, three jobs")
+

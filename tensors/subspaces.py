@@ -1,27 +1,35 @@
-"""Queries, keys and values as three learned linear maps of the same embeddings.
+"""Queries, keys and values as three trained linear maps of the same inputs, each into its own plane.
+
+The weights are one head of the model tensors.trained really trains (D = 4, two heads of 2): head 2,
+trained to name the word after each word. W^Q, W^K, W^V are head 2's column band of the trained
+W_Q, W_K, W_V, so every projected word is a point in a plane (D' = 2): its query in the query
+plane, its key in the key plane, its value in the value plane. The inputs are the trained
+embeddings plus the sinusoidal positions, as the model reads them.
 
 Convention: the paper's right-multiplication Q = X W^Q with W^Q of shape (D, D'), as nn.Linear
-stores its weight (out, in) = (D', D) and W^Q = weight.T. With D' = 2 every projected token is a
-point in a plane, so the lecture can plot where one word lands as a query, as a key and as a value.
-The weights are random (nn.Linear's init), not trained: only the mechanics are real here.
+stores its weight (out, in) = (D', D) and W^Q = weight.T.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
-from tensors.attention import scores
-from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
+from tensors.attention import scores, sinusoidal
+from tensors.common import ConfigError, LectureConfig, LectureResult, opt
+from tensors.trained import WORDS, TrainConfig, trained
 
 D_PROJ = 2  # D': the projected size, two so that every projected token is a point in a plane
+HEADS = 2  # the trained model's heads; D = HEADS * D_PROJ
+HEAD = 1  # the head shown (0-based): head 2, trained to name the word after
 ROLES = ("Q", "K", "V")  # the three projections, in the order the lecture draws them
-SENTENCES = {  # a short sentence for every drawable length
-    2: ("cats", "purr"),
-    3: ("cats", "chase", "mice"),
-    4: ("the", "cat", "chased", "mice"),
-    5: ("the", "black", "cat", "chased", "mice"),
+SENTENCES = {  # a short sentence for every drawable length, in the trained model's words
+    2: ("cat", "run"),
+    3: ("cat", "eat", "mouse"),
+    4: ("cat", "see", "dog", "run"),
+    5: ("bird", "see", "cat", "eat", "fish"),
 }
 
 
@@ -31,14 +39,19 @@ class SubspacesConfig(LectureConfig):
 
     seq_len: int = opt(4, "number of words L of the sentence", 2, 5,
                        "the L x L score matrix and L labelled points per plane must stay legible at 480p")
-    d_model: int = opt(4, "embedding size D (W^Q, W^K, W^V are D x D', D' = 2)", 2, 5,
+    d_model: int = opt(4, "embedding size D of the trained model (two heads of D' = 2)", 2, 5,
                        "X and the three weights are drawn side by side; wider rows do not fit at 480p")
-    query: int = opt(2, "position (1-based) of the word whose query is followed", 1, 5)
+    query: int = opt(3, "position (1-based) of the word whose query is followed", 1, 5)
     key: int = opt(4, "position (1-based) of the word whose key is followed", 1, 5)
 
     def validate(self) -> None:
         """Raise ConfigError when a size is out of range or the followed words do not exist."""
         super().validate()
+        if self.d_model != HEADS * D_PROJ:
+            raise ConfigError(
+                f"--d-model {self.d_model}: the trained model has D = {HEADS * D_PROJ} ({HEADS} heads of"
+                f" {D_PROJ}, so that each head's queries are points in a plane)"
+            )
         for flag, pos in (("--query", self.query), ("--key", self.key)):
             if pos > self.seq_len:
                 raise ConfigError(
@@ -58,8 +71,12 @@ class SubspacesResult(LectureResult):
 
     config: SubspacesConfig
     words: tuple[str, ...]  # the sentence; row i of X, Q, K, V belongs to words[i]
-    X: torch.Tensor  # (L, D) seeded embeddings, one row per word
-    W_Q: torch.Tensor  # (D, D') query weight, paper convention X @ W_Q
+    record: dict[str, Any] = field(compare=False)  # how the weights were trained (tensors.trained)
+    accuracy: torch.Tensor  # () the trained model's held-out accuracy, in percent
+    head: torch.Tensor  # () the head shown, counted from 1
+    band: torch.Tensor  # (2,) its first and last column of the trained W_Q, counted from 1
+    X: torch.Tensor  # (L, D) trained embeddings plus positions, one row per word
+    W_Q: torch.Tensor  # (D, D') head 2's columns of the trained query weight, X @ W_Q
     W_K: torch.Tensor  # (D, D') key weight
     W_V: torch.Tensor  # (D, D') value weight
     Q: torch.Tensor  # (L, D') queries, row i is word i's point in the query plane
@@ -68,13 +85,18 @@ class SubspacesResult(LectureResult):
     K_T: torch.Tensor  # (D', L) K transposed, drawn above the score matrix
     terms: torch.Tensor  # (L, L, D') terms[i, j, c] = Q[i, c] * K[j, c], the products of a dot product
     S: torch.Tensor  # (L, L) raw scores Q K^T: row i asks (query), column j offers (key)
+    A: torch.Tensor  # (L, L) attention weights softmax(S / sqrt(D'))
+    out: torch.Tensor  # (L, D') outputs A V: row i is word i's point in the value plane
     S_tied: torch.Tensor  # (L, L) the scores if keys reused W^Q: Q Q^T, symmetric
-    ticks: torch.Tensor  # (2,) -t and t: a round scale mark inside every plane
+    ticks: torch.Tensor  # (2, 2) -t and t: a round scale mark inside the query and key planes (row 0), the value plane (row 1)
 
+    def training(self) -> dict[str, Any]:
+        """Return the trained model's record: task, steps, losses, held-out accuracy, seed."""
+        return self.record
 
 
 def project(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Map every embedding row through one learned weight: X @ W."""
+    """Map every input row through one trained weight: X @ W."""
     return x @ w  # (L, D')
 
 
@@ -89,19 +111,32 @@ def nice_tick(extent: torch.Tensor) -> torch.Tensor:
     return torch.where(5 * p <= extent, 5 * p, torch.where(2 * p <= extent, 2 * p, p))
 
 
+def band(w: torch.Tensor, head: int) -> torch.Tensor:
+    """Return head h's columns of a (D, H*D') weight: its own (D, D') map."""
+    return w[:, head * D_PROJ:(head + 1) * D_PROJ].contiguous()
+
+
 def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
-    """Compute every tensor of the subspaces lecture on the device."""
+    """Train (or load) the model, then compute every tensor of the subspaces lecture on the device."""
     config.validate()
-    g = generator(config.seed)
-    L, D = config.seq_len, config.d_model
-    X = randn((L, D), g, device)
-    W_Q, W_K, W_V = (linear_init(D_PROJ, D, g, device).T.contiguous() for _ in ROLES)  # (D, D') each
+    model = trained(TrainConfig(d_model=config.d_model, heads=HEADS, seed=config.seed))
+    L = config.seq_len
+    words = SENTENCES[L]
+    ids = torch.tensor([WORDS.index(w) for w in words], device=device)
+    X = model.table.to(device)[ids] + sinusoidal(L, config.d_model, device)
+    W_Q, W_K, W_V = (band(getattr(model, n).to(device), HEAD) for n in ("W_q", "W_k", "W_v"))  # (D, D') each
     Q, K, V = project(X, W_Q), project(X, W_K), project(X, W_V)
-    extent = torch.cat([Q, K, V]).abs().max()
-    tick = nice_tick(0.8 * extent)
+    S = scores(Q, K, scale=False)
+    A = torch.softmax(S / D_PROJ ** 0.5, dim=-1)
+    out = A @ V
+    qk, v = torch.cat([Q, K]).abs().max(), V.abs().max()
     return SubspacesResult(
         config=config,
-        words=SENTENCES[L],
+        words=words,
+        record=model.record(),
+        accuracy=torch.tensor(100 * model.accuracy, device=device),
+        head=torch.tensor(HEAD + 1, device=device),
+        band=torch.tensor([HEAD * D_PROJ + 1, (HEAD + 1) * D_PROJ], device=device),
         X=X,
         W_Q=W_Q,
         W_K=W_K,
@@ -111,7 +146,9 @@ def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
         V=V,
         K_T=K.T.contiguous(),
         terms=dot_terms(Q, K),
-        S=scores(Q, K, scale=False),
+        S=S,
+        A=A,
+        out=out,
         S_tied=scores(Q, Q, scale=False),
-        ticks=torch.stack([-tick, tick]),
+        ticks=torch.stack([torch.stack([-nice_tick(0.8 * e), nice_tick(0.8 * e)]) for e in (qk, v)]),
     )

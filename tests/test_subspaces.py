@@ -1,4 +1,9 @@
-"""The subspaces tensors and scene against independent torch: projections, scores, plotted points, CLI."""
+"""The subspaces tensors and scene against independent torch: one trained head's projections, scores,
+attention and output, the plotted points, and the claims the captions make about the trained head.
+
+The trained weights (embedding table, W_q, W_k, W_v of tensors.trained) are taken as given inputs;
+everything the lecture computes from them is recomputed here with plain torch, entry by entry.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,28 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tensors.subspaces import SubspacesConfig, build
+from tensors.common import ConfigError
+from tensors.subspaces import SENTENCES, SubspacesConfig, build
+from tensors.trained import WORDS, TrainConfig, trained
 from tests.conftest import DryRun
 from tests.shown import check_shown, seen
 
 CPU = torch.device("cpu")
+HEAD = 1  # head 2, 0-based: trained to name the word after
 
 
-def reference(X: torch.Tensor, W: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Recompute every derived tensor of the lecture from X and the three weights, entry by entry."""
+def positions(L: int, D: int) -> torch.Tensor:
+    """The paper's PE, entry by entry: sin(p / 10000^(2i/D)) at 2i, cos at 2i + 1."""
+    pe = torch.empty(L, D)
+    for p in range(L):
+        for i in range(0, D, 2):
+            angle = p / 10000 ** (i / D)
+            pe[p, i], pe[p, i + 1] = math.sin(angle), math.cos(angle)
+    return pe
+
+
+def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> dict[str, torch.Tensor]:
+    """Recompute every derived tensor of the lecture from X and the three head weights, entry by entry."""
     L = X.shape[0]
     Q, K, V = (torch.einsum("ld,dk->lk", X, W[r]) for r in ("Q", "K", "V"))
     terms = torch.tensor([[[float(Q[i, c]) * float(K[j, c]) for c in range(Q.shape[1])] for j in range(L)]
@@ -27,56 +45,76 @@ def reference(X: torch.Tensor, W: dict[str, torch.Tensor]) -> dict[str, torch.Te
                       for i in range(L)])
     S_tied = torch.tensor([[sum(float(Q[i, c]) * float(Q[j, c]) for c in range(Q.shape[1])) for j in range(L)]
                            for i in range(L)])
-    extent = 0.8 * max(abs(float(v)) for t in (Q, K, V) for v in t.flatten())
-    tick = max(m * 10.0 ** e for m in (1, 2, 5) for e in range(-4, 4) if m * 10.0 ** e <= extent)
-    return {"X": X, "W_Q": W["Q"], "W_K": W["K"], "W_V": W["V"], "Q": Q, "K": K, "V": V, "K_T": K.T,
-            "terms": terms, "S": S, "S_tied": S_tied, "ticks": torch.tensor([-tick, tick])}
+    e = torch.exp(S / math.sqrt(Q.shape[1]))
+    A = e / e.sum(-1, keepdim=True)
+    ticks = []
+    for extent in (max(abs(float(v)) for t in (Q, K) for v in t.flatten()), float(V.abs().max())):
+        t = max(m * 10.0 ** p for m in (1, 2, 5) for p in range(-4, 4) if m * 10.0 ** p <= 0.8 * extent)
+        ticks.append([-t, t])
+    return {"accuracy": torch.tensor(100 * accuracy), "head": torch.tensor(HEAD + 1),
+            "band": torch.tensor([2 * HEAD + 1, 2 * HEAD + 2]), "X": X, "W_Q": W["Q"], "W_K": W["K"], "W_V": W["V"],
+            "Q": Q, "K": K, "V": V, "K_T": K.T, "terms": terms, "S": S, "A": A, "out": A @ V, "S_tied": S_tied,
+            "ticks": torch.tensor(ticks)}
 
 
-@pytest.mark.parametrize("L,D,seed", [(4, 4, 0), (2, 2, 3), (5, 5, 1), (3, 4, 7)])
-def test_tensors_match_independent_torch(L: int, D: int, seed: int) -> None:
-    r = build(SubspacesConfig(seq_len=L, d_model=D, query=1, key=2, seed=seed), CPU)
-    assert r.X.shape == (L, D) and all(w.shape == (D, 2) for w in (r.W_Q, r.W_K, r.W_V))
-    truth = reference(r.X, {"Q": r.W_Q, "K": r.W_K, "V": r.W_V})
+def inputs(L: int, seed: int = 0) -> tuple[torch.Tensor, dict[str, torch.Tensor], float]:
+    """The trained model's input rows for the sentence of length L, and head 2's column band of each weight."""
+    t = trained(TrainConfig(d_model=4, heads=2, seed=seed))
+    ids = torch.tensor([WORDS.index(w) for w in SENTENCES[L]])
+    X = t.table[ids] + positions(L, 4)
+    W = {r: getattr(t, f"W_{r.lower()}")[:, 2 * HEAD:2 * HEAD + 2] for r in ("Q", "K", "V")}
+    return X, W, t.accuracy
+
+
+@pytest.mark.parametrize("L,seed", [(4, 0), (2, 3), (5, 1), (3, 7)])
+def test_tensors_match_independent_torch(L: int, seed: int) -> None:
+    r = build(SubspacesConfig(seq_len=L, query=1, key=2, seed=seed), CPU)
+    X, W, acc = inputs(L, seed)
+    truth = reference(X, W, acc)
     for name, t in truth.items():
-        torch.testing.assert_close(getattr(r, name), t.to(getattr(r, name).dtype), rtol=1e-5, atol=1e-6, msg=name)
+        torch.testing.assert_close(getattr(r, name), t.to(getattr(r, name).dtype), rtol=1e-5, atol=1e-5, msg=name)
+    torch.testing.assert_close(r.A, F.softmax(r.S / math.sqrt(2), dim=-1))
     # the convention: W = nn.Linear.weight.T, so X @ W == F.linear(X, weight)
     torch.testing.assert_close(r.Q, F.linear(r.X, r.W_Q.T.contiguous()))
-    # the three maps really differ, so one word lands in three different places
     assert not torch.allclose(r.Q, r.K) and not torch.allclose(r.K, r.V) and not torch.allclose(r.Q, r.V)
-    # the words: one per row, distinct, and with no digits (they are drawn as prose)
-    assert len(r.words) == L == len(set(r.words)) and not any(c.isdigit() for w in r.words for c in w)
-
-
-def test_inputs_are_seeded_on_the_cpu_generator() -> None:
-    r = build(SubspacesConfig(seed=5), CPU)
-    g = torch.Generator().manual_seed(5)
-    assert torch.equal(r.X, torch.randn((4, 4), generator=g))
-    bound = 1 / math.sqrt(4)
-    for W in (r.W_Q, r.W_K, r.W_V):  # nn.Linear's init, stored (out, in) = (2, D), shown transposed
-        assert torch.equal(W, (torch.rand((2, 4), generator=g) * 2 * bound - bound).T)
-    assert not torch.equal(r.X, build(SubspacesConfig(seed=6), CPU).X)
+    assert len(r.words) == L == len(set(r.words)) and set(r.words) <= set(WORDS)
+    rec = r.training()
+    assert rec["seed"] == seed and "the word after (head 2)" in rec["task"] and rec["held_out_accuracy"] >= 0.95
 
 
 def test_what_the_captions_claim() -> None:
-    """S is not symmetric, Q Q^T is, and its diagonal (squared lengths) is never negative."""
+    """Head 2 looks one word ahead; S is not symmetric, Q Q^T is, its diagonal is never negative."""
     r = build(SubspacesConfig(), CPU)
     i, j = r.config.query - 1, r.config.key - 1
-    assert r.words[i] == "cat" and r.words[j] == "mice"
-    assert float(r.S[i, j]) != pytest.approx(float(r.S[j, i]), abs=0.01)
+    assert (r.words[i], r.words[j]) == ("dog", "run") and j == i + 1
+    L = r.S.shape[0]
+    for k in range(L - 1):  # every row peaks at the word after, with most of the weight there
+        assert int(r.S[k].argmax()) == k + 1 and float(r.A[k, k + 1]) > 0.8
+    assert float(r.S[i, j]) > 0 > float(r.S[j, i])  # dog looks ahead at run; run does not look back
     assert float(r.S[i, j]) == pytest.approx(float(r.Q[i] @ r.K[j]))
-    assert torch.equal(r.S_tied, r.S_tied.T) or torch.allclose(r.S_tied, r.S_tied.T, atol=1e-7)
+    torch.testing.assert_close(r.S_tied, r.S_tied.T)
     assert torch.all(torch.diagonal(r.S_tied) >= 0)
-    torch.testing.assert_close(torch.diagonal(r.S_tied), (r.Q ** 2).sum(-1))
-    assert float(r.ticks[1]) <= torch.cat([r.Q, r.K, r.V]).abs().max()  # the tick is inside every plane
+    # dog's output lands next to run's value: nearer to it than to any other word's value
+    dist = (r.V - r.out[i]).norm(dim=-1)
+    assert int(dist.argmin()) == j and float(dist[j]) < 0.25 * float(dist.sort().values[1])
+    for role in ("Q", "K", "V"):  # the ticks sit inside every plane
+        extent = (torch.cat([r.Q, r.K]) if role != "V" else r.V).abs().max()
+        assert float(r.ticks[1 if role == "V" else 0, 1]) <= extent
+
+
+@pytest.mark.parametrize("kwargs,message", [({"d_model": 3}, "the trained model has D = 4"),
+                                            ({"seq_len": 3}, "--key 4 is past the end")])
+def test_sizes_the_trained_head_cannot_show_are_refused(kwargs: dict[str, int], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SubspacesConfig(**kwargs).validate()
 
 
 def truth_from_manifest(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
-    """Every tensor the scene binds, recomputed from the inputs recorded in the manifest."""
+    """Every tensor the scene binds, recomputed from the trained inputs recorded in the manifest."""
     t = manifest["tensors"]
     X = torch.tensor(t["X"]["values"])
     W = {r: torch.tensor(t[f"W_{r}"]["values"]) for r in ("Q", "K", "V")}
-    return reference(X, W)
+    return reference(X, W, manifest["training"]["held_out_accuracy"])
 
 
 def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
@@ -84,6 +122,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     manifest, scene = outcome.manifest, outcome.scene
     truth = truth_from_manifest(manifest)
     assert set(truth) == set(manifest["tensors"])
+    X, W, _ = inputs(manifest["config"]["seq_len"], manifest["config"]["seed"])  # the manifest's inputs are the trained ones
+    torch.testing.assert_close(truth["X"], X) and torch.testing.assert_close(truth["W_Q"], W["Q"])
     checked = check_shown(scene, truth)
     assert checked > 1000  # each compared with recomputed torch above
     assert manifest["audit"]["marks_checked"] > 100
@@ -92,7 +132,11 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
     i, j = manifest["config"]["query"] - 1, manifest["config"]["key"] - 1
-    assert {("terms", (i, j, 0)), ("terms", (i, j, 1)), ("S", (j, i))} <= on_screen
+    assert {("terms", (i, j, 0)), ("terms", (i, j, 1)), ("S", (j, i)), ("out", (i, 0)), ("out", (i, 1))} <= on_screen
+    assert all(("A", (i, k)) in on_screen for k in range(truth["A"].shape[1]))
+    assert manifest["training"]["task"].endswith("the word after (head 2)")
+    texts = [c["text"] for c in manifest["captions"]]
+    assert any("trained to name the word after" in x for x in texts) and not any("random" in x for x in texts)
 
 
 def test_plotted_points_are_the_rows_of_q_k_v(dry: DryRun) -> None:

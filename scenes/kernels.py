@@ -36,7 +36,7 @@ from scenes.kit import style
 from scenes.kit.binding import Source
 from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, label_columns, label_rows, pixel_box
+from scenes.kit.matrix import label_columns, label_rows, pixel_box
 
 # The side-by-side beats: a title row, the pictures, a line under them, a note; each row cut in two halves.
 TITLE, PICTURE, LINE, NOTE = style.STAGE.rows(0.45, 4.1, 0.5, 0.45, gap=0.2)
@@ -163,7 +163,7 @@ class KernelsLecture(LectureScene):
         titles = VGroup(left.place(style.note("*Convolution*: a kernel", size=style.LABEL_SIZE)),
                         right.place(style.note("*Attention*: a head", size=style.LABEL_SIZE)))
         x = style.STAGE.centre[0]
-        divider = Line([x, TITLE.top, 0], [x, NOTE.bottom, 0], color=style.MUTED, stroke_width=1.5).set_opacity(0.5)
+        divider = Line([x, TITLE.top, 0], [x, LINE.bottom, 0], color=style.MUTED, stroke_width=1.5).set_opacity(0.5)
         return VGroup(titles, divider)
 
     # -- beat 1 ---------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ class KernelsLecture(LectureScene):
         s.out = self.matrix("head_out", (0, 0), cell=cell)
         row = VGroup(s.Q, s.K, s.A, s.V, s.out).arrange(RIGHT, buff=0.45)
         h = b.index("weights", 1, 0)
-        s.names = VGroup(*(m.label(self.math(t, h=h)) for m, t in
+        s.names = VGroup(*(above(m, self.math(t, h=h)) for m, t in
                            ((s.Q, "Q_{h}"), (s.K, "K_{h}"), (s.V, "V_{h}"), (s.out, "A_{h} V_{h}"))))
         s.keys = label_columns(s.A, [self.word(j, style.MUTED) for j in range(L)], buff=0.15)
         for j, key in enumerate(s.keys):
@@ -392,7 +392,10 @@ class KernelsLecture(LectureScene):
         line = self.sum_line(i, 0)
         style.fit(line, width=style.STAGE.width)
         line.move_to(below.centre)
-        self.say("Output = weights times values, summed: {q}'s first output entry is {o}, almost {k}'s value {v}.",
+        gist = self.prose("mostly {k}'s value, {v}: head {h} passes on the word before", color=style.MUTED,
+                          k=b.string(f"word_{j}"), v=b.value("V_0", (j, 0)), h=b.index("weights", 1, 0))
+        gist.next_to(line, DOWN, buff=0.35)
+        self.say("Output = weights times values, summed: {q}'s first output entry is {o}, mostly {k}'s value {v}.",
                  q=b.string(f"word_{i}"), o=b.value("head_out", (0, 0, i, 0)), k=b.string(f"word_{j}"),
                  v=b.value("V_0", (j, 0)))
         vcol = highlight(t.V.box(cols=(0, 1), color=MARK))
@@ -400,7 +403,7 @@ class KernelsLecture(LectureScene):
         self.play(TransformFromCopy(t.A.row(i), line.ws), TransformFromCopy(t.V.column_band(0, 1), line.vs),
                   FadeIn(line.symbols[:-1]), run_time=1.5)
         self.combine([(VGroup(line.ws, line.vs), line.total)], FadeIn(line.symbols[-1]), run_time=1.0)
-        self.play(TransformFromCopy(line.total, t.out.entry(i, 0)), run_time=0.7)
+        self.play(TransformFromCopy(line.total, t.out.entry(i, 0)), FadeIn(gist), run_time=0.7)
         self.say("Every entry the same way. Each word's output is, nearly, the value of the word before it.")
         self.play(FadeOut(vcol), FadeOut(row), run_time=0.4)
         rest = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
@@ -596,7 +599,7 @@ class KernelsLecture(LectureScene):
         """Return a table of layer choices with column headers and a box on the row this lecture used."""
         table = self.matrix(name, decimals=0, cell=(1.3, 0.55), brackets=False)
         top = table.slot(0, 0, 0, 1)[0][1]
-        headers = VGroup(*(style.note(word, color=style.MUTED).move_to(table.entry(0, j), aligned_edge=RIGHT)
+        headers = VGroup(*(style.note(word, color=style.MUTED).move_to(table.column_band(j, j + 1))
                            .set_y(top + 0.32) for j, word in enumerate(words)))
         box = table.box(rows=(ours, ours + 1), color=MARK)
         return halves(PICTURE)[side].place(VGroup(table, headers, box))
@@ -648,3 +651,7 @@ def label_rows_heat(heat: Mobject, labels: list[Mobject], n_rows: int) -> VGroup
         label.next_to(heat, LEFT, buff=0.15).set_y(heat.get_top()[1] - (k + 0.5) * px)
     return VGroup(*labels)
 
+
+def above(mat: Mobject, label: Mobject, buff: float = 0.15) -> Mobject:
+    """Put a title above a matrix, clear of its bracket corners (TensorMatrix.label sits between them)."""
+    return label.next_to(mat, UP, buff=buff)

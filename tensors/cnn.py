@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt, randn
+from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 KERNEL = 3  # the kernel is 3 x 3
 NOISE = 0.1  # standard deviation of the seeded noise added to every pixel
@@ -65,7 +65,21 @@ class CnnResult(LectureResult):
     locations: torch.Tensor  # () windows per image, m * m
     windows_total: torch.Tensor  # () windows over the whole batch, B * m * m
     kernel_params: torch.Tensor  # () weights in the kernel, k * k
+    image_pixels: torch.Tensor  # () n * n inputs of a dense layer
     dense_params: torch.Tensor  # () weights of a dense layer from n x n pixels to an m x m map
+    dense_weight: torch.Tensor  # (m*m, n*n) such a dense layer, random (nn.Linear's init): only its size matters
+    dense_ptrs: torch.Tensor  # (B,) data pointer of the dense weight used for image i
+    dense_distinct: torch.Tensor  # () how many different dense weight tensors the batch used
+    grey_step: torch.Tensor  # () every pixel is a multiple of this: every product and sum is exact in float32
+    shift: torch.Tensor  # () columns the vertical bar image is moved right
+    shifted: torch.Tensor  # (n, n) image 1 moved right by `shift` columns, zeros coming in on the left
+    shifted_fmap: torch.Tensor  # (m, m) the one kernel on the shifted image
+    shift_diff: torch.Tensor  # () max |shifted_fmap[:, s:] - fmap[0][:, :m-s]|: the response moved, unchanged
+    peak_cols: torch.Tensor  # (2,) 1-based column of the strongest response, before and after the shift
+    dense_absmax: torch.Tensor  # () colour scale of the dense weight heatmap
+    dense_ramp: torch.Tensor  # (1, 64) -dense_absmax..dense_absmax: its colour legend
+    ramp: torch.Tensor  # (1, 64) -fmap_absmax..fmap_absmax: the colour legend of the maps
+    image_ramp: torch.Tensor  # (1, 64) -image_absmax..image_absmax: the colour legend of the images
     image_absmax: torch.Tensor  # () colour scale of the image heatmaps
     fmap_absmax: torch.Tensor  # () colour scale of the feature-map heatmaps
 
@@ -133,6 +147,26 @@ def weight_pointers(images: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return torch.tensor(used, dtype=torch.int64, device=images.device)  # (B,)
 
 
+def dense_pointers(images: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Run a dense layer on each flattened image alone and record the address of the weight it used."""
+    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=False).to(images.device)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+    used: list[int] = []
+    layer.register_forward_pre_hook(lambda mod, args: used.append(mod.weight.data_ptr()))
+    with torch.no_grad():
+        for image in images:
+            layer(image.flatten())  # (n*n,) -> (m*m,)
+    return torch.tensor(used, dtype=torch.int64, device=images.device)  # (B,)
+
+
+def shift_right(image: torch.Tensor, s: int) -> torch.Tensor:
+    """Move an image s columns to the right; zeros come in on the left."""
+    out = torch.zeros_like(image)
+    out[:, s:] = image[:, :-s]
+    return out
+
+
 def pooling_regions(fmap: torch.Tensor, p: int) -> torch.Tensor:
     """Cut every feature map into non-overlapping p x p regions."""
     B, m, _ = fmap.shape
@@ -162,6 +196,13 @@ def build(config: CnnConfig, device: torch.device) -> CnnResult:
     pooled_regions = regions.amax(dim=(-2, -1))  # (B, m/p, m/p)
     pooled, where = F.max_pool2d(fmap_conv[:, None], p, return_indices=True)  # (B, 1, m/p, m/p) each
     where = where[:, 0]  # (B, m/p, m/p) flat index row * m + column into each map
+    dense = linear_init(m * m, n * n, g, device)  # (m*m, n*n) nn.Linear's layout (out, in)
+    dptrs = dense_pointers(images, dense)
+    s = m // 2
+    shifted = shift_right(images[0, 0], s)
+    shifted_fmap = F.conv2d(shifted[None, None], kernel)[0, 0]  # (m, m)
+    peaks = torch.stack([fmap_conv[0].mean(0).argmax(), shifted_fmap.mean(0).argmax()]) + 1
+    absmax = fmap_conv.abs().max()
     return CnnResult(
         config=config,
         images=images,
@@ -181,7 +222,21 @@ def build(config: CnnConfig, device: torch.device) -> CnnResult:
         locations=count(m * m, device),
         windows_total=count(B * m * m, device),
         kernel_params=count(kernel.numel(), device),
+        image_pixels=count(n * n, device),
         dense_params=count(n * n * m * m, device),
+        dense_weight=dense,
+        dense_ptrs=dptrs,
+        dense_distinct=count(torch.unique(dptrs).numel(), device),
+        grey_step=torch.tensor(STEP, device=device),
+        shift=count(s, device),
+        shifted=shifted,
+        shifted_fmap=shifted_fmap,
+        shift_diff=(shifted_fmap[:, s:] - fmap_conv[0][:, :m - s]).abs().max(),
+        peak_cols=peaks,
+        dense_absmax=dense.abs().max(),
+        dense_ramp=torch.linspace(-float(dense.abs().max()), float(dense.abs().max()), 64, device=device)[None],
+        ramp=torch.linspace(-float(absmax), float(absmax), 64, device=device)[None],
+        image_ramp=torch.linspace(-float(images.abs().max()), float(images.abs().max()), 64, device=device)[None],
         image_absmax=images.abs().max(),
-        fmap_absmax=fmap_conv.abs().max(),
+        fmap_absmax=absmax,
     )

@@ -131,6 +131,32 @@ def test_counts(result: CnnResult) -> None:
     assert float(r.fmap_absmax) == float(r.fmap_conv.abs().max())
 
 
+def test_a_shifted_pattern_gives_the_shifted_response(result: CnnResult) -> None:
+    r = result
+    m, s = r.fmap_conv.shape[-1], int(r.shift)
+    assert s == m // 2 >= 1
+    moved = torch.zeros_like(r.images[0, 0])
+    moved[:, s:] = r.images[0, 0, :, :-s]  # zeros come in on the left
+    assert torch.equal(r.shifted, moved)
+    response = F.conv2d(moved[None, None], r.kernel)[0, 0]
+    assert torch.equal(r.shifted_fmap, response)
+    assert torch.equal(response[:, s:], r.fmap_conv[0][:, :m - s]) and float(r.shift_diff) == 0.0
+    before, after = (int(x) for x in r.peak_cols)
+    assert before == int(r.fmap_conv[0].mean(0).argmax()) + 1 and after == before + s
+
+
+def test_a_dense_layer_is_shared_too_and_far_bigger(result: CnnResult) -> None:
+    r = result
+    n, B = r.config.size, r.config.batch
+    m = n - 2
+    dense = torch.nn.Linear(n * n, m * m, bias=False)
+    assert r.dense_weight.shape == dense.weight.shape
+    assert int(r.dense_params) == sum(p.numel() for p in dense.parameters()) == int(r.image_pixels) * m * m
+    assert float(r.dense_weight.abs().max()) <= 1 / n  # nn.Linear's init bound 1/sqrt(n*n): random, as said
+    assert r.dense_ptrs.shape == (B,) and len(set(r.dense_ptrs.tolist())) == 1 and int(r.dense_distinct) == 1
+    assert float(r.grey_step) == 0.25 and bool(((r.images / r.grey_step).round() == r.images / r.grey_step).all())
+
+
 def test_seed_reproducible() -> None:
     a, b, c = build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=6), CPU)
     assert torch.equal(a.images, b.images) and not torch.equal(a.images, c.images)
@@ -167,6 +193,23 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "dense_params": torch.tensor(n * n * m * m), "image_absmax": images.abs().max(),
         "fmap_absmax": conv.abs().max(),
     }
+    dense = torch.tensor(tensors["dense_weight"]["values"])  # random draws: an input
+    dptrs = torch.tensor(tensors["dense_ptrs"]["values"])  # an observation
+    assert len(set(dptrs.tolist())) == 1
+    s = m // 2
+    shifted = torch.zeros(n, n)
+    shifted[:, s:] = images[0, 0, :, :-s]
+    sconv = F.conv2d(shifted[None, None], kernel)[0, 0]
+    a, da, ia = conv.abs().max(), dense.abs().max(), images.abs().max()
+    truth |= {
+        "image_pixels": torch.tensor(n * n), "dense_weight": dense, "dense_ptrs": dptrs,
+        "dense_distinct": torch.tensor(1), "grey_step": torch.tensor(0.25), "shift": torch.tensor(s),
+        "shifted": shifted, "shifted_fmap": sconv, "shift_diff": (sconv[:, s:] - conv[0][:, :m - s]).abs().max(),
+        "peak_cols": torch.stack([conv[0].mean(0).argmax(), sconv.mean(0).argmax()]) + 1,
+        "dense_absmax": da, "dense_ramp": torch.linspace(-float(da), float(da), 64)[None],
+        "ramp": torch.linspace(-float(a), float(a), 64)[None],
+        "image_ramp": torch.linspace(-float(ia), float(ia), 64)[None],
+    }
     for i in range(B):
         truth[f"image_{i}"], truth[f"fmap_{i}"], truth[f"pooled_{i}"] = images[i, 0], conv[i], pooled[i, 0]
     return truth
@@ -179,6 +222,9 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert set(truth) == set(manifest["tensors"])
     for name, t in truth.items():
         got = torch.tensor(manifest["tensors"][name]["values"])
+        if name.endswith("ramp"):  # linspace: the same to float32 rounding
+            torch.testing.assert_close(got.to(t.dtype), t, msg=name)
+            continue
         assert torch.equal(got.to(t.dtype), t), name
     strings = {k: v for k, v in PATTERN_NAMES.items() if k in manifest["strings"]}
     assert manifest["strings"] == strings
@@ -186,12 +232,14 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert checked == manifest["audit"]["numbers_checked"] > 500
     assert manifest["audit"]["heatmaps_checked"] > 0
     on_screen = seen(scene)
-    m = truth["fmap_conv"].shape[1]
     for name, prefix in (("images", (0, 0)), ("kernel", (0, 0)), ("fmap_sliding", (0,)), ("fmap_conv", (0,))):
         t = truth[name][prefix]
         assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*t.shape)), name
     assert all(("pooled", tuple(i)) in on_screen for i in np.ndindex(*truth["pooled"].shape))
     assert all(("kernel_ptrs", (i,)) in on_screen for i in range(manifest["config"]["batch"]))
-    for name in ("conv_max_diff", "pool_max_diff", "distinct_kernels", "dense_params"):
+    for name in ("conv_max_diff", "pool_max_diff", "distinct_kernels", "dense_params", "grey_step", "shift_diff",
+                 "dense_distinct", "shift"):
         assert (name, ()) in on_screen, name
-    assert all(("windows", (0, 0, c, r, s)) in on_screen for c in range(m) for r in range(3) for s in range(3))
+    # the two windows worked out on screen, entry by entry, and their products
+    assert all((name, (0, 0, c, r, s)) in on_screen for name in ("windows", "products") for c in range(2)
+               for r in range(3) for s in range(3))

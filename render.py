@@ -344,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     from driver.safety import interrupt_on_signals
 
     interrupt_on_signals()
+    from driver.quality import ENV_ERRORS
+
+    if ENV_ERRORS:
+        _say(f"error: {ENV_ERRORS[0]}")
+        return EXIT_USAGE
     try:
         code = cli.main(args=argv, standalone_mode=False, prog_name="render.py")  # Exit(n) comes back as n
         if isinstance(code, int) and not isinstance(code, bool):

@@ -207,8 +207,18 @@ def _import_manim() -> Any:
 def check_output_dir(output_dir: Path, *subfolders: str) -> None:
     """Refuse, writing nothing, an output folder that is a file or inside one, or whose sub-folders are files (exit 2).
 
-    `subfolders` are the folders a command writes in it ('low', 'course'); `.work` is always checked.
+    `subfolders` are the folders a command writes in it ('low', 'course'); `.work` and `.sets` are always checked.
     """
+    try:
+        _check_output_dir(output_dir, subfolders)
+    except OSError as err:  # a name too long, a symlink loop, a folder we may not look into
+        raise Failure(f"--output-dir {output_dir} cannot be used ({err.strerror or err})", EXIT_USAGE) from None
+
+
+def _check_output_dir(output_dir: Path, subfolders: tuple[str, ...]) -> None:
+    if output_dir.is_symlink() and not output_dir.exists():
+        raise Failure(f"--output-dir {output_dir} is a symlink that leads nowhere (a loop, or its target is gone)",
+                      EXIT_USAGE)
     if output_dir.exists() and not output_dir.is_dir():
         raise Failure(f"--output-dir {output_dir} is a file, not a directory", EXIT_USAGE)
     for parent in [output_dir, *output_dir.parents]:
@@ -216,7 +226,7 @@ def check_output_dir(output_dir: Path, *subfolders: str) -> None:
             if parent.is_file():
                 raise Failure(f"--output-dir {output_dir} is inside a file ({parent})", EXIT_USAGE)
             break
-    for sub in (*subfolders, ".work"):
+    for sub in (*subfolders, ".work", ".sets"):
         path = output_dir / sub
         if (path.exists() or path.is_symlink()) and not path.is_dir():
             raise Failure(f"--output-dir {output_dir}: {path} is a file, not a folder (move it away, or choose another"

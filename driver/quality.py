@@ -31,8 +31,33 @@ FORMATS: tuple[str, ...] = ("mp4", "webm", "gif", "png")  # png: the poster only
 # Encoding video segments while the next animations render, with x264's veryfast preset, took heads
 # at 480p from 37.6 s to 15.6 s and its file from 2.22 to 2.08 MB when they were introduced. The
 # variables let bench/run.py measure other settings (README, "Benchmark").
-ENCODERS_IN_FLIGHT = int(os.environ.get("FAQ_LECTURES_INFLIGHT", "4"))
-X264_PRESET = os.environ.get("FAQ_LECTURES_PRESET", "veryfast")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+                "placebo")
+ENV_ERRORS: list[str] = []  # bad values of the variables below; render.py refuses them with exit 2
+
+
+def _env_inflight() -> int:
+    raw = os.environ.get("FAQ_LECTURES_INFLIGHT", "4")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or value > 64:
+        ENV_ERRORS.append(f"FAQ_LECTURES_INFLIGHT={raw!r} must be a whole number from 1 to 64")
+        return 4
+    return value
+
+
+def _env_preset() -> str:
+    raw = os.environ.get("FAQ_LECTURES_PRESET", "veryfast")
+    if raw not in X264_PRESETS:
+        ENV_ERRORS.append(f"FAQ_LECTURES_PRESET={raw!r} is not an x264 preset: choose from {', '.join(X264_PRESETS)}")
+        return "veryfast"
+    return raw
+
+
+ENCODERS_IN_FLIGHT = _env_inflight()
+X264_PRESET = _env_preset()
 X264_CRF = 23  # Manim's libx264 quality setting, recorded in the manifest
 
 

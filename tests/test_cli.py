@@ -3,6 +3,7 @@ torch nor Manim; the commands' options are written once; the typed driver functi
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -96,7 +97,8 @@ def test_an_empty_output_dir_is_refused(command: list[str], value: str, tmp_path
 @pytest.mark.parametrize("command,sub", [(["heads"], "low"), (["heads", "--quality", "high"], "high"),
                                          (["heads", "--resolution", "1280x720"], "low-1280x720"),
                                          (["all"], "low"), (["course"], "low"), (["course"], "course"),
-                                         (["heads"], ".work"), (["all"], ".work")])
+                                         (["heads"], ".work"), (["all"], ".work"), (["heads"], ".sets"),
+                                         (["course"], ".sets")])
 def test_an_output_folder_whose_quality_folder_is_a_file_is_refused_before_rendering(
         command: list[str], sub: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "media"
@@ -107,6 +109,33 @@ def test_an_output_folder_whose_quality_folder_is_a_file_is_refused_before_rende
     assert stderr.strip() == (f"error: --output-dir {out}: {out / sub} is a file, not a folder (move it away, or choose"
                               " another --output-dir)")
     assert sorted(p.name for p in out.iterdir()) == [sub] and (out / sub).read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("env,needle", [
+    ({"FAQ_LECTURES_INFLIGHT": "abc"}, "FAQ_LECTURES_INFLIGHT='abc' must be a whole number from 1 to 64"),
+    ({"FAQ_LECTURES_INFLIGHT": "0"}, "FAQ_LECTURES_INFLIGHT='0' must be a whole number from 1 to 64"),
+    ({"FAQ_LECTURES_PRESET": "bogus"}, "FAQ_LECTURES_PRESET='bogus' is not an x264 preset"),
+])
+def test_a_bad_tuning_variable_is_one_line_exit_2(env: dict[str, str], needle: str) -> None:
+    """The benchmark's variables were read with int() at import: a bad value was a traceback for every command."""
+    for args in (["list"], ["heads", "--dry-run"]):
+        done = subprocess.run([sys.executable, "render.py", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120, env={**os.environ, **env})
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"error: {needle}"), done.stderr
+
+
+def test_an_output_dir_that_cannot_be_looked_at_is_a_usage_error(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    long = tmp_path / ("a/" * 3000)
+    code, _, stderr = run(["heads", "--output-dir", str(long)], capsys)
+    assert code == 2 and "cannot be used (File name too long)" in stderr and len(stderr.strip().splitlines()) == 1
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    for args in (["heads"], ["all"], ["course"]):
+        code, _, stderr = run([*args, "--output-dir", str(tmp_path / "l1")], capsys)
+        assert code == 2 and stderr.strip() == (f"error: --output-dir {tmp_path / 'l1'} is a symlink that leads nowhere"
+                                                " (a loop, or its target is gone)")
 
 
 def test_the_seed_limit_is_torchs(tmp_path: Path) -> None:

@@ -296,7 +296,7 @@ class BmmLecture(LectureScene):
         self.say("Each grid cell holds a plain matrix product, with numbers: here cell ({x}, {y}).",
                  x=b.index("A4", 0, x), y=b.index("A4", 1, y))
         self.play(Create(self.marks), FadeIn(cell), FadeIn(row[1]), FadeIn(row[3]),
-                  *(ReplacementTransform(mk.copy(), m) for mk, m in zip(self.marks, mats)), run_time=1.4)
+                  *(FadeIn(m, target_position=mk, scale=0.3) for mk, m in zip(self.marks, mats)), run_time=1.4)
         self.say("bmm refuses: it takes rank {three} only. The error torch raised:", three=b.value("rank_A", (), 0))
         self.play(FadeIn(err, shift=UP * 0.2))
         self.hold_caption()
@@ -472,7 +472,7 @@ class BmmLecture(LectureScene):
         self.beat("The same with bmm: expand, fold, multiply")
         b = self.b
         err = self.error_line("torch.bmm(A, B)", "err_lead")
-        listing = self.listing(bmm_broadcast)
+        listing = self.listing(bmm_broadcast, style.CODE_SIZE + 2)  # alone on the stage: a little larger
         shapes = {  # source line (0-based) -> the shape that line makes, from torch
             2: self.prose("$(X, Y) = ({X}, {Y})$", CODE, style.MUTED, X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1)),
             3: self.shape("A_lead_flat", "X dot Y, M, N", CODE),
@@ -545,7 +545,7 @@ class BmmLecture(LectureScene):
         mark = self.mark(grid[flat])
         bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
         spots = self.column_targets(grid, np.array([grid.get_x(), grid.get_top()[1], 0.0]))
-        numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=0.45)
+        numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=grid[0].width / 2 + 0.2)
                            for k, p in enumerate(spots)))
         self.say("Queries for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}), one tile per batch item"
                  " and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
@@ -561,7 +561,7 @@ class BmmLecture(LectureScene):
                  f=b.index("S_d2l", 0, flat))
         self.play(FadeIn(middle[0]), run_time=0.6)
         self.play(FadeIn(bars[0]), FadeIn(labels[0]), Create(mats[0].brackets),
-                  ReplacementTransform(mark.copy(), mats[0].entries), run_time=1.2)
+                  FadeIn(mats[0].entries, target_position=mark, scale=0.3), run_time=1.2)
         self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul, which"
                  " broadcasts over batch and heads.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
                  d=b.dim("Q", 3))

@@ -34,7 +34,7 @@ GELU = style.MUTED
 DIFF = style.DIFFERENCE  # changes of an output
 ATTN = style.TEXT  # the attention comparison, named on screen
 ROW_CELL = 0.8  # width of one number in the rows of hidden units
-W_CELL = (0.68, 0.46)  # one entry of W1 (D x d_ff): 16 columns fit the stage
+W_CELL = (0.75, 0.52)  # one entry of W1 (D x d_ff): 16 columns fit the stage
 TALL_CELL = (0.92, 0.335)  # one entry of W2 (d_ff x D): 16 rows fit the stage
 PRODUCTS, VERDICT = style.STAGE.rows(6.0, 1.0, gap=0.2)  # the row-by-row picture, and torch's difference under it
 
@@ -119,12 +119,13 @@ class FfnLecture(LectureScene):
         self.mute_zeros(rows[2])
         for k, row in enumerate(rows):
             row.shift(DOWN * (W1.n_rows * W_CELL[1] + 0.2 + 0.62 * k))
-        labels = [self.math("+ b_1", color=WT), self.math("z = x_{j} W_1 + b_1", j=self.pos()),
-                  self.math("h = \"ReLU\"(z)", color=RELU)]
+        labels = [self.math("+ b_1", color=WT), self.math("z"), self.math("h", color=RELU)]
         for lab, row in zip(labels, rows):
-            lab.next_to(row, LEFT, buff=0.35)
+            lab.move_to(x.entries).set_y(row.get_y())
+        formula = self.math("z = x_{j} W_1 + b_1, #h(1.5em) h = \"ReLU\"(z)", j=self.pos())
+        formula.next_to(VGroup(block, W1_name, x_name), UP, buff=0.3)
         rule = Line(LEFT, RIGHT, color=style.MUTED, stroke_width=2)
-        figure = VGroup(block, W1_name, x_name, *rows, *labels, rule)
+        figure = VGroup(formula, block, W1_name, x_name, *rows, *labels, rule)
         style.STAGE.place(figure)
         rule.put_start_and_end_on(rows[1].get_corner(UP + LEFT) + UP * 0.12, rows[1].get_corner(UP + RIGHT) + UP * 0.12)
         VGroup(X, X_name).move_to(block).align_to(block, LEFT)
@@ -141,7 +142,7 @@ class FfnLecture(LectureScene):
         self.hold_caption()
         self.say("Each z_c is x_{j} times column c of W_1, plus b_1: the vector widens from {D} to {F} numbers.",
                  j=self.pos(), D=b.dim("W1", 0), F=b.dim("W1", 1))
-        self.play(Create(rule), FadeIn(labels[1]), LaggedStart(
+        self.play(Create(rule), FadeIn(labels[1]), FadeIn(formula), LaggedStart(
             *(ReplacementTransform(VGroup(x.entries, W1.column_band(c, c + 1), rows[0][c]).copy(), rows[1][c])
               for c in range(W1.n_cols)), lag_ratio=0.12), run_time=4.0)
         self.say("ReLU keeps the positive values and sets the other {n} to zero. This bend is what makes the network"
@@ -260,14 +261,14 @@ class FfnLecture(LectureScene):
         relu_dots = VGroup(*(plane.dot(b.value("Z", (j, k)), b.value("H", (j, k)), color=RELU) for k in units))
         gelu_dots = VGroup(*(plane.dot(b.value("Z", (j, k)), b.value("G", (j, k)), color=GELU, radius=0.05)
                              for k in units))
-        ticks = VGroup(*(plane.tick(b.value("curve_z", (i,), 1), font_size=style.NOTE_SIZE) for i in (0, n - 1)),
+        ticks = VGroup(*(plane.tick(b.value("curve_z", (i,), 1), font_size=style.NOTE_SIZE) for i in (0, n // 2, n - 1)),
                        plane.tick(b.value("curve_relu", (n - 1,), 1), axis="y", font_size=style.NOTE_SIZE))
         plane.add(relu, gelu, relu_dots, gelu_dots, ticks)
         z_axis = style.note("pre-activation $z$", color=style.MUTED).next_to(plane.to_screen(reach, 0), UP, buff=0.15)
         z_axis.align_to(plane.to_screen(reach, 0), RIGHT)
         y_axis = style.note("activation", color=style.MUTED).next_to(plane.to_screen(0, reach), RIGHT, buff=0.15)
         names = VGroup(style.note("ReLU", color=RELU), style.note("GELU", color=GELU)).arrange(DOWN, aligned_edge=LEFT)
-        names.next_to(plane.to_screen(-reach, reach), RIGHT, buff=0.2).shift(DOWN * 0.2)
+        names.next_to(plane.to_screen(-reach, 0.6 * reach), RIGHT, buff=0.6)
         graph = VGroup(plane, z_axis, y_axis, names)
         size = style.NUMBER_SIZE
         labels = VGroup(self.math("z", size), self.math("\"ReLU\"(z)", size, RELU), self.math("\"GELU\"(z)", size, GELU))
@@ -315,10 +316,12 @@ class FfnLecture(LectureScene):
                           g=b.value("relu_gap", (), 2, "g"))
         notes = VGroup(same, bent).arrange(DOWN, buff=0.2)
         bottom = VGroup(VGroup(outs, lin_name, one_name), notes).arrange(DOWN, buff=0.3)
-        style.STAGE.place(Group(Group(top, W12_name, b12_group), bottom).arrange(DOWN, buff=0.4))
+        legend = colour_legend(b, "ramp", "w_scale", font_size=style.NOTE_SIZE, width=1.8)
+        legend.next_to(top[0], DOWN, buff=0.3)
+        style.STAGE.place(Group(Group(top, W12_name, b12_group, legend), bottom).arrange(DOWN, buff=0.4))
         self.say("Why the bend? Without it, W_1 then W_2 multiply into one {D} by {D} matrix W_12, and the biases into"
                  " one b_12.", D=b.dim("W12", 0))
-        self.play(FadeIn(top[:4]), run_time=0.8)
+        self.play(FadeIn(top[:4]), FadeIn(legend), run_time=0.8)
         self.play(self.flow(Group(top[0], top[2]), VGroup(W12, W12_name)), run_time=1.2)
         self.play(FadeIn(b12_group), run_time=0.6)
         self.hold_caption()
@@ -344,7 +347,7 @@ class FfnLecture(LectureScene):
         inputs = VGroup(VGroup(before, before_name), VGroup(after, after_name)).arrange(RIGHT, buff=1.6)
         changes = VGroup(VGroup(dY, dY_name), VGroup(dA, dA_name)).arrange(RIGHT, buff=2.4)
         VGroup(inputs, changes).arrange(DOWN, buff=0.7)
-        cols = VGroup(*(label_rows(m, [b.number(b.value(name, (i,), 3, "g"), style.NUMBER_SIZE, color=DIFF)
+        cols = VGroup(*(label_rows(m, [b.number(b.value(name, (i,), 2), style.NUMBER_SIZE, color=DIFF)
                                        for i in range(m.n_rows)], side=RIGHT, buff=0.45)
                         for name, m in (("dY_max", dY), ("dA_max", dA))))
         heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE, style.MUTED).next_to(c, UP, buff=0.2)

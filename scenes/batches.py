@@ -27,7 +27,7 @@ from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows
 from scenes.kit.plot import Plane
-from tensors.batches import train_epoch
+from tensors.batches import record, train_epoch
 
 WEIGHT = style.ROLE["weight"]
 GRAD = style.ROLE["gradient"]
@@ -182,7 +182,8 @@ class BatchesLecture(LectureScene):
     def loop(self) -> None:
         self.beat("A real training loop")
         b = self.b
-        code = readable(self.listing(train_epoch))
+        code = VGroup(readable(self.listing(train_epoch)), readable(self.listing(record))).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.35)
         W0 = self.matrix("W0")
         W0_name = style.note("`model.weight` before training (random)", size=SIZE, color=WEIGHT)
         model = VGroup(
@@ -193,15 +194,17 @@ class BatchesLecture(LectureScene):
         right = VGroup(model, VGroup(W0_name, W0).arrange(DOWN, buff=0.2, aligned_edge=LEFT)).arrange(
             DOWN, buff=0.5, aligned_edge=LEFT)
         style.STAGE.place(VGroup(code, right).arrange(RIGHT, buff=0.6, aligned_edge=UP))
-        step = self.code_line_box(code, 6)  # opt.step(): the in-place update
-        record = self.code_line_box(code, 7)  # steps.append(record(...)): what the table shows
+        step = self.code_line_box(code[0], 6)  # opt.step(): the in-place update
+        kept = VGroup(self.code_line_box(code[0], 7),  # steps.append(record(...)), and what record keeps
+                      VGroup(self.code_line_box(code[1], 1), self.code_line_box(code[1], 2)))
         self.say("This is the loop that trained the model: for every batch, forward, backward, and one SGD step"
                  " that edits its one weight, {r} by {c}, in place.", r=b.dim("W0", 0), c=b.dim("W0", 1))
-        self.play(FadeIn(code), FadeIn(model), FadeIn(W0_name), FadeIn(W0), run_time=0.8)
+        self.play(FadeIn(code[0]), FadeIn(model), FadeIn(W0_name), FadeIn(W0), run_time=0.8)
         self.play(FadeIn(step), run_time=0.4)
         self.say("After each step it records the batch, its loss, a copy of the weight, and the weight's address and"
                  " id. The next table is those records.")
-        self.play(FadeOut(step), FadeIn(record), run_time=0.5)
+        self.play(FadeOut(step), FadeIn(kept[0]), FadeIn(code[1], shift=UP * 0.2), run_time=0.6)
+        self.play(FadeIn(kept[1]), run_time=0.4)
         self.clear_stage()
 
     def steps(self) -> None:

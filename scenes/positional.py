@@ -323,7 +323,7 @@ class PositionalLecture(LectureScene):
 
     def rotation(self) -> None:
         self.beat("A shift by k is a rotation")
-        b, k = self.b, int(self.result.config.shift)
+        b = self.b
         circles = [self.circle(i) for i in PAIRS]
         columns = Group()
         for i, c in zip(PAIRS, circles):

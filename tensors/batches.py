@@ -147,6 +147,7 @@ def make_model(W0: torch.Tensor) -> nn.Linear:
     return model
 
 
+# train_epoch and record are shown on screen as they are: short, without annotations or docstrings.
 def train_epoch(model, loader, opt):
     steps = []
     for x, y, idx in loader:
@@ -158,9 +159,9 @@ def train_epoch(model, loader, opt):
     return steps
 
 
-def record(idx: torch.Tensor, loss: torch.Tensor, w: torch.Tensor) -> Step:
-    """Keep what one step left: the batch, its mean loss, a copy of the weight, its address and id."""
-    return Step(idx, loss.detach(), w.detach().clone(), w.data_ptr(), id(w))
+def record(idx, loss, w):
+    return Step(idx, loss.detach(), w.detach().clone(),
+                w.data_ptr(), id(w))
 
 
 def dataset_loss(model: nn.Linear, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:

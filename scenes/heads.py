@@ -315,7 +315,9 @@ class HeadsLecture(LectureScene):
         heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
         paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
         VGroup(heads, paper).arrange(DOWN, buff=0.8)
-        top_names = VGroup(*(self.head_label(h, '"head" {h}: Q_{h}').next_to(m, UP, buff=0.15) for h, m in enumerate(heads)))
+        top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, index_colour(h),
+                                        h=b.index("Q_heads", 1, h)).next_to(m, UP, buff=0.15)
+                             for h, m in enumerate(heads)))
         bot_names = VGroup(*(self.head_label(h, "E W^q_{h}").next_to(m, UP, buff=0.15) for h, m in enumerate(paper)))
         left_top = style.note("rows of the transpose", color=style.MUTED)
         left_bot = style.note("the paper's products", color=style.MUTED)

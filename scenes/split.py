@@ -404,18 +404,23 @@ class SplitLecture(LectureScene):
         self.A, self.O = [], []
         for h in range(self.H):
             A = self.mat("weights", (0, h))
+            V = self.mat("V_heads", (0, h))
             O = self.mat("O_heads", (0, h))
             q_words = label_rows(A, [self.word(i) for i in range(self.L)], buff=0.25)
             k_words = VGroup(*(self.word(i).next_to(A, UP, buff=0.12).set_x(A.column_band(i, i + 1).get_x())
                                for i in range(self.L)))
-            arrow = style.note("$->$")
-            O_name = self.head_math("O_{h} = A_{h} V_{h}", h)
-            row = VGroup(VGroup(A, q_words, k_words), arrow, VGroup(O_name, O).arrange(DOWN, buff=0.12))
-            row.arrange(RIGHT, buff=0.45)
+            times, eq = style.note("$times$"), style.note("$=$")
+            row = VGroup(VGroup(q_words, A), times, V, eq, O).arrange(RIGHT, buff=0.3)
+            for i, w in enumerate(k_words):
+                w.next_to(A, UP, buff=0.12).set_x(A.column_band(i, i + 1).get_x())
+            V_name = self.head_math("V_{h}", h).next_to(V, UP, buff=0.12)
+            O_name = self.head_math("O_{h} = A_{h} V_{h}", h).next_to(O, UP, buff=0.12)
             title = VGroup(self.head_math('"head" {h}', h, style.LABEL_SIZE),
                            style.note(f"trained to name {tasks[h % len(tasks)]}", color=style.MUTED))
-            title.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-            blocks.add(VGroup(title, row).arrange(RIGHT, buff=0.5))
+            title.arrange(RIGHT, buff=0.3)
+            body_row = VGroup(row, k_words, V_name, O_name)
+            title.next_to(body_row, UP, buff=0.15).align_to(body_row, LEFT)
+            blocks.add(VGroup(title, body_row))
             self.A.append(A)
             self.O.append(O)
         blocks.arrange(DOWN, buff=0.45, aligned_edge=LEFT)
@@ -427,8 +432,8 @@ class SplitLecture(LectureScene):
         self.say("Step three: each head attends within its own slice. A_h comes from Q_h and K_h; each row sums"
                  " to one.")
         for h, blk in enumerate(blocks):
-            title, row = blk
-            (A, q_words, k_words), arrow, (O_name, O) = row
+            title, (row, k_words, V_name, O_name) = blk
+            (q_words, A), times, V, eq, O = row
             self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets),
                       LaggedStart(*(FadeIn(n, scale=0.8) for n in A.entries), lag_ratio=0.05), run_time=1.0)
             self.settle(A)
@@ -455,16 +460,17 @@ class SplitLecture(LectureScene):
                      h1=b.index("Q_heads", 1, 0), **fields)
         self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.15), run_time=1.2)
         self.hold_caption()
-        self.say("Then O_h = A_h V_h: each word's output mixes the value rows by those weights.")
+        self.say("Then O_h = A_h V_h: each word's output row mixes the rows of V_h, weighted by its row of A_h.")
         for h, blk in enumerate(blocks):
-            title, row = blk
-            _, arrow, (O_name, O) = row
-            self.play(FadeIn(arrow), FadeIn(O_name), Create(O.brackets),
-                      LaggedStart(*(self.carry(self.A[h].row(i), O.row(i)) for i in range(self.L)),
-                                  lag_ratio=0.2), run_time=1.0)
+            title, (row, k_words, V_name, O_name) = blk
+            (q_words, A), times, V, eq, O = row
+            self.play(FadeIn(times), FadeIn(V), FadeIn(V_name), run_time=0.5)
+            self.play(FadeIn(eq), FadeIn(O_name), Create(O.brackets),
+                      LaggedStart(*(self.carry(VGroup(self.A[h].row(i), V.entries), O.row(i)) for i in range(self.L)),
+                                  lag_ratio=0.3), run_time=1.4)
             self.settle(O)
         self.hold_caption()
-        self.O_names = [blk[1][2][0] for blk in blocks]
+        self.O_names = [blk[1][3] for blk in blocks]
 
     def step_concat(self) -> None:
         self.beat("Step four: concatenate, then the output projection")

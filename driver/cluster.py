@@ -25,7 +25,6 @@ Importing this module imports neither distributed, torch nor Manim.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import queue
@@ -284,7 +283,7 @@ def _verify_and_publish(result: dict[str, Any], task: Task, *, quality: str, see
                         formats: Sequence[str]) -> Path:
     """Check a worker's files as a local render checks its own, then publish them by atomic renames."""
     from driver.safety import new_work_dir
-    from publish.outputs import OutputError, sha256, verify_video
+    from publish.outputs import OutputError, Staged, publish, sha256, verify_video
 
     q = quality_of(quality)
     name = task.topic
@@ -302,6 +301,9 @@ def _verify_and_publish(result: dict[str, Any], task: Task, *, quality: str, see
         got = {"topic": manifest.get("topic"), "seed": manifest.get("seed")}
         if got != want or manifest.get("quality", {}).get("name") != quality:
             raise Failure(f"{name}: the worker rendered {got} at {manifest.get('quality')}, not {want} at {quality}")
+        set_name = manifest.get("set")
+        if not isinstance(set_name, str) or set_name.rpartition("@")[0] != name:
+            raise Failure(f"{name}: the worker's manifest names no set of {name} ({set_name!r})")
         mismatches = manifest.get("audit", {}).get("mismatches")
         if mismatches != 0:
             raise Failure(f"{name}: the manifest's audit has {mismatches} mismatches")
@@ -335,7 +337,7 @@ def _verify_and_publish(result: dict[str, Any], task: Task, *, quality: str, see
 
         check_interrupt()
         try:
-            return _publish(name, manifest, incoming, staged, output_dir / folder_name(quality))
+            return publish(Staged(name, set_name, incoming, staged), output_dir / folder_name(quality))
         except OutputError as err:
             raise Failure(f"{name}: {err}") from None
     except OSError as err:
@@ -347,77 +349,35 @@ def _verify_and_publish(result: dict[str, Any], task: Task, *, quality: str, see
 
 
 def _parse_manifest(raw: bytes | None, where: str) -> dict[str, Any]:
-    """Read a manifest the worker sent, through publish.outputs' schema check when it has one."""
-    from publish import outputs
+    """Read a manifest the worker sent through the readers' own schema check (one line naming it)."""
+    from publish.outputs import OutputError, parse_manifest
 
     if raw is None:
         raise Failure(f"the worker sent no manifest ({where})")
-    parse = getattr(outputs, "parse_manifest", None)
     try:
-        if parse is not None:
-            return parse(raw, where)  # type: ignore[no-any-return]
-        data = json.loads(raw)
-    except (ValueError, outputs.OutputError) as err:
-        raise Failure(str(err).splitlines()[0] if str(err) else f"unreadable manifest {where}") from None
-    if not isinstance(data, dict):
-        raise Failure(f"invalid manifest {where}: not an object")
-    return data
-
-
-def _publish(name: str, manifest: dict[str, Any], folder: Path, files: dict[str, Path], final_dir: Path) -> Path:
-    """Publish a verified set with publish.outputs.publish (a set of files, or its Staged set where it has one)."""
-    from publish import outputs
-
-    staged_cls = getattr(outputs, "Staged", None)
-    if staged_cls is not None:
-        return outputs.publish(staged_cls(name, manifest["set"], folder, files), final_dir)  # type: ignore[no-any-return]
-    return outputs.publish(files, final_dir)  # type: ignore[arg-type]
-
-
-def _check_output_dir(output_dir: Path, sub: str) -> None:
-    """The local render's checks of the output folder (exit 2), through the pipeline's own function."""
-    from driver import pipeline
-
-    check_output = getattr(pipeline, "check_output_dir", None)
-    if check_output is not None:
-        check_output(output_dir, sub)
-    pipeline.check_writable(output_dir)
-
-
-def _clear_unpublished(final_dir: Path, name: str) -> None:
-    """What a local render does under its lock: remove set folders a killed publish left (where publish has them)."""
-    from publish import outputs
-
-    clear = getattr(outputs, "clear_unpublished", None)
-    if clear is not None:
-        clear(final_dir, name)
-
-
-def _check_seed(seed: int) -> None:
-    from driver import pipeline
-
-    check = getattr(pipeline, "check_seed", None)
-    if check is not None:
-        check(seed)
-    elif seed < 0:
-        raise Failure(f"--seed must be 0 or more, got {seed}", EXIT_USAGE)
+        return parse_manifest(raw, where)
+    except OutputError as err:
+        raise Failure(str(err)) from None
 
 
 def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: str, seed: int, output_dir: Path,
                    formats: Sequence[str], report: Report, dry_run: bool = False) -> int:
     """Render (or dry-run) topics on the Dask cluster at address; publish each verified set; return how many failed."""
+    from driver.pipeline import check_seed, check_writable
     from tensors.devices import DEVICES
 
+    _import_distributed()
+    check_address(address)
     unknown = [n for n in names if n not in registry.names()]
     if unknown:
         raise Failure(f"unknown topic {', '.join(unknown)}: topics are {', '.join(registry.names())}", EXIT_USAGE)
     quality_of(quality)
     if device not in DEVICES:
         raise Failure(f"unknown device {device!r}: choose from {', '.join(DEVICES)}", EXIT_USAGE)
-    _check_seed(seed)
+    check_seed(seed)
     sub = folder_name(quality)
     if not dry_run:
-        _check_output_dir(output_dir, sub)
+        check_writable(output_dir, sub)
     mine = fingerprint()
     start = time.perf_counter()
     with connect(address) as client:
@@ -455,6 +415,7 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
         try:
             if not dry_run:  # the topic's lock from before its task is sent until its files are in place
                 from driver.safety import Busy, clear_stale, topic_lock
+                from publish.outputs import clear_unpublished
 
                 work_root = output_dir / ".work"
                 for task in tasks:
@@ -465,7 +426,7 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
                         finish(task, False, str(err))
                         continue
                     clear_stale(work_root, key)
-                    _clear_unpublished(output_dir / sub, task.topic)
+                    clear_unpublished(output_dir / sub, task.topic)
             for task in tasks:
                 if task.state == "waiting":
                     submit(task, verified)
@@ -586,8 +547,10 @@ def write_course_on_cluster(address: str, *, quality: str, device: str, seed: in
     from driver import pipeline
     from publish import page
 
-    _check_seed(seed)
-    _check_output_dir(output_dir, quality)
+    _import_distributed()  # a missing library, a bad or silent address: one line before anything else
+    _probe(check_address(address), CONNECT_TIMEOUT)
+    pipeline.check_seed(seed)
+    pipeline.check_writable(output_dir, quality, "course", "course/media")
     todo = [t.name for t in topics if page.missing(output_dir / quality, t.name)]
     if todo:
         report(f"missing at {quality} quality: {', '.join(todo)}")
@@ -595,6 +558,5 @@ def write_course_on_cluster(address: str, *, quality: str, device: str, seed: in
                                    formats=("mp4", "webm"), report=report)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
-    extra = {"media_base": media_base} if media_base else {}
     return pipeline.write_course(quality=quality, jobs=1, device=device, seed=seed, output_dir=output_dir,
-                                 report=report, topics=topics, **extra)
+                                 report=report, topics=topics, media_base=media_base)

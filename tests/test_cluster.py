@@ -292,6 +292,68 @@ def test_a_worker_with_other_code_is_refused_by_name(project: Path, cluster: Clu
         cluster.stop("stale")
 
 
+def render_py(project: Path, *args: str, hide_distributed: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run `render.py ARGS` in the project copy (optionally as if distributed were not installed)."""
+    hide = "import sys; sys.modules['distributed'] = None; " if hide_distributed else "import sys; "
+    code = hide + "import runpy; sys.argv = ['render.py', *sys.argv[1:]]; runpy.run_path('render.py', run_name='__main__')"
+    return run(project, "-c", code, *args)
+
+
+@pytest.mark.parametrize("command", [["all"], ["all", "--dry-run"], ["course"]])
+def test_cli_cluster_errors_are_one_line(project: Path, tmp_path: Path, command: list[str]) -> None:
+    out = ["--output-dir", str(tmp_path / "media")]
+    port = free_port()
+    hidden = render_py(project, *command, "--cluster", f"tcp://127.0.0.1:{port}", *out, hide_distributed=True)
+    assert hidden.returncode == 3, hidden.stderr
+    assert hidden.stderr.strip().splitlines() == [
+        "error: --cluster needs Dask distributed (import of distributed halted; None in sys.modules): run"
+        " .venv/bin/pip install -e '.[cluster]'"]
+    pytest.importorskip("distributed")
+    gone = render_py(project, *command, "--cluster", f"tcp://127.0.0.1:{port}", *out)
+    assert gone.returncode == 2, gone.stderr
+    assert len(gone.stderr.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in gone.stderr
+    assert not (tmp_path / "media" / "low").exists()
+
+
+def test_cli_all_dry_run_on_the_cluster(project: Path, cluster: Cluster) -> None:
+    """Every registered topic (the lectures, whatever state they are in, and the two skeletons) gets one line."""
+    done = render_py(project, "all", "--dry-run", "--device", "cpu", "--cluster", cluster.address)
+    lines = done.stderr.splitlines()
+    names = run(project, "render.py", "list").stdout.split("\n")
+    topics = [ln.split()[0] for ln in names if ln.strip()]
+    ended = {t: [ln for ln in lines if f"] {t:10s} done " in ln or f"] {t:10s} failed " in ln] for t in topics}
+    assert all(len(v) == 1 for v in ended.values()), done.stderr
+    failed = [t for t, v in ended.items() if " failed " in v[0]]
+    assert done.returncode == len(failed), done.stderr  # the exit code of local `all`: how many failed
+    assert not {"demo", "demob"} & set(failed), done.stderr
+    assert lines[-1 - len(failed)].startswith(f"dry run of {len(topics)} topics: {len(failed)} failed in ")
+
+
+def test_course_on_the_cluster(project: Path, cluster: Cluster, tmp_path: Path) -> None:
+    """`course --cluster` renders what is missing on the workers (mp4 and webm), then writes the page."""
+    code = """
+import sys
+from pathlib import Path
+from driver import registry
+from driver.cluster import write_course_on_cluster
+index = write_course_on_cluster(sys.argv[1], quality="low", device="cpu", seed=0, output_dir=Path(sys.argv[2]),
+                                report=lambda line: print(line, file=sys.stderr),
+                                topics=[registry.get(n) for n in sys.argv[3:]])
+print(index)
+"""
+    out = tmp_path / "media"
+    done = run(project, "-c", code, cluster.address, str(out), *TOPICS)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out / "course" / "index.html")
+    for topic in TOPICS:
+        m = manifest(out, topic)
+        assert {"mp4", "webm"} <= set(m["files"]) and m["audit"]["mismatches"] == 0
+        assert f'{topic}.mp4' in (out / "course" / "index.html").read_text()
+    again = run(project, "-c", code, cluster.address, str(out), *TOPICS)  # nothing missing: nothing sent
+    assert again.returncode == 0 and "rendering" not in again.stderr, again.stderr
+    assert_no_leftovers(out)
+
+
 def test_a_worker_killed_mid_render_is_retried_elsewhere(project: Path, cluster: Cluster, tmp_path: Path) -> None:
     out = tmp_path / "media"
     client = subprocess.Popen([sys.executable, "-c", CLIENT, cluster.address, "real", str(out), *TOPICS],

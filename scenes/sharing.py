@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from manim import (
+    Arrow,
     DOWN,
     LEFT,
     RIGHT,
@@ -194,18 +195,19 @@ class SharingLecture(LectureScene):
             calls.add(VGroup(call, self.b.number(b.value("ptr", (n, 0), 0, "n"), style.NOTE_SIZE, color=style.MUTED)))
         for c in calls:
             c.arrange(RIGHT, buff=0.4)
-        calls.arrange(DOWN, buff=0.38, aligned_edge=RIGHT)
+        calls.arrange(DOWN, buff=0.5, aligned_edge=RIGHT)
         head = style.note("address of the weight each call used", color=style.MUTED)
         head.next_to(calls, UP, buff=0.3).align_to(calls, RIGHT)
         right = VGroup(name, W).arrange(DOWN, buff=0.3)
         right.next_to(calls, RIGHT, buff=2.4)
         verdict = VGroup(*(self.prose(f"every call used this very ${w}$ (`is`): {{s}}", color=style.TEXT,
                                       s=b.string(f"same_{k}")) for w, k in WEIGHTS))
-        verdict.arrange(DOWN, buff=0.18, aligned_edge=LEFT)
-        verdict.next_to(VGroup(calls, right), DOWN, buff=0.5)
+        verdict.arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+        verdict.next_to(VGroup(calls, right), DOWN, buff=0.7)
         style.STAGE.place(VGroup(head, calls, right, verdict))
         ends = [W.get_corner(UP + LEFT) + DOWN * W.height * (k + 0.5) / len(calls) for k in range(len(calls))]
-        arrows = VGroup(*(style.arrow(c.get_right(), end + LEFT * 0.15, buff=0.15) for c, end in zip(calls, ends)))
+        arrows = VGroup(*(Arrow(c.get_right(), end + LEFT * 0.12, buff=0.15, color=style.MUTED, stroke_width=3,
+                                tip_length=0.16, max_tip_length_to_length_ratio=0.1) for c, end in zip(calls, ends)))
         self.say("A hook on the layer recorded the weight every call used, and where it lives in memory.")
         self.play(FadeIn(right), FadeIn(head), run_time=0.8)
         self.play(LaggedStart(*(FadeIn(c[0]) for c in calls), lag_ratio=0.15),

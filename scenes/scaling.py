@@ -127,7 +127,11 @@ class ScalingLecture(LectureScene):
         area = self.cell(self.K - 1, 0)
         plane = Plane(b, (-reach, reach), (0.0, 1.0), width=area.width - PAD, height=area.height, axes=False)
         area.place(plane)
-        plane.add(*(plane.tick(b.value(ticks, (i,), decimals), axis="x", font_size=SMALL) for i in range(3)))
+        marks = [plane.tick(b.value(ticks, (i,), decimals), axis="x", font_size=SMALL) for i in range(3)]
+        plane.add(*marks)
+        name = style.note("$q dot k$" if ticks == "ticks" else "$q dot k \\/ sqrt(d_k)$", size=SMALL, color=style.MUTED)
+        name.next_to(marks[2][1], LEFT, buff=0.5)
+        plane.add(name)
         return plane
 
     def row_labels(self) -> VGroup:
@@ -138,7 +142,7 @@ class ScalingLecture(LectureScene):
     def column(self, name: str, c: int) -> VGroup:
         """Return table column c: tensor[name][k] beside histogram row k, in the row's colour."""
         b = self.b
-        return VGroup(*(self.cell(k, c + 1).place(b.number(b.value(name, (k,)), style.NUMBER_SIZE + 2, color=ROWS[k]))
+        return VGroup(*(self.cell(k, c + 1).place(b.number(b.value(name, (k,)), style.NUMBER_SIZE + 2))
                         for k in range(self.K)))
 
     def header(self, text: str, c: int) -> Typst:
@@ -223,7 +227,7 @@ class ScalingLecture(LectureScene):
                  s0=b.value("std", (0,)), r0=b.value("sqrt_dk", (0,)),
                  s2=b.value("std", (self.K - 1,)), r2=b.value("sqrt_dk", (self.K - 1,)))
         legend = self.cell(self.K, 0).place(
-            style.note("white: from minus to plus one measured standard deviation", size=SMALL, color=style.MUTED),
+            style.note("bars: samples per bin; white: ± one measured std", size=SMALL, color=style.MUTED),
             align=DOWN)
         self.play(Create(spans), FadeIn(legend), FadeIn(heads), FadeIn(std), FadeIn(root), run_time=1.2)
         self.hold_caption()
@@ -269,6 +273,10 @@ class ScalingLecture(LectureScene):
                                                             x=b.value("sat_weight_ratio", (r,), 2, "g")))
                       for r, side in ((0, 0), (1, 2)))
         names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("scores $s_j$", SCORES, SCORE))
+        self.sat = VGroup(left, lbars, lscores, right, rbars, rscores, lt, rt, lmax, rmax, names)
+        upper = (SIDES[TITLE][0].top + SIDES[LARGEST][0].bottom) / 2
+        self.sat_lift = upper - style.STAGE.centre[1]
+        self.sat.shift(DOWN * self.sat_lift)  # centred on the stage while it is alone; lifted for the gradient
         self.say("One query against {L} keys, d_k = {d}. Unscaled, the scores q dot k_j range from {lo} to {hi}.",
                  L=b.dim("sat_k", 0), d=b.dim("sat_k", 1),
                  lo=b.value("sat_extremes", (0,), 1), hi=b.value("sat_extremes", (1,), 1))
@@ -290,6 +298,7 @@ class ScalingLecture(LectureScene):
     def gradient(self) -> None:
         self.beat("A saturated softmax passes back almost no gradient")
         b = self.b
+        self.play(self.sat.animate.shift(UP * self.sat_lift), run_time=0.8)
         reach = 1.15 * float(b.tensors["sat_grad"].abs().max())
         plots, norms = VGroup(), VGroup()
         for row, side in enumerate((0, 2)):

@@ -197,7 +197,8 @@ class FixedLecture(LectureScene):
         pe_title = pe.label(style.note("sinusoidal positions $P E$", color=style.ROLE["position"]))
         pe_group = VGroup(pe, pe_rows, pe_title).move_to(left).align_to(left, RIGHT)
         self.say("The model also adds its position to every word: row p of the sinusoidal table goes to the p-th word.")
-        self.play(FadeOut(left), FadeIn(pe_group), run_time=0.8)
+        self.play(FadeOut(left), run_time=0.4)
+        self.play(FadeIn(pe_group, shift=RIGHT * 0.2), run_time=0.6)
         for x, m in zip(xs, sums):
             self.play(*(self.flow(pe.row(i), m.row(i)) for i in range(n)), FadeOut(x.entries),
                       *(FadeIn(VGroup(m.brackets)),), run_time=1.2)
@@ -277,7 +278,7 @@ class FixedLecture(LectureScene):
         self.hold_caption()
         names = VGroup(*(p["named"] for p in panels))
         verdict = FOOT.place(self.line("same $W_Q$, same $x_\"eat\"$: outputs differ by up to {d}",
-                                       d=b.value("ctx_diff", (), 2)))
+                                       d=b.value("ctx_diff", (), 2, "g")))
         self.say(f"Head {{h}}'s read-out names {self.named(PAIR[0], h)} in one sentence and {self.named(PAIR[1], h)} in"
                  f" the other. Head {{g}} does the same for the word after: {self.named(PAIR[0], 1)}, then"
                  f" {self.named(PAIR[1], 1)}.", h=b.index("eat_q", 1, h), g=b.index("eat_q", 1, 1))
@@ -335,6 +336,9 @@ class FixedLecture(LectureScene):
                        .next_to(rows[0][1], UP, buff=0.3),
                        style.note("eat's output", color=style.MUTED).next_to(rows[0][2], UP, buff=0.3),
                        style.note("inputs: $x$", color=style.MUTED).next_to(rows[0][0], UP, buff=0.3))
+        top = max(hd.get_y() for hd in heads)
+        for hd in heads:  # one line of column headings
+            hd.set_y(top)
         MAIN.place(VGroup(heads, rows))
         with_pe = style.note("inputs: $x + P E$", color=style.ROLE["position"]).move_to(heads[2])
         for (cells, out), s in zip(plain, SWAP):
@@ -352,9 +356,9 @@ class FixedLecture(LectureScene):
                      " up to {d}, float32 rounding.")
         self.play(Create(boxes), FadeIn(gap, shift=UP * 0.2), run_time=0.8)
         self.hold_caption()
-        gap2 = FOOT.place(self.line("with positions, largest difference: {d}", d=b.value("pe_diff", (), 2)))
+        gap2 = FOOT.place(self.line("with positions, largest difference: {d}", d=b.value("pe_diff", (), 2, "g")))
         self.say("Attention alone sees a bag of words. Add the positions, as the model was trained, and eat's weights and"
-                 " output change with the order: the outputs now differ by {d}.", d=b.value("pe_diff", (), 2))
+                 " output change with the order: the outputs now differ by {d}.", d=b.value("pe_diff", (), 2, "g"))
         self.play(FadeOut(boxes), *(ReplacementTransform(c, nc) for (c, _), (nc, _) in zip(plain, full)),
                   *(ReplacementTransform(o, no) for (_, o), (_, no) in zip(plain, full)),
                   ReplacementTransform(gap, gap2), ReplacementTransform(heads[2], with_pe), run_time=1.2)

@@ -38,6 +38,7 @@ class RolePlane(Plane):
 
     role: str
     title: VMobject
+    size: float
 
 
 class SubspacesLecture(LectureScene):
@@ -85,12 +86,12 @@ class SubspacesLecture(LectureScene):
         names = ("V",) if role == "V" else ("Q", "K")
         return 1.2 * max(abs(v) for n in names for v in self.b.tensors[n].flatten().tolist())
 
-    def plane(self, role: str, region: Region) -> RolePlane:
+    def plane(self, role: str, region: Region, size: float = PLANE_SIZE) -> RolePlane:
         """Return a framed square plane for one role, placed in region, with named axes and ticks at -t and t."""
         b, r = self.b, self.reach(role)
         row = 1 if role == "V" else 0
-        plane = RolePlane(b, (-r, r), (-r, r), width=PLANE_SIZE, height=PLANE_SIZE)
-        frame = Rectangle(width=PLANE_SIZE, height=PLANE_SIZE, stroke_color=style.MUTED, stroke_width=1.5,
+        plane = RolePlane(b, (-r, r), (-r, r), width=size, height=size)
+        frame = Rectangle(width=size, height=size, stroke_color=style.MUTED, stroke_width=1.5,
                           stroke_opacity=0.5).move_to(plane.axes)
         plane.add(frame)
         for k in range(2):
@@ -103,6 +104,7 @@ class SubspacesLecture(LectureScene):
         y_name.set_x(plane.to_screen(0.0, 0.0)[0])
         plane.add(x_name, y_name)
         region.place(plane)
+        plane.size = frame.width
         plane.title = style.note(f"{PLANE_WORD[role]} plane", size=style.NOTE_SIZE, color=style.ROLE[role])
         plane.title.next_to(frame, UP, buff=0.1).align_to(frame, LEFT)
         plane.role = role
@@ -118,8 +120,8 @@ class SubspacesLecture(LectureScene):
             label = self.word(k)
             side = RIGHT if dot.get_x() >= centre else LEFT  # away from the arrows drawn from the origin
             label.next_to(dot, side, buff=0.08)
-            if abs(label.get_x() - centre) + label.width / 2 > PLANE_SIZE / 2 - 0.05:  # past the frame: flip
-                label.next_to(dot, -side, buff=0.08)
+            if abs(label.get_x() - centre) + label.width / 2 > plane.size / 2 - 0.05:  # past the frame: above or below
+                label.next_to(dot, UP if dot.get_y() >= plane.to_screen(0.0, 0.0)[1] else DOWN, buff=0.06)
             dots.add(dot)
             labels.add(label)
         return dots, labels
@@ -259,7 +261,7 @@ class SubspacesLecture(LectureScene):
         self.hold_caption()
         k_on_q = self.arrow(qp, "K", j, style.ROLE["K"])
         on_q_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"])
-        on_q_tag.next_to(k_on_q[1], UP if k_on_q[1].get_y() >= qp.to_screen(0.0, 0.0)[1] else DOWN, buff=0.3)
+        on_q_tag.next_to(k_on_q[1], DOWN if k_on_q[1].get_y() >= qp.to_screen(0.0, 0.0)[1] else UP, buff=0.12)
         self.say("So the key plane's axes pair up with the query plane's: training fitted W^Q and W^K to each other."
                  f" Drawn in one plane, {wq}'s query and {wk}'s key point the same way: a high score.")
         self.play(TransformFromCopy(k_vec, k_on_q), FadeIn(on_q_tag), run_time=1.2)
@@ -307,8 +309,9 @@ class SubspacesLecture(LectureScene):
     def values(self) -> None:
         self.beat("The value plane: what is handed over")
         b, i = self.b, self.i
-        vp = self.plane("V", BOTTOM.columns(1, 1)[0])
-        vp.move_to(style.STAGE.columns(1, 1)[0].centre)
+        left, right = style.STAGE.columns(1, 1)
+        vp = self.plane("V", left, size=4.3)
+        vp.move_to(left.centre)
         vp.title.next_to(vp, UP, buff=0.1)
         dots, labels = self.marks(vp)
         vp.add(*dots, *labels)
@@ -323,7 +326,7 @@ class SubspacesLecture(LectureScene):
         out_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
         out_line = VGroup(out_tag, self.math("="), out_at).arrange(RIGHT, buff=0.12)
         side = VGroup(head, weights, out_line).arrange(DOWN, buff=0.45)
-        style.STAGE.columns(1, 1)[1].place(side)
+        right.place(side)
         self.say(f"Softmax turns {self.words[i]}'s row of scores into weights: {{a}} on {self.words[self.j]}.",
                  a=b.value("A", (i, self.j)))
         self.play(FadeIn(vp), FadeIn(vp.title), FadeIn(head), run_time=0.8)

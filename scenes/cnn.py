@@ -377,7 +377,7 @@ class CnnLecture(LectureScene):
                               p=b.value("dense_ptrs", (0,), 0))
         count = self.prose("distinct dense weight tensors used for the batch: {c}", c=b.value("dense_distinct", (), 0))
         facts = VGroup(ptr_line, count).arrange(DOWN, buff=0.2)
-        style.STAGE.place(Group(top, rows_l, minis, facts).arrange(DOWN, buff=0.45))
+        style.STAGE.place(Group(top, minis, rows_l, facts).arrange(DOWN, buff=0.45))
         minis.set_x(W.get_x())
         feeds = VGroup(*(style.arrow(mini.get_top(), [W.get_x() + (mini.get_x() - W.get_x()) * 0.3, scale.get_bottom()[1], 0],
                                      buff=0.08) for mini in minis))

@@ -308,6 +308,8 @@ class KernelsLecture(LectureScene):
         s.heads_word = style.note("head", color=style.MUTED).next_to(s.band_labels[0], LEFT, buff=0.2)
         s.boxes = VGroup(*(pixel_box(w[0], (D, D), (0, D), (0, D // H), MARK) for w in s.W))
         s.scale = self.seq_legend(1.2).next_to(ws, RIGHT, buff=0.5)
+        s.trained = self.prose("trained weights: training loss {a} → {z}, held-out accuracy {p} %", color=style.MUTED,
+                               a=b.value("first_loss", ()), z=b.value("last_loss", ()), p=b.value("accuracy", (), 0))
         s.group = Group(left, ws, s.X_name, *s.W_names, s.bands, s.band_labels, s.heads_word, s.scale)
         return s
 
@@ -356,17 +358,19 @@ class KernelsLecture(LectureScene):
         t = self.head_stage()
         upper, lower = style.STAGE.rows(2.65, 3.2, gap=0.3)
         upper.place(s.group)
+        s.trained.next_to(s.group, DOWN, buff=0.4)
         lower.place(t.group)
         self.say("A small attention model, really trained: {H} heads, to name the word {a}, {z}, ... "
                  "Its input X: each word's embedding plus its position.", H=b.dim("weights", 1),
                  a=b.string("look_0"), z=b.string(f"look_{min(1, H - 1)}"))
-        self.play(FadeIn(s.X), FadeIn(s.words), FadeIn(s.X_name), FadeIn(s.scale), run_time=1.0)
+        self.play(FadeIn(s.X), FadeIn(s.words), FadeIn(s.X_name), FadeIn(s.scale), FadeIn(s.trained), run_time=1.0)
         self.say("W^q, W^k and W^v are {D} by {D}; each of the {H} heads owns d = {d} of their columns.",
                  D=b.dim("W_q", 0), H=b.dim("weights", 1), d=b.dim("head_out", 3))
         self.play(LaggedStart(*(FadeIn(Group(w, n)) for w, n in zip(s.W, s.W_names)), lag_ratio=0.3),
                   run_time=1.0)
         self.play(Create(s.bands), FadeIn(s.band_labels), FadeIn(s.heads_word), run_time=0.8)
         self.play(Create(s.boxes), run_time=0.6)
+        self.play(FadeOut(s.trained), run_time=0.3)
         self.say("Head {h} multiplies X by its own columns: Q{h}, K{h} and V{h}, one row per word.",
                  h=b.index("weights", 1, 0))
         self.play(FadeIn(t.queries), *(self.flow(Group(s.X, box), m) for box, m in zip(s.boxes, (t.Q, t.K, t.V))),
@@ -511,7 +515,8 @@ class KernelsLecture(LectureScene):
         conv = Group(kernel, img, fmap).arrange(RIGHT, buff=0.4)
         tags = VGroup(*(style.note(t, color=style.MUTED).next_to(mob, UP, buff=0.12)
                         for t, mob in (("kernel", kernel), ("image", img), ("map", fmap))))
-        left.place(Group(conv, tags))
+        conv_scales = Group(self.unit_legend(1.0), self.map_legend(1.0)).arrange(RIGHT, buff=0.6)
+        left.place(Group(conv, tags, conv_scales.next_to(conv, DOWN, buff=0.35)))
         win = pixel_box(img[0], (n, n), (0, k), (0, k), MARK)
         pix = pixel_box(fmap[0], (m, m), (0, 1), (0, 1), MARK)
         X, W, Qh = self.heat("X_0", "seq_scale", 0.36 * L), self.heat("Wq_0", "seq_scale", 0.36 * D), \
@@ -521,7 +526,8 @@ class KernelsLecture(LectureScene):
         h = b.index("weights", 1, 0)
         names = VGroup(*(self.math(t, color=style.MUTED, **f).next_to(mob, UP, buff=0.12)
                          for t, mob, f in (("X", X, {}), ("W^q_{h}", W, {"h": h}), ("Q_{h}", Qh, {"h": h}))))
-        right.place(Group(attn, names))
+        attn_scale = self.seq_legend(1.2).next_to(attn, DOWN, buff=0.35)
+        right.place(Group(attn, names, attn_scale))
         xrow = pixel_box(X[0], (L, D), (0, 1), (0, D), MARK)
         qrow = pixel_box(Qh[0], (L, d), (0, 1), (0, d), MARK)
         wbox = SurroundingRectangle(W, buff=0.05, color=MARK, stroke_width=3)
@@ -533,7 +539,7 @@ class KernelsLecture(LectureScene):
         note = NOTE.place(self.prose("(and likewise head {h}'s columns of $W^k$ and $W^v$)", color=style.MUTED, h=h))
         self.say("Weight sharing: the same {w} kernel weights at all {P} places of the image.",
                  w=b.value("kernel_numel", (), 0), P=b.value("map_positions", (), 0))
-        self.play(FadeIn(self.side_titles()), FadeIn(conv), FadeIn(tags), run_time=0.8)
+        self.play(FadeIn(self.side_titles()), FadeIn(conv), FadeIn(tags), FadeIn(conv_scales), run_time=0.8)
         self.play(Create(win), Create(pix), FadeIn(conv_text), run_time=0.6)
         spots = [(0, c) for c in range(1, m)] + [(r, m - 1) for r in range(1, m)]
         self.play(Succession(*(AnimationGroup(win.animate.move_to(pixel_box(img[0], (n, n), (r, r + k), (c, c + k))),
@@ -541,7 +547,7 @@ class KernelsLecture(LectureScene):
                                for r, c in spots)), run_time=0.35 * len(spots))
         self.say("Likewise head {h}'s columns of W^q make the query of each of the {L} words: one matrix, every word.",
                  h=h, L=b.dim("X", 1))
-        self.play(FadeIn(attn), FadeIn(names), run_time=0.8)
+        self.play(FadeIn(attn), FadeIn(names), FadeIn(attn_scale), run_time=0.8)
         self.play(Create(xrow), Create(qrow), Create(wbox), FadeIn(attn_text), FadeIn(note), run_time=0.6)
         self.play(Succession(*(AnimationGroup(xrow.animate.move_to(pixel_box(X[0], (L, D), (t, t + 1), (0, D))),
                                               qrow.animate.move_to(pixel_box(Qh[0], (L, d), (t, t + 1), (0, d))))

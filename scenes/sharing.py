@@ -23,6 +23,7 @@ from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, glyph_box
 
 CELL = (0.74, 0.42)  # 3 x 3 matrices of entries like -1.13: four of them side by side fit the stage at size 24
+TIGHT_CELL = (0.64, 0.37)  # 4 columns or 4 tokens: the same rows still fit, entries 0.1 apart
 ROW_GAP = 0.5  # space between the sample matrices of a row
 WEIGHTS = (("W_Q", "q"), ("W_K", "k"), ("W_V", "v"))  # (tensor, key of the captured `is` text)
 
@@ -56,7 +57,8 @@ class SharingLecture(LectureScene):
 
     def mat(self, name: str, prefix: tuple[int, ...] = ()) -> TensorMatrix:
         """Return a small matrix of the lecture in its role's colour."""
-        return self.matrix(name, prefix, cell=CELL)
+        cfg = self.result.config
+        return self.matrix(name, prefix, cell=CELL if max(cfg.d_model, cfg.seq_len) < 4 else TIGHT_CELL)
 
     def sample_row(self, name: str) -> VGroup:
         """Return one matrix per sample of a (N, T, d) tensor, side by side."""
@@ -84,8 +86,9 @@ class SharingLecture(LectureScene):
         self.W_name.next_to(self.W, LEFT, buff=0.4)
         self.X = self.sample_row("X")
         self.Q = self.sample_row("Q")
-        self.X.next_to(self.W, DOWN, buff=0.95)
-        self.Q.next_to(self.X, DOWN, buff=0.95).set_x(self.X.get_x())
+        gap = 0.95 if self.W.height < 1.4 else 0.65  # room for the labels over each row
+        self.X.next_to(self.W, DOWN, buff=gap)
+        self.Q.next_to(self.X, DOWN, buff=gap).set_x(self.X.get_x())
         self.X_names = self.sample_labels(self.X, "x_{n}", style.ROLE["input"])
         self.Q_names = self.sample_labels(self.Q, "x_{n} W_Q", style.ROLE["query"])
         self.X_title = VGroup(self.prose("batch $X$", style.LABEL_SIZE, style.ROLE["input"]),
@@ -164,9 +167,9 @@ class SharingLecture(LectureScene):
         heads = VGroup(*(self.math("x_{n}", color=style.ROLE["input"], n=b.index("X", 0, n))
                          .next_to(rows[0][2][n], UP, buff=0.35) for n in range(self.N)))
         title = self.prose("max $|$alone $-$ batched$|$ per sample", color=style.DIFFERENCE)
-        title.next_to(heads, UP, buff=0.2)
+        title.next_to(heads, UP, buff=0.2).align_to(rows[0][2], LEFT)
         weights_title = style.note("random $d times d$ weights", color=style.MUTED)
-        weights_title.next_to(rows[0][1], UP, buff=0.3).align_to(title, DOWN)
+        weights_title.next_to(rows[0][1], UP, buff=0.3).align_to(title, DOWN).align_to(rows[0][1], RIGHT)
         style.STAGE.place(VGroup(rows, heads, title, weights_title))
         self.say("The same test for the key and value weights W_K and W_V: each sample alone against the batch.")
         self.play(FadeIn(weights_title), LaggedStart(*(FadeIn(r[:2]) for r in rows), lag_ratio=0.3), run_time=1.2)

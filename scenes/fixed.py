@@ -25,7 +25,7 @@ from scenes.kit.matrix import TensorMatrix, label_rows
 from scenes.kit.plot import Plane
 
 HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
-MAIN, FOOT = style.STAGE.rows(5.2, 1)  # the pictures, and the line of torch's verdict under them
+MAIN, FOOT = style.STAGE.rows(6, 0.7)  # the pictures, and the line of torch's verdict under them
 PAIR = (0, 1)  # eat between other neighbours: cat eat mouse, dog eat fish
 SWAP = (0, 2)  # the same words in another order: cat eat mouse, mouse eat cat
 
@@ -243,7 +243,9 @@ class FixedLecture(LectureScene):
         panels = [self.panel(s, h) for s in PAIR]
         body = VGroup(*(p["all"] for p in panels)).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
         top = panels[0]
-        heads = VGroup(*(style.note(t, color=style.MUTED) for t in ("keys", "scores", "values")))
+        heads = VGroup(style.note("keys", color=style.MUTED),
+                       self.math("q dot k \\/ sqrt({d})", color=style.MUTED, d=b.dim("eat_q", 3)),
+                       style.note("values", color=style.MUTED))
         for head, m in zip(heads, (top["k"], top["s"], top["v"])):
             head.next_to(top["title"], UP, buff=0.2).set_x(m.get_x())
         q_group.target.next_to(body, LEFT, buff=0.45)  # shared by both sentences: between them, on the left
@@ -303,8 +305,11 @@ class FixedLecture(LectureScene):
         o.next_to(arrow, RIGHT, buff=0.1)
         o_name = o.label(self.math("o_\"eat\"", color=style.ROLE["output"]))
         o_name.next_to(o, UP, buff=0.15)
-        named = self.prose(f"head {{h}} names *{self.named(s, h)}*", style.LABEL_SIZE, h=b.index("eat_q", 1, h))
-        named.next_to(o, DOWN, buff=0.2)
+        named = VGroup(
+            self.prose(f"head {{h}} names *{self.named(s, h)}*", h=b.index("eat_q", 1, h)),
+            self.prose(f"head {{h}} names *{self.named(s, h + 1)}*", color=style.MUTED, h=b.index("eat_q", 1, h + 1)),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        named.next_to(o, DOWN, buff=0.15)
         title = self.sentence(s, style.NOTE_SIZE).next_to(VGroup(words, k), UP, buff=0.2).align_to(words, LEFT)
         group = VGroup(title, words, k, sc, v, arrow, o, o_name, named)
         return {"all": group, "k": k, "s": sc, "a": a, "v": v, "o": o, "words": words, "title": title,

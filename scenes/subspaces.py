@@ -173,12 +173,20 @@ class SubspacesLecture(LectureScene):
                            for role, W in zip("QKV", Ws)))
         m_names = VGroup(*(self.math(f"{role} = X W^{role}", color=style.ROLE[role]).next_to(M, DOWN, buff=0.2)
                            for role, M in zip("QKV", Ms)))
-        style.STAGE.place(VGroup(row, *Ws, x_words, x_name, w_names, m_names))
+        x_note = style.note("trained embedding + position", color=style.MUTED).next_to(X, DOWN, buff=0.2)
+        origin = VGroup(
+            self.prose("head {h}'s columns {c} to {e}", color=style.MUTED, h=b.value("head", (), 0),
+                       c=b.value("band", (0,), 0), e=b.value("band", (1,), 0)),
+            style.note("of the trained $W_Q$, $W_K$, $W_V$", color=style.MUTED),
+        ).arrange(DOWN, aligned_edge=RIGHT, buff=0.1)
+        origin.next_to(w_names, LEFT, buff=0.5).align_to(w_names, UP)
+        style.STAGE.place(VGroup(row, *Ws, x_words, x_name, x_note, w_names, m_names, origin))
         self.say("X holds each word's input: its trained embedding plus its position, D = {D} numbers. W^Q, W^K and W^V"
                  " are head {h}'s columns {c} to {e} of the trained W_Q, W_K, W_V.", D=b.dim("X", 1),
                  h=b.value("head", (), 0), c=b.value("band", (0,), 0), e=b.value("band", (1,), 0))
-        self.play(FadeIn(X), FadeIn(x_words), FadeIn(x_name))
-        self.play(LaggedStart(*(FadeIn(VGroup(W, n)) for W, n in zip(Ws, w_names)), lag_ratio=0.3), run_time=1.5)
+        self.play(FadeIn(X), FadeIn(x_words), FadeIn(x_name), FadeIn(x_note))
+        self.play(LaggedStart(*(FadeIn(VGroup(W, n)) for W, n in zip(Ws, w_names)), lag_ratio=0.3), FadeIn(origin),
+                  run_time=1.5)
         self.hold_caption()
         self.say("Each weight gives every word a new row of D' = {d} numbers: its query in Q, its key in K, its value in V.",
                  d=b.dim("W_Q", 1))

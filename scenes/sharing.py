@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from manim import (
-    Arrow,
     DOWN,
     LEFT,
     RIGHT,
     UP,
+    Arrow,
     Create,
     FadeIn,
     FadeOut,

@@ -23,6 +23,7 @@ from manim import (
 )
 
 from scenes.kit import style
+from scenes.kit.binding import Source
 from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows
@@ -36,6 +37,12 @@ CELL = (0.9, 0.4)
 CHIP = (0.62, 0.46)  # one sample number in the dataset grid and in a batch row
 RUNS = {"small": style.INDEX[0], "large": style.INDEX[2]}  # the two runs: index greys, told apart by their labels
 ROW_LABEL = style.INDEX[1]
+
+
+def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
+    """Return True when the boxes of two mobjects come within pad of each other."""
+    return bool(a.get_left()[0] < z.get_right()[0] + pad and z.get_left()[0] < a.get_right()[0] + pad
+                and a.get_bottom()[1] < z.get_top()[1] + pad and z.get_bottom()[1] < a.get_top()[1] + pad)
 
 
 def readable(listing: Mobject) -> Mobject:
@@ -237,28 +244,44 @@ class BatchesLecture(LectureScene):
         self.beat("One weight, nudged step after step")
         b = self.b
         path = b.tensors["path_small"]
-        target = b.tensors["W_true"].flatten()
         E, S = int(b.tensors["order_small"].shape[0]), int(b.tensors["order_small"].shape[1])
-        xs, ys = [float(v) for v in (*path[:, 0], target[0])], [float(v) for v in (*path[:, 1], target[1])]
+        steps_n, entries = path.shape
+        cols = self.cols
+
+        def target(k: int) -> Source:  # entry k of the row-major flattened W_true
+            return b.value("W_true", (k // cols, k % cols))
+
+        if entries >= 2:  # two entries of W against each other
+            px = [b.value("path_small", (t, 0)) for t in range(steps_n)]
+            py = [b.value("path_small", (t, 1)) for t in range(steps_n)]
+            gx, gy = target(0), target(1)
+            x_name, y_name = self.flat_entry_name(0, style.MUTED), self.flat_entry_name(1, style.MUTED)
+        else:  # a single entry: against the update count
+            px = [b.value("update", (t,), 0) for t in range(steps_n)]
+            py = [b.value("path_small", (t, 0)) for t in range(steps_n)]
+            gx, gy = px[-1], target(0)
+            x_name, y_name = style.note("update", size=SIZE, color=style.MUTED), self.flat_entry_name(0, style.MUTED)
+        xs = [b.exact(v) for v in (*px, gx)]
+        ys = [b.exact(v) for v in (*py, gy)]
         pad_x, pad_y = 0.12 * (max(xs) - min(xs)), 0.12 * (max(ys) - min(ys))
         plane = Plane(b, (min(xs) - pad_x, max(xs) + pad_x), (min(ys) - pad_y, max(ys) + pad_y), width=5.6,
                       height=4.4, axes=False)
         lo, hi = plane.to_screen(plane.x_range[0], plane.y_range[0]), plane.to_screen(plane.x_range[1], plane.y_range[1])
         frame = VGroup(Line(lo, [hi[0], lo[1], 0], color=style.MUTED, stroke_width=2),
                        Line(lo, [lo[0], hi[1], 0], color=style.MUTED, stroke_width=2))
-        px = [b.value("path_small", (t, 0)) for t in range(path.shape[0])]
-        py = [b.value("path_small", (t, 1)) for t in range(path.shape[0])]
         curve = plane.curve(px, py, color=WEIGHT, stroke_width=2)
         steps = VGroup(*(plane.dot(x, y, color=WEIGHT, radius=0.035) for x, y in zip(px, py)))
         ends = VGroup(*(plane.dot(px[e * S], py[e * S], color=WEIGHT, radius=0.07) for e in range(E + 1)))
-        mover = plane.dot(px[-1], py[-1], color=WEIGHT, radius=0.11).move_to(plane.to_screen(b.exact(px[0]),
-                                                                                             b.exact(py[0])))
-        goal = plane.dot(b.value("W_true", (0, 0)), b.value("W_true", (0, 1)), color=style.TEXT, radius=0.05)
+        mover = plane.dot(px[-1], py[-1], color=WEIGHT, radius=0.11).move_to(plane.to_screen(xs[0], ys[0]))
+        goal = plane.dot(gx, gy, color=style.TEXT, radius=0.05)
         ring = Circle(radius=0.16, color=style.TEXT, stroke_width=2.5).move_to(goal)
-        ticks = VGroup(*(plane.tick(v, axis, font_size=SIZE, color=WEIGHT) for v, axis in
-                         ((px[0], "x"), (b.value("W_true", (0, 0)), "x"), (py[0], "y"), (b.value("W_true", (0, 1)), "y"))))
-        x_name = self.flat_entry_name(0, style.MUTED).next_to(ticks[:2], DOWN, buff=0.1).set_x(frame.get_x())
-        y_name = self.flat_entry_name(1, style.MUTED).next_to(ticks[2:], LEFT, buff=0.15)
+        ticks = VGroup()
+        for axis, pair in (("x", (px[0], gx)), ("y", (py[0], gy))):
+            a, z = (plane.tick(v, axis, font_size=SIZE, color=WEIGHT if v.tensor != "update" else style.MUTED)
+                    for v in pair)
+            ticks.add(VGroup(z) if touches(a[1], z[1]) else VGroup(a, z))  # the target's tick wins when they would touch
+        x_name.next_to(ticks[0], DOWN, buff=0.1).set_x(frame.get_x())
+        y_name.next_to(ticks[1], LEFT, buff=0.15)
         start = style.note("start: $W_0$", size=SIZE, color=style.MUTED).next_to(ends[0], RIGHT, buff=0.2)
         start.shift(DOWN * 0.12)
         goal_name = VGroup(style.note("target:", size=SIZE), style.note("the map that", size=SIZE),
@@ -268,7 +291,8 @@ class BatchesLecture(LectureScene):
             self.prose("small dot: $W$ after one step", SIZE, WEIGHT),
             self.prose("big dot: $W$ after each epoch", SIZE, WEIGHT),
             self.prose("{E} epochs, {S} steps each", SIZE, WEIGHT, E=b.dim("order_small", 0), S=b.dim("order_small", 1)),
-            self.prose("two of $W$'s {n} entries", SIZE, style.MUTED, n=b.dim("path_small", 1)),
+            self.prose("two of $W$'s {n} entries", SIZE, style.MUTED, n=b.dim("path_small", 1)) if entries >= 2 else
+            self.prose("$W$'s only entry, after every update", SIZE, style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         graph = VGroup(plane, frame, curve, steps, ends, goal, ring, ticks, x_name, y_name, start, goal_name)
         style.STAGE.place(VGroup(graph, key).arrange(RIGHT, buff=0.5))

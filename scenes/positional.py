@@ -35,10 +35,17 @@ CELL = (0.74, 0.42)  # small matrices: four-character numbers
 LETTERS = "ABCDEFGH"  # token names: letters, so they are never mistaken for positions
 ROW_GAP = 0.45  # between the in-order row of matrices and the shuffled one
 PAIRS = (0, 1)  # the (sin, cos) pairs drawn as turning points on circles
+MOVERS = 4  # positions p = 0, 1, ... whose points are turned on the circles
 WAVE_PAIR = 8  # the slow wave drawn beside the fast one (pair index, clipped to the encoding's width)
 LABEL = style.LABEL_SIZE
 NOTE = style.NOTE_SIZE
 SLOW = style.INDEX[2]  # the second wave and its column box: an index grey, never a role hue
+
+
+def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
+    """Return True when the boxes of two mobjects come within pad of each other."""
+    return bool(a.get_left()[0] < z.get_right()[0] + pad and z.get_left()[0] < a.get_right()[0] + pad
+                and a.get_bottom()[1] < z.get_top()[1] + pad and z.get_bottom()[1] < a.get_top()[1] + pad)
 
 
 class PositionalLecture(LectureScene):
@@ -71,6 +78,11 @@ class PositionalLecture(LectureScene):
             self._still(need + 0.1)
 
     @property
+    def cell(self) -> tuple[float, float]:
+        """Return the cell of the small matrices: five tokens get shorter rows, so two rows of matrices still fit."""
+        return CELL if self.L <= 4 else (CELL[0], 0.36)
+
+    @property
     def L(self) -> int:
         return int(self.result.config.seq_len)
 
@@ -97,8 +109,8 @@ class PositionalLecture(LectureScene):
         Names sit above the top row and below the bottom row, so rows moving down never cross them.
         """
         perm, order = self.perm, list(range(self.L))
-        top_in, bot_in = self.matrix(inputs[0], cell=CELL), self.matrix(inputs[1], cell=CELL)
-        top_out, bot_out, moved = (self.matrix(n, cell=CELL) for n in outputs)
+        top_in, bot_in = self.matrix(inputs[0], cell=self.cell), self.matrix(inputs[1], cell=self.cell)
+        top_out, bot_out, moved = (self.matrix(n, cell=self.cell) for n in outputs)
         bot_in.next_to(top_in, DOWN, buff=ROW_GAP)
         top_out.next_to(top_in, RIGHT, buff=1.8)
         bot_out.next_to(bot_in, RIGHT, buff=1.8)
@@ -185,6 +197,8 @@ class PositionalLecture(LectureScene):
         slow = 2 * min(WAVE_PAIR, dims // 2 - 1)  # the sine column of the slow pair
         left, right = style.STAGE.columns(1.0, 1.45, gap=0.5)
         heat = b.heatmap("PE", "scale", height=3.6)
+        if heat.width > 4.6:  # many dims: pixels drawn narrower than tall, so the labels keep their size
+            heat.stretch_to_fit_width(4.6)
         top = style.note("dimension →", size=NOTE, color=style.MUTED).next_to(heat, UP, buff=0.12)
         side = style.note("position $p$ →", size=NOTE, color=style.MUTED).rotate(-PI / 2).next_to(heat, LEFT, buff=0.1)
         fast_box = pixel_box(heat, (positions, dims), (0, positions), (0, 1), color=style.TEXT, width=2.5)
@@ -192,7 +206,7 @@ class PositionalLecture(LectureScene):
         bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=NOTE, width=2.4)
         bar.next_to(heat, DOWN, buff=0.25)
         left.place(Group(heat, top, side, fast_box, slow_box, bar))
-        plane = Plane(b, (0.0, float(positions - 1)), (-1.15, 1.15), width=right.width - 1.2, height=3.0)
+        plane = Plane(b, (0.0, float(positions - 1)), (-1.15, 1.15), width=right.width - 1.6, height=3.0)
         xs = [b.value("pos", (p,), 0) for p in range(positions)]
         fast = plane.curve(xs, [b.value("PE", (p, 0)) for p in range(positions)], color=style.TEXT)
         slow_c = plane.curve(xs, [b.value("PE", (p, slow)) for p in range(positions)], color=SLOW)
@@ -233,9 +247,9 @@ class PositionalLecture(LectureScene):
         # first the sums: X (where the inputs go), P (where the outputs go), X + P (where the moved rows go)
         keys = ("top_in", "bot_in", "top_in_l", "bot_in_l", "top_in_n", "bot_in_n")
         home = {k: q[k].get_center() for k in keys}
-        X, Xp = self.matrix("X", cell=CELL).move_to(q["top_in"]), self.matrix("X_perm", cell=CELL).move_to(q["bot_in"])
-        P_top = self.matrix("P", cell=CELL).move_to(q["top_out"])
-        P_bot = self.matrix("P", cell=CELL).move_to(q["bot_out"])
+        X, Xp = self.matrix("X", cell=self.cell).move_to(q["top_in"]), self.matrix("X_perm", cell=self.cell).move_to(q["bot_in"])
+        P_top = self.matrix("P", cell=self.cell).move_to(q["top_out"])
+        P_bot = self.matrix("P", cell=self.cell).move_to(q["bot_out"])
         shift = (q["moved"].get_x() - q["top_in"].get_x()) * RIGHT
         for k in keys:
             q[k].shift(shift)
@@ -295,7 +309,8 @@ class PositionalLecture(LectureScene):
     def circle(self, pair: int) -> dict[str, Mobject]:
         """Return one pair's circle: the points PE(p) for the first positions, and movers at M_k PE(p)."""
         b, k = self.b, int(self.result.config.shift)
-        shown = min(k + 4, self.result.config.positions)
+        n_movers = min(MOVERS, self.result.config.positions - k)
+        shown = sorted({*range(n_movers), *(p + k for p in range(n_movers))})  # the movers and where they land
         plane = Plane(b, (-1.45, 1.45), (-1.45, 1.45), width=3.6, height=3.6, axes=False)
         centre = plane.to_screen(0.0, 0.0)
         ring = Circle(radius=plane.to_screen(1.0, 0.0)[0] - centre[0], color=style.MUTED, stroke_width=2)
@@ -303,23 +318,29 @@ class PositionalLecture(LectureScene):
         plane.axes.add(Line(plane.to_screen(-1.12, 0.0), plane.to_screen(1.12, 0.0), color=style.MUTED, stroke_width=1.5),
                        Line(plane.to_screen(0.0, -1.12), plane.to_screen(0.0, 1.12), color=style.MUTED, stroke_width=1.5))
         dots, labels = VGroup(), VGroup()
-        for p in range(shown):
+        at = {}
+        for p in shown:
             x, y = b.value("PE", (p, 2 * pair)), b.value("PE", (p, 2 * pair + 1))
-            dots.add(plane.dot(x, y, color=style.ROLE["position"], radius=0.08))
-            out = plane.to_screen(1.3 * b.exact(x), 1.3 * b.exact(y))
-            labels.add(self.prose("{p}", NOTE, style.MUTED, p=b.index("PE", 0, p, base=0)).move_to(out))
+            at[p] = plane.dot(x, y, color=style.ROLE["position"], radius=0.08)
+            dots.add(at[p])
+            label = self.prose("{p}", NOTE, style.MUTED, p=b.index("PE", 0, p, base=0))
+            for reach in (1.3, 1.6):  # a label that would touch another moves further out, or is left off
+                label.move_to(plane.to_screen(reach * b.exact(x), reach * b.exact(y)))
+                if not any(touches(label, other) for other in labels):
+                    labels.add(label)
+                    break
         movers = VGroup()
-        for p in range(shown - k):
+        for p in range(n_movers):
             mover = plane.dot(b.value("MPE", (p, 2 * pair)), b.value("MPE", (p, 2 * pair + 1)), color=style.TEXT,
                               radius=0.06)
-            movers.add(mover.move_to(dots[p]))
+            movers.add(mover.move_to(at[p]))
         theta = np.arctan2(b.exact(b.value("PE", (0, 2 * pair))), b.exact(b.value("PE", (0, 2 * pair + 1))))
         angle = float(b.tensors["angles"][pair])
         arc = Arc(radius=0.45, start_angle=PI / 2 - theta, angle=-angle, arc_center=centre, color=style.TEXT,
                   stroke_width=3)
         axes = VGroup()
         return {"plane": plane, "ring": ring, "dots": dots, "labels": labels, "movers": movers, "arc": arc,
-                "axes": axes, "centre": centre}
+                "axes": axes, "centre": centre, "at": at}
 
     def rotation(self) -> None:
         self.beat("A shift by k is a rotation")
@@ -345,12 +366,11 @@ class PositionalLecture(LectureScene):
         style.STAGE.place(columns)
         for c in circles:  # the circle's own centre moved with the plane
             c["centre"] = c["plane"].to_screen(0.0, 0.0)
-        self.say("Each (sin, cos) pair of PE(p) is a point on a circle: dot p sits at angle p times omega_i."
-                 " Here positions {a} to {z}.", a=b.index("PE", 0, 0, base=0),
-                 z=b.index("PE", 0, len(circles[0]["dots"]) - 1, base=0))
+        self.say("Each (sin, cos) pair of PE(p) is a point on a unit circle: the dot of position p sits at angle p"
+                 " times omega_i, labelled with its p.")
         self.play(*(FadeIn(Group(c["title"], c["ring"], c["axes"], c["plane"].axes)) for c in circles), run_time=0.6)
-        self.play(*(LaggedStart(*(FadeIn(Group(d, lab), scale=0.5) for d, lab in zip(c["dots"], c["labels"])),
-                                lag_ratio=0.25) for c in circles), run_time=2.0)
+        self.play(*(LaggedStart(*(FadeIn(d, scale=0.5) for d in c["dots"]), lag_ratio=0.25) for c in circles),
+                  *(LaggedStart(*(FadeIn(lab) for lab in c["labels"]), lag_ratio=0.25) for c in circles), run_time=2.0)
         self.say("Shift every position by k = {k}: each point turns by the same angle k omega_i, whatever its p."
                  " The white dots are M_k PE(p), computed by torch.", k=b.value("k", (), 0))
         self.add(*(c["movers"] for c in circles))
@@ -386,9 +406,9 @@ class PositionalLecture(LectureScene):
         self.say("Checked at every position: the largest gap between PE(p + k) and M_k PE(p) is {e}, float32 rounding.",
                  e=b.value("rel_err", (), 2, "g"))
         self.play(FadeIn(err), FadeIn(note), run_time=0.6)
-        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} at p = {a}, {c}, and every p shown:"
+        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} at p = {a} and at every p shown:"
                  " it depends on the offset {k} only.", k=b.value("offsets", (0,), 0), v=b.value("dots", (0, 0)),
-                 a=b.index("dots", 1, 0, base=0), c=b.index("dots", 1, 1, base=0))
+                 a=b.index("dots", 1, n - 1, base=0))
         self.play(FadeIn(heads), FadeIn(names[0]),
                   LaggedStart(*(FadeIn(x, shift=DOWN * 0.2) for x in rows[0]), lag_ratio=0.3), run_time=2.0)
         self.say("Another offset, another number: PE(p) dot PE(p + {o}) is {w}, again at every p.",

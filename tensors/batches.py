@@ -86,6 +86,7 @@ class BatchesResult(LectureResult):
     epoch: torch.Tensor  # (E+1,) epoch numbers 0..E, the x axis of the loss plot
     zero: torch.Tensor  # () 0, the bottom tick of the loss axis
     path_small: torch.Tensor  # (E*S+1, d_out*d_in) the weight before training and after every step of every epoch
+    update: torch.Tensor  # (E*S+1,) 0..E*S: the update count, the x axis when the weight has a single entry
     epoch_loss_small: torch.Tensor  # (E+1,) full-dataset mean loss before training and after each epoch
     epoch_loss_large: torch.Tensor  # (E+1,) the same for the large batch size
     weight_small: nn.Parameter  # (d_out, d_in) the small-batch model's weight itself, after the last epoch
@@ -265,6 +266,7 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         epoch=torch.arange(E + 1, dtype=torch.float32, device=device),
         zero=torch.tensor(0.0, device=device),
         path_small=torch.stack([small.start.weight] + [s.weight for steps in small.epochs for s in steps]).flatten(1),
+        update=torch.arange(E * len(small.epochs[0]) + 1, dtype=torch.float32, device=device),
         epoch_loss_small=small.epoch_loss,
         epoch_loss_large=large.epoch_loss,
         weight_small=small.weight,

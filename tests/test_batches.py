@@ -220,6 +220,7 @@ def recompute(manifest: dict[str, Any], live: BatchesResult) -> dict[str, torch.
     return {
         "X": X, "Y": Y, "X_cols": X.T, "X_absmax": X.abs().max(), "W0": W0, "lr": torch.tensor(LR),
         "sample_no": torch.arange(1.0, N + 1), "W_true": W_true, "zero": torch.tensor(0.0), "path_small": small["path"],
+        "update": torch.arange(float(len(small["path"]))),
         "order_small": order_small, "order_large": order_large, "order_accum": order_large[0],
         "steps_small": torch.tensor(len(DataLoader(range(N), batch_size=b))),
         "steps_large": torch.tensor(len(DataLoader(range(N), batch_size=c))),
@@ -264,6 +265,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert {("W_true", (0, 0)), ("W_true", (0, 1))} <= on_screen
     steps = truth["path_small"].shape[0]  # the nudge plot: entries w_11 and w_12 after every update
     assert all(("path_small", (t, c)) in on_screen for t in range(steps) for c in (0, 1))
+    assert ("W_true", (0, 1)) in on_screen  # the target, at the same two entries
     strings = {s.tensor for p in scene.b.log.points for s, _ in p.shown if s.kind == "string"}
     assert strings == {"same_small", "same_large"}
     assert scene.b.log.marks_checked > 0

@@ -180,7 +180,7 @@ class SoftmaxLecture(LectureScene):
                                for j in range(self.L)], side=LEFT, buff=0.25)
         q_word = style.note(self.words[i], size=SIZE, color=style.MUTED).next_to(q, RIGHT, buff=0.25)
         left = VGroup(VGroup(q, q_lab, q_word), VGroup(K, k_lab, names)).arrange(DOWN, buff=0.45)
-        chart = BarChart(b, "s", SCORE, height=CHART_H + 0.8, words=self.words)
+        chart = BarChart(b, "s", SCORE, height=CHART_H + 0.3, words=self.words)
         formula = self.math("s_j = q_{i} dot k_j \\/ sqrt(d_k), #h(0.6em) d_k = {d}", color=SCORE,
                             i=self.query(), d=b.dim("K", 1))
         task = self.prose("head {h} of a small model trained to name the word before each word", size=SIZE,
@@ -214,9 +214,11 @@ class SoftmaxLecture(LectureScene):
         b, L = self.b, self.L
         s_chart = self.chart
         a, r = self.key(0), self.key(1)
-        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H, y_range=(0.0, 1.0))
+        gap = 1.4
+        cell = min(CELL, (style.STAGE.width - 0.2 - gap - s_chart.plane.width) / L)  # both charts fit side by side
+        w_chart = BarChart(b, "w", WEIGHT, height=s_chart.plane.height, y_range=(0.0, 1.0), cell=cell)
         probe = s_chart.copy()
-        charts = VGroup(probe, w_chart).arrange(RIGHT, buff=1.6)
+        charts = VGroup(probe, w_chart).arrange(RIGHT, buff=gap)
         exp_row = number_row(b, "exp_s", (), L, color=PLAIN, **ROW)
         w_row = number_row(b, "w", (), L, color=WEIGHT, **ROW)
         rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j = e^(s_j) \\/ {z}", color=WEIGHT,
@@ -231,16 +233,14 @@ class SoftmaxLecture(LectureScene):
         w_name = self.prose("weights $w$, summing to {one}", color=WEIGHT, one=b.value("w_sum", ()))
         w_name.next_to(w_chart, UP, buff=0.2)
         top = VGroup(charts, s_name, w_name)
-        lower = VGroup(*rows, total, ratio, shift_row, shift_lab)
-        style.STAGE.place(VGroup(top, lower).arrange(DOWN, buff=0.5))
-        y0 = top.get_bottom()[1] - 0.45
-        x0 = w_chart.keys[0].get_x()
-        self.place_row(rows[0], exp_row, x0, y0)
-        self.place_row(rows[2], w_row, x0, y0 - 0.55)
-        total.align_to(probe, LEFT).set_y(exp_row.get_y())
-        self.place_row(shift_lab, shift_row, x0, y0 - 1.1)
-        ratio.next_to(total, DOWN, buff=0.3).align_to(total, LEFT)
-        shift_diff.align_to(total, LEFT).set_y(shift_row.get_y() - 0.05)
+        self.place_row(rows[0], exp_row, 0.0, 0.0)  # the rows' columns in line, their sums and changes on the right
+        self.place_row(rows[2], w_row, 0.0, -0.5)
+        self.place_row(shift_lab, shift_row, 0.0, -1.0)
+        total.next_to(exp_row, RIGHT, buff=0.5)
+        shift_diff.next_to(shift_row, RIGHT, buff=0.5)
+        block = VGroup(rows, total, shift_row, shift_lab, shift_diff)
+        ratio.next_to(block, DOWN, buff=0.3)
+        style.STAGE.place(VGroup(top, VGroup(block, ratio)).arrange(DOWN, buff=0.35))
         arrow = style.arrow(probe.get_right() + RIGHT * 0.1, w_chart.get_left() + LEFT * 0.1)
         arrow.set_y(w_chart.plane.get_y())
         self.play(s_chart.animate.move_to(probe), FadeIn(s_name), run_time=0.8)
@@ -367,8 +367,9 @@ class SoftmaxLecture(LectureScene):
         self.beat("Temperature: divide the scores first")
         b = self.b
         T = int(b.tensors["temps"].shape[0])
+        cell = min(0.78, (style.STAGE.width - 0.3 - 0.5 * (T - 1)) / (T * self.L))  # T charts side by side
         charts = VGroup(*(BarChart(b, "w_temp", WEIGHT, height=CHART_H + 1.6, prefix=(t,), y_range=(0.0, 1.0),
-                                   cell=0.78)
+                                   cell=cell)
                           for t in range(T)))
         names = VGroup(*(self.math("\"softmax\"(s \\/ {T})", color=WEIGHT, T=b.value("temps", (t,), 1))
                          for t in range(T)))
@@ -395,7 +396,7 @@ class SoftmaxLecture(LectureScene):
     def rows(self) -> None:
         self.beat("Every row sums to one")
         b, i = self.b, self.i
-        cell = (0.8, 0.62)
+        cell = (min(0.8, 4.3 / self.L), 0.62)  # S, A and the row sums side by side
         S = self.matrix("S", cell=cell)
         A = self.matrix("A", cell=cell)
         R = self.matrix("row_sums", cell=cell)

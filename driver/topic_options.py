@@ -24,7 +24,7 @@ OPTIONS: dict[str, tuple[tuple[str, int, str, int, int], ...]] = {
         ('kernel_size', 3, 'side k of each conv kernel (two stacked layers need 2k-1 <= n)', 2, 4),
         ('kernels', 3, 'number of kernels K: vertical edge, horizontal edge, blur', 1, 3),
         ('seq_len', 5, 'sequence length L', 2, 6),
-        ('d_model', 6, 'embedding size D', 2, 8),
+        ('d_model', 6, "embedding size D (from 4: smaller models do not learn their heads' patterns)", 4, 8),
         ('heads', 3, 'number of attention heads H (must divide D)', 1, 3),
     ),
     'ffn': (
@@ -73,8 +73,8 @@ OPTIONS: dict[str, tuple[tuple[str, int, str, int, int], ...]] = {
     ),
     'subspaces': (
         ('seq_len', 4, 'number of words L of the sentence', 2, 5),
-        ('d_model', 4, "embedding size D (W^Q, W^K, W^V are D x D', D' = 2)", 2, 5),
-        ('query', 2, 'position (1-based) of the word whose query is followed', 1, 5),
+        ('d_model', 4, "embedding size D of the trained model (two heads of D' = 2)", 2, 5),
+        ('query', 3, 'position (1-based) of the word whose query is followed', 1, 5),
         ('key', 4, 'position (1-based) of the word whose key is followed', 1, 5),
     ),
     'softmax': (

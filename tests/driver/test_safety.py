@@ -70,7 +70,6 @@ def test_a_render_works_in_a_folder_its_own_key_cleans_up(monkeypatch: pytest.Mo
         return made[-1]
 
     monkeypatch.setattr(safety, "new_work_dir", spy)
-    small = HeadsConfig(d_model=2, heads=1, seq_len=2, big_d_model=8, big_heads=1)
-    render(RenderRequest(registry.get("heads"), small, device="cpu", dry_run=True))
+    render(RenderRequest(registry.get("heads"), HeadsConfig(), device="cpu", dry_run=True))
     assert len(made) == 1 and made[0].name.startswith("heads-low@")
     assert not made[0].exists()  # removed when the render ended

@@ -408,7 +408,8 @@ class KernelsLecture(LectureScene):
                   FadeIn(line.symbols[:-1]), run_time=1.5)
         self.combine([(VGroup(line.ws, line.vs), line.total)], FadeIn(line.symbols[-1]), run_time=1.0)
         self.play(TransformFromCopy(line.total, t.out.entry(i, 0)), FadeIn(gist), run_time=0.7)
-        self.say("Every entry the same way. Each word's output is, nearly, the value of the word before it.")
+        self.say("Every entry the same way: each word's output is nearly the value of the word before it; {w}, the "
+                 "first word, has none and keeps mostly its own.", w=b.string("word_0"))
         self.play(FadeOut(vcol), FadeOut(row), run_time=0.4)
         rest = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
                 for r in range(L) for c in range(self.size("head_out", 3)) if (r, c) != (i, 0)]
@@ -461,8 +462,9 @@ class KernelsLecture(LectureScene):
         left, right = halves(PICTURE)
         img, fmap = self.heat("image", "one", 2.6), self.heat("map_0", "map_scale", 2.6 * m / n)
         pics = Group(img, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), fmap).arrange(RIGHT, buff=0.35)
-        scales = Group(self.unit_legend(1.0), self.map_legend(1.0)).arrange(RIGHT, buff=0.8)
-        scales.next_to(pics, DOWN, buff=0.35)
+        scales = Group(self.unit_legend(1.2).next_to(img, DOWN, buff=0.3),
+                       self.map_legend(1.0).next_to(fmap, DOWN, buff=0.3))
+        scales[1].set_y(scales[0].get_y())
         conv = left.place(Group(pics, scales))
         win = pixel_box(img[0], (n, n), (0, k), (0, k), MARK)
         pix = pixel_box(fmap[0], (m, m), (0, 1), (0, 1), MARK)
@@ -515,8 +517,10 @@ class KernelsLecture(LectureScene):
         conv = Group(kernel, img, fmap).arrange(RIGHT, buff=0.4)
         tags = VGroup(*(style.note(t, color=style.MUTED).next_to(mob, UP, buff=0.12)
                         for t, mob in (("kernel", kernel), ("image", img), ("map", fmap))))
-        conv_scales = Group(self.unit_legend(1.0), self.map_legend(1.0)).arrange(RIGHT, buff=0.6)
-        left.place(Group(conv, tags, conv_scales.next_to(conv, DOWN, buff=0.35)))
+        conv_scales = Group(self.unit_legend(1.0).next_to(img, DOWN, buff=0.3),
+                            self.map_legend(0.8).next_to(fmap, DOWN, buff=0.3))
+        conv_scales[1].set_y(conv_scales[0].get_y())
+        left.place(Group(conv, tags, conv_scales))
         win = pixel_box(img[0], (n, n), (0, k), (0, k), MARK)
         pix = pixel_box(fmap[0], (m, m), (0, 1), (0, 1), MARK)
         X, W, Qh = self.heat("X_0", "seq_scale", 0.36 * L), self.heat("Wq_0", "seq_scale", 0.36 * D), \

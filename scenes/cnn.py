@@ -335,7 +335,8 @@ class CnnLecture(LectureScene):
         peak1.next_to(fm, RIGHT, buff=0.4)
         peak2.next_to(sfm, RIGHT, buff=0.4)
         scale = Group(self.image_legend(), self.map_legend()).arrange(RIGHT, buff=0.8)
-        shifted = self.prose("the same response, {s} columns right: largest difference {d}", style.LABEL_SIZE,
+        shifted = self.prose("old response moved {s} columns right vs new response: largest difference {d}",
+                             style.LABEL_SIZE,
                              s=b.value("shift", (), 0), d=b.value("shift_diff", (), 2, "g"))
         picture = Group(tags, rows, peak1, peak2)
         style.STAGE.place(Group(picture, scale, shifted).arrange(DOWN, buff=0.4))

@@ -296,13 +296,13 @@ class PositionalLecture(LectureScene):
                        q["moved"].box(rows=(i, i + 1), cols=(j, j + 1), color=style.DIFFERENCE))
         diff = self.prose("largest difference, row {r}: {a} against {c}, a gap of {d}", LABEL, style.DIFFERENCE,
                           a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
-                          r=b.index("Y_pe_perm", 0, i), d=b.value("diff_pe", (), 2))
+                          r=b.index("Y_pe_perm", 0, i), d=b.value("diff_pe", (), 2, "g"))
         verdict = style.note("the shuffled sentence now gives other outputs: order is visible", size=NOTE,
                              color=style.MUTED)
         text = self.foot(diff, verdict)
         self.say("Not equal any more: a moved token gets another position's code. Boxed, {a} against {c}, a gap of {d},"
                  " far above rounding.", a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
-                 d=b.value("diff_pe", (), 2))
+                 d=b.value("diff_pe", (), 2, "g"))
         self.play(Create(boxes), FadeIn(text, shift=UP * 0.2), FadeIn(unequal), run_time=0.8)
         self.clear_stage()
 

@@ -26,14 +26,17 @@ def whole(shown: str) -> int:
 
 def agrees(shown: str, value: float, decimals: int, style: str) -> bool:
     """Does shown, parsed as a number, read as value at that precision (allowing a last-bit different sum)?"""
+    if style == "n":  # a count with thousands separators: 50,257 (checked before the decimal parse)
+        sign, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+        groups = digits.split(",")
+        well_formed = groups[0].isdigit() and len(groups[0]) <= 3 and all(g.isdigit() and len(g) == 3 for g in groups[1:])
+        return well_formed and int(sign + "".join(groups)) == round(value)
     try:
         number = Decimal(shown)
     except InvalidOperation:
         return False
     if not number.is_finite() or shown != shown.strip() or (number.is_zero() and number.is_signed()):
         return False  # no spaces, and no "-0.00": a zero has no sign
-    if style == "n":  # a count with thousands separators: 50,257
-        return shown == f"{round(value):,}" and shown.replace(",", "").isdigit() or shown == f"-{round(-value):,}"
     if style == "g":  # two significant digits
         return len(number.normalize().as_tuple().digits) <= decimals and float(number) == pytest.approx(
             value, rel=0.05, abs=1e-12)

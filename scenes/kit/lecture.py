@@ -25,7 +25,7 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
-from scenes.kit.layout import LayoutAudit, reading_seconds
+from scenes.kit.layout import LayoutAudit, contrast, reading_seconds
 from scenes.kit.matrix import TensorMatrix
 from tensors.common import LectureResult
 
@@ -147,8 +147,15 @@ class LectureScene(Scene):
         return AnimationGroup(FadeOut(sources.copy(), target_position=target, scale=0.6), FadeIn(target))
 
     def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
-        """Return the real source of func as a code listing (audited against the module)."""
-        return self.b.code(func, font_size=size)
+        """Return the real source of func as a code listing (audited), syntax colours lifted to the contrast floor.
+
+        Typst's raw theme is made for white paper: its comments and some keywords are too dark on ours.
+        """
+        listing = self.b.code(func, font_size=size)
+        for glyph in listing.family_members_with_points():
+            if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
+                glyph.set_fill(style.MUTED)
+        return listing
 
     def code_line_box(self, listing: Typst, line: int, color: str = style.MUTED) -> Rectangle:
         """Return a translucent bar behind source line `line` (0-based, as in the file) of a listing."""
@@ -221,8 +228,8 @@ class LectureScene(Scene):
     def hold_caption(self, at_least: float = 0.0) -> None:
         """Hold the frame at least `at_least` seconds, and until the open caption can have been read."""
         need = max(at_least, self._reading_left())
-        if need > 0.05:
-            self._still(need)
+        if need > 1e-6:  # one frame more: a real render advances whole frames, a caption must not close short
+            self._still(need + 1.0 / config.frame_rate)
 
     def _still(self, seconds: float) -> None:
         """Hold a still frame for a time the lecture asked for (not counted as frozen)."""

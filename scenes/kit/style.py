@@ -1,4 +1,4 @@
-"""The shared visual vocabulary: colours per role and head, font sizes, and the stage's layout grid."""
+"""The shared visual vocabulary: colours per role and index, font sizes, and the stage's layout grid."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ ROLE.update({"E": ROLE["input"], "W": ROLE["weight"], "Q": ROLE["query"], "K": R
 DIFFERENCE = "#ff5370"  # differences and errors, and nothing else
 # Indices (heads, batch items, tokens) never take a role hue: they are told apart by lightness and a numbered marker.
 INDEX = ["#ffffff", "#c9ced6", "#a3aab4", "#7f8791"]
-HEADS = ["#ff7b72", "#56d4dd", "#e3b341", "#a5a0ff", "#7ee787", "#ffa657", "#79c0ff", "#f778ba"]  # (old) per-head hues
 
 TITLE_SIZE = 36
 HEADING_SIZE = 26
@@ -58,9 +57,9 @@ FROZEN_SLACK = 1.0  # seconds a still frame may outlast its caption's reading ti
 RECAP_HOLD = 4.0  # seconds the recap stays after its last line appears
 
 
-def head_color(h: int) -> str:
-    """Return the colour of head h (0-based), cycling through the palette."""
-    return HEADS[h % len(HEADS)]
+def index_colour(i: int) -> str:
+    """Return the grey of index i (0-based: head, batch item, token): told apart by lightness and a number."""
+    return INDEX[i % len(INDEX)]
 
 
 def heading(text: str) -> Typst:

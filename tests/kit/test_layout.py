@@ -169,7 +169,7 @@ def test_a_blank_stretch_fails() -> None:
         s.clear_stage()
         s.hold_caption(at_least=1.7)  # a still hold the lecture asked for, on an empty stage
 
-    fails(act, "the stage has been blank for 1.7 s")
+    fails(act, "the stage has been blank for 1.8 s")
 
 
 def test_a_frozen_frame_longer_than_its_caption_fails() -> None:

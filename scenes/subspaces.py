@@ -69,6 +69,11 @@ class SubspacesLecture(LectureScene):
         """The followed key word, 0-based."""
         return int(self.result.config.key) - 1
 
+    @property
+    def ahead(self) -> bool:
+        """True when the followed key is the word right after the followed query: the pattern head 2 learned."""
+        return self.j == self.i + 1
+
     def word(self, k: int, size: float = WORD_SIZE) -> VMobject:
         """Return word k as a label: the followed two in white, the others grey (prose: words carry no digits)."""
         return style.note(self.words[k], size=size, color=style.TEXT if k in (self.i, self.j) else style.MUTED)
@@ -111,17 +116,37 @@ class SubspacesLecture(LectureScene):
         return plane
 
     def marks(self, plane: RolePlane) -> tuple[VGroup, VGroup]:
-        """Return the dot of every word at its row of Q, K or V, and the word labels beside them."""
+        """Return the dot of every word at its row of Q, K or V, and the word labels beside them.
+
+        Each label takes the first of right/left (away from the origin), above, below, the other side that
+        stays inside the frame and clear of the labels already placed.
+        """
         b, role = self.b, plane.role
         dots, labels = VGroup(), VGroup()
-        centre = plane.to_screen(0.0, 0.0)[0]
+        cx, cy = plane.to_screen(0.0, 0.0)[:2]
+        half = plane.size / 2 - 0.05
+
+        def box(m: VMobject) -> tuple[float, float, float, float]:
+            return m.get_left()[0], m.get_right()[0], m.get_bottom()[1], m.get_top()[1]
+
+        def fits(m: VMobject, placed: list[tuple[float, float, float, float]]) -> bool:
+            x0, x1, y0, y1 = box(m)
+            if x0 < cx - half or x1 > cx + half or y0 < cy - half or y1 > cy + half:
+                return False
+            return all(x1 + 0.04 < a or x0 - 0.04 > z or y1 + 0.04 < c or y0 - 0.04 > d for a, z, c, d in placed)
+
+        placed: list[tuple[float, float, float, float]] = []
         for k in range(len(self.words)):
             dot = plane.dot(b.value(role, (k, 0)), b.value(role, (k, 1)), color=style.ROLE[role], radius=0.085)
             label = self.word(k)
-            side = RIGHT if dot.get_x() >= centre else LEFT  # away from the arrows drawn from the origin
-            label.next_to(dot, side, buff=0.08)
-            if abs(label.get_x() - centre) + label.width / 2 > plane.size / 2 - 0.05:  # past the frame: above or below
-                label.next_to(dot, UP if dot.get_y() >= plane.to_screen(0.0, 0.0)[1] else DOWN, buff=0.06)
+            side = RIGHT if dot.get_x() >= cx else LEFT  # away from the arrows drawn from the origin
+            for way in (side, UP, DOWN, -side):
+                label.next_to(dot, way, buff=0.08 if way[0] else 0.05)
+                if fits(label, placed):
+                    break
+            else:
+                label.next_to(dot, side, buff=0.08)
+            placed.append(box(label))
             dots.add(dot)
             labels.add(label)
         return dots, labels
@@ -270,8 +295,12 @@ class SubspacesLecture(LectureScene):
         k_on_q = self.arrow(qp, "K", j, style.ROLE["K"])
         on_q_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"])
         on_q_tag.next_to(k_on_q[1], DOWN if k_on_q[1].get_y() >= qp.to_screen(0.0, 0.0)[1] else UP, buff=0.12)
+        if self.ahead:
+            verdict = f" Drawn in one plane, {wq}'s query and {wk}'s key point the same way: a high score."
+        else:
+            verdict = f" Drawn in one plane: the more {wq}'s query and {wk}'s key point the same way, the higher the score."
         self.say("So the key plane's axes pair up with the query plane's: training fitted W^Q and W^K to each other."
-                 f" Drawn in one plane, {wq}'s query and {wk}'s key point the same way: a high score.")
+                 + verdict)
         self.play(TransformFromCopy(k_vec, k_on_q), FadeIn(on_q_tag), run_time=1.2)
         self.hold_caption()
         self.clear_stage()
@@ -335,17 +364,23 @@ class SubspacesLecture(LectureScene):
         out_line = VGroup(out_tag, self.math("="), out_at).arrange(RIGHT, buff=0.12)
         side = VGroup(head, weights, out_line).arrange(DOWN, buff=0.45)
         right.place(side)
-        self.say(f"Softmax turns {self.words[i]}'s row of scores into weights: {{a}} on {self.words[self.j]}.",
-                 a=b.value("A", (i, self.j)))
+        m = int(self.result.A[i].argmax())  # the word the query gives most weight to
+        self.say(f"Softmax turns {self.words[i]}'s row of scores into weights: {{a}} on {self.words[m]}.",
+                 a=b.value("A", (i, m)))
         self.play(FadeIn(vp), FadeIn(vp.title), FadeIn(head), run_time=0.8)
         self.play(LaggedStart(*(FadeIn(w) for w in weights), lag_ratio=0.2), run_time=1.0)
         self.hold_caption()
         out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.1)
         o_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
-        o_tag.next_to(out, RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT, buff=0.25)
-        self.say(f"{self.words[i]}'s output is the weighted mix of the values. It lands next to"
-                 f" {self.words[self.j]}'s value: head {{h}} hands {self.words[i]} the word after.",
-                 h=b.value("head", (), 0))
+        first = RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT
+        for way in (first, DOWN, UP, -first):  # beside the output dot, clear of the words' labels and dots
+            o_tag.next_to(out, way, buff=0.25 if way[0] else 0.1)
+            if not any(_touch(o_tag, m) for m in (*labels, *dots)):
+                break
+        why = (f": head {{h}} hands {self.words[i]} the word after." if m == i + 1 else
+               ", the word it weighs most (head {h} looks one word ahead).")
+        self.say(f"{self.words[i]}'s output is the weighted mix of the values. It lands next to {self.words[m]}'s value"
+                 + why, h=b.value("head", (), 0))
         movers = [dots[k].copy() for k in range(len(self.words))]
         self.play(*(m.animate.move_to(out).set_opacity(0) for m in movers), FadeIn(out), FadeIn(o_tag),
                   FadeIn(out_line), run_time=1.6)
@@ -369,7 +404,8 @@ class SubspacesLecture(LectureScene):
         style.STAGE.place(VGroup(S, T, s_rows, t_rows, s_cols, t_cols, s_name, t_name, s_note, t_note, t_diag))
         self.say(
             f"S is not symmetric: {wi} scoring {wj} gives {{a}}, {wj} scoring {wi} gives {{c}}."
-            f" {wi} looks ahead at {wj}; {wj} does not look back.",
+            + (f" {wi} looks ahead at {wj}; {wj} does not look back." if self.ahead else
+               " A word can ask for something other than what it offers."),
             a=b.value("S", (i, j)), c=b.value("S", (j, i)),
         )
         self.play(FadeIn(S), FadeIn(s_rows), FadeIn(s_cols), FadeIn(s_name), FadeIn(s_note), run_time=0.8)
@@ -402,3 +438,8 @@ class SubspacesLecture(LectureScene):
         style.STAGE.place(columns)
         self.summarise(self.recap_caption, columns, chapter="Recap: three subspaces, three jobs")
 
+
+def _touch(a: VMobject, b: VMobject, gap: float = 0.04) -> bool:
+    """Return True if the boxes of a and b come closer than gap."""
+    return not (a.get_right()[0] + gap < b.get_left()[0] or a.get_left()[0] - gap > b.get_right()[0]
+                or a.get_top()[1] + gap < b.get_bottom()[1] or a.get_bottom()[1] - gap > b.get_top()[1])

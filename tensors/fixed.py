@@ -35,7 +35,7 @@ class FixedConfig(LectureConfig):
 
     d_model: int = opt(4, "embedding size D (W_Q, W_K and W_V are D x D, two heads of D/2)", 2, 4,
                        "inputs and outputs of both sentences are drawn side by side; wider rows do not fit at 480p")
-    vocab: int = opt(5, "rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run", 3, 8,
+    vocab: int = opt(5, "rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run", 5, 8,
                      "the drawn table has one named row per word, and the model knows eight words")
     big_vocab: int = opt(50257, "size of the second vocabulary (GPT-2's by default); only its shape is drawn", 4, 200000,
                          "the table is built in memory and saved with the manifest; larger adds nothing")
@@ -48,8 +48,6 @@ class FixedConfig(LectureConfig):
         if self.d_model < 4:
             raise ConfigError(f"--d-model {self.d_model} is too small to train: two heads of one number each do not"
                               " learn to name their neighbours (about 20% on unseen sentences); use 4")
-        if self.vocab < 5:
-            raise ConfigError(f"--vocab {self.vocab} is too small: the sentences use cat, eat, mouse, dog and fish")
         if self.big_vocab <= self.vocab:
             raise ConfigError(f"--big-vocab {self.big_vocab} must be larger than --vocab {self.vocab}")
 
@@ -140,7 +138,7 @@ def build(config: FixedConfig, device: torch.device) -> FixedResult:
     full = model.table.to(device)
     read = model.read.to(device)
     g = generator(config.seed)
-    extra = randn((config.big_vocab - len(WORDS), D), g, device)  # the rest of a big vocabulary: only its size matters
+    extra = randn((max(0, config.big_vocab - len(WORDS)), D), g, device)  # the rest of a big vocabulary: only its size matters
     with torch.no_grad():  # inference: the weights are fixed
         ids = sentence_ids(device)
         focus = (ids == WORDS.index(FOCUS)).int().argmax(dim=1)  # (S,)
@@ -155,7 +153,7 @@ def build(config: FixedConfig, device: torch.device) -> FixedResult:
         out_plain = side_by_side(o_plain)
         rows = torch.arange(len(SENTENCES), device=device)
         f = focus.long()
-        table_big = torch.cat([full, extra])  # (V_big, D): more words, more rows, same D
+        table_big = torch.cat([full, extra])[: config.big_vocab]  # (V_big, D): more words, more rows, same D
     return FixedResult(
         config=config,
         words=WORDS[:V],

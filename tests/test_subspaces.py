@@ -102,6 +102,14 @@ def test_what_the_captions_claim() -> None:
         assert float(r.ticks[1 if role == "V" else 0, 1]) <= extent
 
 
+@pytest.mark.parametrize("L,seed", [(2, 0), (3, 0), (5, 0), (5, 2), (4, 5)])
+def test_every_row_but_the_last_peaks_at_the_word_after(L: int, seed: int) -> None:
+    """The score-matrix caption holds for every drawable sentence and these seeds."""
+    r = build(SubspacesConfig(seq_len=L, query=1, key=2, seed=seed), CPU)
+    for k in range(L - 1):
+        assert int(r.S[k].argmax()) == k + 1 and float(r.A[k, k + 1]) > 0.8, k
+
+
 @pytest.mark.parametrize("kwargs,message", [({"d_model": 3}, "the trained model has D = 4"),
                                             ({"seq_len": 3}, "--key 4 is past the end")])
 def test_sizes_the_trained_head_cannot_show_are_refused(kwargs: dict[str, int], message: str) -> None:

@@ -136,8 +136,8 @@ class FfnLecture(LectureScene):
         self.play(Create(box), run_time=0.4)
         self.play(ReplacementTransform(X.row(j).copy(), x.entries), Create(x.brackets), FadeIn(x_name),
                   FadeOut(X), FadeOut(X_name), FadeOut(box), run_time=1.2)
-        self.say("The first map is a {D} by {F} matrix W_1 and a bias b_1: every column of W_1 makes one of {F}"
-                 " hidden units.", D=b.dim("W1", 0), F=b.dim("W1", 1))
+        self.say("The first map is a {D} by {F} matrix W_1 and a bias b_1, random here as at initialisation: every"
+                 " column of W_1 makes one of {F} hidden units.", D=b.dim("W1", 0), F=b.dim("W1", 1))
         self.play(FadeIn(W1), FadeIn(W1_name), FadeIn(rows[0]), FadeIn(labels[0]), run_time=1.0)
         self.hold_caption()
         self.say("Each z_c is x_{j} times column c of W_1, plus b_1: the vector widens from {D} to {F} numbers.",
@@ -200,7 +200,8 @@ class FfnLecture(LectureScene):
     def every_position(self) -> None:
         self.beat("Same weights at every position")
         b = self.b
-        X, rows, whole = (self.matrix(name) for name in ("X", "Y_rows", "Y"))
+        cell = (style.CELL_W, min(style.CELL_H, 1.7 / self.b.tensors["X"].shape[0]))  # two matrices stacked fit
+        X, rows, whole = (self.matrix(name, cell=cell) for name in ("X", "Y_rows", "Y"))
         X_name = X.label(self.math("X", color=IN), buff=0.25)
         rows_name = rows.label(self.prose("one position at a time", color=OUT), buff=0.25)
         whole_name = whole.label(self.prose("$\"FFN\"(X)$, all positions at once", color=OUT), buff=0.25)
@@ -306,7 +307,7 @@ class FfnLecture(LectureScene):
         W12_name = W12.label(self.math("W_12 = W_1 W_2", color=WT), buff=0.2)
         b12_name = self.math("b_12 = b_1 W_2 + b_2", color=WT)
         b12_group = VGroup(b12_name, b12).arrange(DOWN, buff=0.25).next_to(W12, RIGHT, buff=0.6)
-        cell = (0.92, 0.42)
+        cell = (0.92, min(0.42, 1.6 / self.b.tensors["X"].shape[0]))  # the outputs fit under the weights
         lin, one = self.matrix("Y_lin", cell=cell), self.matrix("Y_one", cell=cell)
         outs = VGroup(lin, one).arrange(RIGHT, buff=1.4)
         lin_name = lin.label(self.math("(X W_1 + b_1) W_2 + b_2", color=OUT), buff=0.2)
@@ -338,8 +339,9 @@ class FfnLecture(LectureScene):
     def independence(self) -> None:
         self.beat("Change one position")
         b, j = self.b, self.j
-        before, after = self.matrix("X"), self.matrix("X_new")
-        dY, dA = self.matrix("dY", color=DIFF), self.matrix("dA", color=DIFF)
+        cell = (style.CELL_W, min(style.CELL_H, 1.9 / self.b.tensors["X"].shape[0]))  # two rows of matrices fit
+        before, after = self.matrix("X", cell=cell), self.matrix("X_new", cell=cell)
+        dY, dA = self.matrix("dY", color=DIFF, cell=cell), self.matrix("dA", color=DIFF, cell=cell)
         before_name = before.label(self.math("X", color=IN), buff=0.25)
         after_name = after.label(self.prose("$X$ with position {j} replaced", j=self.pos(), color=IN), buff=0.25)
         dY_name = dY.label(self.prose("change of the FFN output", color=DIFF), buff=0.25)
@@ -350,8 +352,8 @@ class FfnLecture(LectureScene):
         cols = VGroup(*(label_rows(m, [b.number(b.value(name, (i,), 2), style.NUMBER_SIZE, color=DIFF)
                                        for i in range(m.n_rows)], side=RIGHT, buff=0.45)
                         for name, m in (("dY_max", dY), ("dA_max", dA))))
-        heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE, style.MUTED).next_to(c, UP, buff=0.2)
-                         .set_y(name.get_y()) for c, name in zip(cols, (dY_name, dA_name))))
+        heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE, style.MUTED).next_to(c, DOWN, buff=0.25)
+                         .set_y(m.get_bottom()[1] - 0.3) for c, m in zip(cols, (dY, dA))))
         style.STAGE.place(VGroup(inputs, changes, cols, heads))
         boxes = VGroup(before.box(rows=(j, j + 1), color=IN), after.box(rows=(j, j + 1), color=IN))
         self.say("Keep every input the same except position {j}, which gets a new vector.", j=self.pos())

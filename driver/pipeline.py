@@ -337,8 +337,15 @@ def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir:
                              formats=("mp4", "webm"), report=report)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
-    entries = [read(page.load_entry, t, t.name, t.title, t.question, source) for t in topics]
-    index = page.write_course(entries, output_dir / "course", media_base=media_base)
+    for attempt in range(3):
+        entries = [read(page.load_entry, t, t.name, t.title, t.question, source) for t in topics]
+        try:
+            index = page.write_course(entries, output_dir / "course", media_base=media_base)
+            break
+        except FileNotFoundError as err:  # a render published a newer set of that topic meanwhile: read again
+            if attempt == 2:
+                raise Failure(f"{err.filename} vanished while the course page was written (renders publishing"
+                              " into the same folder?): run course again", EXIT_FAILURE) from None
     size = sum(f.stat().st_size for f in index.parent.rglob("*") if f.is_file())
     report(f"course page: {index} ({len(entries)} lectures, {size / 2**20:.1f} MiB)")
     return index

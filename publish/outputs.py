@@ -453,7 +453,7 @@ def _check_file(path: Path, entry: dict[str, Any], manifest_path: Path) -> None:
                        f" instead of {entry['bytes']} bytes, {entry['sha256'][:12]}…): a mixed or damaged set")
 
 
-def read_set(source: Path, name: str, attempts: int = 3) -> PublishedSet:
+def read_set(source: Path, name: str, attempts: int = 5) -> PublishedSet:
     """Return topic name's published set in the quality folder source, every file checked.
 
     SetMissing if it has no manifest; ManifestError or SetError (one line naming the file) if the set is
@@ -485,7 +485,7 @@ def read_set(source: Path, name: str, attempts: int = 3) -> PublishedSet:
                 else:
                     raise SetError(f"{candidate} is a symlink: refused")
             except FileNotFoundError:
-                folder = source  # a copy of the plain files: check them instead
+                folder = source  # a copy of the plain files: check them instead (or a set just replaced)
         try:
             files: dict[str, Path] = {}
             for kind, entry in manifest["files"].items():
@@ -497,12 +497,22 @@ def read_set(source: Path, name: str, attempts: int = 3) -> PublishedSet:
                 raise SetError(f"{pointer} and {json_path} differ: a mixed set")
             files["json"] = json_path
             return PublishedSet(name, folder, manifest, files)
-        except FileNotFoundError as err:
-            if folder != source and attempt + 1 < attempts:
+        except (FileNotFoundError, SetError) as err:
+            if attempt + 1 < attempts and _changed(pointer, raw):
                 continue  # replaced by a newer render while we read it: read the new one
+            if isinstance(err, SetError):
+                raise
             raise SetError(f"{err.filename} is missing: {pointer} lists it (a mixed or damaged set;"
                            f" render {name} again)") from None
     raise SetError(f"{pointer} kept changing while it was read")  # unreachable with attempts >= 1
+
+
+def _changed(pointer: Path, raw: bytes) -> bool:
+    """Tell whether the manifest at pointer is no longer raw (a newer set was committed meanwhile)."""
+    try:
+        return _read_fd(_open_regular(pointer), MAX_MANIFEST) != raw
+    except (OSError, OutputError):
+        return True
 
 
 def verify(source: Path, name: str) -> list[str]:

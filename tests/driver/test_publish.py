@@ -377,3 +377,71 @@ def test_the_sphinx_directive_reads_sets_the_same_way(tmp_path: Path) -> None:
     bad = build("bad")
     assert bad.returncode != 0 and f"{media / 'heads.txt'} is a symlink: refused" in bad.stderr, bad.stderr
     assert not any("root:" in p.read_text(errors="replace") for p in (tmp_path / "bad").rglob("*.txt"))
+
+
+def test_a_reader_during_many_publishes_always_sees_a_whole_set(tmp_path: Path) -> None:
+    """A course page written while the topic is published again and again: every read is whole (old or new),
+    none fails, though each publish removes the set folder a reader may have just been pointed at."""
+    import threading
+
+    final = tmp_path / "low"
+    publish(stage_fake(tmp_path / "w0", "heads", contents_of("v0")), final)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def publisher() -> None:
+        try:
+            for i in range(1, 40):
+                publish(stage_fake(tmp_path / f"w{i}", "heads", contents_of(f"v{i}", FEWER if i % 2 else ALL)), final)
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    reads = 0
+    while not done.is_set() or reads < 5:
+        for _ in range(3):  # a set replaced after read_set returned: its folder may go; read the new one
+            published = read_set(final, "heads")  # raises on a mixed set
+            try:
+                tags = {tag_of(p.read_bytes()) for k, p in published.files.items() if k != "json"}
+                break
+            except FileNotFoundError:
+                continue
+        assert len(tags) == 1, tags
+        reads += 1
+    thread.join(timeout=120)
+    assert not errors and reads >= 5
+
+
+def test_the_course_page_written_during_publishes_is_whole(tmp_path: Path) -> None:
+    """A set replaced while the page is written (its folder removed) is read again: the page is whole."""
+    import threading
+    import time
+
+    out = tmp_path / "media"
+    final = out / "low"
+    publish(stage_fake(tmp_path / "w0", "heads", contents_of("v0")), final)
+    done = threading.Event()
+
+    def publisher() -> None:
+        try:
+            for i in range(1, 30):
+                publish(stage_fake(tmp_path / f"w{i}", "heads", contents_of(f"v{i}")), final)
+                time.sleep(0.05)  # a real render publishes every 10 s at most; the page is written in between
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=publisher)
+    thread.start()
+    pages = 0
+    while not done.is_set() or pages < 3:
+        index = write_course(quality="low", jobs=1, device="cpu", seed=0, output_dir=out, report=lambda line: None,
+                             topics=(registry.get("heads"),))
+        media = index.parent / "media"
+        tags = {tag_of(f.read_bytes()) for f in media.glob("heads.*") if f.suffix not in (".json", ".html")}
+        manifest = json.loads((media / "heads.json").read_text())
+        assert len(tags) == 1 and manifest["set"] in json.dumps(manifest), tags
+        pages += 1
+    thread.join(timeout=120)

@@ -231,7 +231,7 @@ def _set(m: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
     (("files", "mp4", "name"), "../../../etc/passwd", "files.mp4.name must be 'heads.mp4'"),
     (("files", "mp4", "sha256"), "x" * 64, "files.mp4.sha256 must be 64 hexadecimal digits"),
     (("files", "exe"), {"name": "heads.exe", "bytes": 1, "sha256": "0" * 64}, "files.exe is not a kind of file"),
-    (("video", "file"), "other.mp4", "video.file is not one of the files listed"),
+    (("video", "file"), 7, "video.file must be a string"),
 ])
 def test_a_manifest_that_does_not_match_the_schema_is_one_line_naming_file_and_field(
         tmp_path: Path, path: tuple[Any, ...], value: Any, needle: str) -> None:
@@ -445,3 +445,14 @@ def test_the_course_page_written_during_publishes_is_whole(tmp_path: Path) -> No
         assert len(tags) == 1 and manifest["set"] in json.dumps(manifest), tags
         pages += 1
     thread.join(timeout=120)
+
+
+@pytest.mark.parametrize("kinds", [("png", "srt", "vtt", "chapters", "txt"), ("gif", "png", "srt", "vtt", "chapters",
+                                                                              "txt")])
+def test_a_set_without_an_mp4_is_whole(tmp_path: Path, kinds: tuple[str, ...]) -> None:
+    """--format png (the poster only) or gif: the manifest still describes the rendered mp4 under video."""
+    final = tmp_path / "low"
+    staged = stage_fake(tmp_path / "w", "heads", contents_of("old", kinds), video={
+        "file": "heads.mp4", "width": 854, "height": 480, "fps": 15.0, "duration": 4.0, "frames": 60})
+    assert publish(staged, final).name == ("heads.gif" if "gif" in kinds else "heads.png")
+    assert whole_set_tag(final) == "old"

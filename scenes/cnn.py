@@ -54,6 +54,8 @@ class CnnLecture(LectureScene):
         t = self.b.tensors
         self.B = int(self.result.config.batch)
         self.m, self.k, self.p = int(t["fmap_conv"].shape[1]), int(t["kernel"].shape[-1]), int(t["regions"].shape[-1])
+        n = int(t["images"].shape[-1])
+        self.cell = (style.CELL_W, style.CELL_H) if n <= 6 else (0.8, 0.4)  # 7 or 8 pixels a side: tighter cells
 
     def hold_caption(self, at_least: float = 0.0) -> None:
         """Hold until the open caption is read, rounded up by a frame (the kit skips holds under 0.05 s).
@@ -122,14 +124,14 @@ class CnnLecture(LectureScene):
 
     def kernel_matrix(self) -> TensorMatrix:
         """Return the one kernel as a matrix of whole numbers."""
-        return self.matrix("kernel", (0, 0), decimals=0)
+        return self.matrix("kernel", (0, 0), decimals=0, cell=self.cell)
 
     def window_line(self, r: int, c: int) -> VGroup:
         """Return 'window ⊙ kernel = products, summed = value' for output pixel (r, c) of image 1."""
         b = self.b
-        window = self.matrix("windows", (0, r, c))
+        window = self.matrix("windows", (0, r, c), cell=self.cell)
         kern = self.kernel_matrix()
-        prods = self.matrix("products", (0, r, c))
+        prods = self.matrix("products", (0, r, c), cell=self.cell)
         total = b.number(b.value("fmap_sliding", (0, r, c)), style.NUMBER_SIZE, color=FMAP)
         odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
         summed = style.note("summed $=$", size=style.NOTE_SIZE)
@@ -191,8 +193,8 @@ class CnnLecture(LectureScene):
     def slide(self) -> None:
         self.beat("One window, one dot product")
         b, m, k = self.b, self.m, self.k
-        image = self.matrix("images", (0, 0))
-        fmap = self.matrix("fmap_sliding", (0,))
+        image = self.matrix("images", (0, 0), cell=self.cell)
+        fmap = self.matrix("fmap_sliding", (0,), cell=self.cell)
         top = VGroup(image, fmap).arrange(RIGHT, buff=1.2, aligned_edge=UP)
         names = VGroup(above(image, self.image_name(0), buff=0.2),
                        above(fmap, style.note("feature map", color=FMAP), buff=0.2))
@@ -248,8 +250,8 @@ class CnnLecture(LectureScene):
         self.play(bar.animate.become(self.code_line_box(code[1], 2)), run_time=0.5)  # the multiply-and-sum line
         self.hold_caption()
         self.play(FadeOut(code), FadeOut(bar), run_time=0.5)
-        conv = self.matrix("fmap_conv", (0,))
-        target = self.matrix("fmap_sliding", (0,))
+        conv = self.matrix("fmap_conv", (0,), cell=self.cell)
+        target = self.matrix("fmap_sliding", (0,), cell=self.cell)
         pair = VGroup(target, conv).arrange(RIGHT, buff=2.2)
         pair_names = VGroup(above(target, style.note("by sliding windows", color=FMAP)),
                             above(conv, style.note("`F.conv2d(images, kernel)`", color=FMAP)))
@@ -362,7 +364,7 @@ class CnnLecture(LectureScene):
         kern = self.kernel_matrix()
         kname = self.prose("kernel: {k} × {k} = {w} weights", color=KERNEL, k=b.dim("kernel", 2),
                            w=b.value("kernel_params", (), 0))
-        W = self.heat("dense_weight", "dense_absmax", 0.11 * m * m)
+        W = self.heat("dense_weight", "dense_absmax", 3.6 * m * m / int(b.tensors["images"].shape[-1]) ** 2)
         dname = self.prose("dense weight (random): {o} outputs × {i} pixels = {d} weights", color=KERNEL,
                            o=b.dim("dense_weight", 0), i=b.dim("dense_weight", 1), d=b.value("dense_params", (), 0, "n"))
         scale = self.legend("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()))
@@ -378,7 +380,7 @@ class CnnLecture(LectureScene):
                               p=b.value("dense_ptrs", (0,), 0))
         count = self.prose("distinct dense weight tensors used for the batch: {c}", c=b.value("dense_distinct", (), 0))
         facts = VGroup(ptr_line, count).arrange(DOWN, buff=0.2)
-        style.STAGE.place(Group(top, minis, rows_l, facts).arrange(DOWN, buff=0.45))
+        style.STAGE.place(Group(top, minis, rows_l, facts).arrange(DOWN, buff=0.38))
         minis.set_x(W.get_x())
         feeds = VGroup(*(style.arrow(mini.get_top(), [W.get_x() + (mini.get_x() - W.get_x()) * 0.3, scale.get_bottom()[1], 0],
                                      buff=0.08) for mini in minis))
@@ -399,8 +401,8 @@ class CnnLecture(LectureScene):
     def pool(self) -> None:
         self.beat("Max-pooling: one rule for every region")
         b, m, p = self.b, self.m, self.p
-        fmap = self.matrix("fmap_conv", (0,))
-        pooled = self.matrix("pooled", (0,))
+        fmap = self.matrix("fmap_conv", (0,), cell=self.cell)
+        pooled = self.matrix("pooled", (0,), cell=self.cell)
         arrow = style.arrow(LEFT, RIGHT)
         VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5)
         names = VGroup(
@@ -430,7 +432,7 @@ class CnnLecture(LectureScene):
         b = self.b
         cols = VGroup()
         for i in range(self.B):
-            cols.add(VGroup(self.image_name(i, two_lines=True), self.matrix("pooled", (i,))).arrange(DOWN, buff=0.15))
+            cols.add(VGroup(self.image_name(i, two_lines=True), self.matrix("pooled", (i,), cell=self.cell)).arrange(DOWN, buff=0.15))
         cols.arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
         diff = self.prose("regions cut by hand vs `F.max_pool2d`: largest difference {d}",
                           d=b.value("pool_max_diff", (), 2, "g"))

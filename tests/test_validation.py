@@ -112,6 +112,9 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ('subspaces', {'seq_len': 6}, '--seq-len 6 is too large: the limit is 5'),
     ('subspaces', {'d_model': 1}, '--d-model 1 is too small: the minimum is 2'),
     ('subspaces', {'key': 0}, '--key 0 is too small: the minimum is 1'),
+    ('fixed', {'d_model': 2}, '--d-model 2 is too small to train'),
+    ('fixed', {'vocab': 4}, '--vocab 4 is too small: the minimum is 5'),
+    ('subspaces', {'d_model': 3}, 'the trained model has D = 4'),
 ]
 
 # (topic, command-line arguments, the message's words)

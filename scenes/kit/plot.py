@@ -160,7 +160,7 @@ class Plane(VGroup):
         self._bind(mob, sources, check)
         return mob
 
-    def tick(self, value: Source, axis: str = "x", font_size: float = style.NOTE_SIZE - 4,
+    def tick(self, value: Source, axis: str = "x", font_size: float = style.NOTE_SIZE,
              color: str = style.MUTED) -> VGroup:
         """Return a tick mark and its bound number at a data position on the x or y axis."""
         b = self.b
@@ -188,7 +188,7 @@ class Plane(VGroup):
         return VGroup(mark, num)
 
 
-def colour_legend(b: Binding, ramp: str, scale: str, decimals: int = 2, font_size: float = style.NOTE_SIZE - 4,
+def colour_legend(b: Binding, ramp: str, scale: str, decimals: int = 2, font_size: float = style.NOTE_SIZE,
                   width: float = 3.0) -> Group:
     """Return a heatmap legend: the ramp tensor as a strip, its ends bound to -scale and +scale."""
     strip = b.heatmap(ramp, scale, height=0.3)

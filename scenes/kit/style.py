@@ -69,7 +69,12 @@ def heading(text: str) -> Typst:
 
 
 def note(text: str, size: float = NOTE_SIZE, color: str = TEXT) -> Typst:
-    """Return a line of plain prose (no numbers: those go through the binding)."""
+    """Return a line of plain prose (no numbers: those go through the binding).
+
+    A leading `=`, `-`, `+` or `/` would make Typst start a heading, list or term: it is escaped.
+    """
+    if text[:1] in ("=", "-", "+", "/"):
+        text = "\\" + text
     return typst_cache.typst(text, font_size=size, color=color)
 
 

@@ -456,3 +456,30 @@ def test_a_set_without_an_mp4_is_whole(tmp_path: Path, kinds: tuple[str, ...]) -
         "file": "heads.mp4", "width": 854, "height": 480, "fps": 15.0, "duration": 4.0, "frames": 60})
     assert publish(staged, final).name == ("heads.gif" if "gif" in kinds else "heads.png")
     assert whole_set_tag(final) == "old"
+
+
+def test_two_topics_publishing_into_one_folder_both_stay_whole(tmp_path: Path) -> None:
+    """heads and bmm published again and again at once into one quality folder: neither touches the other's set."""
+    import threading
+
+    final = tmp_path / "low"
+    failures: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            for i in range(15):
+                publish(stage_fake(tmp_path / f"{name}{i}", name, contents_of(f"{name}{i}")), final)
+        except BaseException as err:  # pragma: no cover - reported below
+            failures.append(err)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("heads", "bmm", "heads_x")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures
+    for name in ("heads", "bmm", "heads_x"):
+        published = read_set(final, name)
+        assert {tag_of(p.read_bytes()) for k, p in published.files.items() if k != "json"} == {f"{name}14"}
+        assert verify(final, name) == []
+    assert sorted(p.name.split("@")[0] for p in sets_dir(final).iterdir()) == ["bmm", "heads", "heads_x"]

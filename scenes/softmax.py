@@ -88,7 +88,7 @@ class CurvePlot(VGroup):
         xs = b.tensors["curve_x"]
         n = int(xs.shape[0])
         x0, x1 = float(xs[0]), float(xs[-1])
-        plane = Plane(b, (x0, x1), (0.0, 1.12), width=4.6, height=3.2, axes=False)
+        plane = Plane(b, (x0, x1), (0.0, 1.12), width=4.6, height=4.2, axes=False)
         self.plane = plane
         x_src = [b.value("curve_x", (k,)) for k in range(n)]
         self.soft = plane.curve(x_src, [b.value("curve_soft", (k,)) for k in range(n)], color=WEIGHT)
@@ -328,7 +328,7 @@ class SoftmaxLecture(LectureScene):
         lines = VGroup(head)
         for n, (label, name, color, dec) in enumerate(spec):
             row = number_row(b, name, (), L, color=color, decimals=dec, **ROW)
-            gap = 0.42 * (n + 1) + 0.12 * ((n >= 2) + (n >= 5))
+            gap = 0.55 * (n + 1) + 0.15 * ((n >= 2) + (n >= 5))
             lines.add(self.place_row(self.math(label, size=SIZE, color=color), row, 0.0, -gap))
         nudge = self.math("s' = s + {d} \" at \" k_{r}", color=SCORE, d=b.value("nudge", ()), r=self.k(r))
         nudge.next_to(lines, UP, buff=0.3).align_to(lines, LEFT)
@@ -402,6 +402,7 @@ class SoftmaxLecture(LectureScene):
         R = self.matrix("row_sums", cell=cell)
         arrow = style.arrow(LEFT * 0.4, RIGHT * 0.4, buff=0.0)
         mats = VGroup(S, arrow, A, R).arrange(RIGHT, buff=0.3)
+        R.shift(RIGHT * 0.4)  # its label clear of A's
         s_lab = S.label(self.math("S = Q K^T \\/ sqrt(d_k)", color=SCORE), buff=0.3)
         a_lab = A.label(style.note("$A$: softmax of each row", color=WEIGHT), buff=0.3)
         r_lab = R.label(style.note("row sums", color=WEIGHT), buff=0.3)
@@ -424,9 +425,10 @@ class SoftmaxLecture(LectureScene):
         self.beat("The weighted sum of value rows")
         b, L = self.b, self.L
         a = self.key(0)
-        w = self.matrix("w_col")
-        V = self.matrix("V")
-        C = self.matrix("contrib")
+        tall = (style.CELL_W, min(0.6, 3.0 / L))  # the value rows fill the upper stage
+        w = self.matrix("w_col", cell=tall)
+        V = self.matrix("V", cell=tall)
+        C = self.matrix("contrib", cell=tall)
         o = self.matrix("o")
         O = self.matrix("O_row")
         arrow = style.arrow(LEFT, RIGHT)

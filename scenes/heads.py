@@ -34,7 +34,8 @@ from scenes.kit.matrix import TensorMatrix, glyph_box, pixel_box, stack_shadows
 from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
 
-CELL = (0.8, 0.4)  # matrix cells: numbers at font size 24 with room, so six columns fit twice across the stage
+CELL = (0.8, 0.4)  # matrix cells at the default sizes: numbers at font size 24 with room
+MIN_CELL = (0.64, 0.28)  # the narrowest and flattest cells that keep font-size-24 numbers apart
 BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
 PAIR_GAP = 0.4  # between the d_q-wide pieces of the view and transpose grids
 PATCH = 4  # rows and columns of the real-scale weight shown number by number
@@ -76,6 +77,13 @@ class HeadsLecture(LectureScene):
     beats = ("intro", "show_inputs", "project", "bands", "split", "paper", "real_scale", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Size the cells so that E and W^q side by side, and W^q over Q, fit the stage at the sizes asked for."""
+        D, L = int(self.result.config.d_model), int(self.result.config.seq_len)
+        cw = max(MIN_CELL[0], min(CELL[0], (style.STAGE.width - 1.6) / (2 * D)))
+        ch = max(MIN_CELL[1], min(CELL[1], 5.2 / (D + L + 2.6)))
+        self.cell = (cw, ch)
+
     @property
     def H(self) -> int:
         return int(self.result.config.heads)
@@ -110,24 +118,24 @@ class HeadsLecture(LectureScene):
     # -- beats --------------------------------------------------------------------------------
     def setup_matrices(self) -> None:
         """Lay out the product: W^q top right, Q under it, E left of Q; names in the free top-left corner."""
-        self.W = self.matrix("W_q", cell=CELL)
-        self.weight = self.matrix("weight", cell=CELL)
-        self.Q = self.matrix("Q", (0,), cell=CELL)
-        self.E = self.matrix("E", (0,), cell=CELL)
+        self.W = self.matrix("W_q", cell=self.cell)
+        self.weight = self.matrix("weight", cell=self.cell)
+        self.Q = self.matrix("Q", (0,), cell=self.cell)
+        self.E = self.matrix("E", (0,), cell=self.cell)
         self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
         self.weight.move_to(self.W)
         self.Q.next_to(self.W, DOWN, buff=0.6)
-        self.E.next_to(self.Q, LEFT, buff=1.2)
+        self.E.next_to(self.Q, LEFT, buff=0.9)
         self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]), self.shape("E", "B, L, D"),
                              style.note("random", color=style.MUTED)).arrange(RIGHT, buff=0.25)
-        self.E_name.next_to(self.E, UP, buff=0.25).align_to(self.E, LEFT)
+        self.E_name.next_to(self.E, UP, buff=0.25).align_to(self.E, RIGHT)
         self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]), self.shape("W_q", "D, H dot d_q"))
         self.W_name.arrange(RIGHT, buff=0.25).next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
         self.weight_name = VGroup(self.prose("`nn.Linear.weight`", style.LABEL_SIZE, style.ROLE["W"]),
                                   self.shape("weight", '"out", "in"')).arrange(RIGHT, buff=0.25)
         self.weight_name.next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
         self.Q_name = VGroup(self.math("Q = E W^q", style.LABEL_SIZE, style.ROLE["Q"]), self.shape("Q", "B, L, H dot d_q"))
-        self.Q_name.arrange(RIGHT, buff=0.25).next_to(self.Q, DOWN, buff=0.2)
+        self.Q_name.arrange(RIGHT, buff=0.25).next_to(self.Q, DOWN, buff=0.2).align_to(self.Q, RIGHT)
         self.shadows = stack_shadows(self.E, min(self.result.config.batch - 1, 3))
         self.foot = style.Region(style.STAGE.left, style.STAGE.right, self.Q_name.get_bottom()[1] - 0.1,
                                  style.STAGE.bottom)
@@ -152,11 +160,15 @@ class HeadsLecture(LectureScene):
         self.play(*moves, FadeOut(self.weight.entries), ReplacementTransform(self.weight.brackets, self.W.brackets),
                   ReplacementTransform(self.weight_name, self.W_name), run_time=2.2)
         self.settle(self.W)
-        rows = self.prose("rows: the D = {D} dimensions of $E$", style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0))
+        rows = self.prose("rows: the D = {D} dimensions of $E$;", style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0))
         cols = self.prose("columns: H = {H} heads × $d_q$ = {d}", style.NOTE_SIZE, style.MUTED,
                           H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
-        self.axes_note = VGroup(rows, cols).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        self.axes_note.next_to(self.W_name, DOWN, buff=0.3).align_to(self.W_name, RIGHT)
+        self.axes_note = VGroup(self.math("W^q", color=style.ROLE["W"]), rows, cols).arrange(RIGHT, buff=0.4)
+        if self.axes_note.height <= self.foot.height and self.axes_note.width <= self.foot.width:
+            self.foot.place(self.axes_note)
+        else:  # no room under Q at the largest sizes: two lines under W^q's name
+            self.axes_note.remove(self.axes_note[0]).arrange(DOWN, aligned_edge=RIGHT, buff=0.15)
+            self.axes_note.next_to(self.W_name, DOWN, buff=0.3).align_to(self.W_name, RIGHT)
         self.hold_caption()
         self.say("W^q has D = {D} rows, one per dimension of E, and H times d_q = {C} columns. Here the two are"
                  " equal, as in most models.", D=b.dim("W_q", 0), C=b.dim("W_q", 1))
@@ -166,7 +178,7 @@ class HeadsLecture(LectureScene):
     def project(self) -> None:
         self.beat("One projection for every head")
         E, W, Q = self.E, self.W, self.Q
-        self.play(Create(Q.brackets), FadeIn(self.Q_name), run_time=0.6)
+        self.play(Create(Q.brackets), FadeIn(self.Q_name), FadeOut(self.axes_note), run_time=0.6)
         self.say("Each entry of Q is a row of E times a column of W^q: the products, summed.")
         row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
         col_box = W.box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
@@ -200,8 +212,9 @@ class HeadsLecture(LectureScene):
 
     def dot_line(self, i: int, j: int) -> VGroup:
         """Return '(E row i) · (W^q column j) = Q[i, j]' built from bound numbers; parts as attributes."""
-        e = VGroup(*(self.number("E", (0, i, k)) for k in range(self.E.n_cols))).arrange(RIGHT, buff=0.2)
-        w = VGroup(*(self.number("W_q", (k, j)) for k in range(self.W.n_rows))).arrange(RIGHT, buff=0.2)
+        buff = 0.2 if self.E.n_cols <= 6 else 0.12  # eight-wide rows: tighter, so the whole sum fits the stage
+        e = VGroup(*(self.number("E", (0, i, k)) for k in range(self.E.n_cols))).arrange(RIGHT, buff=buff)
+        w = VGroup(*(self.number("W_q", (k, j)) for k in range(self.W.n_rows))).arrange(RIGHT, buff=buff)
         q = self.number("Q", (0, i, j))
         lp1, rp1, dot, lp2, rp2, eq = (style.note(f"${c}$") for c in ("(", ")", "dot", "(", ")", "="))
         line = VGroup(lp1, e, rp1, dot, lp2, w, rp2, eq, q).arrange(RIGHT, buff=0.12)
@@ -213,7 +226,6 @@ class HeadsLecture(LectureScene):
     def bands(self) -> None:
         self.beat("Column bands are the heads")
         b, W, Q = self.b, self.W, self.Q
-        self.play(FadeOut(self.axes_note), run_time=0.3)
         boxes, labels = VGroup(), VGroup()
         for h in range(self.H):
             cols = (h * self.dq, (h + 1) * self.dq)
@@ -244,11 +256,21 @@ class HeadsLecture(LectureScene):
         view_shape.next_to(bar_view, RIGHT, buff=0.3)
         heads_shape.next_to(view_shape, DOWN, buff=0.12).align_to(view_shape, LEFT)
 
-        pair_w = self.dq * CELL[0]
-        step = pair_w + PAIR_GAP
+        # cell size and layout of this beat: the transpose drawn as a grid (rows: heads) when it fits,
+        # else as H blocks of L x d_q side by side (one head's rows, tokens down)
+        cw = self.cell[0]
+        gap = PAIR_GAP
+        for cw, gap in ((self.cell[0], PAIR_GAP), (MIN_CELL[0], 0.25)):
+            grid = 1.4 + self.L * (self.dq * cw + gap) - gap <= style.STAGE.width
+            if grid:
+                break
+        n_rows = self.H if grid else self.L
+        ch = max(MIN_CELL[1], min(self.cell[1], (style.STAGE.height - code.height - 1.45) / (self.L + n_rows)))
+        pair_w = self.dq * cw
+        step = pair_w + gap
         # the view: rows are tokens, each cut into H pieces of d_q
-        view_top = code.get_bottom()[1] - 0.75
-        grid_width = 1.4 + self.L * step - PAIR_GAP  # row labels, then the widest grid (the transpose's)
+        view_top = code.get_bottom()[1] - 0.6
+        grid_width = 1.4 + max(self.L if grid else self.H, self.H) * step - gap  # row labels, then the widest grid
         view_left = style.STAGE.left + 1.4 + max(0.0, (style.STAGE.width - grid_width) / 2)
         view_nums = [[[None] * self.dq for _ in range(self.H)] for _ in range(self.L)]
         for l in range(self.L):
@@ -256,13 +278,16 @@ class HeadsLecture(LectureScene):
                 for k in range(self.dq):
                     num = self.number("Q", (0, l, h * self.dq + k))
                     view_nums[l][h][k] = num.move_to(Q.entry(l, h * self.dq + k).get_center())
-        view_at = {(l, h, k): np.array([view_left + h * step + (k + 1) * CELL[0] - 0.06,
-                                        view_top - (l + 0.5) * CELL[1], 0.0])
+        view_at = {(l, h, k): np.array([view_left + h * step + (k + 1) * cw - 0.06, view_top - (l + 0.5) * ch, 0.0])
                    for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
-        # the transpose: rows are heads, each holding L pieces of d_q
-        t_top = view_top - self.L * CELL[1] - 0.7
-        t_at = {(h, l, k): np.array([view_left + l * step + (k + 1) * CELL[0] - 0.06, t_top - (h + 0.5) * CELL[1], 0.0])
-                for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
+        # the transpose: rows are heads, each holding L pieces of d_q (or, when too wide, head blocks side by side)
+        t_top = view_top - self.L * ch - 0.55
+        if grid:
+            t_at = {(h, l, k): np.array([view_left + l * step + (k + 1) * cw - 0.06, t_top - (h + 0.5) * ch, 0.0])
+                    for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
+        else:
+            t_at = {(h, l, k): np.array([view_left + h * step + (k + 1) * cw - 0.06, t_top - (l + 0.5) * ch, 0.0])
+                    for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
 
         self.play(*(FadeOut(m) for m in [self.E, self.E_name, self.shadows, self.W, self.W_name, self.band_boxes,
                                            self.band_labels, self.Q_name]), run_time=0.5)
@@ -290,9 +315,14 @@ class HeadsLecture(LectureScene):
                     for l in range(self.L)}
         t_frames = VGroup(*(glyph_box([t_pieces[(h, l)]], index_colour(h), buff=0.08).set_stroke(width=1.5)
                             for h in range(self.H) for l in range(self.L)))
-        t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], LEFT, buff=0.35).align_to(row_labels, LEFT)
-                          for h in range(self.H)))
-        t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], UP, buff=0.2) for l in range(self.L)))
+        if grid:
+            t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], LEFT, buff=0.35)
+                              .align_to(row_labels, LEFT) for h in range(self.H)))
+            t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], UP, buff=0.2) for l in range(self.L)))
+        else:
+            t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], UP, buff=0.2) for h in range(self.H)))
+            t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], LEFT, buff=0.35)
+                              .align_to(row_labels, LEFT) for l in range(self.L)))
         self.play(Transform(bar_view, bar_t), FadeIn(heads_shape), run_time=0.5)
         for h in range(self.H):
             self.play(*(TransformFromCopy(pieces[(l, h)], t_pieces[(h, l)]) for l in range(self.L)),
@@ -312,8 +342,9 @@ class HeadsLecture(LectureScene):
     def paper(self) -> None:
         self.beat("The paper's way gives the same numbers")
         b = self.b
-        heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
-        paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=CELL) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        cell = (self.cell[0], max(MIN_CELL[1], min(self.cell[1], (style.STAGE.height - 2.7) / (2 * self.L))))
+        heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
+        paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
         VGroup(heads, paper).arrange(DOWN, buff=0.8)
         top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, index_colour(h),
                                         h=b.index("Q_heads", 1, h)).next_to(m, UP, buff=0.15)
@@ -365,8 +396,9 @@ class HeadsLecture(LectureScene):
                               C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
         left_axis = self.prose("rows: D = {D}, one per dimension of $E$", style.NOTE_SIZE, style.MUTED,
                                D=b.dim("W_big", 0))
+        named = [h for h in range(n_big) if n_big <= 10 or h in (0, n_big - 1)]  # narrow bands: the first and last
         numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, index_colour(h), h=b.index("W_big_heads", 0, h))
-                           for h in range(n_big)))
+                           for h in named))
         # the top-left corner of head 1's band, number by number
         patch = VGroup(*(self.number("W_big", (r, c), 3) for r in range(PATCH) for c in range(PATCH)))
         patch.arrange_in_grid(PATCH, PATCH, buff=(0.25, 0.2))
@@ -380,8 +412,8 @@ class HeadsLecture(LectureScene):
         left, right = style.STAGE.columns(5.6, 6.0, gap=0.7)
         heat.move_to(left.centre + UP * 0.05)
         bands.move_to(heat)
-        for h, (num, band) in enumerate(zip(numbers, bands)):
-            num.next_to(band, UP, buff=0.08)
+        for h, num in zip(named, numbers):
+            num.next_to(bands[h], UP, buff=0.08)
         top_axis.next_to(numbers, UP, buff=0.1).set_x(heat.get_x())
         left_axis.next_to(heat, DOWN, buff=0.12)
         right.place(info, align=LEFT)

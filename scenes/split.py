@@ -243,7 +243,8 @@ class SplitLecture(LectureScene):
         self.say("Then cut Q into {H} bands of {d} columns; band h is head h's queries.",
                  H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
         q_boxes = self.band_boxes(Q)
-        names = VGroup(*(self.head_math('"head" {h}: Q_{h}', h).next_to(q_boxes[h], DOWN, buff=0.1)
+        template = '"head" {h}: Q_{h}' if self.d > 1 else "Q_{h}"  # a one-column band has room for Q_h only
+        names = VGroup(*(self.head_math(template, h).next_to(q_boxes[h], DOWN, buff=0.1)
                          for h in range(self.H)))
         self.play(Create(q_boxes), FadeIn(names), run_time=0.9)
         self.hold_caption()
@@ -417,16 +418,20 @@ class SplitLecture(LectureScene):
             O_name = self.head_math("O_{h} = A_{h} V_{h}", h).next_to(O, UP, buff=0.12)
             title = VGroup(self.head_math('"head" {h}', h, style.LABEL_SIZE),
                            style.note(f"trained to name {tasks[h % len(tasks)]}", color=style.MUTED))
-            title.arrange(RIGHT, buff=0.3)
             body_row = VGroup(row, k_words, V_name, O_name)
-            title.next_to(body_row, UP, buff=0.15).align_to(body_row, LEFT)
+            if self.H > 2:  # three heads: the title goes beside its row, so the three rows fit the height
+                title.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(body_row, LEFT, buff=0.4)
+            else:
+                title.arrange(RIGHT, buff=0.3).next_to(body_row, UP, buff=0.15).align_to(body_row, LEFT)
             blocks.add(VGroup(title, body_row))
             self.A.append(A)
             self.O.append(O)
-        blocks.arrange(DOWN, buff=0.45, aligned_edge=LEFT)
+        blocks.arrange(DOWN, buff=0.45 if self.H < 3 else 0.2, aligned_edge=LEFT)
         foot = style.note('$A_h = "softmax"(Q_h K_h^T \\/ sqrt(d))$, rows: the word asking, columns: the word read',
                           color=style.MUTED)
         body, foot_area = style.STAGE.rows(5.3, 0.5)
+        if blocks.height > body.height:  # the tallest sizes: the heads take the whole stage, the formula stays unsaid
+            body, foot = style.STAGE, VGroup()
         body.place(blocks)
         foot_area.place(foot)
         self.say("Step three: each head attends within its own slice. A_h comes from Q_h and K_h; each row sums"
@@ -487,14 +492,17 @@ class SplitLecture(LectureScene):
         w_name = VGroup(self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]), style.note("random", color=style.MUTED))
         w_name.arrange(RIGHT, buff=0.2).next_to(Wo, DOWN, buff=0.2)
         y_name = self.math("Y = O W^o", style.LABEL_SIZE, style.ROLE["output"]).next_to(Y, DOWN, buff=0.2)
-        upper, lower, foot = style.STAGE.rows(1.9, 2.6, 0.9, gap=0.3)
+        top = keep.copy().arrange(RIGHT, buff=1.0)
+        tall = top.height + 0.05  # the head outputs keep their size: L rows and a name
+        upper, lower, foot = style.STAGE.rows(tall, style.STAGE.height - tall - 1.5, 0.9, gap=0.3)
         lower.place(VGroup(row, c_name, w_name, y_name))
-        top = upper.place(keep.copy().arrange(RIGHT, buff=1.0))
+        upper.place(top)
         self.play(keep.animate.become(top), run_time=0.6)
         self.say("Step four: put the {H} head outputs side by side again, shape ({L}, {D}),",
                  H=b.dim("O_heads", 1), L=b.dim("concat", 1), D=b.dim("concat", 2))
         bands = self.band_boxes(concat)
-        self.play(*(self.carry(m.entries, concat.column_band(*self.band(h))) for h, m in enumerate(self.O)),
+        self.play(*(self.carry(m.entry(r, c), concat.entry(r, h * self.d + c)) for h, m in enumerate(self.O)
+                    for r in range(self.L) for c in range(self.d)),
                   Create(concat.brackets), FadeIn(c_name), run_time=1.0)
         self.settle(concat)
         self.play(Create(bands), run_time=0.4)

@@ -37,6 +37,9 @@ class SplitConfig(LectureConfig):
         super().validate()
         if self.d_model % self.heads:
             raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
+        if self.heads > 2 and self.seq_len > 3:
+            raise ConfigError(f"--seq-len {self.seq_len} with --heads {self.heads} is too large: the limit is 3"
+                              " (three heads of Q, K and V in rows of that length do not fit the frame at 480p)")
 
     @property
     def d_head(self) -> int:

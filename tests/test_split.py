@@ -15,7 +15,7 @@ from tests.conftest import DryRun
 from tests.shown import check_published, check_shown, seen
 
 CONFIGS = [SplitConfig(), SplitConfig(seq_len=2, d_model=2, heads=2, seed=1),
-           SplitConfig(seq_len=4, d_model=3, heads=3, seed=2), SplitConfig(seq_len=4, d_model=4, heads=2, seed=5)]
+           SplitConfig(seq_len=3, d_model=3, heads=3, seed=2), SplitConfig(seq_len=4, d_model=4, heads=2, seed=5)]
 
 
 def torch_module(W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.Tensor, W_o: torch.Tensor, H: int) -> torch.nn.Module:
@@ -237,3 +237,10 @@ def test_every_output_sums_a_part_from_every_head() -> None:
     r = build(SplitConfig(), torch.device("cpu"))
     torch.testing.assert_close(r.mix.sum(1), r.Y, rtol=1e-5, atol=1e-5)
     assert (r.mix.abs() > 1e-3).all()  # no head's part is nothing
+
+
+def test_three_heads_need_short_sentences() -> None:
+    from tensors.common import ConfigError
+
+    with pytest.raises(ConfigError, match="--seq-len 4 with --heads 3 is too large: the limit is 3"):
+        SplitConfig(seq_len=4, d_model=3, heads=3).validate()

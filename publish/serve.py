@@ -160,4 +160,4 @@ def serve_in_background(root: Path, port: int = 0) -> tuple[CourseServer, str]:
     httpd = server(root, port)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     host, real_port = httpd.server_address[:2]
-    return httpd, f"http://{host}:{real_port}/"
+    return httpd, f"http://{host!s}:{real_port}/"

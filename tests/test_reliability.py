@@ -489,3 +489,13 @@ def test_a_real_render_killed_while_publishing_leaves_a_whole_set(low: LowRender
     assert verify(out / "low", "heads") == [] and work_leftovers(out) == []
     assert sorted(p.name for p in (out / "low").iterdir()) == sorted(
         f.name for f in read_set(out / "low", "heads").files.values())
+
+
+def test_no_home_no_tmpdir_and_the_c_locale_still_render(tmp_path: Path) -> None:
+    """What held must keep holding: HOME unset, TMPDIR missing and LC_ALL=C (a dry run builds every label)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME")}
+    env.update({"TMPDIR": str(tmp_path / "missing"), "LC_ALL": "C", "LANG": "C"})
+    done = subprocess.run([sys.executable, str(ROOT / "render.py"), "softmax", "--dry-run", "--device", "cpu"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "dry run: nothing written" and "Traceback" not in done.stderr

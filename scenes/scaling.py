@@ -150,11 +150,17 @@ class ScalingLecture(LectureScene):
         mob = style.note(f"#set align(center)\n{text}", size=style.NOTE_SIZE, color=style.MUTED)
         return self.cell(-1, c + 1).place(mob, align=DOWN)
 
+    @property
+    def ticked(self) -> bool:
+        """Whether the key plots have room for y ticks: up to 8 keys (10 need every bit of width for their scores)."""
+        return self.L <= 8
+
     def key_plot(self, side: int, row: int, y_range: tuple[float, float]) -> Plane:
         """Return a plot with one slot per key filling a side's stage cell, its axes at the left edge and the baseline."""
         area = SIDES[row][side]
-        plane = Plane(self.b, (-0.5, self.L - 0.5), y_range, width=area.width, height=area.height, axes=False)
-        area.place(plane)
+        inset = 0.45 if self.ticked else 0.0  # room on the left for the y ticks' numbers (the safe margin holds the rest)
+        plane = Plane(self.b, (-0.5, self.L - 0.5), y_range, width=area.width - inset, height=area.height, axes=False)
+        area.place(plane).shift(RIGHT * inset / 2)
         base = plane.baseline()
         plane.add(Line(plane.to_screen(-0.5, base), plane.to_screen(self.L - 0.5, base), color=style.MUTED,
                        stroke_width=2),
@@ -166,6 +172,8 @@ class ScalingLecture(LectureScene):
         """Return the weights plot of one side of the saturation example, its bars and the score under each bar."""
         b = self.b
         plane = self.key_plot(side, WEIGHTS, (0.0, 1.0))
+        if self.ticked:
+            plane.add(*(plane.tick(b.value("unit", (i,), 0), axis="y", font_size=SMALL) for i in range(2)))
         bars = plane.bars("sat_weights", color=color, prefix=(row,), width=0.7)
         y = SIDES[SCORES][side].centre[1]
         scores = VGroup(*(b.number(b.value("sat_scores", (row, j), 1), SMALL, color=SCORE)
@@ -303,6 +311,8 @@ class ScalingLecture(LectureScene):
         plots, norms = VGroup(), VGroup()
         for row, side in enumerate((0, 2)):
             plane = self.key_plot(side, GRADIENT, (-reach, reach))
+            if self.ticked:
+                plane.add(plane.tick(b.value("grad_tick", (), 2, "g"), axis="y", font_size=SMALL))
             plane.add(plane.bars("sat_grad", color=GRAD, prefix=(row,), width=0.7))
             plots.add(plane)
             norms.add(SIDES[NORM][side].place(self.prose("gradient norm {g}", color=GRAD,

@@ -89,6 +89,8 @@ class ScalingResult(LectureResult):
     sat_grad_norm: torch.Tensor  # (2,) the norm of each gradient row
     sat_grad_ratio: torch.Tensor  # () scaled gradient norm / unscaled gradient norm
     sat_weight_ratio: torch.Tensor  # (2,) largest weight / second largest weight, per row: e to the gap
+    unit: torch.Tensor  # (2,) 0 and 1: the ticks of the weight axes
+    grad_tick: torch.Tensor  # () the largest |gradient| of either row: the tick of the gradient axes
 
 
 
@@ -199,5 +201,7 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
         sat_grad_norm=sat_grad_norm,
         sat_grad_ratio=sat_grad_norm[1] / sat_grad_norm[0],
         sat_weight_ratio=top[:, 0] / top[:, 1],
+        unit=torch.tensor([0.0, 1.0], device=device),
+        grad_tick=sat_grad.abs().max(),
     )
 

@@ -199,6 +199,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     truth["counts"] = truth["scaled_counts"]  # the same bins, squeezed: counted once, the same counts
     truth["ticks"] = torch.tensor([-reach * roots[-1], 0.0, reach * roots[-1]])
     truth["sat_weight_ratio"] = truth["sat_max"] / truth["sat_next"]
+    truth["unit"] = torch.tensor([0.0, 1.0])
+    truth["grad_tick"] = truth["sat_grad"].abs().max()
     assert set(truth) == set(manifest["tensors"])
     checked = check_shown(scene, truth)  # every (number, text) the audits saw, against torch recomputed here
     assert checked > 1000

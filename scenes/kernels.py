@@ -55,7 +55,8 @@ class KernelsLecture(LectureScene):
     beats = ("intro", "conv", "attention", "views", "local_global", "sharing", "stacking", "sizes", "recap")
     roles = {"image": "input", "windows": "input", "kernels": "weight", "maps": "output", "X": "input",
              "W_q": "weight", "W_k": "weight", "W_v": "weight", "weights": "attention", "head_out": "output",
-             "rollout": "attention", "V_0": "value", "Q_0": "query", "K_0": "key", "weights_0": "attention"}
+             "rollout": "attention", "V_0": "value", "Q_0": "query", "K_0": "key", "weights_0": "attention",
+             "Qs_0": "query", "Ks_0": "key", "Vs_0": "value", "outs_0": "output"}
     question = "Multi-head attention works like the kernels of a CNN"
     question_caption = ("A conv layer: several kernels, one feature map each. Multi-head attention: several heads, "
                         "one output each. We set one kernel beside one head.")
@@ -179,9 +180,10 @@ class KernelsLecture(LectureScene):
     def conv_stage(self) -> SimpleNamespace:
         """Lay out image, kernel 1 and its map on top, the window line under them, the check at the foot."""
         b, s = self.b, SimpleNamespace()
-        s.image = self.matrix("image", decimals=0, size=BIG, cell=(0.55, 0.48))
-        s.kernel = self.matrix("kernels", (0,), decimals=0, size=BIG, cell=(0.7, 0.48))
-        s.map = self.matrix("maps", (0,), decimals=0, size=BIG, cell=(0.7, 0.48))
+        size, narrow, wide = self.conv_sizes()
+        s.image = self.matrix("image", decimals=0, size=size, cell=narrow)
+        s.kernel = self.matrix("kernels", (0,), decimals=0, size=size, cell=wide)
+        s.map = self.matrix("maps", (0,), decimals=0, size=size, cell=wide)
         s.arrow = style.arrow(LEFT, RIGHT)
         top = VGroup(s.image, s.kernel, s.arrow, s.map).arrange(RIGHT, buff=0.7)
         s.image_label = self.prose("image, {n} × {n}: {o} bright, {z} dark", color=style.MUTED, n=b.dim("image", 0),
@@ -193,18 +195,26 @@ class KernelsLecture(LectureScene):
         s.line = self.window_line(0, 0)
         s.check = self.prose("largest |maps − `F.conv2d(image, kernels)`| = {d}", color=style.MUTED,
                              d=b.value("conv_max_diff", (), 2, "g"))
-        upper, middle, foot = style.STAGE.rows(3.4, 1.6, 0.4, gap=0.3)
+        k = self.size("kernels", 1)
+        upper, middle, foot = style.STAGE.rows(*((3.4, 1.6, 0.4) if k <= 3 else (3.2, 1.8, 0.4)), gap=0.3)
         upper.place(VGroup(top, s.image_label, s.kernel_label, s.map_label))
         middle.place(s.line)
         foot.place(s.check)
         return s
 
+    def conv_sizes(self) -> tuple[float, tuple[float, float], tuple[float, float]]:
+        """Return the font size and the narrow (0/1 pixels) and wide cells of the worked convolution."""
+        if self.size("image", 0) <= 6 and self.size("kernels", 1) <= 3:
+            return BIG, (0.55, 0.48), (0.7, 0.48)
+        return style.NUMBER_SIZE, (0.45, 0.4), (0.6, 0.4)  # a 7-pixel image or a 4 x 4 kernel: smaller, still legible
+
     def window_line(self, r: int, c: int) -> VGroup:
         """Return 'window ⊙ kernel = products, summed = entry' for map pixel (r, c) of kernel 1."""
         b = self.b
-        window = self.matrix("windows", (r, c), decimals=0, size=BIG, cell=(0.55, 0.48))
-        kern = self.matrix("kernels", (0,), decimals=0, size=BIG, cell=(0.7, 0.48))
-        prods = self.matrix("products", (r, c), decimals=0, size=BIG, cell=(0.7, 0.48))
+        size, narrow, wide = self.conv_sizes()
+        window = self.matrix("windows", (r, c), decimals=0, size=size, cell=narrow)
+        kern = self.matrix("kernels", (0,), decimals=0, size=size, cell=wide)
+        prods = self.matrix("products", (r, c), decimals=0, size=size, cell=wide)
         total = b.number(b.value("maps", (0, r, c), 0), style.LABEL_SIZE, color=style.ROLE["output"])
         odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
         summed = style.note("summed $=$", size=style.LABEL_SIZE)
@@ -281,15 +291,15 @@ class KernelsLecture(LectureScene):
         """Lay out the words, X and W^q, W^k, W^v as heatmaps with the heads' column bands."""
         b, s = self.b, SimpleNamespace()
         L, D, H = self.size("X", 1), self.size("X", 2), self.size("weights", 1)
-        s.X = self.heat("X_0", "seq_scale", 0.36 * L)
+        s.X = self.heat("X_0", "seq_scale", min(0.36 * L, 1.8))
         s.words = label_rows_heat(s.X[0], [self.word(i) for i in range(L)], L)
         s.X_name = self.prose("$X$ = embedding + position, {L} × {D}", color=style.MUTED, L=b.dim("X", 1),
                               D=b.dim("X", 2))
-        s.W = [self.heat(name, "seq_scale", 0.3 * D) for name in ("W_q", "W_k", "W_v")]
+        s.W = [self.heat(name, "seq_scale", min(0.3 * D, 1.7)) for name in ("W_q", "W_k", "W_v")]
         s.W_names = [style.note(f"$W^{t}$") for t in ("q", "k", "v")]
         ws = Group(*s.W).arrange(RIGHT, buff=0.45)
         left = Group(s.words, s.X)
-        Group(left, ws).arrange(RIGHT, buff=1.0, aligned_edge=UP)
+        Group(left, ws).arrange(RIGHT, buff=max(1.0, s.X_name.width - left.width + 0.6), aligned_edge=UP)
         for name, w in zip(s.W_names, s.W):
             name.next_to(w, UP, buff=0.12)
         s.X_name.next_to(s.X, UP, buff=0.12).align_to(s.words, LEFT)
@@ -317,11 +327,11 @@ class KernelsLecture(LectureScene):
         """Lay out Q1, K1, A1 (query words on the left, key words on top), V1 and the output of head 1."""
         b, s = self.b, SimpleNamespace()
         L = self.size("X", 1)
-        cell = (0.85, 0.42)
-        s.Q, s.K, s.V = (self.matrix(f"{t}_0", cell=cell) for t in ("Q", "K", "V"))
-        s.A = self.matrix("weights", (0, 0), cell=(0.7, 0.42))
-        s.out = self.matrix("head_out", (0, 0), cell=cell)
-        row = VGroup(s.Q, s.K, s.A, s.V, s.out).arrange(RIGHT, buff=0.45)
+        cell = (0.8, 0.42)
+        s.Q, s.K, s.V = (self.matrix(f"{t}s_0", cell=cell) for t in ("Q", "K", "V"))
+        s.A = self.matrix("weights", (0, 0), cell=(0.7 if L < 6 else 0.64, 0.42))
+        s.out = self.matrix("outs_0", cell=cell)
+        row = VGroup(s.Q, s.K, s.A, s.V, s.out).arrange(RIGHT, buff=0.4 if L < 6 else 0.3)
         h = b.index("weights", 1, 0)
         s.names = VGroup(*(above(m, self.math(t, h=h)) for m, t in
                            ((s.Q, "Q_{h}"), (s.K, "K_{h}"), (s.V, "V_{h}"), (s.out, "A_{h} V_{h}"))))
@@ -332,6 +342,13 @@ class KernelsLecture(LectureScene):
         s.A_name.next_to(s.keys, UP, buff=0.15)
         s.queries = label_rows(s.Q, [self.word(i, style.MUTED) for i in range(L)], buff=0.2)
         s.group = VGroup(row, s.names, s.keys, s.A_name, s.queries)
+        d = self.size("head_out", 3)
+        s.part = VGroup()
+        if d > s.Q.n_cols:  # a wide head: say which columns are written out
+            s.part = self.prose("written out: the first {c} of the d = {d} columns of $Q_{h}$, $K_{h}$, $V_{h}$ and the output",
+                                color=style.MUTED, c=b.dim("Qs_0", 1), d=b.dim("head_out", 3), h=b.index("weights", 1, 0))
+            s.part.next_to(row, DOWN, buff=0.2)
+            s.group.add(s.part)
         return s
 
     def sum_line(self, i: int, c: int) -> VGroup:
@@ -356,10 +373,11 @@ class KernelsLecture(LectureScene):
         L, H = self.size("X", 1), self.size("weights", 1)
         s = self.attention_inputs()
         t = self.head_stage()
-        upper, lower = style.STAGE.rows(2.65, 3.2, gap=0.3)
+        first = Group(t.Q, t.K, t.V, t.names[:3], t.queries, t.part)  # what the inputs flow into
+        t.group.move_to(style.STAGE.centre).shift(UP * (style.STAGE.bottom + 0.05 - first.get_bottom()[1]))
+        upper = style.Region(style.STAGE.left, style.STAGE.right, style.STAGE.top, first.get_top()[1] + 0.25)
         upper.place(s.group)
         s.trained.next_to(s.group, DOWN, buff=0.4)
-        lower.place(t.group)
         self.say("A small attention model, really trained: {H} heads, to name the word {a}, {z}, ... "
                  "Its input X: each word's embedding plus its position.", H=b.dim("weights", 1),
                  a=b.string("look_0"), z=b.string(f"look_{min(1, H - 1)}"))
@@ -374,12 +392,12 @@ class KernelsLecture(LectureScene):
         self.say("Head {h} multiplies X by its own columns: Q{h}, K{h} and V{h}, one row per word.",
                  h=b.index("weights", 1, 0))
         self.play(FadeIn(t.queries), *(self.flow(Group(s.X, box), m) for box, m in zip(s.boxes, (t.Q, t.K, t.V))),
-                  FadeIn(t.names[:3]), run_time=1.4)
+                  FadeIn(t.names[:3]), FadeIn(t.part), run_time=1.4)
         self.gone(s.group, s.boxes, run_time=0.5)
         lift = UP * (style.STAGE.top - 0.1 - t.group.get_top()[1])
         for hidden in (t.A, t.keys, t.A_name, t.out, t.names[3]):  # not on stage yet: placed, not animated
             hidden.shift(lift)
-        self.play(Group(t.Q, t.K, t.V, t.names[:3], t.queries).animate.shift(lift), run_time=0.8)
+        self.play(first.animate.shift(lift), run_time=0.8)
         below = style.Region(style.STAGE.left, style.STAGE.right, t.group.get_bottom()[1] - 0.2, style.STAGE.bottom)
         self.say("Scores q·k/√d, then softmax along each row: head {h}'s weights. A row is a query word, a "
                  "column a key word; each row sums to {s}.", h=b.index("weights", 1, 0),
@@ -412,7 +430,7 @@ class KernelsLecture(LectureScene):
                  "first word, has none and keeps mostly its own.", w=b.string("word_0"))
         self.play(FadeOut(vcol), FadeOut(row), run_time=0.4)
         rest = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
-                for r in range(L) for c in range(self.size("head_out", 3)) if (r, c) != (i, 0)]
+                for r in range(L) for c in range(t.out.n_cols) if (r, c) != (i, 0)]
         self.combine(rest, lag_ratio=0.15, run_time=2.5)
         self.clear_stage()
 
@@ -460,7 +478,7 @@ class KernelsLecture(LectureScene):
         n, m, k = self.size("image", 0), self.size("maps", 1), self.size("kernels", 1)
         L = self.size("X", 1)
         left, right = halves(PICTURE)
-        img, fmap = self.heat("image", "one", 2.6), self.heat("map_0", "map_scale", 2.6 * m / n)
+        img, fmap = self.heat("image", "one", 2.4), self.heat("map_0", "map_scale", 2.4 * m / n)
         pics = Group(img, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), fmap).arrange(RIGHT, buff=0.35)
         scales = Group(self.unit_legend(1.2).next_to(img, DOWN, buff=0.3),
                        self.map_legend(1.0).next_to(fmap, DOWN, buff=0.3))
@@ -471,7 +489,7 @@ class KernelsLecture(LectureScene):
         conv_text = halves(LINE)[0].place(self.prose("one entry reads {k} × {k} = {w} of {N} pixels",
                                                      style.LABEL_SIZE, k=b.dim("kernels", 1),
                                                      w=b.value("conv_reach", (0,), 0), N=b.value("image_pixels", (), 0)))
-        wmap = self.heat("weights_0", "one", 0.6 * L)
+        wmap = self.heat("weights_0", "one", min(0.6 * L, 3.0))
         keys = VGroup(*(self.word(j, style.MUTED) for j in range(L)))
         queries = VGroup(*(self.word(i, style.MUTED) for i in range(L)))
         i = L - 1
@@ -513,7 +531,8 @@ class KernelsLecture(LectureScene):
         d = D // H
         left, right = halves(PICTURE)
         kernel = self.matrix("kernels", (0,), decimals=0, cell=(0.55, 0.42))
-        img, fmap = self.heat("image", "one", 2.2), self.heat("map_0", "map_scale", 2.2 * m / n)
+        side = 2.2 if k <= 3 else 1.8  # a 4 x 4 kernel takes more of the half
+        img, fmap = self.heat("image", "one", side), self.heat("map_0", "map_scale", side * m / n)
         conv = Group(kernel, img, fmap).arrange(RIGHT, buff=0.4)
         tags = VGroup(*(style.note(t, color=style.MUTED).next_to(mob, UP, buff=0.12)
                         for t, mob in (("kernel", kernel), ("image", img), ("map", fmap))))
@@ -523,8 +542,9 @@ class KernelsLecture(LectureScene):
         left.place(Group(conv, tags, conv_scales))
         win = pixel_box(img[0], (n, n), (0, k), (0, k), MARK)
         pix = pixel_box(fmap[0], (m, m), (0, 1), (0, 1), MARK)
-        X, W, Qh = self.heat("X_0", "seq_scale", 0.36 * L), self.heat("Wq_0", "seq_scale", 0.36 * D), \
-            self.heat("Q_0", "seq_scale", 0.36 * L)
+        px = min(0.36, 2.2 / max(L, D), 5.0 / (D + 2 * d))  # X, W^q_h and Q_h side by side in half the stage
+        X, W, Qh = self.heat("X_0", "seq_scale", px * L), self.heat("Wq_0", "seq_scale", px * D), \
+            self.heat("Q_0", "seq_scale", px * L)
         times, eq = style.note("$times$"), style.note("$=$")
         attn = Group(X, times, W, eq, Qh).arrange(RIGHT, buff=0.25)
         h = b.index("weights", 1, 0)

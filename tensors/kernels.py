@@ -120,6 +120,10 @@ class KernelsResult(LectureResult):
             for name in ("Q", "K", "V"):
                 named[f"{name}_{h}"] = getattr(self, name)[0, :, h * d:(h + 1) * d]  # (L, d)
             named[f"Wq_{h}"] = self.W_q[:, h * d:(h + 1) * d]  # (D, d)
+            shown = min(d, 2)  # the step-by-step beat writes out at most two columns of a head
+            for name in ("Q", "K", "V"):
+                named[f"{name}s_{h}"] = getattr(self, name)[0, :, h * d:h * d + shown]  # (L, shown)
+            named[f"outs_{h}"] = self.head_out[0, h, :, :shown]  # (L, shown)
         named["X_0"] = self.X[0]  # (L, D)
         return named
 

@@ -296,6 +296,9 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         truth[f"weights_{h}"] = weights[0, h]
         truth |= {f"{t}_{h}": M[0, :, h * d:(h + 1) * d] for t, M in (("Q", Q), ("K", K_), ("V", V))}
         truth[f"Wq_{h}"] = W_q[:, h * d:(h + 1) * d]
+        shown = min(d, 2)
+        truth |= {f"{t}s_{h}": M[0, :, h * d:h * d + shown] for t, M in (("Q", Q), ("K", K_), ("V", V))}
+        truth[f"outs_{h}"] = head_out[0, h, :, :shown]
     truth["X_0"] = X[0]
     return truth
 
@@ -322,7 +325,7 @@ def test_every_number_shown_equals_recomputed_torch(kernels_dry: render.Outcome)
     on_screen = seen(scene)
     L = manifest["config"]["seq_len"]
     for name, prefix in (("image", ()), ("kernels", (0,)), ("maps", (0,)), ("weights", (0, 0)),
-                         ("head_out", (0, 0)), ("conv_options", ()), ("head_options", ())):
+                         ("outs_0", ()), ("Vs_0", ()), ("conv_options", ()), ("head_options", ())):
         t = truth[name][prefix]
         assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*t.shape)), name
     for key in (("conv_max_diff", ()), ("mha_max_diff", ()), ("conv_reach", (1,)), ("rollout", (L - 1, L - 3)),

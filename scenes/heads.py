@@ -386,7 +386,6 @@ class HeadsLecture(LectureScene):
     def real_scale(self) -> None:
         self.beat("At real scale")
         b = self.b
-        D = int(b.tensors["W_big"].shape[0])
         n_big, d_big = int(b.tensors["W_big_heads"].shape[0]), int(b.tensors["W_big_heads"].shape[2])
         heat = b.heatmap("W_big", "W_big_absmax", height=4.6)
         shape = tuple(b.tensors["W_big"].shape)

@@ -18,7 +18,6 @@ from manim import (
     FadeIn,
     FadeOut,
     LaggedStart,
-    Line,
     ReplacementTransform,
     Transform,
     VGroup,
@@ -27,7 +26,7 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.layout import contrast, exempt
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, glyph_box, label_rows
+from scenes.kit.matrix import TensorMatrix, label_rows
 from tensors.split import torch_mha
 
 CELL = (0.85, 0.4)  # numbers up to two digits before the point at font size 24
@@ -134,6 +133,7 @@ class SplitLecture(LectureScene):
                              style.note("trained", color=style.MUTED))
         for name, m in ((self.E_name, self.E), (self.W_name, self.W)):
             name.arrange(RIGHT, buff=0.2).next_to(m, DOWN, buff=0.2)
+            name.set_z_index(2)  # numbers carried down to the products pass behind the names, never over them
         self.inputs = VGroup(self.E, self.W, self.W_lines, self.words, self.E_name, self.W_name)
         self.inputs.move_to([0, style.STAGE.top - 0.4 - self.inputs.height / 2, 0])  # room for chunk names above E
 
@@ -436,7 +436,7 @@ class SplitLecture(LectureScene):
         foot_area.place(foot)
         self.say("Step three: each head attends within its own slice. A_h comes from Q_h and K_h; each row sums"
                  " to one.")
-        for h, blk in enumerate(blocks):
+        for blk in blocks:
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
             self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets),

@@ -115,6 +115,7 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ('fixed', {'d_model': 2}, '--d-model 2 is too small to train'),
     ('fixed', {'vocab': 4}, '--vocab 4 is too small: the minimum is 5'),
     ('subspaces', {'d_model': 3}, 'the trained model has D = 4'),
+    ('split', {'seq_len': 4, 'd_model': 3, 'heads': 3}, '--seq-len 4 with --heads 3 is too large: the limit is 3'),
 ]
 
 # (topic, command-line arguments, the message's words)

@@ -395,7 +395,8 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
         finished: list[Task] = []
 
         def line(task: Task) -> None:
-            running = sum(t.state == "running" for t in tasks)
+            # one render at a time per worker: a worker that started a topic has finished its previous one
+            running = len({t.worker for t in tasks if t.state == "running"})
             counts = f"{len(finished)}/{len(tasks)} done, {running} running"
             report(f"[{time.perf_counter() - start:6.1f}s] {task.topic:10s} {task.state:8s} {task.message}  ({counts})")
 
@@ -403,7 +404,8 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
             spec = {"run": run, "topic": task.topic, "quality": quality, "device": device, "seed": seed,
                     "formats": list(formats), "dry_run": dry_run, "fingerprint": mine}
             task.future = client.submit(render_task, spec, key=f"faq-{task.topic}-{sub}-{run}-{uuid.uuid4().hex[:6]}",
-                                        workers=workers, allow_other_workers=False, retries=RETRIES, pure=False)
+                                        workers=workers, allow_other_workers=False, retries=RETRIES, pure=False,
+                                        priority=len(tasks) - tasks.index(task))  # in lecture order, as local `all`
             task.allowed = list(workers)
 
         def finish(task: Task, ok: bool, message: str) -> None:
@@ -433,6 +435,11 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
             last_poll, lonely_since = 0.0, None
             while any(t.state in ("waiting", "running") for t in tasks):
                 time.sleep(0.2)
+                for task in tasks:
+                    if task.state in ("waiting", "running") and task.future is not None and task.future.done():
+                        _collect(task, finish, quality=quality, seed=seed, output_dir=output_dir, formats=formats,
+                                 dry_run=dry_run)
+                        task.future = None
                 while not events.empty():
                     msg = events.get()
                     found = next((t for t in tasks if t.topic == msg.get("topic") and msg.get("run") == run), None)
@@ -444,11 +451,6 @@ def run_on_cluster(address: str, names: Sequence[str], *, quality: str, device: 
                     task.message = f"on {msg['worker']} ({msg['host']})" + (
                         f", attempt {task.attempts}" if task.attempts > 1 else "")
                     line(task)
-                for task in tasks:
-                    if task.state in ("waiting", "running") and task.future is not None and task.future.done():
-                        _collect(task, finish, quality=quality, seed=seed, output_dir=output_dir, formats=formats,
-                                 dry_run=dry_run)
-                        task.future = None
                 if time.perf_counter() - last_poll < 1.0:
                     continue
                 last_poll = time.perf_counter()

@@ -97,11 +97,20 @@ class BmmLecture(LectureScene):
 
     def mat(self, name: str, prefix: tuple[int, ...] = ()) -> TensorMatrix:
         """Return a matrix of the lecture in its role's colour, in the narrow cells of torch.rand's numbers."""
-        return self.matrix(name, prefix, cell=UNIT_CELL)
+        cfg = self.result.config
+        wide = cfg.inner + 2 * cfg.cols > 14 or cfg.rows + 2 * cfg.cols > 14  # A, B and C side by side
+        return self.matrix(name, prefix, cell=(0.66, 0.42) if wide else UNIT_CELL)
 
-    def product_row(self, mats: tuple[TensorMatrix, TensorMatrix, TensorMatrix], ext: tuple[float, ...]) -> VGroup:
-        """Lay out 'left × right = out', leaving room ext[k] for the stack outlines right of matrix k."""
+    def product_row(self, mats: tuple[TensorMatrix, TensorMatrix, TensorMatrix], ext: tuple[float, ...],
+                    under: tuple[Mobject, ...] = ()) -> VGroup:
+        """Lay out 'left × right = out', leaving room ext[k] for the stack outlines right of matrix k.
+
+        `under` are the labels that will sit under each matrix: narrow matrices are spread so they never touch.
+        """
         left, right, out = mats
+        if under:
+            spill = [max(0.0, (u.width - m.width) / 2) for u, m in zip(under, mats)]
+            ext = (max(ext[0], spill[0] + spill[1] - 0.3), max(ext[1], spill[1] + spill[2] - 0.3))
         times = style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED)
         eq = style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED)
         times.next_to(left, RIGHT, buff=0.25 + ext[0])
@@ -143,17 +152,36 @@ class BmmLecture(LectureScene):
         return grid.arrange_in_grid(rows=rows, cols=cols, buff=0.75 * unit)
 
     def grid_of(self, name: str, color: str) -> VGroup:
-        """Return the leading (X, Y) dims of a rank-4 tensor as a grid of tiles."""
+        """Return the leading (X, Y) dims of a rank-4 tensor as a grid of tiles, as large as the three grids allow."""
         X, Y, r, c = self.b.tensors[name].shape
-        return self.tiles(X, Y, (r, c), color)
+        return self.tiles(X, Y, (r, c), color, self.grid_unit)
 
-    def column_targets(self, tiles: VGroup, top: np.ndarray) -> list[np.ndarray]:
+    def fitting_unit(self, most: float, height: float) -> float:
+        """The tile unit of the (X, Y) grids of A, B and C side by side in one row, at most `height` tall."""
+        cfg = self.result.config
+        X, Y, M, N, P = cfg.lead_x, cfg.lead_y, cfg.rows, cfg.inner, cfg.cols
+        tall = height / (X * max(M, N) + 0.75 * (X - 1))
+        wide = 9.5 / (Y * (N + 2 * P) + 2.25 * (Y - 1))
+        return min(most, tall, wide)
+
+    @property
+    def grid_unit(self) -> float:
+        """The tile unit of the rank-4 grids (a row of numbers shares their stage)."""
+        return self.fitting_unit(TILE, 1.4)
+
+    def column_targets(self, tiles: VGroup, top: np.ndarray, scale: float = 1.0) -> list[np.ndarray]:
         """Return where each tile goes when a grid is folded into one column, in row-major order, from top."""
         out, y = [], top[1]
         for t in tiles:
-            out.append(np.array([top[0], y - t.height / 2, 0.0]))
-            y -= t.height + 0.1
+            out.append(np.array([top[0], y - scale * t.height / 2, 0.0]))
+            y -= scale * t.height + 0.1
         return out
+
+    @staticmethod
+    def fold_scale(tiles: VGroup, room: float) -> float:
+        """Return how much tiles must shrink so that, stacked in one column 0.1 apart, they fit in `room`."""
+        need = sum(t.height for t in tiles)
+        return min(1.0, (room - 0.1 * (len(tiles) - 1)) / need)
 
     def mark(self, tile: Mobject) -> Mobject:
         """Return a tile's twin drawn as a bright outline: the batch position being followed."""
@@ -163,12 +191,12 @@ class BmmLecture(LectureScene):
     def item_stage(self) -> None:
         """Lay out 'A × B = C' for item 1 with stacks behind, names above, shapes below and the call on top."""
         first = [self.mat(n, (0,)) for n, _ in ITEMS]
-        self.row = self.product_row((first[0], first[1], first[2]), (self.ext, self.ext))
+        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("B", "\"batch\", N, P"),
+                             self.shape("C_bmm", "\"batch\", M, P"))
+        self.row = self.product_row((first[0], first[1], first[2]), (self.ext, self.ext), tuple(self.shapes))
         self.stacks = VGroup(*(self.stack(m) for m in first))
         self.names = VGroup(*(style.note(f"${k}$", size=style.LABEL_SIZE, color=style.ROLE[self.roles[n]])
                               for n, k in ITEMS))
-        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("B", "\"batch\", N, P"),
-                             self.shape("C_bmm", "\"batch\", M, P"))
         for lab, s, m in zip(self.names, self.shapes, first):
             m.label(lab, buff=0.2 + self.ext)
             s.next_to(m, DOWN, buff=0.25)
@@ -245,17 +273,24 @@ class BmmLecture(LectureScene):
         self.beat("matmul gives the same numbers")
         b = self.b
         i = self.result.config.shown - 1
-        C = self.front[2]
-        Cm = self.mat("C_matmul", (i,)).next_to(self.shapes[2], DOWN, buff=0.5).set_x(C.get_x())
-        name = VGroup(style.note("`torch.matmul(A, B)`", size=CODE),
-                      self.prose("item {i}", CODE, INDEX, i=b.index("C_matmul", 0, i))).arrange(DOWN, buff=0.12)
-        name.next_to(Cm, LEFT, buff=0.5)
+        A, Bm, C = self.front
+        Cm = self.mat("C_matmul", (i,))
+        pair = VGroup(C.copy(), Cm).arrange(RIGHT, buff=1.6)
+        pair.move_to([style.STAGE.centre[0], self.row.get_y(), 0])
+        left_at = pair[0].get_center()
+        names = VGroup(style.note("`torch.bmm(A, B)`", size=CODE), style.note("`torch.matmul(A, B)`", size=CODE))
+        for n, m in zip(names, (pair[0], Cm)):
+            n.next_to(m, UP, buff=0.3)
         gap = self.gap_line("diff_3d", "largest difference over all items, max $|C_\"bmm\" - C_\"matmul\"|$ =")
-        gap.next_to(Cm, DOWN, buff=0.4).set_x(style.STAGE.centre[0])
-        self.say("matmul on the same A and B: same shape ({n}, {M}, {P}). Here its item {i}, under bmm's.",
+        gap.next_to(pair, DOWN, buff=0.9).set_x(style.STAGE.centre[0])
+        self.say("matmul on the same A and B: same shape ({n}, {M}, {P}). Here its item {i} beside bmm's.",
                  n=b.dim("C_matmul", 0), M=b.dim("C_matmul", 1), P=b.dim("C_matmul", 2),
                  i=b.index("C_matmul", 0, i))
-        self.play(FadeIn(name), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries), run_time=1.4)
+        self.play(FadeOut(VGroup(A, Bm, self.row[1], self.row[3], self.stacks, self.names, self.shapes[:2], self.call)),
+                  C.animate.move_to(left_at), FadeOut(self.stacks[2]), self.shapes[2].animate.next_to(pair[0], DOWN,
+                                                                                                     buff=0.25),
+                  run_time=1.0)
+        self.play(FadeIn(names), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries), run_time=1.4)
         self.say_gap("diff_3d", "Largest difference over all {n} items: exactly {d}. The FAQ's assert_close passes.",
                      "Largest difference over all {n} items: {d}, float32 rounding only. The FAQ's assert_close"
                      " passes.", n=b.dim("C_matmul", 0))
@@ -272,9 +307,11 @@ class BmmLecture(LectureScene):
                             self.grid_of("C4", style.ROLE["output"]))
         self.ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
                           style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
-        top = VGroup(self.grids[0], self.ops[0], self.grids[1], self.ops[1], self.grids[2]).arrange(RIGHT, buff=0.7)
         self.shapes4 = VGroup(self.shape("A4", "X, Y, M, N"), self.shape("B4", "X, Y, N, P"),
                               self.shape("C4", "X, Y, M, P"))
+        spill = max(0.0, max(s.width for s in self.shapes4) - min(g.width for g in self.grids))  # narrow grids
+        top = VGroup(self.grids[0], self.ops[0], self.grids[1], self.ops[1], self.grids[2]).arrange(
+            RIGHT, buff=0.7 + spill / 2)
         for s, g in zip(self.shapes4, self.grids):
             s.next_to(g, DOWN, buff=0.2)
         k = x * cfg.lead_y + y
@@ -284,7 +321,7 @@ class BmmLecture(LectureScene):
                           y=b.index("A4", 1, y))
         row_block = VGroup(cell, row).arrange(DOWN, buff=0.3)
         err = self.error_line("torch.bmm(A, B)", "err_rank4")
-        whole = VGroup(self.call4, VGroup(top, self.shapes4), row_block, err).arrange(DOWN, buff=0.4)
+        whole = VGroup(self.call4, VGroup(top, self.shapes4), row_block, err).arrange(DOWN, buff=0.3)
         style.STAGE.place(whole)
         self.marks = VGroup(*(self.mark(g[k]) for g in self.grids))
         self.say("Rank {r}, the FAQ's second example: matmul treats the last two dims as matrices and loops over the"
@@ -309,25 +346,27 @@ class BmmLecture(LectureScene):
         top = np.array([0.0, style.TOP - 0.65, 0.0])  # the columns hang from under the heading
         self.play(self.call4.animate.next_to(top, UP, buff=0.2).set_x(self.call4.get_x()), run_time=0.5)
         moves, targets = [], []
+        room = top[1] - (style.STAGE.bottom + 1.3)  # under the columns: their shapes and the difference line
+        f = min(self.fold_scale(g, room) for g in self.grids)
         for g, mk in zip(self.grids[:2], self.marks[:2]):
-            spots = self.column_targets(g, np.array([g.get_x(), top[1], 0.0]))
+            spots = self.column_targets(g, np.array([g.get_x(), top[1], 0.0]), f)
             targets.append(spots)
-            moves += [t.animate.move_to(p) for t, p in zip(g, spots)]
-            moves.append(mk.animate.move_to(spots[-1]))
+            moves += [t.animate.scale(f).move_to(p) for t, p in zip(g, spots)]
+            moves.append(mk.animate.scale(f).move_to(spots[-1]))
         flat = [self.shape("A4_flat", "X dot Y, M, N"), self.shape("B4_flat", "X dot Y, N, P")]
         numbers = VGroup(*(self.prose("{k}", color=INDEX, k=b.index("A4_flat", 0, k)).next_to(p, LEFT, buff=0.25)
                            for k, p in enumerate(targets[0])))
-        numbers.shift(LEFT * self.grids[0][0].width / 2)
+        numbers.shift(LEFT * f * self.grids[0][0].width / 2)
         for s, spots, g in zip(flat, targets, self.grids):
-            s.next_to(VGroup(*(Rectangle(width=g[0].width, height=g[0].height).move_to(p) for p in spots)), DOWN,
-                      buff=0.2)
+            s.next_to(VGroup(*(Rectangle(width=f * g[0].width, height=f * g[0].height).move_to(p) for p in spots)),
+                      DOWN, buff=0.2)
         self.say("bmm needs one batch dim: reshape A to ({XY}, {M}, {N}), and B too, to ({XY}, {N2}, {P}). Cell"
                  " ({X}, {Y}) becomes item {XY}.", XY=b.dim("A4_flat", 0), M=b.dim("A4_flat", 1), N=b.dim("A4_flat", 2),
                  N2=b.dim("B4_flat", 1), P=b.dim("B4_flat", 2), X=b.dim("A4", 0), Y=b.dim("A4", 1))
         self.play(FadeOut(self.grids[2]), FadeOut(self.marks[2]), FadeOut(self.shapes4[2]), run_time=0.4)
         self.play(*moves, *(ReplacementTransform(s, f) for s, f in zip(self.shapes4[:2], flat)),
                   FadeIn(numbers), run_time=2.0)
-        out = self.tiles(X * Y, 1, tuple(self.b.tensors["C4"].shape[2:]), style.ROLE["output"])
+        out = self.tiles(X * Y, 1, tuple(self.b.tensors["C4"].shape[2:]), style.ROLE["output"], f * self.grid_unit)
         spots = self.column_targets(out, np.array([self.grids[2].get_x(), top[1], 0.0]))
         for t, p in zip(out, spots):
             t.move_to(p)
@@ -341,7 +380,8 @@ class BmmLecture(LectureScene):
                   run_time=1.5)
         grid = self.grid_of("C4", style.ROLE["output"]).move_to(out).align_to(out, UP)
         view.next_to(grid, DOWN, buff=0.3)
-        self.play(*(t.animate.move_to(g) for t, g in zip(out, grid)), out_mark.animate.move_to(grid[-1]),
+        self.play(*(t.animate.scale(1 / f).move_to(g) for t, g in zip(out, grid)),
+                  out_mark.animate.scale(1 / f).move_to(grid[-1]),
                   FadeIn(view), run_time=1.4)
         self.say_gap("diff_4d", "The same numbers as matmul: largest difference {d}.",
                      "The same numbers as matmul up to float32 rounding: largest difference {d}.")
@@ -353,13 +393,13 @@ class BmmLecture(LectureScene):
         """Lay out 'A × W = Y' for item 1 (W alone, no stack), names, shapes, the call, and the lines below."""
         A, W, Y = self.mat("A", (0,)), self.mat("W"), self.mat("Y_matmul", (0,))
         self.front = [A, W, Y]
-        self.row = self.product_row((A, W, Y), (self.ext, self.ext))
+        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("W", "N, P"),
+                             self.shape("Y_matmul", "\"batch\", M, P"))
+        self.row = self.product_row((A, W, Y), (self.ext, self.ext), tuple(self.shapes))
         self.stacks = VGroup(self.stack(A), self.stack(Y), self.backdrop(W))
         self.names = VGroup(style.note("$A$", size=style.LABEL_SIZE, color=style.ROLE["input"]),
                             style.note("$W$", size=style.LABEL_SIZE, color=style.ROLE["weight"]),
                             style.note("$Y$", size=style.LABEL_SIZE, color=style.ROLE["output"]))
-        self.shapes = VGroup(self.shape("A", "\"batch\", M, N"), self.shape("W", "N, P"),
-                             self.shape("Y_matmul", "\"batch\", M, P"))
         for lab, s, m in zip(self.names, self.shapes, self.front):
             m.label(lab, buff=0.2 + self.ext)
             s.next_to(m, DOWN, buff=0.25)
@@ -424,12 +464,13 @@ class BmmLecture(LectureScene):
         X, Y = cfg.lead_x, cfg.lead_y
         M, N = self.b.tensors["A_lead"].shape[2:]
         P = self.b.tensors["B_lead"].shape[2]
+        unit = self.fitting_unit(MID_TILE, 1.8)
         table = self.shape_table()
-        a_tiles = self.tiles(X, 1, (M, N), style.ROLE["input"], MID_TILE)
-        b_tiles = self.tiles(1, Y, (N, P), style.ROLE["input"], MID_TILE)
-        a_full = self.tiles(X, Y, (M, N), style.ROLE["input"], MID_TILE)
-        b_full = self.tiles(X, Y, (N, P), style.ROLE["input"], MID_TILE)
-        c_full = self.tiles(X, Y, (M, P), style.ROLE["output"], MID_TILE)
+        a_tiles = self.tiles(X, 1, (M, N), style.ROLE["input"], unit)
+        b_tiles = self.tiles(1, Y, (N, P), style.ROLE["input"], unit)
+        a_full = self.tiles(X, Y, (M, N), style.ROLE["input"], unit)
+        b_full = self.tiles(X, Y, (N, P), style.ROLE["input"], unit)
+        c_full = self.tiles(X, Y, (M, P), style.ROLE["output"], unit)
         ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
                      style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
         pics = VGroup(a_full, ops[0], b_full, ops[1], c_full).arrange(RIGHT, buff=0.5)
@@ -515,12 +556,16 @@ class BmmLecture(LectureScene):
         Bq, H, L, d = (int(s) for s in b.tensors["Q"].shape)
         bi, hi = Bq - 1, H - 1
         flat = bi * H + hi  # where d2l's folded batch keeps batch bi, head hi
-        grid = self.tiles(Bq, H, (L, d), style.ROLE["query"], BIG_TILE)
-        heads = VGroup(*(self.prose("head {h}", CODE, INDEX, h=b.index("Q", 1, h)) for h in range(H)))
-        rows = VGroup(*(self.prose("batch {i}", CODE, INDEX, i=b.index("Q", 0, i)) for i in range(Bq)))
+        room = style.TOP - style.STAGE.bottom - 1.6  # the folded column, under Q's name and over the difference
+        unit = min(BIG_TILE, (room - 0.1 * (Bq * H - 1)) / (Bq * H * L), 2.0 / (H * d + 0.75 * (H - 1)))
+        grid = self.tiles(Bq, H, (L, d), style.ROLE["query"], unit)
+        heads = VGroup(*(self.prose("{h}", CODE, INDEX, h=b.index("Q", 1, h)) for h in range(H)))
+        rows = VGroup(*(self.prose("{i}", CODE, INDEX, i=b.index("Q", 0, i)) for i in range(Bq)))
+        words = VGroup(style.note("head", size=CODE, color=INDEX), style.note("batch", size=CODE, color=INDEX))
         q_name = style.note("$Q$", size=style.LABEL_SIZE, color=style.ROLE["query"])
         listings = [self.listing(d2l_scores), self.listing(annotated_scores)]
-        mats = [self.matrix("S_d2l", (flat,)), self.matrix("S_ann", (bi, hi))]
+        cell = (style.CELL_W, style.CELL_H) if L < 4 else (0.72, 0.38)
+        mats = [self.matrix("S_d2l", (flat,), cell=cell), self.matrix("S_ann", (bi, hi), cell=cell)]
         labels = [self.prose("`S_d2l`, item {f}", CODE, INDEX, f=b.index("S_d2l", 0, flat)),
                   self.prose("`S_ann`, batch {i}, head {h}", CODE, INDEX, i=b.index("S_ann", 0, bi),
                              h=b.index("S_ann", 1, hi))]
@@ -528,34 +573,40 @@ class BmmLecture(LectureScene):
         right = VGroup(*(VGroup(lab, m).arrange(DOWN, buff=0.15) for lab, m in zip(labels, mats)))
         middle = VGroup(*(VGroup(s, lst).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
                           for s, lst in zip(shapes, listings)))
-        middle.arrange(DOWN, aligned_edge=LEFT, buff=0.7)
+        middle.arrange(DOWN, aligned_edge=LEFT, buff=0.7 if L < 4 else 0.45)
         for r, m in zip(right, middle):
             r.set_y(m.get_y())
         for k, lab in enumerate(heads):
             lab.next_to(grid, UP, buff=0.15).set_x(grid[k].get_x())
-        q_name.next_to(heads, UP, buff=0.15)
         for i, lab in enumerate(rows):
             lab.next_to(grid, LEFT, buff=0.2).set_y(grid[i * H].get_y())
-        left = VGroup(q_name, heads, rows, grid)
-        stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6)
+        words[0].next_to(heads, UP, buff=0.1)
+        words[1].next_to(grid, DOWN, buff=0.2).align_to(rows, RIGHT)
+        q_name.next_to(VGroup(heads, words), UP, buff=0.15)
+        left = VGroup(q_name, heads, rows, words, grid)
+        stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6 if L < 4 else 0.3)
         for r, m in zip(right, middle):
             r.set_y(m.get_y())
+        if L >= 4:  # tall score matrices: a column of their own, beside the code
+            x = right.get_x()
+            right.arrange(DOWN, buff=0.35).move_to([x, middle.get_y(), 0])
         gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
         style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
         mark = self.mark(grid[flat])
         bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
-        spots = self.column_targets(grid, np.array([grid.get_x(), grid.get_top()[1], 0.0]))
+        spots = self.column_targets(grid, np.array([grid.get_x(), style.TOP - 0.75, 0.0]))
         numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=grid[0].width / 2 + 0.2)
                            for k, p in enumerate(spots)))
         self.say("Queries for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}), one tile per batch item"
                  " and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
-        self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), run_time=1.0)
+        self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), FadeIn(words), run_time=1.0)
         self.say("d2l's DotProductAttention folds the heads into the batch: ({BH}, {L}, {d}). Batch {i}, head {h}"
                  " becomes item {f}.", BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2),
                  i=b.index("S_ann", 0, bi), h=b.index("S_ann", 1, hi), f=b.index("S_d2l", 0, flat))
         self.play(FadeIn(mark), run_time=0.4)
         self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), mark.animate.move_to(spots[flat]),
-                  FadeOut(heads), FadeOut(rows), FadeIn(numbers), q_name.animate.next_to(spots[0], UP, buff=0.4),
+                  FadeOut(heads), FadeOut(rows), FadeOut(words), FadeIn(numbers),
+                  q_name.animate.move_to([grid.get_x(), style.TOP - 0.5, 0]),
                   run_time=1.8)
         self.say("Then one bmm multiplies every item's queries by its keys: here item {f}'s scores.",
                  f=b.index("S_d2l", 0, flat))

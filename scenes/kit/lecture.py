@@ -16,6 +16,7 @@ from manim import (
     LaggedStart,
     Mobject,
     Rectangle,
+    ReplacementTransform,
     Scene,
     Typst,
     VGroup,
@@ -141,6 +142,20 @@ class LectureScene(Scene):
         same = self.exact(name)
         self.say(exact if same else rounding, d=self.b.value(name, (), 2, "g"), **fields)
         return same
+
+    @staticmethod
+    def carry(source: Mobject, target: Mobject) -> ReplacementTransform:
+        """Return a copy of source moving and turning into target; target is never reshaped (its glyphs are audited).
+
+        TransformFromCopy would leave a morphed copy on screen that still carries the source's binding.
+        """
+        return ReplacementTransform(source.copy(), target)
+
+    def settle(self, *mats: TensorMatrix) -> None:
+        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
+        for m in mats:
+            self.remove(m.entries, *m.entries, m.brackets)
+            self.add(m)
 
     def flow(self, sources: Mobject, target: Mobject) -> AnimationGroup:
         """Return copies of sources flying into target and fading while target fades in (no glyph morphing)."""

@@ -552,7 +552,7 @@ class BmmLecture(LectureScene):
     # -- beat 8: attention in two codebases ------------------------------------------------------------
     def attention(self) -> None:
         self.beat("Attention: d2l uses bmm, the Annotated Transformer matmul")
-        b, cfg = self.b, self.result.config
+        b = self.b
         Bq, H, L, d = (int(s) for s in b.tensors["Q"].shape)
         bi, hi = Bq - 1, H - 1
         flat = bi * H + hi  # where d2l's folded batch keeps batch bi, head hi

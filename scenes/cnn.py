@@ -369,7 +369,7 @@ class CnnLecture(LectureScene):
                            o=b.dim("dense_weight", 0), i=b.dim("dense_weight", 1), d=b.value("dense_params", (), 0, "n"))
         scale = self.legend("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()))
         left = VGroup(kname, kern).arrange(DOWN, buff=0.3)
-        right = Group(dname, W, scale).arrange(DOWN, buff=0.3)
+        right = Group(dname, Group(W, scale).arrange(RIGHT, buff=0.3)).arrange(DOWN, buff=0.3)
         top = Group(left, right).arrange(RIGHT, buff=1.0, aligned_edge=UP)
         minis = Group(*(self.heat(f"image_{i}", "image_absmax", 0.6) for i in range(self.B))).arrange(RIGHT, buff=0.4)
         rows_l = self.prose("one row per output pixel ({m} × {m} = {o}), one column per input pixel ({n} × {n} = {i})",
@@ -382,7 +382,7 @@ class CnnLecture(LectureScene):
         facts = VGroup(ptr_line, count).arrange(DOWN, buff=0.2)
         style.STAGE.place(Group(top, minis, rows_l, facts).arrange(DOWN, buff=0.38))
         minis.set_x(W.get_x())
-        feeds = VGroup(*(style.arrow(mini.get_top(), [W.get_x() + (mini.get_x() - W.get_x()) * 0.3, scale.get_bottom()[1], 0],
+        feeds = VGroup(*(style.arrow(mini.get_top(), [W.get_x() + (mini.get_x() - W.get_x()) * 0.3, W.get_bottom()[1], 0],
                                      buff=0.08) for mini in minis))
         self.say("Compare a dense layer from the {n} by {n} image to the {m} by {m} map: one weight for every "
                  "output pixel and input pixel.", n=b.dim("images", 2), m=b.dim("fmap_conv", 1))

@@ -204,6 +204,7 @@ class BmmLecture(LectureScene):
         self.call.next_to(VGroup(self.names, self.stacks), UP, buff=0.35).align_to(self.row, LEFT)
         self.item = self.item_label(0).move_to(self.call).align_to(self.row, RIGHT)
         self.front = first
+        self.frames = [m.brackets for m in first]  # the brackets on screen: later items only swap the numbers
         top = VGroup(self.call, self.item, self.row, self.stacks, self.names, self.shapes)
         top.shift(UP * (style.TOP - 0.05 - top.get_top()[1]) + RIGHT * (style.STAGE.centre[0] - top.get_x()))
 
@@ -276,8 +277,8 @@ class BmmLecture(LectureScene):
         A, Bm, C = self.front
         Cm = self.mat("C_matmul", (i,))
         pair = VGroup(C.copy(), Cm).arrange(RIGHT, buff=1.6)
-        pair.move_to([style.STAGE.centre[0], self.row.get_y(), 0])
-        left_at = pair[0].get_center()
+        pair.move_to(style.STAGE.centre + UP * 0.6)  # the pair in the middle of the stage, its verdict under it
+        shift = pair[0].get_center() - C.get_center()
         names = VGroup(style.note("`torch.bmm(A, B)`", size=CODE), style.note("`torch.matmul(A, B)`", size=CODE))
         for n, m in zip(names, (pair[0], Cm)):
             n.next_to(m, UP, buff=0.3)
@@ -286,10 +287,10 @@ class BmmLecture(LectureScene):
         self.say("matmul on the same A and B: same shape ({n}, {M}, {P}). Here its item {i} beside bmm's.",
                  n=b.dim("C_matmul", 0), M=b.dim("C_matmul", 1), P=b.dim("C_matmul", 2),
                  i=b.index("C_matmul", 0, i))
-        self.play(FadeOut(VGroup(A, Bm, self.row[1], self.row[3], self.stacks, self.names, self.shapes[:2], self.call)),
-                  C.animate.move_to(left_at), FadeOut(self.stacks[2]), self.shapes[2].animate.next_to(pair[0], DOWN,
-                                                                                                     buff=0.25),
-                  run_time=1.0)
+        self.play(FadeOut(VGroup(A.entries, Bm.entries, *self.frames[:2], self.row[1], self.row[3], self.stacks,
+                                 self.names, self.shapes[:2], self.call)),
+                  C.animate.shift(shift), self.frames[2].animate.shift(shift),
+                  self.shapes[2].animate.next_to(pair[0], DOWN, buff=0.25), run_time=1.0)
         self.play(FadeIn(names), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries), run_time=1.4)
         self.say_gap("diff_3d", "Largest difference over all {n} items: exactly {d}. The FAQ's assert_close passes.",
                      "Largest difference over all {n} items: {d}, float32 rounding only. The FAQ's assert_close"

@@ -24,7 +24,6 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.binding import Source
-from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows
 from scenes.kit.plot import Plane
@@ -43,17 +42,6 @@ def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
     """Return True when the boxes of two mobjects come within pad of each other."""
     return bool(a.get_left()[0] < z.get_right()[0] + pad and z.get_left()[0] < a.get_right()[0] + pad
                 and a.get_bottom()[1] < z.get_top()[1] + pad and z.get_bottom()[1] < a.get_top()[1] + pad)
-
-
-def readable(listing: Mobject) -> Mobject:
-    """Lift syntax colours below the contrast floor to the muted grey (Typst's raw theme is made for white paper).
-
-    A kit candidate: heads has the same helper.
-    """
-    for glyph in listing.family_members_with_points():
-        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
-            glyph.set_fill(style.MUTED)
-    return listing
 
 
 class StepTable(VGroup):
@@ -107,12 +95,6 @@ class BatchesLecture(LectureScene):
     beats = ("intro", "dataset", "loop", "steps", "nudge", "large", "accumulate", "epochs", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, with one frame to spare (the kit skips needs under 0.05 s and a
-        real render advances whole frames, so a caption could close a frame short of its reading time)."""
-        need = max(at_least, self._reading_left())
-        if need > 1e-6:
-            self._still(need + 0.1)
 
     @property
     def cols(self) -> int:
@@ -189,7 +171,7 @@ class BatchesLecture(LectureScene):
     def loop(self) -> None:
         self.beat("A real training loop")
         b = self.b
-        code = VGroup(readable(self.listing(train_epoch)), readable(self.listing(record))).arrange(
+        code = VGroup(self.listing(train_epoch), self.listing(record)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.35)
         W0 = self.matrix("W0")
         W0_name = style.note("`model.weight` before training (random)", size=SIZE, color=WEIGHT)

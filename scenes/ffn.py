@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from manim import (
-    config,
     DOWN,
     LEFT,
     RIGHT,
     UP,
-    Arrow,
     Create,
     FadeIn,
     FadeOut,
     Group,
+    GrowFromEdge,
     LaggedStart,
     Line,
-    GrowFromEdge,
-    RoundedRectangle,
     ReplacementTransform,
+    RoundedRectangle,
     VGroup,
 )
 from manim.mobject.types.vectorized_mobject import VectorizedPoint
@@ -41,16 +39,6 @@ PRODUCTS, VERDICT = style.STAGE.rows(6.0, 1.0, gap=0.2)  # the row-by-row pictur
 
 class FfnLecture(LectureScene):
     """What the feed-forward network does: the same two-layer map at every position, on its own."""
-
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, one frame more: a render rounds waits to whole frames.
-
-        (The kit's hold_caption skips needs under 0.05 s and a real render may drop up to a frame, so a caption
-        that passes the dry run could fail the 480p render's caption-pace check; reported to the lead.)
-        """
-        need = max(at_least, self._reading_left())
-        if need > 0:
-            self._still(need + 1.0 / config.frame_rate)
 
     beats = ("intro", "one_position", "second_layer", "every_position", "nonlinearity", "collapse", "independence",
              "parameters", "recap")

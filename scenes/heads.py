@@ -28,9 +28,8 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.binding import BoundNumber
-from scenes.kit.layout import contrast
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, glyph_box, pixel_box, stack_shadows
+from scenes.kit.matrix import glyph_box, pixel_box, stack_shadows
 from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
 
@@ -39,22 +38,6 @@ MIN_CELL = (0.64, 0.28)  # the narrowest and flattest cells that keep font-size-
 BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
 PAIR_GAP = 0.4  # between the d_q-wide pieces of the view and transpose grids
 PATCH = 4  # rows and columns of the real-scale weight shown number by number
-
-
-def readable(listing: VGroup) -> VGroup:
-    """Lift the syntax colours of a code listing that fall below the contrast floor to the muted grey.
-
-    (A kit candidate: Typst's default raw theme draws comments and some keywords too dark for our background.)
-    """
-    for glyph in listing.family_members_with_points():
-        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
-            glyph.set_fill(style.MUTED)
-    return listing
-
-
-def index_colour(h: int) -> str:
-    """Return the grey of index h (heads): told apart by lightness and their number, never by a role hue."""
-    return style.INDEX[h % len(style.INDEX)]
 
 
 class HeadsLecture(LectureScene):
@@ -98,7 +81,7 @@ class HeadsLecture(LectureScene):
 
     def head_label(self, h: int, template: str = '"head" {h}', size: float = style.NOTE_SIZE) -> VGroup:
         """Return a label naming head h (shown 1-based, as in the paper), in its index grey."""
-        return self.math(template, size, index_colour(h), h=self.b.index("Q_heads", 1, h))
+        return self.math(template, size, style.index_colour(h), h=self.b.index("Q_heads", 1, h))
 
     def token_label(self, l: int) -> VGroup:
         """Return 'token l' (1-based) in muted grey."""
@@ -108,12 +91,6 @@ class HeadsLecture(LectureScene):
         """Return one bound number in its tensor's role colour."""
         return self.b.number(self.b.value(name, index, decimals), style.NUMBER_SIZE,
                              color=style.ROLE[self.roles[name]])
-
-    def settle(self, *mats: TensorMatrix) -> None:
-        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
-        for m in mats:
-            self.remove(m.entries, *m.entries, m.brackets)
-            self.add(m)
 
     # -- beats --------------------------------------------------------------------------------
     def setup_matrices(self) -> None:
@@ -229,8 +206,8 @@ class HeadsLecture(LectureScene):
         boxes, labels = VGroup(), VGroup()
         for h in range(self.H):
             cols = (h * self.dq, (h + 1) * self.dq)
-            boxes.add(W.box(cols=cols, color=index_colour(h), buff=BOX_BUFF),
-                      Q.box(cols=cols, color=index_colour(h), buff=BOX_BUFF))
+            boxes.add(W.box(cols=cols, color=style.index_colour(h), buff=BOX_BUFF),
+                      Q.box(cols=cols, color=style.index_colour(h), buff=BOX_BUFF))
             label = self.head_label(h)
             labels.add(label.move_to([boxes[-2].get_x(), (W.get_bottom()[1] + Q.get_top()[1]) / 2, 0]))
         self.say("Cut W^q into {H} bands of d_q = {d} columns. Band h is the paper's W^q_h.",
@@ -247,7 +224,7 @@ class HeadsLecture(LectureScene):
     def split(self) -> None:
         self.beat("In practice: view, then transpose")
         b, Q = self.b, self.Q
-        code = readable(self.listing(split_heads))
+        code = self.listing(split_heads)
         view_shape = self.math("(B, L, H, d_q) = ({b}, {l}, {h}, {d})", style.NOTE_SIZE, style.MUTED,
                                b=b.dim("Q", 0), l=b.dim("Q", 1), h=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
         heads_shape = self.shape("Q_heads", "B, H, L, d_q")
@@ -300,7 +277,7 @@ class HeadsLecture(LectureScene):
                  for l in range(self.L) for h in range(self.H) for k in range(self.dq)]
         self.play(FadeIn(bar_view), FadeIn(view_shape), *moves, run_time=1.4)
         pieces = {(l, h): VGroup(*view_nums[l][h]) for l in range(self.L) for h in range(self.H)}
-        frames = VGroup(*(glyph_box([pieces[(l, h)]], index_colour(h), buff=0.08).set_stroke(width=1.5)
+        frames = VGroup(*(glyph_box([pieces[(l, h)]], style.index_colour(h), buff=0.08).set_stroke(width=1.5)
                           for l in range(self.L) for h in range(self.H)))
         row_labels = VGroup(*(self.token_label(l).next_to(pieces[(l, 0)], LEFT, buff=0.35) for l in range(self.L)))
         col_labels = VGroup(*(self.head_label(h).next_to(pieces[(0, h)], UP, buff=0.2) for h in range(self.H)))
@@ -313,7 +290,7 @@ class HeadsLecture(LectureScene):
             num.move_to(t_at[key] + LEFT * num.width / 2)
         t_pieces = {(h, l): VGroup(*(t_nums[(h, l, k)] for k in range(self.dq))) for h in range(self.H)
                     for l in range(self.L)}
-        t_frames = VGroup(*(glyph_box([t_pieces[(h, l)]], index_colour(h), buff=0.08).set_stroke(width=1.5)
+        t_frames = VGroup(*(glyph_box([t_pieces[(h, l)]], style.index_colour(h), buff=0.08).set_stroke(width=1.5)
                             for h in range(self.H) for l in range(self.L)))
         if grid:
             t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], LEFT, buff=0.35)
@@ -346,7 +323,7 @@ class HeadsLecture(LectureScene):
         heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
         paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
         VGroup(heads, paper).arrange(DOWN, buff=0.8)
-        top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, index_colour(h),
+        top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, style.index_colour(h),
                                         h=b.index("Q_heads", 1, h)).next_to(m, UP, buff=0.15)
                              for h, m in enumerate(heads)))
         bot_names = VGroup(*(self.head_label(h, "E W^q_{h}").next_to(m, UP, buff=0.15) for h, m in enumerate(paper)))
@@ -389,14 +366,14 @@ class HeadsLecture(LectureScene):
         n_big, d_big = int(b.tensors["W_big_heads"].shape[0]), int(b.tensors["W_big_heads"].shape[2])
         heat = b.heatmap("W_big", "W_big_absmax", height=4.6)
         shape = tuple(b.tensors["W_big"].shape)
-        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), index_colour(h), 2)
+        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), style.index_colour(h), 2)
                          for h in range(n_big)))
         top_axis = self.prose("columns: {C} = {H} heads × {d}", style.NOTE_SIZE, style.MUTED,
                               C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
         left_axis = self.prose("rows: D = {D}, one per dimension of $E$", style.NOTE_SIZE, style.MUTED,
                                D=b.dim("W_big", 0))
         named = [h for h in range(n_big) if n_big <= 10 or h in (0, n_big - 1)]  # narrow bands: the first and last
-        numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, index_colour(h), h=b.index("W_big_heads", 0, h))
+        numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, style.index_colour(h), h=b.index("W_big_heads", 0, h))
                            for h in named))
         # the top-left corner of head 1's band, number by number
         patch = VGroup(*(self.number("W_big", (r, c), 3) for r in range(PATCH) for c in range(PATCH)))

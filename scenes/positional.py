@@ -70,12 +70,6 @@ class PositionalLecture(LectureScene):
                      " the same rotation at every position.")
 
     # -- helpers ------------------------------------------------------------------------------
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, with one frame to spare (the kit skips needs under 0.05 s and a
-        real render advances whole frames, so a caption could close a frame short of its reading time)."""
-        need = max(at_least, self._reading_left())
-        if need > 1e-6:
-            self._still(need + 0.1)
 
     @property
     def cell(self) -> tuple[float, float]:

@@ -18,7 +18,6 @@ from manim import (
     ReplacementTransform,
     Typst,
     VGroup,
-    config,
 )
 
 from scenes.kit import style
@@ -47,16 +46,6 @@ TITLE, WEIGHTS, SCORES, LARGEST, LOSS, GRADIENT, NORM = range(7)
 
 class ScalingLecture(LectureScene):
     """Why attention divides its scores by sqrt(d_k): the spread measured, then the softmax it feeds."""
-
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, one frame more: a render rounds waits to whole frames.
-
-        (The kit's hold_caption skips needs under 0.05 s and a real render may drop up to a frame, so a caption
-        that passes the dry run could fail the 480p render's caption-pace check; reported to the lead.)
-        """
-        need = max(at_least, self._reading_left())
-        if need > 0:
-            self._still(need + 1.0 / config.frame_rate)
 
     beats = ("intro", "one_score", "spread", "divide", "saturate", "gradient", "recap")
     roles = {"example_q": "query", "example_k": "key", "example_dot": "score", "sat_scores": "score",

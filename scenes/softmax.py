@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 from manim import (
-    config,
     DOWN,
     LEFT,
     RIGHT,
@@ -17,9 +16,6 @@ from manim import (
     GrowFromEdge,
     LaggedStart,
     Line,
-    ReplacementTransform,
-    Mobject,
-    Animation,
     VGroup,
     VMobject,
 )
@@ -39,11 +35,6 @@ SIZE = style.NUMBER_SIZE  # numbers in charts and rows
 CELL = 1.0  # width of one key's column in rows and charts
 CHART_H = 2.2  # height of the bar charts
 ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows centred in the key columns
-
-
-def copy_into(source: Mobject, target: Mobject) -> Animation:
-    """Return a copy of source moving and reshaping into target, leaving target (with its own binding) in place."""
-    return ReplacementTransform(source.copy(), target)
 
 
 class BarChart(VGroup):
@@ -117,16 +108,6 @@ class CurvePlot(VGroup):
 class SoftmaxLecture(LectureScene):
     """Why attention uses softmax: positive, sums to one, keeps the order, turns differences into ratios, smooth."""
 
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, one frame more: a render rounds waits to whole frames.
-
-        (The kit's hold_caption skips needs under 0.05 s and a real render may drop up to a frame, so a caption
-        that passes the dry run could fail the 480p render's caption-pace check; reported to the lead.)
-        """
-        need = max(at_least, self._reading_left())
-        if need > 0:
-            self._still(need + 1.0 / config.frame_rate)
-
     beats = ("scores", "softmax", "divide", "smooth", "temperature", "rows", "values", "recap")
     roles = {"Q": "query", "q": "query", "K": "key", "V": "value", "S": "score", "s": "score", "s_nudged": "score",
              "A": "attention", "w": "attention", "w_nudged": "attention", "w_shifted": "attention",
@@ -197,7 +178,7 @@ class SoftmaxLecture(LectureScene):
         self.say("Each score is the query's dot product with one key, divided by sqrt(d_k).")
         for j in range(self.L):
             row = K.box(rows=(j, j + 1), color=style.MUTED)
-            self.play(FadeIn(row), copy_into(VGroup(q.entries, K.row(j)), chart.numbers[j]),
+            self.play(FadeIn(row), self.carry(VGroup(q.entries, K.row(j)), chart.numbers[j]),
                       chart.grow()[j], run_time=0.55)
             self.remove(row)
         a = self.key(0)
@@ -246,13 +227,13 @@ class SoftmaxLecture(LectureScene):
         self.play(s_chart.animate.move_to(probe), FadeIn(s_name), run_time=0.8)
         self.s_name = s_name
         self.say("First e to the power of each score: always positive, and a higher score gives a larger number.")
-        self.play(FadeIn(rows[0]), *(copy_into(s_chart.numbers[j], exp_row[j]) for j in range(L)),
+        self.play(FadeIn(rows[0]), *(self.carry(s_chart.numbers[j], exp_row[j]) for j in range(L)),
                   run_time=1.2)
         self.say("Then divide each by their sum, {z}: the weights w.", z=b.value("exp_sum", ()))
-        self.play(copy_into(exp_row, total), run_time=0.9)
-        self.play(FadeIn(rows[2]), *(copy_into(exp_row[j], w_row[j]) for j in range(L)), run_time=1.0)
+        self.play(self.carry(exp_row, total), run_time=0.9)
+        self.play(FadeIn(rows[2]), *(self.carry(exp_row[j], w_row[j]) for j in range(L)), run_time=1.0)
         self.play(Create(arrow), FadeIn(w_name), Create(w_chart.base), FadeIn(w_chart.keys),
-                  *(copy_into(w_row[j], w_chart.numbers[j]) for j in range(L)), *w_chart.grow(),
+                  *(self.carry(w_row[j], w_chart.numbers[j]) for j in range(L)), *w_chart.grow(),
                   run_time=1.2)
         self.say("All weights are positive and sum to {one}, and the order is kept: key {a} has the top score and the top"
                  " weight, {w}.", one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
@@ -266,7 +247,7 @@ class SoftmaxLecture(LectureScene):
         self.hold_caption()
         self.say("So adding {c} to every score changes no difference, and no weight: the largest change is {d}."
                  " Only differences matter.", c=b.value("shift", (), 1), d=b.value("shift_change", (), 2, "g"))
-        self.play(FadeIn(shift_lab), *(copy_into(s_chart.numbers[j], shift_row[j]) for j in range(L)),
+        self.play(FadeIn(shift_lab), *(self.carry(s_chart.numbers[j], shift_row[j]) for j in range(L)),
                   FadeIn(shift_diff), run_time=1.2)
         self.hold_caption()
         self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, rows, total, ratio, marks, shift_row, shift_lab,
@@ -342,10 +323,10 @@ class SoftmaxLecture(LectureScene):
         self.say("Nudge the score of key {r} up by just {d}. The softmax weights move a little: key {r} gains {g}.",
                  r=self.k(r), d=b.value("nudge", ()), g=b.value("w_change", (r,)))
         self.play(FadeIn(nudge), FadeIn(head), FadeIn(lines[1]), Create(box), run_time=0.8)
-        self.play(*(copy_into(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]),
+        self.play(*(self.carry(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]),
                   box.animate.become(box_to(2)), run_time=0.8)
         self.play(FadeIn(lines[3:5]), box.animate.become(box_to(4)), run_time=0.6)
-        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)), *(copy_into(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
+        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)), *(self.carry(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
                                          for k in range(L)), run_time=0.9)
         if jumped:
             self.say("Argmax puts all weight on the top score. The same nudge makes it jump: key {a} drops from one"
@@ -360,7 +341,7 @@ class SoftmaxLecture(LectureScene):
         self.play(FadeIn(plot.frame), run_time=0.5)
         self.play(Create(plot.soft), Create(plot.hard), run_time=1.5)
         self.play(FadeIn(plot.start), run_time=0.3)
-        self.play(copy_into(plot.start, plot.end), run_time=0.8)
+        self.play(self.carry(plot.start, plot.end), run_time=0.8)
         self.clear_stage()
 
     def temperature(self) -> None:
@@ -386,8 +367,8 @@ class SoftmaxLecture(LectureScene):
         others = [t for t in range(T) if t != mid]
         self.play(*(FadeIn(names[t]) for t in others), *(FadeIn(charts[t].keys) for t in others),
                   *(Create(charts[t].base) for t in others),
-                  *(copy_into(charts[mid].bars, charts[t].bars) for t in others),
-                  *(copy_into(charts[mid].numbers, charts[t].numbers) for t in others), run_time=1.5)
+                  *(self.carry(charts[mid].bars, charts[t].bars) for t in others),
+                  *(self.carry(charts[mid].numbers, charts[t].numbers) for t in others), run_time=1.5)
         self.hold_caption()
         self.say("Dividing every score by the square root of d_k is such a temperature: the next lecture shows why"
                  " attention needs it.")
@@ -412,11 +393,11 @@ class SoftmaxLecture(LectureScene):
                  " weights A.", L=b.dim("S", 0))
         self.play(FadeIn(S), FadeIn(s_lab), FadeIn(names), run_time=0.6)
         self.play(Create(arrow), FadeIn(a_lab), Create(A.brackets), LaggedStart(
-            *(copy_into(S.row(k), A.row(k)) for k in range(self.L)), lag_ratio=0.2), run_time=1.6)
+            *(self.carry(S.row(k), A.row(k)) for k in range(self.L)), lag_ratio=0.2), run_time=1.6)
         self.say("Every row of A sums to one, up to float32 rounding. Each word puts most of its weight on the word"
                  " before it.")
         self.play(FadeIn(r_lab), Create(R.brackets),
-                  *(copy_into(A.row(k), R.row(k)) for k in range(self.L)), run_time=1.0)
+                  *(self.carry(A.row(k), R.row(k)) for k in range(self.L)), run_time=1.0)
         box = A.box(rows=(i, i + 1), color=style.TEXT)
         self.play(Create(box), run_time=0.5)
         self.clear_stage()
@@ -449,7 +430,7 @@ class SoftmaxLecture(LectureScene):
         self.say("The weights now mix the value rows: each row v_j of V is multiplied by its weight w_j.")
         self.play(FadeIn(w), FadeIn(w_lab), FadeIn(V), FadeIn(v_lab), run_time=0.8)
         self.play(Create(arrow), FadeIn(c_lab), Create(C.brackets), LaggedStart(
-            *(copy_into(VGroup(w.row(k), V.row(k)), C.row(k)) for k in range(L)), lag_ratio=0.25),
+            *(self.carry(VGroup(w.row(k), V.row(k)), C.row(k)) for k in range(L)), lag_ratio=0.25),
             run_time=2.0)
         self.say("Key {a} has weight {wa}: its scaled row carries almost the whole output; rows with weights near zero"
                  " add almost nothing.", a=self.k(a), wa=b.value("w", (a,)))
@@ -459,7 +440,7 @@ class SoftmaxLecture(LectureScene):
         self.say("Summed down each column, the scaled rows give the output of query {i}: the same row as A V"
                  " computed by torch.", i=self.query())
         self.play(Create(line), FadeIn(o_lab), Create(o.brackets),
-                  *(copy_into(C.column_band(c, c + 1), o.entry(0, c)) for c in range(C.n_cols)), run_time=1.4)
+                  *(self.carry(C.column_band(c, c + 1), o.entry(0, c)) for c in range(C.n_cols)), run_time=1.4)
         self.play(FadeIn(O), FadeIn(O_lab), FadeIn(diff), run_time=0.6)
         self.clear_stage()
 

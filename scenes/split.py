@@ -24,7 +24,7 @@ from manim import (
 )
 
 from scenes.kit import style
-from scenes.kit.layout import contrast, exempt
+from scenes.kit.layout import exempt
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, label_rows
 from tensors.split import torch_mha
@@ -32,22 +32,6 @@ from tensors.split import torch_mha
 CELL = (0.85, 0.4)  # numbers up to two digits before the point at font size 24
 NARROW = (0.75, 0.4)  # the wrong way's products, two heads side by side
 WRONG = style.DIFFERENCE  # the wrong way is an error: the course's one colour for differences and errors
-
-
-def index_colour(h: int) -> str:
-    """Return the grey of index h (heads): told apart by lightness and their number, never by a role hue."""
-    return style.INDEX[h % len(style.INDEX)]
-
-
-def readable(listing: VGroup) -> VGroup:
-    """Lift the syntax colours of a code listing that fall below the contrast floor to the muted grey.
-
-    (A kit candidate: Typst's default raw theme draws comments and some keywords too dark for our background.)
-    """
-    for glyph in listing.family_members_with_points():
-        if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
-            glyph.set_fill(style.MUTED)
-    return listing
 
 
 class SplitLecture(LectureScene):
@@ -88,7 +72,7 @@ class SplitLecture(LectureScene):
 
     def head_math(self, template: str, h: int, size: float = style.NOTE_SIZE) -> VGroup:
         """Return a maths label naming head h (shown 1-based), in its index grey."""
-        return self.math(template, size, index_colour(h), h=self.b.index("Q_heads", 1, h))
+        return self.math(template, size, style.index_colour(h), h=self.b.index("Q_heads", 1, h))
 
     def word(self, i: int, color: str = style.MUTED) -> VGroup:
         """Return word i of the sentence (a text captured at build time)."""
@@ -100,18 +84,7 @@ class SplitLecture(LectureScene):
 
     def band_boxes(self, m: TensorMatrix) -> VGroup:
         """Return one grey box per head around its column band."""
-        return VGroup(*(m.box(cols=self.band(h), color=index_colour(h)) for h in range(self.H)))
-
-    @staticmethod
-    def carry(source: VGroup, target: VGroup) -> ReplacementTransform:
-        """Return a copy of source moving and turning into target; target itself is never reshaped (audited glyphs)."""
-        return ReplacementTransform(source.copy(), target)
-
-    def settle(self, *mats: TensorMatrix) -> None:
-        """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""
-        for m in mats:
-            self.remove(m.entries, *m.entries, m.brackets)
-            self.add(m)
+        return VGroup(*(m.box(cols=self.band(h), color=style.index_colour(h)) for h in range(self.H)))
 
     # -- the misconception --------------------------------------------------------------------
     def intro(self) -> None:
@@ -288,11 +261,11 @@ class SplitLecture(LectureScene):
         self.play(FadeIn(self.inputs), run_time=0.6)
         rows = VGroup(*(self.head_math("E_{h}", k).next_to(W.brackets, LEFT, buff=0.15)
                         .set_y(W.box(rows=self.band(k)).get_y()) for k in range(self.H)))
-        band = W.box(cols=self.band(h), color=index_colour(h), buff=0.11)
+        band = W.box(cols=self.band(h), color=style.index_colour(h), buff=0.11)
         own = DashedVMobject(W.box(rows=self.band(h), cols=self.band(h), color=WRONG, buff=0.05), num_dashes=28)
         self.legend = VGroup(
             self.prose("▮ head {h}'s band of $W^q$ has all {D} rows: it reads every dimension of $E$",
-                       color=index_colour(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
+                       color=style.index_colour(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
             self.prose("┆ the wrong way keeps only the dashed block: {d} of those {D} rows",
                        color=WRONG, d=b.dim("blocks", 2), D=b.dim("W_q", 0)),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
@@ -309,13 +282,13 @@ class SplitLecture(LectureScene):
         b = self.b
         h, i, j = (int(x) for x in self.result.worst)
         self.play(FadeOut(self.legend), FadeOut(self.why_marks), run_time=0.4)
-        chunk_boxes = VGroup(*(self.E.box(rows=(i, i + 1), cols=self.band(k), color=index_colour(k))
+        chunk_boxes = VGroup(*(self.E.box(rows=(i, i + 1), cols=self.band(k), color=style.index_colour(k))
                                for k in range(self.H)))
         col_parts = VGroup(*(self.W.box(rows=self.band(k), cols=(h * self.d + j, h * self.d + j + 1),
-                                        color=index_colour(k), buff=0.03) for k in range(self.H)))
+                                        color=style.index_colour(k), buff=0.03) for k in range(self.H)))
         shares = VGroup(*(self.b.number(b.value("parts", (0, k, h, i, j)), style.NUMBER_SIZE,
                                         color=style.ROLE["query"]) for k in range(self.H)))
-        share_names = VGroup(*(self.math("E_{k} B_({k},{h})", style.NOTE_SIZE, index_colour(k),
+        share_names = VGroup(*(self.math("E_{k} B_({k},{h})", style.NOTE_SIZE, style.index_colour(k),
                                          k=b.index("parts", 1, k), h=b.index("parts", 2, h)) for k in range(self.H)))
         pluses = VGroup(*(style.note("$+$") for _ in range(self.H - 1)))
         eq = style.note("$=$")
@@ -451,7 +424,7 @@ class SplitLecture(LectureScene):
             k = offsets[h % len(offsets)]
             for i in range(self.L):
                 if 0 <= i + k < self.L:
-                    marks.add(self.A[h].box(rows=(i, i + 1), cols=(i + k, i + k + 1), color=index_colour(h)))
+                    marks.add(self.A[h].box(rows=(i, i + 1), cols=(i + k, i + k + 1), color=style.index_colour(h)))
         h1 = 1 if self.L > 1 else 0
         fields = {"a": b.value("weights", (0, 0, h1, h1 - 1)), "w": b.string(f"word{h1}"),
                   "v": b.string(f"word{h1 - 1}")}
@@ -527,9 +500,9 @@ class SplitLecture(LectureScene):
         for h in range(self.H):
             part_names[h].next_to(parts[h], DOWN, buff=0.12)
         VGroup(line, part_names).move_to(foot.centre)
-        row_boxes = VGroup(*(concat.box(rows=(i, i + 1), cols=self.band(h), color=index_colour(h))
+        row_boxes = VGroup(*(concat.box(rows=(i, i + 1), cols=self.band(h), color=style.index_colour(h))
                              for h in range(self.H)))
-        col_boxes = VGroup(*(Wo.box(rows=self.band(h), cols=(j, j + 1), color=index_colour(h), buff=0.04)
+        col_boxes = VGroup(*(Wo.box(rows=self.band(h), cols=(j, j + 1), color=style.index_colour(h), buff=0.04)
                              for h in range(self.H)))
         target = Y.box(rows=(i, i + 1), cols=(j, j + 1))
         self.say("One entry of Y: each head's outputs meet their own rows of W^o, and the parts add up: every"
@@ -548,7 +521,7 @@ class SplitLecture(LectureScene):
         self.beat("Same as torch.nn.MultiheadAttention")
         self.clear_stage()
         b = self.b
-        code = readable(self.listing(torch_mha))
+        code = self.listing(torch_mha)
         Y = self.mat("Y", (0,))
         T = self.mat("Y_torch", (0,))
         pair = VGroup(Y, T).arrange(RIGHT, buff=1.5)

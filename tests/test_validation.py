@@ -116,6 +116,7 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ('fixed', {'vocab': 4}, '--vocab 4 is too small: the minimum is 5'),
     ('subspaces', {'d_model': 3}, 'the trained model has D = 4'),
     ('split', {'seq_len': 4, 'd_model': 3, 'heads': 3}, '--seq-len 4 with --heads 3 is too large: the limit is 3'),
+    ('kernels', {'d_model': 3, 'heads': 1}, '--d-model 3 is too small: the minimum is 4'),
 ]
 
 # (topic, command-line arguments, the message's words)

@@ -248,10 +248,11 @@ class SharingLecture(LectureScene):
             s.next_to(g, DOWN, buff=0.12)
         ptr = self.prose("same object: `data_ptr()` {a} before, {z} after", color=style.MUTED,
                          a=b.value("ptr_step", (0,), 0, "n"), z=b.value("ptr_step", (1,), 0, "n"))
-        ptr.next_to(update, DOWN, buff=0.3)
-        style.STAGE.place(VGroup(G, losses, shares, update, names, ptr))
-        self.say("Training: each sample's output is compared with a random target. Their losses: {l1} for sample {one}"
-                 " up to {lN} for sample {N}.", one=b.index("X", 0, 0),
+        mean = self.math("\"batch loss (mean)\" = {a} -> {z}", a=b.value("loss", ()), z=b.value("loss_new", ()))
+        VGroup(ptr, mean).arrange(RIGHT, buff=0.8).next_to(update, DOWN, buff=0.3)
+        style.STAGE.place(VGroup(G, losses, shares, update, names, ptr, mean))
+        self.say("Training: each sample's output is compared with a random target. Their losses run from {l1} for"
+                 " sample {one} to {lN} for sample {N}.", one=b.index("X", 0, 0),
                  l1=b.value("loss_each", (0,)), lN=b.value("loss_each", (self.N - 1,)), N=b.dim("X", 0))
         self.play(FadeIn(W), FadeIn(names[0]), LaggedStart(*(FadeIn(x) for x in losses), lag_ratio=0.2), run_time=1.4)
         self.say("Backward from each loss: every sample's gradient lands on the same W_Q, {d} by {d} numbers each.",
@@ -269,10 +270,12 @@ class SharingLecture(LectureScene):
         self.play(ReplacementTransform(W.entries.copy(), new.entries), Create(new.brackets), FadeIn(names[2]), run_time=1.6)
         after = VGroup(*(self.math("-> {l}", l=b.value("loss_each_new", (n,))).next_to(x, RIGHT, buff=0.1)
                          for n, x in enumerate(losses)))
-        self.say("Still the same object at the same address, and every sample's loss went down: {a} on average,"
-                 " now {z}.", a=b.value("loss", ()), z=b.value("loss_new", ()))
-        self.play(FadeIn(ptr), LaggedStart(*(FadeIn(a, shift=RIGHT * 0.2) for a in after), lag_ratio=0.2),
-                  run_time=1.6)
+        fell = bool((b.tensors["loss_each_new"] < b.tensors["loss_each"]).all())
+        self.say("Still the same object at the same address, and " + ("every sample's loss went down" if fell else
+                 "the batch loss went down") + ": {a} on average, now {z}.", a=b.value("loss", ()),
+                 z=b.value("loss_new", ()))
+        self.play(FadeIn(ptr), FadeIn(mean), LaggedStart(*(FadeIn(a, shift=RIGHT * 0.2) for a in after),
+                                                         lag_ratio=0.2), run_time=1.6)
         self.clear_stage()
 
     def count_panels(self) -> tuple[VGroup, VGroup, VGroup]:

@@ -614,8 +614,8 @@ class BmmLecture(LectureScene):
         self.play(FadeIn(middle[0]), run_time=0.6)
         self.play(FadeIn(bars[0]), FadeIn(labels[0]), Create(mats[0].brackets),
                   FadeIn(mats[0].entries, target_position=mark, scale=0.3), run_time=1.2)
-        self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul, which"
-                 " broadcasts over batch and heads.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
+        self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul: batch and"
+                 " heads are simply its leading dims.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
                  d=b.dim("Q", 3))
         self.play(FadeIn(middle[1]), FadeOut(bars[0]), run_time=0.6)
         self.play(FadeIn(bars[1]), FadeIn(labels[1]), Create(mats[1].brackets), FadeIn(mats[1].entries), run_time=1.0)

@@ -21,12 +21,10 @@ from manim import (
     TransformFromCopy,
     VGroup,
     VMobject,
-    config,
 )
 
 from scenes.kit import style
-from scenes.kit.binding import Source
-from scenes.kit.layout import contrast, highlight
+from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, pixel_box
 from tensors.cnn import slide, sliding_windows
@@ -57,16 +55,6 @@ class CnnLecture(LectureScene):
         n = int(t["images"].shape[-1])
         self.cell = (style.CELL_W, style.CELL_H) if n <= 6 else (0.8, 0.4)  # 7 or 8 pixels a side: tighter cells
 
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, rounded up by a frame (the kit skips holds under 0.05 s).
-
-        Local fix, reported to the lead: at 15 fps a skipped sub-0.05 s hold left a caption a frame short
-        of its reading time in the real render, while the dry run passed.
-        """
-        need = max(at_least, self._reading_left())
-        if need > 1e-6:
-            self._still(need + 1.0 / config.frame_rate)
-
     def combine(self, pairs: list[tuple[Mobject, Mobject]], *others: object, lag_ratio: float = 0.1,
                 run_time: float = 1.2) -> None:
         """Play copies of each sources group moving into and becoming its target number; then show the targets.
@@ -85,13 +73,6 @@ class CnnLecture(LectureScene):
         self.remove(*ghosts)
         self.add(*(t for _, t in pairs))
 
-    def readable(self, listing: Mobject) -> Mobject:
-        """Lift the syntax colours a 480p learner could not read (Typst's grey comments) to the muted text colour."""
-        for part in listing.family_members_with_points():
-            if part.get_fill_opacity() > 0.02 and contrast(part.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
-                part.set_fill(style.MUTED)
-        return listing
-
     def image_name(self, i: int, two_lines: bool = False) -> Mobject:
         """Return 'image i: <pattern>' with i one-based and the pattern named at build time."""
         b = self.b
@@ -101,26 +82,14 @@ class CnnLecture(LectureScene):
                           ).arrange(DOWN, buff=0.08)
         return self.prose("image {i}: {name}", i=b.index("images", 0, i), name=b.string(f"pattern_{i}"))
 
-    def heat(self, name: str, scale: str, height: float) -> Group:
-        """Return a heatmap with a thin frame, as a Group (heat, frame)."""
-        img = self.b.heatmap(name, scale, height)
-        return Group(img, SurroundingRectangle(img, buff=0.02, color=style.MUTED, stroke_width=1.5))
-
-    def legend(self, ramp: str, scale: str, lo: Source, hi: Source, width: float = 1.6) -> Group:
-        """Return a colour scale: the ramp as a strip, its two ends named with bound numbers."""
-        strip = self.b.heatmap(ramp, scale, height=0.2)
-        strip.stretch_to_fit_width(width)
-        a = self.math("{a}", color=style.MUTED, a=lo).next_to(strip, LEFT, buff=0.12)
-        z = self.math("{z}", color=style.MUTED, z=hi).next_to(strip, RIGHT, buff=0.12)
-        return Group(a, strip, z)
 
     def image_legend(self) -> Group:
         b = self.b
-        return self.legend("image_ramp", "image_absmax", b.value("image_ramp", (0, 0)), b.value("image_absmax", ()))
+        return self.colour_scale("image_ramp", "image_absmax", b.value("image_ramp", (0, 0)), b.value("image_absmax", ()))
 
     def map_legend(self) -> Group:
         b = self.b
-        return self.legend("ramp", "fmap_absmax", b.value("ramp", (0, 0)), b.value("fmap_absmax", ()))
+        return self.colour_scale("ramp", "fmap_absmax", b.value("ramp", (0, 0)), b.value("fmap_absmax", ()))
 
     def kernel_matrix(self) -> TensorMatrix:
         """Return the one kernel as a matrix of whole numbers."""
@@ -152,7 +121,7 @@ class CnnLecture(LectureScene):
         b = self.b
         cards = Group()
         for i in range(self.B):
-            heat = self.heat(f"image_{i}", "image_absmax", 1.9)
+            heat = self.framed_heatmap(f"image_{i}", "image_absmax", 1.9)
             cards.add(Group(self.image_name(i, two_lines=True), heat).arrange(DOWN, buff=0.15))
         cards.arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
         scale = self.image_legend()
@@ -196,14 +165,14 @@ class CnnLecture(LectureScene):
         image = self.matrix("images", (0, 0), cell=self.cell)
         fmap = self.matrix("fmap_sliding", (0,), cell=self.cell)
         top = VGroup(image, fmap).arrange(RIGHT, buff=1.2, aligned_edge=UP)
-        names = VGroup(above(image, self.image_name(0), buff=0.2),
-                       above(fmap, style.note("feature map", color=FMAP), buff=0.2))
+        names = VGroup(style.title_above(image, self.image_name(0), buff=0.2),
+                       style.title_above(fmap, style.note("feature map", color=FMAP), buff=0.2))
         line = self.window_line(0, 0)
         line.next_to(top, DOWN, buff=0.65)
         parts = VGroup(style.note("window", color=IMAGE), style.note("kernel", color=KERNEL),
                        style.note("products"))
         for part, mat in zip(parts, (line.window, line.kern, line.prods)):
-            above(mat, part, buff=0.15)
+            style.title_above(mat, part, buff=0.15)
         style.STAGE.place(VGroup(top, names, line, parts))
         self.say("Put the kernel on the top-left {k} by {k} window of image {i}.",
                  k=b.dim("kernel", 2), i=b.index("images", 0, 0))
@@ -239,7 +208,7 @@ class CnnLecture(LectureScene):
     def conv(self) -> None:
         self.beat("The whole map equals F.conv2d")
         b, left = self.b, self.fmap
-        code = VGroup(*(self.readable(self.listing(f)) for f in (sliding_windows, slide)))
+        code = VGroup(*(self.listing(f) for f in (sliding_windows, slide)))
         code.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         style.STAGE.place(code)
         self.say("The sliding code: unfold cuts out every window,")
@@ -253,8 +222,8 @@ class CnnLecture(LectureScene):
         conv = self.matrix("fmap_conv", (0,), cell=self.cell)
         target = self.matrix("fmap_sliding", (0,), cell=self.cell)
         pair = VGroup(target, conv).arrange(RIGHT, buff=2.2)
-        pair_names = VGroup(above(target, style.note("by sliding windows", color=FMAP)),
-                            above(conv, style.note("`F.conv2d(images, kernel)`", color=FMAP)))
+        pair_names = VGroup(style.title_above(target, style.note("by sliding windows", color=FMAP)),
+                            style.title_above(conv, style.note("`F.conv2d(images, kernel)`", color=FMAP)))
         exact = self.exact("conv_max_diff")
         diff = self.prose("largest difference over all {B} images: {d}", style.LABEL_SIZE,
                           B=b.dim("fmap_conv", 0), d=b.value("conv_max_diff", (), 2, "g"))
@@ -286,8 +255,8 @@ class CnnLecture(LectureScene):
     def shared(self) -> None:
         self.beat("One kernel for every image")
         b = self.b
-        images = Group(*(self.heat(f"image_{i}", "image_absmax", 0.95) for i in range(self.B)))
-        fmaps = Group(*(self.heat(f"fmap_{i}", "fmap_absmax", 0.95) for i in range(self.B)))
+        images = Group(*(self.framed_heatmap(f"image_{i}", "image_absmax", 0.95) for i in range(self.B)))
+        fmaps = Group(*(self.framed_heatmap(f"fmap_{i}", "fmap_absmax", 0.95) for i in range(self.B)))
         images.arrange(DOWN, buff=0.25)
         fmaps.arrange(DOWN, buff=0.25)
         kern = self.kernel_matrix()
@@ -324,8 +293,8 @@ class CnnLecture(LectureScene):
         b, m, n = self.b, self.m, int(self.b.tensors["images"].shape[-1])
         s = int(self.b.tensors["shift"])
         size = 2.0
-        img, fm = self.heat("image_0", "image_absmax", size), self.heat("fmap_0", "fmap_absmax", size * m / n)
-        sh, sfm = self.heat("shifted", "image_absmax", size), self.heat("shifted_fmap", "fmap_absmax", size * m / n)
+        img, fm = self.framed_heatmap("image_0", "image_absmax", size), self.framed_heatmap("fmap_0", "fmap_absmax", size * m / n)
+        sh, sfm = self.framed_heatmap("shifted", "image_absmax", size), self.framed_heatmap("shifted_fmap", "fmap_absmax", size * m / n)
         row1 = Group(img, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), fm).arrange(RIGHT, buff=0.4)
         row2 = Group(sh, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), sfm).arrange(RIGHT, buff=0.4)
         rows = Group(row1, row2).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
@@ -364,14 +333,14 @@ class CnnLecture(LectureScene):
         kern = self.kernel_matrix()
         kname = self.prose("kernel: {k} × {k} = {w} weights", color=KERNEL, k=b.dim("kernel", 2),
                            w=b.value("kernel_params", (), 0))
-        W = self.heat("dense_weight", "dense_absmax", 3.6 * m * m / int(b.tensors["images"].shape[-1]) ** 2)
+        W = self.framed_heatmap("dense_weight", "dense_absmax", 3.6 * m * m / int(b.tensors["images"].shape[-1]) ** 2)
         dname = self.prose("dense weight (random): {o} outputs × {i} pixels = {d} weights", color=KERNEL,
                            o=b.dim("dense_weight", 0), i=b.dim("dense_weight", 1), d=b.value("dense_params", (), 0, "n"))
-        scale = self.legend("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()))
+        scale = self.colour_scale("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()))
         left = VGroup(kname, kern).arrange(DOWN, buff=0.3)
         right = Group(dname, Group(W, scale).arrange(RIGHT, buff=0.3)).arrange(DOWN, buff=0.3)
         top = Group(left, right).arrange(RIGHT, buff=1.0, aligned_edge=UP)
-        minis = Group(*(self.heat(f"image_{i}", "image_absmax", 0.6) for i in range(self.B))).arrange(RIGHT, buff=0.4)
+        minis = Group(*(self.framed_heatmap(f"image_{i}", "image_absmax", 0.6) for i in range(self.B))).arrange(RIGHT, buff=0.4)
         rows_l = self.prose("one row per output pixel ({m} × {m} = {o}), one column per input pixel ({n} × {n} = {i})",
                             color=style.MUTED, m=b.dim("fmap_conv", 1), o=b.dim("dense_weight", 0),
                             n=b.dim("images", 2), i=b.dim("dense_weight", 1))
@@ -406,8 +375,8 @@ class CnnLecture(LectureScene):
         arrow = style.arrow(LEFT, RIGHT)
         VGroup(fmap, arrow, pooled).arrange(RIGHT, buff=0.5)
         names = VGroup(
-            above(fmap, self.prose("feature map of image {i}", color=FMAP, i=b.index("images", 0, 0)), buff=0.25),
-            above(pooled, style.note("`F.max_pool2d`", color=FMAP), buff=0.25),
+            style.title_above(fmap, self.prose("feature map of image {i}", color=FMAP, i=b.index("images", 0, 0)), buff=0.25),
+            style.title_above(pooled, style.note("`F.max_pool2d`", color=FMAP), buff=0.25),
         )
         upper, lower = style.STAGE.rows(3.4, 2.6)
         upper.place(VGroup(fmap, arrow, pooled, names))
@@ -461,6 +430,3 @@ class CnnLecture(LectureScene):
         )
 
 
-def above(mat: Mobject, label: Mobject, buff: float = 0.15) -> Mobject:
-    """Put a title above a matrix, clear of its bracket corners (TensorMatrix.label sits between them)."""
-    return label.next_to(mat, UP, buff=buff)

@@ -29,11 +29,9 @@ from manim import (
     TransformFromCopy,
     VGroup,
     VMobject,
-    config,
 )
 
 from scenes.kit import style
-from scenes.kit.binding import Source
 from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows, pixel_box
@@ -63,48 +61,26 @@ class KernelsLecture(LectureScene):
     recap_caption = "Several filters, shared weights, one output each, stacked, sized by design."
 
     # -- helpers ------------------------------------------------------------------------------
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold until the open caption is read, rounded up to whole frames (the kit's 0.05 s slack can lose a frame).
-
-        Local fix, reported to the lead: at 15 fps a hold of under 0.05 s was skipped and the caption then
-        fell a frame short of its reading time in the real render while the dry run passed.
-        """
-        need = max(at_least, self._reading_left())
-        if need > 1e-6:
-            self._still(need + 1.0 / config.frame_rate)
 
     def size(self, name: str, d: int) -> int:
         """Return one dimension of a tensor (for layout only)."""
         return int(self.b.tensors[name].shape[d])
 
-    def heat(self, name: str, scale: str, height: float) -> Group:
-        """Return a heatmap with a thin frame, as a Group (heat, frame)."""
-        img = self.b.heatmap(name, scale, height)
-        frame = SurroundingRectangle(img, buff=0.02, color=style.MUTED, stroke_width=1.5)
-        return Group(img, frame)
-
-    def legend(self, ramp: str, scale: str, lo: Source, hi: Source, width: float = 1.8) -> Group:
-        """Return a colour scale: the ramp as a strip, its two ends named with bound numbers."""
-        strip = self.b.heatmap(ramp, scale, height=0.2)
-        strip.stretch_to_fit_width(width)
-        a = self.math("{a}", color=style.MUTED, a=lo).next_to(strip, LEFT, buff=0.12)
-        z = self.math("{z}", color=style.MUTED, z=hi).next_to(strip, RIGHT, buff=0.12)
-        return Group(a, strip, z)
 
     def unit_legend(self, width: float = 1.6) -> Group:
         """Return the 0 .. 1 colour scale (image pixels, fields, attention weights)."""
         b = self.b
-        return self.legend("unit_ramp", "one", b.value("unit_ramp", (0, 0), 0), b.value("one", (), 0), width)
+        return self.colour_scale("unit_ramp", "one", b.value("unit_ramp", (0, 0), 0), b.value("one", (), 0), width)
 
     def map_legend(self, width: float = 1.6) -> Group:
         """Return the colour scale of the feature maps (blue negative, orange positive)."""
         b = self.b
-        return self.legend("map_ramp", "map_scale", b.value("map_ramp", (0, 0), 0), b.value("map_scale", (), 0), width)
+        return self.colour_scale("map_ramp", "map_scale", b.value("map_ramp", (0, 0), 0), b.value("map_scale", (), 0), width)
 
     def seq_legend(self, width: float = 1.6) -> Group:
         """Return the colour scale of X and the weight matrices."""
         b = self.b
-        return self.legend("seq_ramp", "seq_scale", b.value("seq_ramp", (0, 0)), b.value("seq_scale", ()), width)
+        return self.colour_scale("seq_ramp", "seq_scale", b.value("seq_ramp", (0, 0)), b.value("seq_scale", ()), width)
 
     def axes(self, heat: Mobject, rows: str = "query", cols: str = "key") -> VGroup:
         """Return axis names of a heatmap: columns named above (→), rows named on the left (↓)."""
@@ -141,10 +117,6 @@ class KernelsLecture(LectureScene):
         low = bool(set(self.b.strings[f"word_{i}"]) & set("gjpqy"))
         return label.shift(UP * (y - label.get_bottom()[1] - (depth if low else 0.0)))
 
-    def gone(self, *mobs: Mobject, run_time: float = 0.4) -> None:
-        """Fade mobs out and take every part of them off the stage (parts may have been added one by one)."""
-        self.play(FadeOut(Group(*mobs)), run_time=run_time)
-        self.remove(*(m for mob in mobs for m in mob.get_family()))
 
     def head_name(self, h: int, stacked: bool = False) -> Mobject:
         """Return 'head h: one back' (one-based; what the head was trained to read), on one line or two."""
@@ -276,7 +248,7 @@ class KernelsLecture(LectureScene):
                      "torch's F.conv2d gives the same map up to float32 rounding: {d}.")
         self.play(FadeIn(s.check, shift=UP * 0.2), run_time=0.6)
         n = self.size("image", 0)
-        pic = self.heat("image", "one", s.image.height * 0.95)
+        pic = self.framed_heatmap("image", "one", s.image.height * 0.95)
         pic.move_to(s.image)
         scale = self.unit_legend(1.4).next_to(pic, DOWN, buff=0.3)
         self.say("From here on the image is drawn as a picture: each pixel's colour is its value, {z} dark, {o} bright.",
@@ -291,11 +263,11 @@ class KernelsLecture(LectureScene):
         """Lay out the words, X and W^q, W^k, W^v as heatmaps with the heads' column bands."""
         b, s = self.b, SimpleNamespace()
         L, D, H = self.size("X", 1), self.size("X", 2), self.size("weights", 1)
-        s.X = self.heat("X_0", "seq_scale", min(0.36 * L, 1.8))
+        s.X = self.framed_heatmap("X_0", "seq_scale", min(0.36 * L, 1.8))
         s.words = label_rows_heat(s.X[0], [self.word(i) for i in range(L)], L)
         s.X_name = self.prose("$X$ = embedding + position, {L} × {D}", color=style.MUTED, L=b.dim("X", 1),
                               D=b.dim("X", 2))
-        s.W = [self.heat(name, "seq_scale", min(0.3 * D, 1.7)) for name in ("W_q", "W_k", "W_v")]
+        s.W = [self.framed_heatmap(name, "seq_scale", min(0.3 * D, 1.7)) for name in ("W_q", "W_k", "W_v")]
         s.W_names = [style.note(f"$W^{t}$") for t in ("q", "k", "v")]
         ws = Group(*s.W).arrange(RIGHT, buff=0.45)
         left = Group(s.words, s.X)
@@ -333,7 +305,7 @@ class KernelsLecture(LectureScene):
         s.out = self.matrix("outs_0", cell=cell)
         row = VGroup(s.Q, s.K, s.A, s.V, s.out).arrange(RIGHT, buff=0.4 if L < 6 else 0.3)
         h = b.index("weights", 1, 0)
-        s.names = VGroup(*(above(m, self.math(t, h=h)) for m, t in
+        s.names = VGroup(*(style.title_above(m, self.math(t, h=h)) for m, t in
                            ((s.Q, "Q_{h}"), (s.K, "K_{h}"), (s.V, "V_{h}"), (s.out, "A_{h} V_{h}"))))
         s.keys = label_columns(s.A, [self.word(j, style.MUTED) for j in range(L)], buff=0.15)
         for j, key in enumerate(s.keys):
@@ -440,11 +412,11 @@ class KernelsLecture(LectureScene):
         b = self.b
         K, H = self.size("maps", 0), self.size("weights", 1)
         left, right = halves(PICTURE)
-        maps = Group(*(Group(self.heat(f"map_{c}", f"map_scale_{c}", 1.7), self.kernel_name(c),
-                             self.legend(f"map_ramp_{c}", f"map_scale_{c}", b.value(f"map_ramp_{c}", (0, 0), 2, "g"),
+        maps = Group(*(Group(self.framed_heatmap(f"map_{c}", f"map_scale_{c}", 1.7), self.kernel_name(c),
+                             self.colour_scale(f"map_ramp_{c}", f"map_scale_{c}", b.value(f"map_ramp_{c}", (0, 0), 2, "g"),
                                          b.value(f"map_scale_{c}", (), 2, "g"), 0.8)).arrange(DOWN, buff=0.2)
                        for c in range(K))).arrange(RIGHT, buff=0.35, aligned_edge=UP)
-        heads = Group(*(Group(self.heat(f"weights_{h}", "one", 1.6), self.head_name(h, stacked=True))
+        heads = Group(*(Group(self.framed_heatmap(f"weights_{h}", "one", 1.6), self.head_name(h, stacked=True))
                         .arrange(DOWN, buff=0.15)
                         for h in range(H))).arrange(RIGHT, buff=0.3, aligned_edge=UP)
         heads_scale = self.unit_legend()
@@ -478,7 +450,7 @@ class KernelsLecture(LectureScene):
         n, m, k = self.size("image", 0), self.size("maps", 1), self.size("kernels", 1)
         L = self.size("X", 1)
         left, right = halves(PICTURE)
-        img, fmap = self.heat("image", "one", 2.4), self.heat("map_0", "map_scale", 2.4 * m / n)
+        img, fmap = self.framed_heatmap("image", "one", 2.4), self.framed_heatmap("map_0", "map_scale", 2.4 * m / n)
         pics = Group(img, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), fmap).arrange(RIGHT, buff=0.35)
         scales = Group(self.unit_legend(1.2).next_to(img, DOWN, buff=0.3),
                        self.map_legend(1.0).next_to(fmap, DOWN, buff=0.3))
@@ -489,7 +461,7 @@ class KernelsLecture(LectureScene):
         conv_text = halves(LINE)[0].place(self.prose("one entry reads {k} × {k} = {w} of {N} pixels",
                                                      style.LABEL_SIZE, k=b.dim("kernels", 1),
                                                      w=b.value("conv_reach", (0,), 0), N=b.value("image_pixels", (), 0)))
-        wmap = self.heat("weights_0", "one", min(0.6 * L, 3.0))
+        wmap = self.framed_heatmap("weights_0", "one", min(0.6 * L, 3.0))
         keys = VGroup(*(self.word(j, style.MUTED) for j in range(L)))
         queries = VGroup(*(self.word(i, style.MUTED) for i in range(L)))
         i = L - 1
@@ -532,7 +504,7 @@ class KernelsLecture(LectureScene):
         left, right = halves(PICTURE)
         kernel = self.matrix("kernels", (0,), decimals=0, cell=(0.55, 0.42))
         side = 2.2 if k <= 3 else 1.8  # a 4 x 4 kernel takes more of the half
-        img, fmap = self.heat("image", "one", side), self.heat("map_0", "map_scale", side * m / n)
+        img, fmap = self.framed_heatmap("image", "one", side), self.framed_heatmap("map_0", "map_scale", side * m / n)
         conv = Group(kernel, img, fmap).arrange(RIGHT, buff=0.4)
         tags = VGroup(*(style.note(t, color=style.MUTED).next_to(mob, UP, buff=0.12)
                         for t, mob in (("kernel", kernel), ("image", img), ("map", fmap))))
@@ -543,8 +515,8 @@ class KernelsLecture(LectureScene):
         win = pixel_box(img[0], (n, n), (0, k), (0, k), MARK)
         pix = pixel_box(fmap[0], (m, m), (0, 1), (0, 1), MARK)
         px = min(0.36, 2.2 / max(L, D), 5.0 / (D + 2 * d))  # X, W^q_h and Q_h side by side in half the stage
-        X, W, Qh = self.heat("X_0", "seq_scale", px * L), self.heat("Wq_0", "seq_scale", px * D), \
-            self.heat("Q_0", "seq_scale", px * L)
+        X, W, Qh = self.framed_heatmap("X_0", "seq_scale", px * L), self.framed_heatmap("Wq_0", "seq_scale", px * D), \
+            self.framed_heatmap("Q_0", "seq_scale", px * L)
         times, eq = style.note("$times$"), style.note("$=$")
         attn = Group(X, times, W, eq, Qh).arrange(RIGHT, buff=0.25)
         h = b.index("weights", 1, 0)
@@ -584,14 +556,14 @@ class KernelsLecture(LectureScene):
         b = self.b
         L = self.size("X", 1)
         left, right = halves(PICTURE)
-        f1, f2 = self.heat("field1", "one", 2.3), self.heat("field2", "one", 2.3)
+        f1, f2 = self.framed_heatmap("field1", "one", 2.3), self.framed_heatmap("field2", "one", 2.3)
         l1, l2 = (self.prose("after layer {j}: {a} pixels", color=style.MUTED, j=b.index("conv_reach", 0, j),
                              a=b.value("conv_reach", (j,), 0)) for j in (0, 1))
         fields = Group(Group(f1, l1).arrange(DOWN, buff=0.15), Group(f2, l2).arrange(DOWN, buff=0.15))
         fields.arrange(RIGHT, buff=0.6)
         conv_scale = self.unit_legend(1.4).next_to(fields, DOWN, buff=0.35)
         left.place(Group(fields, conv_scale))
-        a1, a2 = self.heat("weights_0", "one", 2.3), self.heat("rollout", "one", 2.3)
+        a1, a2 = self.framed_heatmap("weights_0", "one", 2.3), self.framed_heatmap("rollout", "one", 2.3)
         i = L - 1
         j1, j2 = max(i - 1, 0), max(i - 2, 0)
         m1 = self.prose("{q} → {k}: {w}", color=style.MUTED, q=b.string(f"word_{i}"), k=b.string(f"word_{j1}"),
@@ -682,6 +654,3 @@ def label_rows_heat(heat: Mobject, labels: list[Mobject], n_rows: int) -> VGroup
     return VGroup(*labels)
 
 
-def above(mat: Mobject, label: Mobject, buff: float = 0.15) -> Mobject:
-    """Put a title above a matrix, clear of its bracket corners (TensorMatrix.label sits between them)."""
-    return label.next_to(mat, UP, buff=buff)

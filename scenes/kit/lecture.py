@@ -13,11 +13,13 @@ from manim import (
     AnimationGroup,
     FadeIn,
     FadeOut,
+    Group,
     LaggedStart,
     Mobject,
     Rectangle,
     ReplacementTransform,
     Scene,
+    SurroundingRectangle,
     Typst,
     VGroup,
     Write,
@@ -160,6 +162,24 @@ class LectureScene(Scene):
     def flow(self, sources: Mobject, target: Mobject) -> AnimationGroup:
         """Return copies of sources flying into target and fading while target fades in (no glyph morphing)."""
         return AnimationGroup(FadeOut(sources.copy(), target_position=target, scale=0.6), FadeIn(target))
+
+    def framed_heatmap(self, name: str, scale: str, height: float) -> Group:
+        """Return a bound heatmap with a thin grey frame, as a Group (heatmap, frame)."""
+        img = self.b.heatmap(name, scale, height)
+        return Group(img, SurroundingRectangle(img, buff=0.02, color=style.MUTED, stroke_width=1.5))
+
+    def colour_scale(self, ramp: str, scale: str, low: Source, high: Source, width: float = 1.6) -> Group:
+        """Return a heatmap's colour scale: the ramp tensor as a strip, its two ends named by bound numbers."""
+        strip = self.b.heatmap(ramp, scale, height=0.2)
+        strip.stretch_to_fit_width(width)
+        a = self.math("{a}", color=style.MUTED, a=low).next_to(strip, LEFT, buff=0.12)
+        z = self.math("{z}", color=style.MUTED, z=high).next_to(strip, RIGHT, buff=0.12)
+        return Group(a, strip, z)
+
+    def gone(self, *mobs: Mobject, run_time: float = 0.4) -> None:
+        """Fade mobs out and take every part of them off the stage (parts may have been added one by one)."""
+        self.play(FadeOut(Group(*mobs)), run_time=run_time)
+        self.remove(*(m for mob in mobs for m in mob.get_family()))
 
     def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
         """Return the real source of func as a code listing (audited), syntax colours lifted to the contrast floor.

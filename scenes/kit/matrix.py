@@ -106,8 +106,8 @@ class TensorMatrix(VGroup):
         return VGroup(*(row[c] for row in self.cells for c in range(c0, c1)))
 
     def label(self, mob: VMobject, side: np.ndarray = UP, buff: float = 0.15) -> VMobject:
-        """Place a label above (or below) the matrix and return it."""
-        return mob.next_to(self.entries if side is UP else self.brackets, side, buff=buff)
+        """Place a title above (or below) the whole matrix, clear of its bracket corners, and return it."""
+        return mob.next_to(self, side, buff=buff)
 
     def check_cell(self, r: int, c: int, num: BoundNumber, where: str) -> None:
         """Raise AuditError if cell (r, c) is bound to another index or left its grid slot."""

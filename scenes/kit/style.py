@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import ORIGIN, UL, Arrow, Mobject, Typst, config
+from manim import ORIGIN, UL, UP, Arrow, Mobject, Typst, config
 
 from scenes.kit import typst_cache
 
@@ -76,6 +76,11 @@ def note(text: str, size: float = NOTE_SIZE, color: str = TEXT) -> Typst:
     if text[:1] in ("=", "-", "+", "/"):
         text = "\\" + text
     return typst_cache.typst(text, font_size=size, color=color)
+
+
+def title_above(target: Mobject, label: Mobject, buff: float = 0.15) -> Mobject:
+    """Put a title above anything (a matrix with its bracket corners, a heatmap and its frame); return it."""
+    return label.next_to(target, UP, buff=buff)
 
 
 def arrow(start: np.ndarray, end: np.ndarray, buff: float = 0.15, color: str = MUTED) -> Arrow:

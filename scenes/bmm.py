@@ -6,9 +6,6 @@ The batch size is written "batch", never B: B is the FAQ's second tensor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 from manim import (
     DOWN,
@@ -22,13 +19,11 @@ from manim import (
     Mobject,
     Rectangle,
     ReplacementTransform,
-    Typst,
     VGroup,
-    config,
 )
 
 from scenes.kit import style
-from scenes.kit.layout import contrast, highlight
+from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
@@ -65,25 +60,7 @@ class BmmLecture(LectureScene):
     recap_caption = "bmm is the strict special case; matmul is the general one."
 
     # -- helpers ------------------------------------------------------------------------------
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold as the kit does, one frame longer: a still is cut to whole frames, which can leave a caption short.
 
-        (Kit change recommended: LectureScene.hold_caption should round its still up to whole frames.)
-        """
-        need = max(at_least, self._reading_left())
-        if need > 0.05:
-            self._still(need + 1.0 / config.frame_rate)
-
-    def listing(self, func: Callable[..., Any], size: float = style.CODE_SIZE) -> Typst:
-        """Return the real source of func, its syntax colours below the contrast floor lifted to the muted grey.
-
-        (Kit candidate: heads and batches carry the same `readable` helper; Typst's raw theme is made for paper.)
-        """
-        code = super().listing(func, size)
-        for glyph in code.family_members_with_points():
-            if glyph.get_fill_opacity() > 0.02 and contrast(glyph.get_fill_color().to_hex(), 1.0) < style.MIN_CONTRAST:
-                glyph.set_fill(style.MUTED)
-        return code
 
     def gap_line(self, name: str, template: str) -> Mobject:
         """Return a line stating a largest difference torch measured, the difference in its colour."""

@@ -15,12 +15,10 @@ from manim import (
     Indicate,
     LaggedStart,
     Mobject,
-    ReplacementTransform,
     Succession,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
-    VMobject,
 )
 
 from scenes.kit import style
@@ -55,23 +53,6 @@ class CnnLecture(LectureScene):
         n = int(t["images"].shape[-1])
         self.cell = (style.CELL_W, style.CELL_H) if n <= 6 else (0.8, 0.4)  # 7 or 8 pixels a side: tighter cells
 
-    def combine(self, pairs: list[tuple[Mobject, Mobject]], *others: object, lag_ratio: float = 0.1,
-                run_time: float = 1.2) -> None:
-        """Play copies of each sources group moving into and becoming its target number; then show the targets.
-
-        A copy morphs into an unbound outline of the target's glyphs (a Transform into a bound number would
-        reshape that number's own paths); once it has landed, the bound number itself takes its place.
-        """
-        ghosts = []
-        for _, target in pairs:
-            ghost = VMobject()
-            ghost.set_points(target.get_all_points())
-            ghost.match_style(target)
-            ghosts.append(ghost)
-        anims = [ReplacementTransform(src.copy(), ghost) for (src, _), ghost in zip(pairs, ghosts)]
-        self.play(*others, LaggedStart(*anims, lag_ratio=lag_ratio), run_time=run_time)
-        self.remove(*ghosts)
-        self.add(*(t for _, t in pairs))
 
     def image_name(self, i: int, two_lines: bool = False) -> Mobject:
         """Return 'image i: <pattern>' with i one-based and the pattern named at build time."""

@@ -23,12 +23,10 @@ from manim import (
     LaggedStart,
     Line,
     Mobject,
-    ReplacementTransform,
     Succession,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
-    VMobject,
 )
 
 from scenes.kit import style
@@ -88,23 +86,6 @@ class KernelsLecture(LectureScene):
         side = style.note(f"{rows} ↓", color=style.MUTED).next_to(heat, LEFT, buff=0.15)
         return VGroup(top, side.align_to(heat, UP))
 
-    def combine(self, pairs: list[tuple[Mobject, Mobject]], *others: object, lag_ratio: float = 0.1,
-                run_time: float = 1.2) -> None:
-        """Play copies of each sources group moving into and becoming its target number; then show the targets.
-
-        A copy morphs into an unbound outline of the target's glyphs (a Transform into a bound number would
-        reshape that number's own paths); once it has landed, the bound number itself takes its place.
-        """
-        ghosts = []
-        for _, target in pairs:
-            ghost = VMobject()
-            ghost.set_points(target.get_all_points())
-            ghost.match_style(target)
-            ghosts.append(ghost)
-        anims = [ReplacementTransform(src.copy(), ghost) for (src, _), ghost in zip(pairs, ghosts)]
-        self.play(*others, LaggedStart(*anims, lag_ratio=lag_ratio), run_time=run_time)
-        self.remove(*ghosts)
-        self.add(*(t for _, t in pairs))
 
     def word(self, i: int, color: str = style.TEXT) -> Mobject:
         """Return word i of the sentence."""

@@ -15,7 +15,6 @@ from manim import (
     Mobject,
     ReplacementTransform,
     VGroup,
-    config,
 )
 
 from scenes.kit import style
@@ -41,14 +40,6 @@ class SharingLecture(LectureScene):
              "Q": "query", "Q_alone": "query", "grad_each": "gradient", "grad": "gradient"}
 
     # -- helpers ------------------------------------------------------------------------------
-    def hold_caption(self, at_least: float = 0.0) -> None:
-        """Hold as the kit does, one frame longer: a still is cut to whole frames, which can leave a caption short.
-
-        (Kit change recommended: LectureScene.hold_caption should round its still up to whole frames.)
-        """
-        need = max(at_least, self._reading_left())
-        if need > 0.05:
-            self._still(need + 1.0 / config.frame_rate)
 
     def setup(self) -> None:
         """Read the batch size N once, and whether torch found the two ways bit for bit equal."""

@@ -414,9 +414,9 @@ class SoftmaxLecture(LectureScene):
         O = self.matrix("O_row")
         arrow = style.arrow(LEFT, RIGHT)
         top = VGroup(w, V, arrow, C).arrange(RIGHT, buff=0.35)
-        w_lab = w.label(self.math("w_j", color=WEIGHT), buff=0.25)
-        v_lab = V.label(self.math("v_j", color=VALUE), buff=0.25)
-        c_lab = C.label(style.note("$w_j v_j$: row $j$ times its weight", color=VALUE), buff=0.25)
+        w_lab = w.label(self.math("w_j", color=WEIGHT), buff=0.12)
+        v_lab = V.label(self.math("v_j", color=VALUE), buff=0.12)
+        c_lab = C.label(style.note("$w_j v_j$: row $j$ times its weight", color=VALUE), buff=0.12)
         o.next_to(C, DOWN, buff=0.7).align_to(C, LEFT)
         O.next_to(o, DOWN, buff=0.3).align_to(C, LEFT)
         line = Line(C.get_corner(DOWN + LEFT), C.get_corner(DOWN + RIGHT), color=style.MUTED,

@@ -7,6 +7,7 @@ number.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -89,3 +90,18 @@ def check_published(scene: Any, manifest: Mapping[str, Any]) -> int:
     for key, entry in zip(keys, published):
         assert entry["text"] in on_screen[key], (key, entry["text"], on_screen[key])
     return len(keys)
+
+
+def positions(L: int, D: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The paper's sinusoidal encoding written out entry by entry (independent of tensors.attention).
+
+    PE[p, i] = sin(p / 10000^(i/D)) for even i, cos(p / 10000^((i-1)/D)) for odd i.
+    """
+    pe = torch.zeros(L, D, dtype=dtype)
+    for p in range(L):
+        for i in range(0, D, 2):
+            angle = p / 10000 ** (i / D)
+            pe[p, i] = math.sin(angle)
+            if i + 1 < D:
+                pe[p, i + 1] = math.cos(angle)
+    return pe

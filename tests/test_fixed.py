@@ -20,23 +20,13 @@ from driver.pipeline import Outcome, RenderRequest, render
 from tensors.fixed import FixedConfig, FixedResult, build
 from tensors.trained import WORDS, TrainConfig, trained
 from tests.conftest import DryRun
-from tests.shown import check_shown, seen
+from tests.shown import check_shown, positions, seen
 
 CPU = torch.device("cpu")
 SENTENCES = [["cat", "eat", "mouse"], ["dog", "eat", "fish"], ["mouse", "eat", "cat"]]
 IDS = torch.tensor([[WORDS.index(w) for w in s] for s in SENTENCES])
 EAT = 1  # eat's position in every sentence
 
-
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's PE, entry by entry: sin(p / 10000^(2i/D)) at 2i, cos at 2i + 1."""
-    pe = torch.empty(L, D)
-    for p in range(L):
-        for i in range(0, D, 2):
-            angle = p / 10000 ** (i / D)
-            pe[p, i] = math.sin(angle)
-            pe[p, i + 1] = math.cos(angle)
-    return pe
 
 
 def head_attention(x: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.Tensor,

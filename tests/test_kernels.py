@@ -14,7 +14,7 @@ import render
 from tensors.kernels import KernelsConfig, KernelsResult, build
 from tensors.trained import TrainConfig, trained
 from tests.conftest import DryRun
-from tests.shown import check_shown, seen
+from tests.shown import check_shown, positions, seen
 
 CPU = torch.device("cpu")
 SIZES = [
@@ -29,17 +29,6 @@ NAMES = {"kernel_name_0": "vertical edge", "kernel_name_1": "horizontal edge", "
 VOCAB = ("cat", "eat", "mouse", "dog", "fish", "bird", "see", "run")
 OFFSET = (-1, 1, -2)  # what head 1, 2, 3 were trained to read
 
-
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's sinusoidal encoding written out: sin(p / 10000^(2i/D)) on even dims, cos on odd."""
-    pe = torch.zeros(L, D)
-    for p in range(L):
-        for i in range(0, D, 2):
-            angle = p / 10000 ** (i / D)
-            pe[p, i] = math.sin(angle)
-            if i + 1 < D:
-                pe[p, i + 1] = math.cos(angle)
-    return pe
 
 
 def designed(k: int) -> torch.Tensor:

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from tensors.softmax import HEADS, SoftmaxConfig, SoftmaxResult, build
 from tensors.trained import TrainConfig, trained
 from tests.conftest import DryRun
-from tests.shown import check_published, check_shown, seen
+from tests.shown import check_published, check_shown, positions, seen
 
 CPU = torch.device("cpu")
 SIZES = [(5, 4, 1, 0), (6, 5, 6, 1), (2, 2, 2, 3), (4, 3, 2, 7), (3, 2, 1, 11), (5, 4, 3, 0)]  # L, d_k, query, seed
@@ -44,22 +44,11 @@ def close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-6) -> None:
     torch.testing.assert_close(a.double(), b.double(), rtol=0, atol=tol)
 
 
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's sinusoidal encoding, written out: sin on even dimensions, cos on odd ones."""
-    pe = torch.zeros(L, D, dtype=torch.float64)
-    for p in range(L):
-        for c in range(0, D, 2):
-            angle = p / 10000 ** (c / D)
-            pe[p, c] = math.sin(angle)
-            if c + 1 < D:
-                pe[p, c + 1] = math.cos(angle)
-    return pe
-
 
 def trained_heads(L: int, d: int, seed: int) -> tuple[torch.Tensor, ...]:
     """Q, K, V (H, L, d) of every head for the sentence of the first L words, from the trained weights given as inputs."""
     m = trained(TrainConfig(d_model=HEADS * d, heads=HEADS, seed=seed))
-    x = m.table[:L].double() + positions(L, HEADS * d)  # words 0..L-1: "cat eat mouse dog fish ..."
+    x = m.table[:L].double() + positions(L, HEADS * d, torch.float64)  # words 0..L-1: "cat eat mouse dog fish ..."
     return tuple((x @ W.double()).reshape(L, HEADS, d).permute(1, 0, 2) for W in (m.W_q, m.W_k, m.W_v))
 
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from tensors.split import SplitConfig, SplitResult, build, multi_head, project_chunks
 from tests.conftest import DryRun
-from tests.shown import check_published, check_shown, seen
+from tests.shown import check_published, check_shown, positions, seen
 
 CONFIGS = [SplitConfig(), SplitConfig(seq_len=2, d_model=2, heads=2, seed=1),
            SplitConfig(seq_len=3, d_model=3, heads=3, seed=2), SplitConfig(seq_len=4, d_model=4, heads=2, seed=5)]
@@ -67,11 +67,6 @@ def recompute(E: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.
 
 GIVEN = ("ids", "table", "accuracy", "loss_ends")  # the trained model's outputs, taken as given inputs
 
-
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's sinusoidal encoding, written out entry by entry: sin on even, cos on odd dimensions."""
-    return torch.tensor([[math.sin(p / 10000 ** (2 * (i // 2) / D)) if i % 2 == 0 else
-                          math.cos(p / 10000 ** (2 * (i // 2) / D)) for i in range(D)] for p in range(L)])
 
 
 def truth_of(r: SplitResult) -> dict[str, torch.Tensor]:

@@ -19,20 +19,11 @@ from tensors.common import ConfigError
 from tensors.subspaces import SENTENCES, SubspacesConfig, build
 from tensors.trained import WORDS, TrainConfig, trained
 from tests.conftest import DryRun
-from tests.shown import check_shown, seen
+from tests.shown import check_shown, positions, seen
 
 CPU = torch.device("cpu")
 HEAD = 1  # head 2, 0-based: trained to name the word after
 
-
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's PE, entry by entry: sin(p / 10000^(2i/D)) at 2i, cos at 2i + 1."""
-    pe = torch.empty(L, D)
-    for p in range(L):
-        for i in range(0, D, 2):
-            angle = p / 10000 ** (i / D)
-            pe[p, i], pe[p, i + 1] = math.sin(angle), math.cos(angle)
-    return pe
 
 
 def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> dict[str, torch.Tensor]:

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tensors import trained as tr
+from tests.shown import positions
 
 CFG = tr.TrainConfig()
 
@@ -18,15 +19,6 @@ CFG = tr.TrainConfig()
 def fitted() -> tr.Trained:
     return tr.fit(CFG)
 
-
-def positions(L: int, D: int) -> torch.Tensor:
-    """The paper's sinusoidal encoding, written out here independently of tensors.attention."""
-    pe = torch.zeros(L, D)
-    for p in range(L):
-        for i in range(0, D, 2):
-            angle = p / 10000 ** (i / D)
-            pe[p, i], pe[p, i + 1] = math.sin(angle), math.cos(angle)
-    return pe
 
 
 def forward(t: tr.Trained, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -10,6 +10,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Animation,
     AnimationGroup,
     FadeIn,
     FadeOut,
@@ -22,6 +23,7 @@ from manim import (
     SurroundingRectangle,
     Typst,
     VGroup,
+    VMobject,
     Write,
     config,
 )
@@ -152,6 +154,24 @@ class LectureScene(Scene):
         TransformFromCopy would leave a morphed copy on screen that still carries the source's binding.
         """
         return ReplacementTransform(source.copy(), target)
+
+    def combine(self, pairs: list[tuple[Mobject, Mobject]], *others: Animation, lag_ratio: float = 0.1,
+                run_time: float = 1.2) -> None:
+        """Play copies of each source group moving into and becoming its target number; then show the targets.
+
+        A copy morphs into an unbound outline of the target's glyphs (a Transform into a bound number would
+        reshape that number's own paths); once it has landed, the bound number itself takes its place.
+        """
+        ghosts = []
+        for _, target in pairs:
+            ghost = VMobject()
+            ghost.set_points(target.get_all_points())
+            ghost.match_style(target)
+            ghosts.append(ghost)
+        anims = [ReplacementTransform(src.copy(), ghost) for (src, _), ghost in zip(pairs, ghosts)]
+        self.play(*others, LaggedStart(*anims, lag_ratio=lag_ratio), run_time=run_time)
+        self.remove(*ghosts)
+        self.add(*(t for _, t in pairs))
 
     def settle(self, *mats: TensorMatrix) -> None:
         """Replace a matrix drawn piece by piece (entries, brackets) by the whole matrix; nothing moves."""

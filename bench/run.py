@@ -225,7 +225,7 @@ def main() -> None:
     args = parser.parse_args()
     qualities = args.qualities.split(",")
     result: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": platform.python_version(), "runs": args.runs, "qualities": qualities, "topics": [],
     }

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -119,11 +120,11 @@ class LectureScene(Scene):
 
     def math(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
         """Return a bound maths label."""
-        return self.b.text(template, math=True, font_size=size, **fields).set_color(color)
+        return self.b.text(template, math=True, font_size=size, **cast(dict[str, Any], fields)).set_color(color)
 
     def prose(self, template: str, size: float = style.NOTE_SIZE, color: str = style.TEXT, **fields: Source) -> Typst:
         """Return a bound prose label (inline maths in $...$)."""
-        return self.b.text(template, font_size=size, **fields).set_color(color)
+        return self.b.text(template, font_size=size, **cast(dict[str, Any], fields)).set_color(color)
 
     def matrix(self, name: str, prefix: Sequence[int] = (), color: str | None = None, decimals: int = 2,
                size: float = style.NUMBER_SIZE, cell: tuple[float, float] = (style.CELL_W, style.CELL_H),
@@ -135,7 +136,7 @@ class LectureScene(Scene):
 
     def bullet(self, template: str, **fields: Source) -> Typst:
         """Return one recap or list line ("• ..."), its numbers bound."""
-        return self.prose(f"• {template}", size=style.LABEL_SIZE, **fields)
+        return self.prose(f"• {template}", style.LABEL_SIZE, style.TEXT, **fields)
 
     def exact(self, name: str, index: Sequence[int] = ()) -> bool:
         """Return True when torch's difference `name` is exactly zero (not merely float32 rounding)."""
@@ -155,7 +156,7 @@ class LectureScene(Scene):
         """
         return ReplacementTransform(source.copy(), target)
 
-    def combine(self, pairs: list[tuple[Mobject, Mobject]], *others: Animation, lag_ratio: float = 0.1,
+    def combine(self, pairs: list[tuple[Mobject, VMobject]], *others: Animation, lag_ratio: float = 0.1,
                 run_time: float = 1.2) -> None:
         """Play copies of each source group moving into and becoming its target number; then show the targets.
 
@@ -214,7 +215,7 @@ class LectureScene(Scene):
 
     def code_line_box(self, listing: Typst, line: int, color: str = style.MUTED) -> Rectangle:
         """Return a translucent bar behind source line `line` (0-based, as in the file) of a listing."""
-        source = listing.bound.text.splitlines()
+        source = cast(Any, listing).bound.text.splitlines()
         filled = [i for i, text in enumerate(source) if text.strip()]
         if line not in filled:
             raise ValueError(f"line {line} of the listing is blank or missing")
@@ -226,16 +227,16 @@ class LectureScene(Scene):
                 rows[-1].append(g)
             else:
                 rows.append([g])
-        row = VGroup(*rows[filled.index(line)])
+        row = Group(*rows[filled.index(line)])
         bar = Rectangle(width=listing.width + 0.2, height=pitch * 1.05, stroke_width=0, fill_color=color,
                         fill_opacity=0.25)
         bar.set_z_index(-1)  # behind the code, so it never dims the glyphs
-        return bar.move_to([listing.get_center()[0], row.get_center()[1], 0])
+        return bar.move_to(np.array([listing.get_center()[0], row.get_center()[1], 0.0]))
 
     # -- structure ----------------------------------------------------------------------------
     def construct(self) -> None:
         """Play every beat in order, then close the last caption."""
-        self.camera.background_color = style.BACKGROUND
+        cast(Any, self.camera).background_color = style.BACKGROUND
         for name in self.beats:
             getattr(self, name)()
         self._close_caption()
@@ -295,7 +296,7 @@ class LectureScene(Scene):
         """The opening beat from the class's question fields."""
         self.ask(self.question_caption, self.question, *self.question_details)
 
-    def ask(self, caption: str, title: str | Mobject, *details: str | Mobject, chapter: str = "The question",
+    def ask(self, caption: str, title: str | VMobject, *details: str | VMobject, chapter: str = "The question",
             **fields: Source) -> None:
         """Open the lecture: the question written, details under it, held until the caption is read, cleared."""
         self.beat(chapter)
@@ -313,7 +314,7 @@ class LectureScene(Scene):
         """The closing beat from the class's recap fields."""
         self.summarise(self.recap_caption, *self.recap_lines)
 
-    def summarise(self, caption: str, *lines: str | Mobject, chapter: str = "Recap", **fields: Source) -> None:
+    def summarise(self, caption: str, *lines: str | VMobject, chapter: str = "Recap", **fields: Source) -> None:
         """Close the lecture: bullets revealed one by one, then held long enough to read them all."""
         self.beat(chapter)
         self.clear_stage()
@@ -343,7 +344,7 @@ class LectureScene(Scene):
             return
         cover = Rectangle(width=config.frame_width + 0.2, height=config.frame_height + 0.2, stroke_width=0,
                           fill_color=style.BACKGROUND, fill_opacity=1.0)
-        cover.layout_skip = True  # a curtain over the whole frame for half a second, not content
+        cast(Any, cover).layout_skip = True  # a curtain over the whole frame for half a second, not content
         self.add(cover)
         self.bring_to_front(*(m for m in (self._heading, *keep) if m is not None))
         self.play(FadeIn(cover), run_time=0.5)

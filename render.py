@@ -375,8 +375,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _exit(code: int) -> None:
+    """Exit with code; an interrupted render exits even if a thread of Manim's encoder is stuck.
+
+    The render's own cleanup (work folder, lock) has run by now; at-exit handlers run too. A thread
+    interrupted inside an encoder queue could otherwise keep the process alive after "interrupted".
+    """
+    if code == EXIT_INTERRUPTED:
+        import atexit
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
 
 
 __all__ = ["QUALITIES", "Failure", "Outcome", "cli", "main", "render_topic"]

@@ -273,9 +273,12 @@ def dry_run_all(*, quality: str, device: str, seed: int, report: Report,
         t0 = time.perf_counter()
         try:
             request = RenderRequest(topic, topic.config()(seed=seed), quality=quality, device=device, dry_run=True)
-            audit = render(request).manifest["audit"]
+            manifest = render(request).manifest
+            audit, layout = manifest["audit"], manifest["layout"]
             report(f"{topic.name:10s} ok      {time.perf_counter() - t0:5.1f} s  {audit['numbers_checked']} numbers,"
-                   f" {audit['mismatches']} mismatches")
+                   f" {audit['mismatches']} mismatches; layout {sum(layout['checks'].values())} checks,"
+                   f" {layout['violations']} violations (blank <= {layout['longest_blank_seconds']} s,"
+                   f" captions <= {layout['fastest_caption_cps']} chars/s, recap held {layout['recap_hold_seconds']} s)")
         except Failure as err:
             if err.code == EXIT_USAGE:
                 raise

@@ -384,7 +384,7 @@ class FixedLecture(LectureScene):
             block = Rectangle(width=0.9, height=tall, stroke_color=style.ROLE["E"], fill_color=style.ROLE["E"],
                               fill_opacity=0.15)
             text = VGroup(
-                self.prose("vocabulary of {V} words", V=b.value("vocab_sizes", (i,), 0, "n")),
+                self.prose("a table of {V} words", V=b.value("vocab_sizes", (i,), 0, "n")),
                 self.prose("table ({V} × {D})", color=style.ROLE["E"], V=b.value("vocab_sizes", (i,), 0, "n"),
                            D=b.dim(name, 1)),
                 self.prose("{p} parameters", color=style.MUTED, p=b.value("table_params", (i,), 0, "n")),

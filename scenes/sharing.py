@@ -242,8 +242,8 @@ class SharingLecture(LectureScene):
         mean = self.math("\"batch loss (mean)\" = {a} -> {z}", a=b.value("loss", ()), z=b.value("loss_new", ()))
         VGroup(ptr, mean).arrange(RIGHT, buff=0.8).next_to(update, DOWN, buff=0.3)
         style.STAGE.place(VGroup(G, losses, shares, update, names, ptr, mean))
-        self.say("Training: each sample's output is compared with a random target. Their losses run from {l1} for"
-                 " sample {one} to {lN} for sample {N}.", one=b.index("X", 0, 0),
+        self.say("Training: each sample's output is compared with a random target, giving one loss per sample:"
+                 " {l1} for sample {one}, ..., {lN} for sample {N}.", one=b.index("X", 0, 0),
                  l1=b.value("loss_each", (0,)), lN=b.value("loss_each", (self.N - 1,)), N=b.dim("X", 0))
         self.play(FadeIn(W), FadeIn(names[0]), LaggedStart(*(FadeIn(x) for x in losses), lag_ratio=0.2), run_time=1.4)
         self.say("Backward from each loss: every sample's gradient lands on the same W_Q, {d} by {d} numbers each.",

@@ -202,9 +202,8 @@ class SoftmaxLecture(LectureScene):
         charts = VGroup(probe, w_chart).arrange(RIGHT, buff=gap)
         exp_row = number_row(b, "exp_s", (), L, color=PLAIN, **ROW)
         w_row = number_row(b, "w", (), L, color=WEIGHT, **ROW)
-        rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j = e^(s_j) \\/ {z}", color=WEIGHT,
-                                                                            z=b.value("exp_sum", ())), w_row)
-        total = self.math("sum_j e^(s_j) = {z}", color=PLAIN, z=b.value("exp_sum", ()))
+        rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j", color=WEIGHT), w_row)
+        total = self.math("sum_j e^(s_j) = {z}, quad w_j = e^(s_j) \\/ {z}", color=PLAIN, z=b.value("exp_sum", ()))
         ratio = self.math("w_{a} \\/ w_{r} = {x} = e^(s_{a} - s_{r}) = e^{g}", color=WEIGHT, a=self.k(a),
                           r=self.k(r), x=b.value("ratio", ()), g=b.value("gap", ()))
         shift_row = number_row(b, "w_shifted", (), L, color=WEIGHT, **ROW)
@@ -222,6 +221,11 @@ class SoftmaxLecture(LectureScene):
         block = VGroup(rows, total, shift_row, shift_lab, shift_diff)
         ratio.next_to(block, DOWN, buff=0.3)
         style.STAGE.place(VGroup(top, VGroup(block, ratio)).arrange(DOWN, buff=0.35))
+        block.shift(RIGHT * (probe.bars[0].get_x() - exp_row[0].get_x()))  # each number under its own score bar
+        for label, row in ((rows[0], exp_row), (rows[2], w_row), (shift_lab, shift_row)):  # names after the rows
+            label.next_to(row, RIGHT, buff=0.4).set_y(row.get_y())
+        total.next_to(rows[0], RIGHT, buff=0.4)
+        shift_diff.next_to(shift_lab, RIGHT, buff=0.4)
         arrow = style.arrow(probe.get_right() + RIGHT * 0.1, w_chart.get_left() + LEFT * 0.1)
         arrow.set_y(w_chart.plane.get_y())
         self.play(s_chart.animate.move_to(probe), FadeIn(s_name), run_time=0.8)

@@ -83,12 +83,7 @@ class CnnLecture(LectureScene):
         kern = self.kernel_matrix()
         prods = self.matrix("products", (0, r, c), cell=self.cell)
         total = b.number(b.value("fmap_sliding", (0, r, c)), style.NUMBER_SIZE, color=FMAP)
-        odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        summed = style.note("summed $=$", size=style.NOTE_SIZE)
-        line = VGroup(window, odot, kern, eq, prods, summed, total).arrange(RIGHT, buff=0.25)
-        line.window, line.kern, line.prods, line.total = window, kern, prods, total
-        line.symbols = VGroup(odot, eq, summed)
-        return line
+        return self.window_sum(window, kern, prods, total, summed_size=style.NOTE_SIZE, buff=0.25)
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:

@@ -169,12 +169,7 @@ class KernelsLecture(LectureScene):
         kern = self.matrix("kernels", (0,), decimals=0, size=size, cell=wide)
         prods = self.matrix("products", (r, c), decimals=0, size=size, cell=wide)
         total = b.number(b.value("maps", (0, r, c), 0), style.LABEL_SIZE, color=style.ROLE["output"])
-        odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        summed = style.note("summed $=$", size=style.LABEL_SIZE)
-        line = VGroup(window, odot, kern, eq, prods, summed, total).arrange(RIGHT, buff=0.3)
-        line.window, line.kern, line.prods, line.total = window, kern, prods, total
-        line.symbols = VGroup(odot, eq, summed)
-        return line
+        return self.window_sum(window, kern, prods, total)
 
     def compute_entry(self, s: SimpleNamespace, line: VGroup, r: int, c: int, first: bool) -> None:
         """Fly the window and the kernel into the line, multiply entry by entry, sum, and drop it in the map."""

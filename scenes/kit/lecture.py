@@ -138,6 +138,17 @@ class LectureScene(Scene):
         """Return one recap or list line ("• ..."), its numbers bound."""
         return self.prose(f"• {template}", style.LABEL_SIZE, style.TEXT, **fields)
 
+    def window_sum(self, window: VMobject, kernel: VMobject, products: VMobject, total: VMobject,
+                   summed_size: float = style.LABEL_SIZE, buff: float = 0.3) -> VGroup:
+        """Return the line 'window ⊙ kernel = products, summed = total'; its parts as attributes (a convolution step)."""
+        odot, eq = style.note("$dot.o$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
+        summed = style.note("summed $=$", size=summed_size)
+        line = VGroup(window, odot, kernel, eq, products, summed, total).arrange(RIGHT, buff=buff)
+        parts = cast(Any, line)
+        parts.window, parts.kern, parts.prods, parts.total = window, kernel, products, total
+        parts.symbols = VGroup(odot, eq, summed)
+        return line
+
     def exact(self, name: str, index: Sequence[int] = ()) -> bool:
         """Return True when torch's difference `name` is exactly zero (not merely float32 rounding)."""
         return float(self.b.tensors[name][tuple(index)]) == 0.0

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from driver import registry
 from driver.errors import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_USAGE, Failure
-from driver.quality import ENCODERS_IN_FLIGHT, X264_CRF, X264_PRESET, Quality, folder_name, quality_of
+from driver.quality import (
+    ENCODER_THREADS,
+    ENCODERS_IN_FLIGHT,
+    X264_CRF,
+    X264_PRESET,
+    Quality,
+    folder_name,
+    quality_of,
+    x264_options,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -137,7 +146,7 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
             "verbosity": "ERROR", "progress_bar": "none", "write_to_movie": not dry_run,
             # encode segments while the next animations render instead of waiting after each one
             "max_inflight_encoders": ENCODERS_IN_FLIGHT,
-            "video_encoder_options": {"preset": X264_PRESET},
+            "video_encoder_options": x264_options(),
         }
         with manim.tempconfig(settings):
             scene = lecture.scene(result, dry_run=dry_run)
@@ -155,7 +164,7 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
         manifest = build_manifest(topic, request.config, result, scene, request.quality, q, str(device))
         manifest["render"] = {"wall_seconds": round(time.perf_counter() - started, 3), "dry_run": dry_run,
                               "encoder": {"codec": "libx264", "crf": X264_CRF, "preset": X264_PRESET,
-                                          "in_flight": ENCODERS_IN_FLIGHT}}
+                                          "in_flight": ENCODERS_IN_FLIGHT, "threads": ENCODER_THREADS}}
         if movie is None or final_dir is None:
             return Outcome(None, manifest, scene)
         from publish.outputs import OutputError, publish, stage, verify_video

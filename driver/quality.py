@@ -56,9 +56,28 @@ def _env_preset() -> str:
     return raw
 
 
+def _env_threads() -> str:
+    raw = os.environ.get("FAQ_LECTURES_ENCODER_THREADS", "slice")
+    if raw == "slice" or (raw.isdigit() and 1 <= int(raw) <= 64):
+        return raw
+    ENV_ERRORS.append(f"FAQ_LECTURES_ENCODER_THREADS={raw!r} must be 'slice' or a whole number from 1 to 64")
+    return "slice"
+
+
 ENCODERS_IN_FLIGHT = _env_inflight()
 X264_PRESET = _env_preset()
 X264_CRF = 23  # Manim's libx264 quality setting, recorded in the manifest
+# Threads inside each segment's encoder: "slice" is PyAV's default (slice threads, as many as x264 likes);
+# a number N is x264 frame threads, N per encoder.
+ENCODER_THREADS = _env_threads()
+
+
+def x264_options() -> dict[str, str]:
+    """Return the libx264 options every video segment is encoded with (besides Manim's crf)."""
+    options = {"preset": X264_PRESET}
+    if ENCODER_THREADS != "slice":
+        options |= {"threads": ENCODER_THREADS, "thread_type": "frame"}
+    return options
 
 
 def parse_resolution(text: str) -> tuple[int, int]:

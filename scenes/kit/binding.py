@@ -87,7 +87,7 @@ class Bound:
     text: str  # the exact text the glyphs were built from
     shown: dict[str, str] = field(default_factory=dict)  # each field's text when it was drawn
     fingerprint: np.ndarray | None = None
-    heatmap: tuple[str, str] | None = None  # (tensor, colour-scale tensor) for heatmaps
+    heatmap: tuple[str, str, str] | None = None  # (tensor, colour-scale tensor, tint) for heatmaps
     code: Callable[..., Any] | None = None  # a function whose real source is shown
     # a plotted mark: checks its place on its plane, returns False when it has no plane to check against
     geometry: Callable[[Binding, Mobject, str], bool] | None = None
@@ -157,13 +157,22 @@ def centre(mob: Mobject) -> np.ndarray:
     return (pts.min(axis=0) + pts.max(axis=0)) / 2
 
 
-def value_to_rgb(values: np.ndarray, absmax: float) -> np.ndarray:
-    """Map values to colours: blue for negative, orange for positive, brightness by |value|/absmax."""
+HEAT_ZERO = (24, 24, 24)  # zero is near-black on every heatmap
+HEAT_NEGATIVE = (160, 160, 160)  # negative values: a hue-free grey, so a heatmap's only hue is its tensor's role
+HEAT_NEUTRAL = "#e8e8e8"  # the positive end of a heatmap whose tensor has no role
+
+
+def _rgb(colour: str) -> np.ndarray:
+    h = colour.lstrip("#")
+    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.float64)
+
+
+def value_to_rgb(values: np.ndarray, absmax: float, tint: str = HEAT_NEUTRAL) -> np.ndarray:
+    """Map values to colours: positive toward the role's tint, negative toward grey, brightness by |value|/absmax."""
     t = np.clip(values / max(absmax, 1e-12), -1.0, 1.0)[..., None]
-    neg = np.array([88, 166, 255], dtype=np.float64)
-    pos = np.array([255, 158, 74], dtype=np.float64)
-    dark = np.array([24, 24, 24], dtype=np.float64)  # neutral: hue comes from the sign alone
-    rgb = dark + np.abs(t) * (np.where(t < 0, neg, pos) - dark)
+    dark = np.array(HEAT_ZERO, dtype=np.float64)
+    ends = np.where(t < 0, np.array(HEAT_NEGATIVE, dtype=np.float64), _rgb(tint))
+    rgb = dark + np.abs(t) * (ends - dark)
     alpha = np.full(rgb.shape[:-1] + (1,), 255.0)
     return np.round(np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)  # RGBA
 
@@ -186,6 +195,8 @@ class Binding:
         self.tensors = {k: v.detach().to("cpu") for k, v in tensors.items()}
         self.strings = dict(strings or {})  # texts captured from torch at build time, e.g. error messages
         self.log = AuditLog()
+        self.tints: dict[str, str] = {}  # tensor name -> its role's colour: the positive end of its heatmap
+        self._scale_tints: dict[str, set[str]] = {}  # colour-scale tensor -> the tints drawn on it (for its legend)
 
     # -- sources ---------------------------------------------------------------------------
     def _tensor(self, name: str) -> torch.Tensor:
@@ -273,16 +284,28 @@ class Binding:
         mob.bound = Bound({}, "", src, {}, _fingerprint(mob), code=func)
         return mob
 
-    def heatmap(self, name: str, scale: str, height: float) -> ImageMobject:
-        """Draw a 2-D tensor as an image whose pixels are its values, coloured on +-scale."""
+    def tint(self, name: str, scale: str) -> str:
+        """Return a heatmap's tint: its tensor's role colour (map_0 falls back to map or maps), else its scale's
+        (a legend takes the one tint drawn on its scale so far, or stays neutral when roles share the scale)."""
+        stem = name.rstrip("0123456789").rstrip("_")
+        for key in (name, stem, stem + "s"):
+            if key in self.tints:
+                return self.tints[key]
+        drawn = self._scale_tints.get(scale, set())
+        return next(iter(drawn)) if len(drawn) == 1 else HEAT_NEUTRAL
+
+    def heatmap(self, name: str, scale: str, height: float, tint: str | None = None) -> ImageMobject:
+        """Draw a 2-D tensor as an image whose pixels are its values, coloured on +-scale in its role's tint."""
         t = self._tensor(name)
         if t.dim() != 2:
             raise BindingError(f"heatmap needs a 2-D tensor, {name} has shape {tuple(t.shape)}")
-        pixels = value_to_rgb(t.double().numpy(), float(self._tensor(scale)))
+        tint = tint or self.tint(name, scale)
+        self._scale_tints.setdefault(scale, set()).add(tint)
+        pixels = value_to_rgb(t.double().numpy(), float(self._tensor(scale)), tint)
         mob = ImageMobject(pixels, scale_to_resolution=1)
         mob.set_resampling_algorithm(0)  # nearest: one pixel per weight, no smoothing
         mob.height = height
-        mob.bound = Bound({}, "", "", heatmap=(name, scale))  # type: ignore[attr-defined]
+        mob.bound = Bound({}, "", "", heatmap=(name, scale, tint))  # type: ignore[attr-defined]
         return mob
 
     # -- the audit -------------------------------------------------------------------------
@@ -349,9 +372,9 @@ class Binding:
 
     def _check_heatmap(self, mob: Mobject, bound: Bound, where: str) -> None:
         assert bound.heatmap is not None
-        name, scale = bound.heatmap
+        name, scale, tint = bound.heatmap
         t = self._tensor(name)
-        want = value_to_rgb(t.double().numpy(), float(self._tensor(scale)))
+        want = value_to_rgb(t.double().numpy(), float(self._tensor(scale)), tint)
         got = np.asarray(mob.pixel_array)  # type: ignore[attr-defined]
         if got.shape != want.shape:
             raise AuditError(f"audit failed {where}: heatmap of {name} is {got.shape[:2]}, tensor is {tuple(t.shape)}")

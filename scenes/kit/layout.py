@@ -201,6 +201,7 @@ class LayoutAudit:
         self._overlaps(texts, beat, time)
         self._bounds(drawn, beat, time)
         self._highlights(drawn, texts, beat, time)
+        self._heatmap_roles(drawn, beat, time)
         for t in texts:
             self._legible(t, beat, time)
         return bool(drawn)
@@ -257,6 +258,22 @@ class LayoutAudit:
                 if not inside and any(_segment_meets_box(a, z, box.lo - m, box.hi + m)
                                       for a, z in zip(corners[:-1], corners[1:])):
                     self.fail(beat, time, "a highlight box sits on a matrix bracket")
+
+    def _heatmap_roles(self, drawn: list[Item], beat: str, time: float) -> None:
+        """A heatmap of a tensor with a role is tinted in that role's colour (its only hue)."""
+        for it in drawn:
+            bound = getattr(it.mob, "bound", None)
+            if "role_colour" in it.exempt or bound is None or bound.heatmap is None:
+                continue
+            name, _, tint = bound.heatmap
+            stem = name.rstrip("0123456789").rstrip("_")
+            role = next((self.roles[k] for k in (name, stem, stem + "s") if k in self.roles), None)
+            if role is None:
+                continue
+            self.counts["role_colour"] += 1
+            want = ManimColor(style.ROLE[role]).to_hex().lower()
+            if ManimColor(tint).to_hex().lower() != want:
+                self.fail(beat, time, f"heatmap of {name} is tinted {tint}, but {name} has the role '{role}' ({want})")
 
     def _legible(self, t: Item, beat: str, time: float) -> None:
         if "text_size" not in t.exempt:

@@ -59,6 +59,7 @@ class LectureScene(Scene):
     def __init__(self, result: LectureResult, dry_run: bool = False, **kwargs: Any) -> None:
         self.result = result
         self.b = Binding(result.tensors(), result.strings())
+        self.b.tints = {name: style.ROLE[role] for name, role in self.roles.items()}
         self.dry_run = dry_run
         self.chapters: list[tuple[float, str]] = []
         self.plays = 0
@@ -69,6 +70,7 @@ class LectureScene(Scene):
         self._recap_at: float | None = None  # when the recap's last line appeared
         self.progress: Callable[[str], None] | None = None
         self.stop_check: Callable[[], None] | None = None  # raises when the render must stop (a signal came)
+        self.preview_beat: int | None = None  # draw and encode only this beat (0-based); all are built and audited
         super().__init__(skip_animations=dry_run, **kwargs)
         if dry_run:  # build and audit, rasterise nothing: Manim draws static and frozen frames even when skipping
             self.skip_animation_preview = True
@@ -248,6 +250,8 @@ class LectureScene(Scene):
     def construct(self) -> None:
         """Play every beat in order, then close the last caption."""
         cast(Any, self.camera).background_color = style.BACKGROUND
+        if self.preview_beat is not None:
+            self._draw(False)
         for name in self.beats:
             getattr(self, name)()
         self._close_caption()
@@ -259,6 +263,8 @@ class LectureScene(Scene):
         """Start a chapter: record it and swap the heading in the corner."""
         self._close_caption()
         self.chapters.append((self.time, title))
+        if self.preview_beat is not None:  # a preview draws from this beat's first frame to the next beat's
+            self._draw(len(self.chapters) - 1 == self.preview_beat)
         if self.progress is not None:
             self.progress(f"beat {len(self.chapters)}/{len(self.beats)}: {title}")
         new = style.heading(title)
@@ -266,6 +272,18 @@ class LectureScene(Scene):
             self.play(FadeOut(self._heading), run_time=0.2)
         self.play(FadeIn(new), run_time=0.3)
         self._heading = new
+
+    def _draw(self, on: bool) -> None:
+        """Draw and encode frames from now on (on), or build and audit only, as a dry run does (off)."""
+        renderer = cast(Any, self.renderer)
+        on = on and not self.dry_run
+        renderer._original_skipping_status = renderer.skip_animations = not on  # Manim resets the latter each play
+        self.skip_animation_preview = not on
+        if on:
+            vars(renderer).pop("update_frame", None)
+            vars(renderer).pop("save_static_frame_data", None)
+        else:
+            renderer.update_frame = renderer.save_static_frame_data = _no_frame
 
     def say(self, template: str, **fields: Source) -> None:
         """Caption what follows, until the next caption or beat; numbers only through fields."""

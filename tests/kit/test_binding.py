@@ -244,21 +244,24 @@ def test_rule_no_untraced_number_on_screen(b: Binding) -> None:
 
 # -- the colour map, checked by its properties ---------------------------------------------------------
 def test_heatmap_colours_follow_the_values() -> None:
-    """Sign picks the hue, magnitude the brightness; beyond the scale it saturates; zero is neutral."""
+    """Positive values take the tint, negative a hue-free grey, brightness by magnitude; beyond the scale it saturates."""
     W = torch.randn(64, 64, generator=torch.Generator().manual_seed(3)).double().numpy()
     absmax = float(np.abs(W).max())
-    px = value_to_rgb(W, absmax).astype(int)
+    tint = (0x9C, 0xCC, 0x65)  # a green, as an attention role would have
+    px = value_to_rgb(W, absmax, "#9ccc65").astype(int)
     assert px.shape == (64, 64, 4) and np.all(px[..., 3] == 255)
-    visible = np.abs(W) > 0.02 * absmax
-    assert np.all((px[..., 2] > px[..., 0])[visible & (W < 0)])  # blue side
-    assert np.all((px[..., 0] > px[..., 2])[visible & (W > 0)])  # orange side
+    visible = np.abs(W) > 0.05 * absmax
+    neg = px[..., :3][visible & (W < 0)]
+    assert np.all(neg.max(-1) - neg.min(-1) <= 1)  # grey: no hue of its own
+    pos = px[..., :3][visible & (W > 0)]
+    assert np.all(pos[:, 1] > pos[:, 0]) and np.all(pos[:, 1] > pos[:, 2])  # the tint's hue (green leads)
     brightness = px[..., :3].sum(-1)
     for side in (W < 0, W >= 0):  # within each sign, brighter with |value| (up to rounding)
         order = np.argsort(np.abs(W[side]))
         assert np.all(np.diff(brightness[side][order]) >= -3)
-    zero, over, edge = value_to_rgb(np.array([0.0, 2 * absmax, absmax]), absmax)
+    zero, over, edge = value_to_rgb(np.array([0.0, 2 * absmax, absmax]), absmax, "#9ccc65")
     assert zero[0] == zero[1] == zero[2]
-    assert np.array_equal(over, edge)
+    assert np.array_equal(over, edge) and tuple(edge[:3]) == tint
 
 
 def test_bound_records_are_what_was_drawn(b: Binding) -> None:

@@ -23,9 +23,11 @@ class Tiny(LectureResult):
 
     M: torch.Tensor
     N: torch.Tensor
+    S: torch.Tensor
 
 
-RESULT = Tiny(M=torch.tensor([[1.25, -0.5, 3.0], [0.75, 2.0, -1.5]]), N=torch.tensor([[0.5, 0.25]]))
+RESULT = Tiny(M=torch.tensor([[1.25, -0.5, 3.0], [0.75, 2.0, -1.5]]), N=torch.tensor([[0.5, 0.25]]),
+              S=torch.tensor(3.0))
 
 
 class Probe(LectureScene):
@@ -152,6 +154,20 @@ def test_a_wrong_role_colour_fails() -> None:
         s.play(FadeIn(s.matrix("M", color=style.ROLE["query"], size=style.MIN_FONT_SIZE)))
 
     fails(act, "M[0, 0] '1.25' is drawn in #8ab4f8, but M has the role 'weight' (#f2c14e)")
+
+
+def test_a_heatmap_takes_its_role_tint_and_a_wrong_tint_fails() -> None:
+    seen = []
+
+    def right(s: Probe) -> None:
+        heat = s.b.heatmap("M", "S", 1.0)
+        seen.append(tuple(heat.pixel_array[0, 2][:3]))  # M[0, 2] = 3.0 = the scale: the full role colour
+        s.play(FadeIn(heat))
+
+    run(right)
+    assert seen == [(0xF2, 0xC1, 0x4E)]  # style.ROLE["weight"], written out
+    fails(lambda s: s.play(FadeIn(s.b.heatmap("M", "S", 1.0, tint=style.ROLE["query"]))),
+          "heatmap of M is tinted #8ab4f8, but M has the role 'weight' (#f2c14e)")
 
 
 def test_a_rushed_caption_fails() -> None:

@@ -22,12 +22,12 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import number_row
+from scenes.kit.matrix import glyph_box, number_row
 from scenes.kit.plot import Plane
 from scenes.kit.style import Region
 
 SCORE = style.ROLE["score"]  # every histogram counts scores q . k; its rows are told apart by their d_k label
-ROWS = (SCORE,) * 3
+ROWS = (SCORE,) * 3  # the bars' colour; the d_k labels are plain text (a size, not a role)
 SPAN = style.TEXT  # the drawn -std .. +std segment
 UNSCALED = SCALED = SCORE  # the saturation example's two sides: told apart by place and title, not colour
 WEIGHT, GRAD = style.ROLE["attention"], style.ROLE["gradient"]
@@ -50,7 +50,7 @@ class ScalingLecture(LectureScene):
     beats = ("intro", "one_score", "spread", "divide", "saturate", "gradient", "recap")
     roles = {"example_q": "query", "example_k": "key", "example_dot": "score", "sat_scores": "score",
              "sat_weights": "attention", "sat_max": "attention", "sat_next": "attention", "sat_weight_ratio": "attention",
-             "sat_grad": "gradient", "sat_grad_norm": "gradient", "sat_grad_ratio": "gradient", "sat_v": "value"}
+             "sat_gap": "score", "sat_grad": "gradient", "sat_grad_norm": "gradient", "sat_grad_ratio": "gradient", "sat_v": "value"}
     question = "Why divide the scores by $sqrt(d_k)$?"
     question_details = ('#text(size: 1.3em)[$"Attention"(Q, K, V) = "softmax"((Q K^T) / sqrt(d_k)) V$]',)
     question_caption = ("Attention divides every score q dot k by the square root of the key size d_k. "
@@ -124,9 +124,9 @@ class ScalingLecture(LectureScene):
         return plane
 
     def row_labels(self) -> VGroup:
-        """Return 'd_k = n' at the top-left inside every histogram row."""
-        return VGroup(*(self.cell(k, 0).place(self.math("d_k = {d}", color=ROWS[k], d=self.b.value("d_k", (k,), 0)),
-                                              align=UL) for k in range(self.K)))
+        """Return 'd_k = n' at the top-left inside every histogram row, in plain text: a size, not a role."""
+        return VGroup(*(self.cell(k, 0).place(self.math("d_k = {d}", d=self.b.value("d_k", (k,), 0)), align=UL)
+                        for k in range(self.K)))
 
     def column(self, name: str, c: int) -> VGroup:
         """Return table column c: tensor[name][k] beside histogram row k, in the row's colour."""
@@ -255,6 +255,24 @@ class ScalingLecture(LectureScene):
                  a=b.value("scaled_std", (0,)), c=b.value("scaled_std", (self.K - 1,)))
         self.play(Create(new_spans), FadeIn(legend), FadeIn(head), FadeIn(col), run_time=1.0)
 
+    def chain(self, row: int, side: int) -> VGroup:
+        """Return one side's chain under its plot: the top score gap, e to that gap, and the weight ratio it equals."""
+        b = self.b
+        a, z = (b.index("sat_scores", 1, int(b.tensors["sat_pair"][n])) for n in (0, 1))
+        g = b.value("sat_gap", (row,))
+        lines = VGroup(  # prose with inline maths: a number like 7.5e+07 reads as text, not as e times 07
+            self.prose("$s_{a} - s_{z}$ = {g}", size=style.LABEL_SIZE, color=SCORE, a=a, z=z, g=g),
+            self.prose("$e^{g}$ = {e}", size=style.LABEL_SIZE, g=g, e=b.value("sat_exp_gap", (row,), 3, "g")),
+            self.prose("$w_{a} \\/ w_{z}$ = {x}", size=style.LABEL_SIZE, color=WEIGHT, a=a, z=z,
+                       x=b.value("sat_weight_ratio", (row,), 3, "g")),
+        ).arrange(DOWN, buff=0.3)
+        return SIDES[GRADIENT][side].place(lines)
+
+    def pair_boxes(self, scores: VGroup) -> VGroup:
+        """Return boxes around the largest and the second largest score of one side."""
+        return VGroup(*(glyph_box([scores[int(self.b.tensors["sat_pair"][n])]], color=style.TEXT, buff=0.06)
+                        for n in (0, 1)))
+
     def saturate(self) -> None:
         self.beat("Without scaling, softmax saturates")
         self.clear_stage()
@@ -264,38 +282,46 @@ class ScalingLecture(LectureScene):
         lt = SIDES[TITLE][0].place(style.note('unscaled: $"softmax"(q dot k_j)$', size=style.LABEL_SIZE), align=DOWN)
         rt = SIDES[TITLE][2].place(style.note('scaled: $"softmax"(q dot k_j \\/ sqrt(d_k))$', size=style.LABEL_SIZE),
                                    align=DOWN)
-        lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest {w}, next {n}: ratio {x}", color=WEIGHT,
+        lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest weight {w}, next {n}", color=WEIGHT,
                                                             w=b.value("sat_max", (r,)),
-                                                            n=b.value("sat_next", (r,), 2, "g"),
-                                                            x=b.value("sat_weight_ratio", (r,), 2, "g")))
+                                                            n=b.value("sat_next", (r,), 2, "g")))
                       for r, side in ((0, 0), (1, 2)))
         names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("scores $s_j$", SCORES, SCORE))
+        lchain, rchain = self.chain(0, 0), self.chain(1, 2)
+        lbox, rbox = self.pair_boxes(lscores), self.pair_boxes(rscores)
+        top, nxt = (int(b.tensors["sat_pair"][n]) for n in (0, 1))
         self.sat = VGroup(left, lbars, lscores, right, rbars, rscores, lt, rt, lmax, rmax, names)
-        upper = (SIDES[TITLE][0].top + SIDES[LARGEST][0].bottom) / 2
-        self.sat_lift = upper - style.STAGE.centre[1]
-        self.sat.shift(DOWN * self.sat_lift)  # centred on the stage while it is alone; lifted for the gradient
+        self.chains = VGroup(lchain, rchain, lbox, rbox)
         self.say("One query against {L} keys, d_k = {d}. Unscaled, the scores q dot k_j range from {lo} to {hi}.",
                  L=b.dim("sat_k", 0), d=b.dim("sat_k", 1),
                  lo=b.value("sat_extremes", (0,), 1), hi=b.value("sat_extremes", (1,), 1))
         self.play(FadeIn(left), FadeIn(lt), FadeIn(lscores), FadeIn(names), run_time=0.8)
-        self.play(*(GrowFromEdge(x, DOWN) for x in lbars), run_time=1.0)
-        self.say("The top score beats the next by {gap}; softmax turns that gap into a weight ratio of e to the {gap},"
-                 " {x}: {w} against {n}.", gap=b.value("sat_gap", (0,), 1), x=b.value("sat_weight_ratio", (0,), 2, "g"),
-                 w=b.value("sat_max", (0,)), n=b.value("sat_next", (0,), 2, "g"))
-        self.play(FadeIn(lmax), run_time=0.6)
+        self.play(*(GrowFromEdge(x, DOWN) for x in lbars), FadeIn(lmax), run_time=1.0)
         self.hold_caption()
-        self.say("Divided by sqrt(d_k), the scores shrink: the top gap is only {gap}, the ratio {x}, and the weights"
-                 " stay spread; the largest is {w}.", gap=b.value("sat_gap", (1,), 1),
-                 x=b.value("sat_weight_ratio", (1,), 2, "g"), w=b.value("sat_max", (1,)))
+        self.say("The top score beats the next by {gap}. Softmax turns that gap into a ratio: e to the {gap} is {e},"
+                 " and the top weight is {x} times the next.", gap=b.value("sat_gap", (0,)),
+                 e=b.value("sat_exp_gap", (0,), 3, "g"), x=b.value("sat_weight_ratio", (0,), 3, "g"))
+        self.play(Create(lbox), run_time=0.5)
+        self.play(self.carry(VGroup(lscores[top], lscores[nxt]), lchain[0]), run_time=1.0)
+        self.play(self.carry(lchain[0], lchain[1]), run_time=1.0)
+        self.play(self.carry(VGroup(lbars[top], lbars[nxt]), lchain[2]), run_time=1.0)
+        self.hold_caption()
+        self.say("Divided by sqrt(d_k), the scores shrink: the gap is {gap}, e to the {gap} is {e}, and so is the ratio:"
+                 " the weights stay spread; the largest is {w}.", gap=b.value("sat_gap", (1,)),
+                 e=b.value("sat_exp_gap", (1,), 3, "g"), w=b.value("sat_max", (1,)))
         self.play(FadeIn(right), FadeIn(rt), *(ReplacementTransform(lscores[j].copy(), rscores[j])
                                                for j in range(self.L)), run_time=1.2)
         self.play(*(GrowFromEdge(x, DOWN) for x in rbars), FadeIn(rmax), run_time=1.0)
+        self.play(Create(rbox), run_time=0.5)
+        self.play(self.carry(VGroup(rscores[top], rscores[nxt]), rchain[0]), run_time=1.0)
+        self.play(self.carry(rchain[0], rchain[1]), run_time=1.0)
+        self.play(self.carry(VGroup(rbars[top], rbars[nxt]), rchain[2]), run_time=1.0)
         self.hold_caption()
 
     def gradient(self) -> None:
         self.beat("A saturated softmax passes back almost no gradient")
         b = self.b
-        self.play(self.sat.animate.shift(UP * self.sat_lift), run_time=0.8)
+        self.play(FadeOut(self.chains), run_time=0.5)
         reach = 1.15 * float(b.tensors["sat_grad"].abs().max())
         plots, norms = VGroup(), VGroup()
         for row, side in enumerate((0, 2)):

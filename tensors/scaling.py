@@ -89,6 +89,8 @@ class ScalingResult(LectureResult):
     sat_grad_norm: torch.Tensor  # (2,) the norm of each gradient row
     sat_grad_ratio: torch.Tensor  # () scaled gradient norm / unscaled gradient norm
     sat_weight_ratio: torch.Tensor  # (2,) largest weight / second largest weight, per row: e to the gap
+    sat_exp_gap: torch.Tensor  # (2,) e to the power of sat_gap, per row: equal to sat_weight_ratio
+    sat_pair: torch.Tensor  # (2,) the keys with the largest and the second largest score (the same in both rows)
     unit: torch.Tensor  # (2,) 0 and 1: the ticks of the weight axes
     grad_tick: torch.Tensor  # () the largest |gradient| of either row: the tick of the gradient axes
 
@@ -201,6 +203,8 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
         sat_grad_norm=sat_grad_norm,
         sat_grad_ratio=sat_grad_norm[1] / sat_grad_norm[0],
         sat_weight_ratio=top[:, 0] / top[:, 1],
+        sat_exp_gap=(best[:, 0] - best[:, 1]).exp(),
+        sat_pair=sat_scores[0].topk(2).indices,
         unit=torch.tensor([0.0, 1.0], device=device),
         grad_tick=sat_grad.abs().max(),
     )

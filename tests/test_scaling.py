@@ -199,6 +199,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     truth["counts"] = truth["scaled_counts"]  # the same bins, squeezed: counted once, the same counts
     truth["ticks"] = torch.tensor([-reach * roots[-1], 0.0, reach * roots[-1]])
     truth["sat_weight_ratio"] = truth["sat_max"] / truth["sat_next"]
+    truth["sat_exp_gap"] = truth["sat_gap"].exp()  # e to the gap, computed here, not taken from the ratio
+    truth["sat_pair"] = torch.argsort(truth["sat_scores"][0], descending=True)[:2]
     truth["unit"] = torch.tensor([0.0, 1.0])
     truth["grad_tick"] = truth["sat_grad"].abs().max()
     assert set(truth) == set(manifest["tensors"])
@@ -208,6 +210,7 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     bins, L = cfg["bins"], cfg["keys"]
     must = (("counts", (3, bins)), ("edges", (3, bins + 1)), ("std", (3,)), ("sqrt_dk", (3,)), ("scaled_std", (3,)),
             ("std_span", (3, 2)), ("d_k", (3,)), ("sat_v", (L,)), ("sat_weight_ratio", (2,)), ("ticks", (3,)),
+            ("sat_gap", (2,)), ("sat_exp_gap", (2,)),
             ("scaled_ticks", (3,)), ("example_q", (cfg["d_small"],)),
             ("example_k", (cfg["d_small"],)), ("example_prod", (cfg["d_small"],)),
             ("sat_scores", (2, L)), ("sat_weights", (2, L)), ("sat_grad", (2, L)),
@@ -218,6 +221,10 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     assert check_published(scene, manifest) >= sum(math.prod(shape) for _, shape in must) + 2
     # the plotted bars are the counts: every bar of every histogram was checked against its value
     assert manifest["audit"]["marks_checked"] > 6 * bins
+    # the chain on screen: e to the shown gap and the shown weight ratio read the same, on both sides
+    shown = {(s.tensor, s.index): text for p in scene.b.log.points for s, text in p.shown if s.kind == "value"}
+    for row in range(2):
+        assert shown[("sat_exp_gap", (row,))] == shown[("sat_weight_ratio", (row,))]
 
 
 def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
@@ -228,7 +235,9 @@ def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
     assert f"{t['sat_max']['values'][0]:.2f}" in texts and f"{t['sat_grad_norm']['values'][0]:.2g}" in texts
     assert f"about {t['sat_grad_ratio']['values']:.2g} times larger" in texts
     gap = t["sat_gap"]["values"]
-    assert f"beats the next by {gap[0]:.1f}" in texts and f"top gap is only {gap[1]:.1f}" in texts
+    assert f"beats the next by {gap[0]:.2f}" in texts and f"the gap is {gap[1]:.2f}" in texts
+    ratio = t["sat_weight_ratio"]["values"]
+    assert f"the top weight is {ratio[0]:.3g} times the next" in texts
     lo, hi = t["sat_extremes"]["values"]
     assert f"range from {lo:.1f} to {hi:.1f}" in texts
 

@@ -45,34 +45,58 @@ def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
 
 
 class StepTable(VGroup):
-    """One run's first epoch, a row per step: step, weight entries, batch loss, data_ptr and id."""
+    """One run's first epoch, a row per step: step, the batch's samples, its loss, the weight after, data_ptr, id."""
 
     def __init__(self, lecture: BatchesLecture, run: str) -> None:
         super().__init__()
         b = lecture.b
-        self.W = lecture.matrix(f"W_{run}", size=SIZE, cell=CELL, brackets=False)
-        self.loss = lecture.matrix(f"loss_{run}", color=style.TEXT, size=SIZE, cell=CELL, brackets=False)
+        members = b.tensors[f"members_{run}"]  # (steps, batch) sample numbers
+        batch = int(members.shape[1])
+        per_line = batch if batch <= 5 else 4
+        lines = min(2, -(-batch // per_line))
+        shown = min(batch, per_line * lines)  # more than two lines: the first ones, then "…"
+        pitch_y = 0.34
+        cell = (CELL[0], CELL[1] if lines == 1 else pitch_y * lines + 0.1)
+        self.W = lecture.matrix(f"W_{run}", size=SIZE, cell=cell, brackets=False)
+        self.loss = lecture.matrix(f"loss_{run}", color=style.TEXT, size=SIZE, cell=cell, brackets=False)
         self.ptr = lecture.matrix(f"ptr_{run}", color=style.MUTED, decimals=0, size=SIZE,
-                                  cell=(lecture.number_width(f"ptr_{run}"), CELL[1]), brackets=False)
+                                  cell=(lecture.number_width(f"ptr_{run}"), cell[1]), brackets=False)
         self.ident = lecture.matrix(f"id_{run}", color=style.MUTED, decimals=0, size=SIZE,
-                                    cell=(lecture.number_width(f"id_{run}"), CELL[1]), brackets=False)
-        self.loss.next_to(self.W, RIGHT, buff=0.25).align_to(self.W, UP).shift(DOWN * CELL[1])  # from step 1
-        self.ptr.next_to(self.loss, RIGHT, buff=0.2).align_to(self.W, UP)
-        self.ident.next_to(self.ptr, RIGHT, buff=0.3).align_to(self.W, UP)
+                                    cell=(lecture.number_width(f"id_{run}"), cell[1]), brackets=False)
         self.steps = label_rows(self.W, [b.text("{s}", font_size=SIZE, s=b.index(f"W_{run}", 0, s, base=0))
                                          .set_color(style.MUTED) for s in range(self.W.n_rows)], buff=0.25)
+        # the samples of each batch, in the index grey of the dataset's numbers, left of its loss
+        nums = [[b.number(b.value(f"members_{run}", (s, i), 0), SIZE, color=ROW_LABEL) for i in range(batch)]
+                for s in range(members.shape[0])]
+        pitch_x = max(n.width for row in nums for n in row) + 0.16
+        self.members = VGroup()
+        for s, row in enumerate(nums):
+            block = VGroup()
+            for i, num in enumerate(row[:shown] if shown == batch else row[:shown - 1]):
+                num.move_to([(i % per_line + 1) * pitch_x - num.width / 2, -(i // per_line) * pitch_y, 0])
+                block.add(num)
+            if shown < batch:
+                block.add(style.note("…", size=SIZE, color=ROW_LABEL).move_to(
+                    [(per_line - 0.5) * pitch_x, -(lines - 1) * pitch_y, 0]))
+            self.members.add(block)
+        left = self.W.get_right()[0] + 0.2
+        for s, block in enumerate(self.members):  # lines centred on the row of the weight after that step
+            block.shift([left, self.W.entry(s + 1, 0).get_y() + (lines - 1) * pitch_y / 2, 0])
+        self.loss.next_to(self.members, RIGHT, buff=0.3).align_to(self.W, UP).shift(DOWN * cell[1])  # from step 1
+        self.ptr.next_to(self.loss, RIGHT, buff=0.2).align_to(self.W, UP)
+        self.ident.next_to(self.ptr, RIGHT, buff=0.3).align_to(self.W, UP)
         names = label_columns(self.W, [lecture.flat_entry_name(c) for c in range(self.W.n_cols)], buff=0.22)
         self.heads = VGroup(*names)
-        for text, col in (("step", self.steps), ("batch loss", self.loss), ("`w.data_ptr()`", self.ptr),
-                          ("`id(w)`", self.ident)):
+        for text, col in (("step", self.steps), ("samples", self.members), ("batch loss", self.loss),
+                          ("`w.data_ptr()`", self.ptr), ("`id(w)`", self.ident)):
             self.heads.add(style.note(text, size=SIZE, color=style.MUTED).move_to(col).set_y(names.get_y()))
-        self.add(self.heads, self.steps, self.W, self.loss, self.ptr, self.ident)
+        self.add(self.heads, self.steps, self.W, self.members, self.loss, self.ptr, self.ident)
 
     def row(self, s: int) -> VGroup:
-        """Return the mobjects of row s (row 0: before training, no loss)."""
+        """Return the mobjects of row s (row 0: before training, no batch and no loss)."""
         parts = VGroup(self.steps[s], self.W.row(s), self.ptr.row(s), self.ident.row(s))
         if s > 0:
-            parts.add(self.loss.row(s - 1))
+            parts.add(self.members[s - 1], self.loss.row(s - 1))
         return parts
 
 
@@ -82,8 +106,9 @@ class BatchesLecture(LectureScene):
     roles = {"W0": "weight", "W_small": "weight", "W_large": "weight", "weight_small": "weight", "W_true": "weight",
              "path_small": "weight",
              "grad_batches": "gradient", "grad_accum": "gradient", "grad_full": "gradient"}
-    question = "{N} samples, batch size {B}: {S} different weights?"
-    question_caption = "{N} samples, trained with batch size {B}. Does each batch get its own weight?"
+    question = "{n} images, batch size {b}: will there be {g} different weights?"
+    question_caption = ("The FAQ asks: {n} images in batches of {b}, will there be {g} different weights? A loader"
+                        " makes {s} batches of them. Does each batch get its own weight?")
     recap_lines = (
         "Batches set how often the one weight is updated, not how many weights there are.",
         "Every step edits the same tensor in place: same address, same id.",
@@ -107,6 +132,12 @@ class BatchesLecture(LectureScene):
         return self.math("w_({r},{c})", SIZE, color, r=b.index("W0", 0, k // self.cols),
                          c=b.index("W0", 1, k % self.cols))
 
+    @property
+    def faq_case(self) -> bool:
+        """Return True when the lecture runs the FAQ's own case (its dataset size and batch size)."""
+        t = self.b.tensors
+        return bool(int(t["X"].shape[0]) == int(t["faq_samples"]) and int(t["order_small"].shape[2]) == int(t["faq_batch"]))
+
     def number_width(self, name: str, decimals: int = 0) -> float:
         """Return a cell width that holds the widest entry of a tensor (e.g. a 14-digit address)."""
         b = self.b
@@ -121,11 +152,14 @@ class BatchesLecture(LectureScene):
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
-        """The question, its numbers counted by the loader."""
+        """The FAQ's question, quoted with its numbers, and the count a loader gives instead."""
         b = self.b
-        N, B = b.dim("X", 0), b.dim("order_small", 2)
-        title = self.prose(self.question, style.TITLE_SIZE, N=N, B=B, S=b.value("steps_small", (), decimals=0))
-        self.ask(self.question_caption, title, N=N, B=B)
+        n, c, g, s = (b.value(name, (), 0) for name in ("faq_samples", "faq_batch", "faq_guess", "faq_steps"))
+        title = self.prose(self.question, style.TITLE_SIZE, n=n, b=c, g=g)
+        quoted = style.note("the FAQ's question", size=style.LABEL_SIZE, color=style.MUTED)
+        count = self.prose("{n} samples in batches of {b} make {s} batches, not {g}", style.LABEL_SIZE, n=n, b=c, s=s,
+                           g=g)
+        self.ask(self.question_caption, title, quoted, count, n=n, b=c, g=g, s=s)
 
     def dataset(self) -> None:
         self.beat("Dealing the dataset into batches")
@@ -150,8 +184,11 @@ class BatchesLecture(LectureScene):
                        .next_to(row, RIGHT, buff=0.25))
         deal_name = self.prose("one epoch, as the `DataLoader` deals it", SIZE, style.MUTED)
         deal = VGroup(deal_name, VGroup(labels, slots)).arrange(DOWN, buff=0.25)
+        faq = self.faq_case
+        yields = (self.prose("the loader yields {S} batches per epoch, not {g}", SIZE, S=S, g=b.value("faq_guess", (), 0))
+                  if faq else self.prose("the loader yields {S} batches per epoch", SIZE, S=S))
         count = VGroup(
-            self.prose("the loader yields {S} batches per epoch", SIZE, S=S),
+            yields,
             self.prose("{S} optimizer steps of one weight $W$", SIZE, WEIGHT, S=S),
             self.prose("$W$ is {r} × {c}, shared by all {N} samples", SIZE, WEIGHT, r=b.dim("W0", 0),
                        c=b.dim("W0", 1), N=N),
@@ -164,7 +201,11 @@ class BatchesLecture(LectureScene):
         self.play(FadeIn(deal_name), FadeIn(slots), FadeIn(labels), run_time=0.6)
         moves = [chips[j].animate.move_to(slots[k][i]) for k, batch in enumerate(order) for i, j in enumerate(batch)]
         self.play(LaggedStart(*moves, lag_ratio=0.12), run_time=5.0)
-        self.say("The loader counts {S} batches per epoch: {S} updates of one weight, not {S} weights.", S=S)
+        if faq:
+            self.say("The loader counts {S} batches per epoch, not the question's {g}: {S} updates of one weight, not"
+                     " {S} weights.", S=S, g=b.value("faq_guess", (), 0))
+        else:
+            self.say("The loader counts {S} batches per epoch: {S} updates of one weight, not {S} weights.", S=S)
         self.play(LaggedStart(*(FadeIn(x, shift=UP * 0.2) for x in count), lag_ratio=0.4), run_time=1.2)
         self.clear_stage()
 
@@ -203,8 +244,8 @@ class BatchesLecture(LectureScene):
         verdict = self.prose("`model.weight` is the same object after every step: {same}", SIZE,
                              same=b.string("same_small"))
         style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.25))
-        self.say("Row {z} is the starting weight. Each later row is one batch of {B}: its loss, then the weight after"
-                 " the step.", z=b.index("W_small", 0, 0, base=0), B=b.dim("order_small", 2))
+        self.say("Row {z} is the starting weight. Each later row is one batch: its {B} sample numbers, their loss, and"
+                 " the weight after the step.", z=b.index("W_small", 0, 0, base=0), B=b.dim("order_small", 2))
         self.play_table(table, run_time=2.4)
         losses = b.tensors["loss_small"][:, 0]
         hi, lo = int(losses.argmax()), int(losses.argmin())

@@ -26,6 +26,9 @@ from tensors.common import ConfigError, LectureConfig, LectureResult, generator,
 LR = 0.05  # SGD learning rate
 NOISE = 0.1  # std of the noise added to the targets
 MAX_TABLE_ROWS = 10  # updates per epoch the step table can draw legibly (the large batches make fewer rows)
+# The FAQ's question, quoted: "40 images and batch size of 4. Will there be 8 different weights" (its answer, too,
+# speaks of "8 batches, each containing 4 images"; a loader deals 40 samples into 10 batches of 4).
+FAQ_SAMPLES, FAQ_BATCH, FAQ_GUESS = 40, 4, 8
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ class BatchesResult(LectureResult):
     grad_accum: torch.Tensor  # (1, d_out*d_in) weight.grad after backward() on loss_k * C / N for every k
     grad_full: torch.Tensor  # (1, d_out*d_in) gradient of the mean loss over all N samples at W0
     grad_diff: torch.Tensor  # () max |grad_accum - grad_full|
+    members_small: torch.Tensor  # (S, B) sample numbers (from 1) of each batch of the first epoch, batch B
+    members_large: torch.Tensor  # (K, C) the same for the large batch size
+    faq_samples: torch.Tensor  # () the FAQ question's dataset size, quoted
+    faq_batch: torch.Tensor  # () the FAQ question's batch size, quoted
+    faq_guess: torch.Tensor  # () the number of weights (and batches) the FAQ's question and answer name, quoted
+    faq_steps: torch.Tensor  # () batches a real DataLoader deals the FAQ's dataset into
     same_object: dict[str, str] = field(default_factory=dict)  # run -> str(every step kept one weight object)
 
 
@@ -277,5 +286,11 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         grad_accum=grad_accum.flatten()[None],  # (1, d_out*d_in)
         grad_full=grad_full.flatten()[None],  # (1, d_out*d_in)
         grad_diff=(grad_accum - grad_full).abs().max(),
+        members_small=(orders(small)[0] + 1).float(),
+        members_large=(orders(large)[0] + 1).float(),
+        faq_samples=torch.tensor(float(FAQ_SAMPLES), device=device),
+        faq_batch=torch.tensor(float(FAQ_BATCH), device=device),
+        faq_guess=torch.tensor(float(FAQ_GUESS), device=device),
+        faq_steps=torch.tensor(float(len(DataLoader(range(FAQ_SAMPLES), batch_size=FAQ_BATCH))), device=device),
         same_object={"small": str(small.same), "large": str(large.same)},
     )

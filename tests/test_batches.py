@@ -230,6 +230,10 @@ def recompute(manifest: dict[str, Any], live: BatchesResult) -> dict[str, torch.
         "weight_small": small["final"], "weight_large": large["final"],
         "grad_batches": per, "accum_scale": torch.tensor(c / N), "grad_accum": acc, "grad_full": full,
         "grad_diff": diff,
+        "members_small": order_small[0].float() + 1, "members_large": order_large[0].float() + 1,
+        # the FAQ's question, restated: "40 images and batch size of 4. Will there be 8 different weights"
+        "faq_samples": torch.tensor(40.0), "faq_batch": torch.tensor(4.0), "faq_guess": torch.tensor(8.0),
+        "faq_steps": torch.tensor(float(len(DataLoader(range(40), batch_size=4)))),
     }
 
 
@@ -257,10 +261,11 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     on_screen = seen(scene)
     for name in ("W_small", "W_large", "loss_small", "loss_large", "ptr_small", "ptr_large", "id_small", "id_large",
                  "grad_batches", "grad_accum", "grad_full", "epoch_loss_small", "epoch_loss_large", "W0",
-                 "weight_small", "sample_no"):
+                 "weight_small", "sample_no", "members_small", "members_large"):
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
-    for name in ("steps_small", "steps_large", "grad_diff", "accum_scale", "lr", "zero"):
+    for name in ("steps_small", "steps_large", "grad_diff", "accum_scale", "lr", "zero", "faq_samples", "faq_batch",
+                 "faq_guess", "faq_steps"):
         assert (name, ()) in on_screen, name
     assert {("W_true", (0, 0)), ("W_true", (0, 1))} <= on_screen
     steps = truth["path_small"].shape[0]  # the nudge plot: entries w_11 and w_12 after every update
@@ -289,3 +294,20 @@ def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:
     captions = " ".join(c["text"] for c in outcome.manifest["captions"])
     assert f"largest difference of {diff:.2g}, float32 rounding" in captions
     assert "10 batches per epoch" in captions and "5 updates per epoch" in captions
+
+
+def test_the_faq_guess_and_the_loader_count_are_both_on_screen(dry: DryRun) -> None:
+    """The question's 8 and the loader's 10 are shown together, in the question and when the batches are counted."""
+    outcome = dry("batches")
+    captions = " ".join(c["text"] for c in outcome.manifest["captions"])
+    assert "will there be 8 different weights? A loader makes 10 batches" in captions
+    assert "10 batches per epoch, not the question's 8" in captions
+    assert int(DataLoader(range(40), batch_size=4).__len__()) == 10  # what the loader counts, not 8
+
+
+def test_each_step_row_shows_its_batch(result: BatchesResult) -> None:
+    """The step table's sample numbers are the loader's batches of the first epoch, counted from 1."""
+    cfg = result.config
+    for run, batch in (("small", cfg.small_batch), ("large", cfg.large_batch)):
+        want = torch.tensor(loader_batches(cfg.n_samples, batch, 1, cfg.seed)[0]).float() + 1
+        assert torch.equal(getattr(result, f"members_{run}"), want)

@@ -49,10 +49,11 @@ class KernelsLecture(LectureScene):
     """Multi-head attention next to a conv layer: same input, several filters, several outputs."""
 
     beats = ("intro", "conv", "attention", "views", "local_global", "sharing", "stacking", "sizes", "recap")
-    roles = {"image": "input", "windows": "input", "kernels": "weight", "maps": "output", "X": "input",
+    roles = {"image": "input", "windows": "input", "kernels": "weight", "maps": "output", "X": "input", "Wq": "weight",
              "W_q": "weight", "W_k": "weight", "W_v": "weight", "weights": "attention", "head_out": "output",
              "rollout": "attention", "V_0": "value", "Q_0": "query", "K_0": "key", "weights_0": "attention",
-             "Qs_0": "query", "Ks_0": "key", "Vs_0": "value", "outs_0": "output"}
+             "Qs_0": "query", "Ks_0": "key", "Vs_0": "value", "outs_0": "output", "scores": "score",
+             "exp_scores": "score", "exp_sums": "score", "terms": "output"}
     question = "Multi-head attention works like the kernels of a CNN"
     question_caption = ("A conv layer: several kernels, one feature map each. Multi-head attention: several heads, "
                         "one output each. We set one kernel beside one head.")
@@ -268,8 +269,8 @@ class KernelsLecture(LectureScene):
         s.scale = self.seq_legend(1.2).next_to(ws, RIGHT, buff=0.5)
         s.trained = self.prose("trained weights: training loss {a} → {z}, held-out accuracy {p} %", color=style.MUTED,
                                a=b.value("first_loss", ()), z=b.value("last_loss", ()), p=b.value("accuracy", (), 0))
-        s.group = Group(left, ws, s.X_name, *s.W_names, s.bands, s.band_labels, s.heads_word, s.scale)
-        return s
+        s.group = Group(left, ws, s.X_name, *s.W_names, s.bands, s.band_labels, s.heads_word, s.scale, s.boxes)
+        return s  # the boxes ride in the group: placing the group moves them onto their heatmaps
 
     def head_stage(self) -> SimpleNamespace:
         """Lay out Q1, K1, A1 (query words on the left, key words on top), V1 and the output of head 1."""
@@ -286,10 +287,12 @@ class KernelsLecture(LectureScene):
         s.keys = label_columns(s.A, [self.word(j, style.MUTED) for j in range(L)], buff=0.15)
         for j, key in enumerate(s.keys):
             self.on_baseline(key, j, s.A.get_top()[1] + 0.2)
-        s.A_name = self.math('A_{h} = "softmax"(Q_{h} K_{h}^T \\/ sqrt(d))', color=style.TEXT, h=h)
+        s.A_name = self.math('A_{h} = "softmax"(S_{h})', color=style.TEXT, h=h)
         s.A_name.next_to(s.keys, UP, buff=0.15)
+        s.S = self.matrix("scores", (0, 0), cell=(0.7 if L < 6 else 0.64, 0.42)).move_to(s.A)
+        s.S_name = self.math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d)", color=style.TEXT, h=h).move_to(s.A_name)
         s.queries = label_rows(s.Q, [self.word(i, style.MUTED) for i in range(L)], buff=0.2)
-        s.group = VGroup(row, s.names, s.keys, s.A_name, s.queries)
+        s.group = VGroup(row, s.names, s.keys, s.A_name, s.queries, s.S, s.S_name)
         d = self.size("head_out", 3)
         s.part = VGroup()
         if d > s.Q.n_cols:  # a wide head: say which columns are written out
@@ -299,21 +302,58 @@ class KernelsLecture(LectureScene):
             s.group.add(s.part)
         return s
 
-    def sum_line(self, i: int, c: int) -> VGroup:
-        """Return 'w_i1 × v_1c + ... = out_ic' for output entry (i, c) of head 1, numbers bound."""
-        b, L = self.b, self.size("X", 1)
-        parts, ws, vs = [], VGroup(), VGroup()
-        for j in range(L):
-            w = b.number(b.value("weights", (0, 0, i, j)), style.NUMBER_SIZE, color=style.ROLE["attention"])
-            v = b.number(b.value("V_0", (j, c)), style.NUMBER_SIZE, color=style.ROLE["value"])
-            ws.add(w)
-            vs.add(v)
-            parts += [w, style.note("$times$"), v] + ([style.note("$+$")] if j < L - 1 else [])
-        total = b.number(b.value("head_out", (0, 0, i, c)), style.NUMBER_SIZE, color=style.ROLE["output"])
-        line = VGroup(*parts, style.note("$=$"), total).arrange(RIGHT, buff=0.12)
-        line.ws, line.vs, line.total = ws, vs, total
-        line.symbols = VGroup(*(p for p in parts if p not in ws and p not in vs), line[-2])
-        return line
+    def row_table(self, i: int, area: style.Region) -> SimpleNamespace:
+        """Lay out query i's softmax and weighted sum as a table under the stage, one column per key word.
+
+        Rows: scores s, e^s (with their sum), weights; later the weights move up and values and products
+        take the rows below, with the products' sum on the right.
+        """
+        b, t = self.b, SimpleNamespace()
+        L = self.size("X", 1)
+        num = b.number
+
+        def cells(name: str, index, role: str) -> VGroup:
+            return VGroup(*(num(b.value(name, index(c)), style.NUMBER_SIZE, color=style.ROLE[role]) for c in range(L)))
+
+        t.s = cells("scores", lambda c: (0, 0, i, c), "score")
+        t.e = cells("exp_scores", lambda c: (0, 0, i, c), "score")
+        t.w = cells("weights", lambda c: (0, 0, i, c), "attention")
+        t.v = cells("V_0", lambda c: (c, 0), "value")
+        t.p = cells("terms", lambda c: (i, c, 0), "output")
+        t.total = num(b.value("exp_sums", (0, 0, i, 0)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        t.out = num(b.value("head_out", (0, 0, i, 0)), style.NUMBER_SIZE, color=style.ROLE["output"])
+        t.sigma, t.sigma2 = style.note("$Sigma =$"), style.note("$Sigma =$")
+        t.heads = VGroup(*(self.word(c, style.MUTED) for c in range(L)))
+        t.names = VGroup(self.prose("{q}'s scores $s$", color=style.MUTED, q=b.string(f"word_{i}")),
+                         style.note("$e^s$", color=style.MUTED),
+                         style.note("weights $e^s \\/ Sigma$", color=style.MUTED))
+        t.more = VGroup(style.note("values $v$", color=style.MUTED), style.note("products", color=style.MUTED))
+        t.note = style.note("products of the unrounded numbers, then rounded", color=style.MUTED)
+        widest = max(m.width for m in (*t.s, *t.e, *t.w, *t.v, *t.p))
+        step = max(1.2, widest + 0.4)
+        pitch = 0.55
+        label_w = max(m.width for m in (*t.names, *t.more))
+        right_w = t.sigma.width + 0.15 + max(t.total.width, t.out.width)
+        width = label_w + 0.4 + L * step + 0.3 + right_w
+        x0 = area.centre[0] - width / 2 + label_w + 0.4  # left edge of the first column
+        y0 = area.top - 0.25
+        t.xs = [x0 + (c + 0.5) * step for c in range(L)]
+        t.ys = [y0 - k * pitch for k in range(4)]
+        for c in range(L):
+            self.on_baseline(t.heads[c].set_x(t.xs[c]), c, t.ys[0] - 0.08)
+        for k, group in ((1, t.s), (2, t.e), (3, t.w), (2, t.v), (3, t.p)):
+            for c, m in enumerate(group):
+                m.move_to([t.xs[c], t.ys[k], 0])
+        for k, label in ((1, t.names[0]), (2, t.names[1]), (3, t.names[2]), (2, t.more[0]), (3, t.more[1])):
+            label.move_to([x0 - 0.4 - label.width / 2, t.ys[k], 0])
+        xr = x0 + L * step + 0.3
+        for sig, tot, k in ((t.sigma, t.total, 2), (t.sigma2, t.out, 3)):
+            sig.move_to([xr + sig.width / 2, t.ys[k], 0])
+            tot.next_to(sig, RIGHT, buff=0.15)
+        t.note.move_to([area.centre[0], t.ys[3] - pitch - 0.05, 0])
+        t.lift = UP * (t.ys[1] - t.ys[3])
+        t.rest = lambda: VGroup(t.heads, t.names[2], t.w, t.more, t.v, t.p, t.sigma2, t.out, t.note)
+        return t
 
     def attention(self) -> None:
         self.beat("One head, step by step")
@@ -341,42 +381,58 @@ class KernelsLecture(LectureScene):
                  h=b.index("weights", 1, 0))
         self.play(FadeIn(t.queries), *(self.flow(Group(s.X, box), m) for box, m in zip(s.boxes, (t.Q, t.K, t.V))),
                   FadeIn(t.names[:3]), FadeIn(t.part), run_time=1.4)
-        self.gone(s.group, s.boxes, run_time=0.5)
+        self.gone(s.group, run_time=0.5)
         lift = UP * (style.STAGE.top - 0.1 - t.group.get_top()[1])
-        for hidden in (t.A, t.keys, t.A_name, t.out, t.names[3]):  # not on stage yet: placed, not animated
+        for hidden in (t.A, t.S, t.keys, t.A_name, t.S_name, t.out, t.names[3]):  # not on stage yet: placed, not animated
             hidden.shift(lift)
         self.play(first.animate.shift(lift), run_time=0.8)
         below = style.Region(style.STAGE.left, style.STAGE.right, t.group.get_bottom()[1] - 0.2, style.STAGE.bottom)
-        self.say("Scores q·k/√d, then softmax along each row: head {h}'s weights. A row is a query word, a "
-                 "column a key word; each row sums to {s}.", h=b.index("weights", 1, 0),
-                 s=b.value("row_sums", (0, 0, 0, 0)))
-        self.combine([(VGroup(t.Q.row(r), t.K.row(c)), t.A.entry(r, c)) for r in range(L) for c in range(L)],
-                     FadeIn(t.A.brackets), FadeIn(t.keys), FadeIn(t.A_name), lag_ratio=0.05, run_time=2.0)
+        h = b.index("weights", 1, 0)
         i = min(2, L - 1)
         j = max(i - 1, 0)
+        self.say("First the scores: each query row times each key row, over √d. A row is a query word, a column "
+                 "a key word.")
+        self.combine([(VGroup(t.Q.row(r), t.K.row(c)), t.S.entry(r, c)) for r in range(L) for c in range(L)],
+                     FadeIn(t.S.brackets), FadeIn(t.keys), FadeIn(t.S_name), lag_ratio=0.05, run_time=2.0)
+        self.settle(t.S)
+        tab = self.row_table(i, below)
+        srow = highlight(t.S.box(rows=(i, i + 1), color=MARK))
+        self.say("Softmax turns {q}'s scores into weights: e to each score, each divided by their sum, {z}.",
+                 q=b.string(f"word_{i}"), z=b.value("exp_sums", (0, 0, i, 0)))
+        self.play(Create(srow), FadeIn(tab.heads), FadeIn(tab.names[:3]), run_time=0.6)
+        self.combine([(t.S.entry(i, c), tab.s[c]) for c in range(L)], run_time=0.9)
+        self.combine([(tab.s[c], tab.e[c]) for c in range(L)], run_time=0.9)
+        self.combine([(tab.e, tab.total)], FadeIn(tab.sigma), run_time=0.8)
+        self.combine([(VGroup(tab.e[c], tab.total), tab.w[c]) for c in range(L)], run_time=1.0)
+        self.say("Every row the same way: head {h}'s weights, A{h}. Each row sums to {s}.", h=h,
+                 s=b.value("row_sums", (0, 0, 0, 0)))
+        self.combine([(tab.w[c], t.A.entry(i, c)) for c in range(L)], FadeOut(t.S.row(i)), FadeOut(srow),
+                     run_time=0.9)
+        rows = [r for r in range(L) if r != i]
+        self.combine([(t.S.entry(r, c), t.A.entry(r, c)) for r in rows for c in range(L)],
+                     *(FadeOut(t.S.row(r)) for r in rows), FadeOut(t.S.brackets), FadeIn(t.A.brackets),
+                     FadeOut(t.S_name), FadeIn(t.A_name), lag_ratio=0.03, run_time=1.6)
+        self.remove(t.S)
+        self.settle(t.A)
         row = highlight(t.A.box(rows=(i, i + 1), color=MARK))
         self.say("Trained to name the word before, head {h} gives {w} of {q}'s weight to {k}, the word before it.",
-                 h=b.index("weights", 1, 0), w=b.value("weights", (0, 0, i, j)), q=b.string(f"word_{i}"),
-                 k=b.string(f"word_{j}"))
-        self.play(Create(row), run_time=0.8)
-        line = self.sum_line(i, 0)
-        style.fit(line, width=style.STAGE.width)
-        line.move_to(below.centre)
-        gist = self.prose("mostly {k}'s value, {v}: head {h} passes on the word before", color=style.MUTED,
-                          k=b.string(f"word_{j}"), v=b.value("V_0", (j, 0)), h=b.index("weights", 1, 0))
-        gist.next_to(line, DOWN, buff=0.35)
-        self.say("Output = weights times values, summed: {q}'s first output entry is {o}, mostly {k}'s value {v}.",
-                 q=b.string(f"word_{i}"), o=b.value("head_out", (0, 0, i, 0)), k=b.string(f"word_{j}"),
-                 v=b.value("V_0", (j, 0)))
+                 h=h, w=b.value("weights", (0, 0, i, j)), q=b.string(f"word_{i}"), k=b.string(f"word_{j}"))
+        self.play(Create(row), FadeOut(VGroup(tab.s, tab.e, tab.total, tab.sigma, tab.names[:2])), run_time=0.8)
         vcol = highlight(t.V.box(cols=(0, 1), color=MARK))
-        self.play(Create(vcol), Create(t.out.brackets), FadeIn(t.names[3]), run_time=0.5)
-        self.play(TransformFromCopy(t.A.row(i), line.ws), TransformFromCopy(t.V.column_band(0, 1), line.vs),
-                  FadeIn(line.symbols[:-1]), run_time=1.5)
-        self.combine([(VGroup(line.ws, line.vs), line.total)], FadeIn(line.symbols[-1]), run_time=1.0)
-        self.play(TransformFromCopy(line.total, t.out.entry(i, 0)), FadeIn(gist), run_time=0.7)
+        exact = self.exact("terms_gap", (i,))
+        self.say("Output: each weight times its word's value, then the products summed: {o}, mostly {k}'s value."
+                 if exact else "Output: each weight times its word's value; the unrounded products sum to {o}, "
+                 "mostly {k}'s value.", o=b.value("head_out", (0, 0, i, 0)), k=b.string(f"word_{j}"))
+        self.play(Create(vcol), Create(t.out.brackets), FadeIn(t.names[3]), tab.w.animate.shift(tab.lift),
+                  tab.names[2].animate.shift(tab.lift), run_time=0.7)
+        self.play(FadeIn(tab.more[0]), run_time=0.3)
+        self.combine([(t.V.entry(c, 0), tab.v[c]) for c in range(L)], run_time=0.9)
+        self.combine([(VGroup(tab.w[c], tab.v[c]), tab.p[c]) for c in range(L)], FadeIn(tab.more[1]), run_time=1.0)
+        self.combine([(tab.p, tab.out)], FadeIn(tab.sigma2), FadeIn(tab.note), run_time=0.8)
+        self.play(TransformFromCopy(tab.out, t.out.entry(i, 0)), run_time=0.7)
         self.say("Every entry the same way: each word's output is nearly the value of the word before it; {w}, the "
                  "first word, has none and keeps mostly its own.", w=b.string("word_0"))
-        self.play(FadeOut(vcol), FadeOut(row), run_time=0.4)
+        self.play(FadeOut(vcol), FadeOut(row), FadeOut(tab.rest()), run_time=0.4)
         rest = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
                 for r in range(L) for c in range(t.out.n_cols) if (r, c) != (i, 0)]
         self.combine(rest, lag_ratio=0.15, run_time=2.5)

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tensors.attention import attend, sinusoidal
+from tensors.attention import attend, scores, sinusoidal
 from tensors.common import ConfigError, LectureConfig, LectureResult, generator, opt
 from tensors.heads import split_heads
 from tensors.trained import OFFSETS, WORDS, TrainConfig, trained
@@ -85,9 +85,13 @@ class KernelsResult(LectureResult):
     Q: torch.Tensor  # (1, L, D) X @ W_q, the same W_q at every position
     K: torch.Tensor  # (1, L, D) X @ W_k
     V: torch.Tensor  # (1, L, D) X @ W_v
-    weights: torch.Tensor  # (1, H, L, L) attention weights per head, rows sum to 1
+    scores: torch.Tensor  # (1, H, L, L) q . k / sqrt(d) per head, before the softmax
+    exp_scores: torch.Tensor  # (1, H, L, L) e^scores: the softmax's numerators
+    exp_sums: torch.Tensor  # (1, H, L, 1) each row of e^scores summed: the softmax's denominator
+    weights: torch.Tensor  # (1, H, L, L) attention weights per head, rows sum to 1: exp_scores / exp_sums
     head_out: torch.Tensor  # (1, H, L, d) one output per head: weights @ V_h
     terms: torch.Tensor  # (L, L, d) head 1: weights[i, j] * V_1[j, c], the terms of each output entry
+    terms_gap: torch.Tensor  # (L,) |sum of terms[i, :, 0] rounded to 2 places - head_out[0, 0, i, 0] so rounded|
     row_sums: torch.Tensor  # (1, H, L, 1) each row of weights summed
     mha_max_diff: torch.Tensor  # () max difference to nn.MultiheadAttention (outputs and weights)
     rollout: torch.Tensor  # (L, L) head 1's weights composed twice: what two stacked 'one back' layers pass on
@@ -214,6 +218,15 @@ def reference_heads(
         return mha(x, x, x, need_weights=True, average_attn_weights=False)  # (B, L, D), (B, H, L, L)
 
 
+def shown_gap(terms: torch.Tensor, totals: torch.Tensor, decimals: int = 2) -> torch.Tensor:
+    """Return, per row, how far the shown (rounded) terms' sum lies from the shown (rounded) total."""
+    def shown(v: float) -> float:
+        return float(f"{v:.{decimals}f}")  # the screen's rounding (scenes.kit.binding.fmt)
+    gaps = [abs(round(sum(shown(float(t)) for t in row) - shown(float(z)), decimals))
+            for row, z in zip(terms, totals)]
+    return torch.tensor(gaps, dtype=torch.float32, device=terms.device)  # (L,)
+
+
 def head_options(D: int, device: torch.device) -> torch.Tensor:
     """Tabulate heads, head size, weights (W_q, W_k, W_v, W_o) and output width for every H dividing D."""
     rows = [(h, D // h, 4 * D * D, D) for h in range(1, D + 1) if D % h == 0]
@@ -250,6 +263,8 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
     mha_max_diff = torch.maximum((merge_heads(head_out) - ref_out).abs().max(), (weights - ref_weights).abs().max())
     Q, K_, V = X @ W_q, X @ W_k, X @ W_v
     d = D // H
+    S = scores(*(split_heads(x, H) for x in (Q, K_)))  # (1, H, L, L) before the softmax
+    expS = S.exp()  # (1, H, L, L)
     A1 = weights[0, 0]  # (L, L) head 1
     seq = torch.cat([X[0], W_q, W_k, W_v])
     rec = model.record()
@@ -279,9 +294,13 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
         Q=Q,
         K=K_,
         V=V,
+        scores=S,
+        exp_scores=expS,
+        exp_sums=expS.sum(-1, keepdim=True),
         weights=weights,
         head_out=head_out,
         terms=(A1[:, :, None] * V[0, :, :d][None]).contiguous(),  # (L, L, d)
+        terms_gap=shown_gap(A1 * V[0, :, 0][None], head_out[0, 0, :, 0]),
         row_sums=weights.sum(-1, keepdim=True),
         mha_max_diff=mha_max_diff,
         rollout=A1 @ A1,

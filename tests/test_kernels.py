@@ -289,6 +289,18 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         truth |= {f"{t}s_{h}": M[0, :, h * d:h * d + shown] for t, M in (("Q", Q), ("K", K_), ("V", V))}
         truth[f"outs_{h}"] = head_out[0, h, :, :shown]
     truth["X_0"] = X[0]
+    # the softmax written out: scores per head by a loop over heads, e^s, their row sums; softmax = the weights
+    S = torch.stack([Q[0, :, h * d:(h + 1) * d] @ K_[0, :, h * d:(h + 1) * d].T / math.sqrt(d)
+                     for h in range(H)])[None]  # (1, H, L, L)
+    torch.testing.assert_close(torch.exp(S) / torch.exp(S).sum(-1, keepdim=True), weights, rtol=1e-4, atol=1e-6)
+    terms = (A[:, :, None] * V[0, :, :d][None])[:, :, 0]  # (L, L) the products summed into output column 1
+
+    def two(v: float) -> float:
+        return float(f"{v:.2f}")
+
+    gaps = [abs(round(sum(two(float(x)) for x in terms[r]) - two(float(head_out[0, 0, r, 0])), 2)) for r in range(L)]
+    truth |= {"scores": S, "exp_scores": torch.exp(S), "exp_sums": torch.exp(S).sum(-1, keepdim=True),
+              "terms_gap": torch.tensor(gaps)}
     return truth
 
 
@@ -319,4 +331,8 @@ def test_every_number_shown_equals_recomputed_torch(kernels_dry: render.Outcome)
         assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*t.shape)), name
     for key in (("conv_max_diff", ()), ("mha_max_diff", ()), ("conv_reach", (1,)), ("rollout", (L - 1, L - 3)),
                 ("products", (0, 1, 2, 2)), ("head_numel", ())):
+        assert key in on_screen, key
+    i = min(2, L - 1)  # the query whose softmax and weighted sum are written out
+    for key in [("scores", (0, 0, i, j)) for j in range(L)] + [("exp_scores", (0, 0, i, j)) for j in range(L)] + \
+            [("terms", (i, j, 0)) for j in range(L)] + [("exp_sums", (0, 0, i, 0)), ("head_out", (0, 0, i, 0))]:
         assert key in on_screen, key

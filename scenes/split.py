@@ -11,6 +11,7 @@ from __future__ import annotations
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     Create,
@@ -26,7 +27,7 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.layout import exempt
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, label_rows
+from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
 from tensors.split import torch_mha
 
 CELL = (0.85, 0.4)  # numbers up to two digits before the point at font size 24
@@ -37,7 +38,8 @@ WRONG = style.DIFFERENCE  # the wrong way is an error: the course's one colour f
 class SplitLecture(LectureScene):
     """Do not split the embeddings into heads: project all of E, then split Q; then the four steps."""
 
-    roles = {"E": "input", "E_chunks": "input", "W_q": "weight", "W_k": "weight", "W_v": "weight", "W_o": "weight",
+    roles = {"tok": "input", "P": "position", "K_heads_T": "key", "dots": "score", "scores": "score",
+             "E": "input", "E_chunks": "input", "W_q": "weight", "W_k": "weight", "W_v": "weight", "W_o": "weight",
              "blocks": "weight", "Q": "query", "Q_heads": "query", "Q_wrong": "query", "parts": "query",
              "K": "key", "K_heads": "key", "V": "value", "V_heads": "value", "weights": "attention",
              "O_heads": "output", "concat": "output", "Y": "output", "Y_torch": "output", "mix": "output"}
@@ -54,7 +56,7 @@ class SplitLecture(LectureScene):
     recap_caption = ("Project first, split second: every head sees the whole embedding, through its own slice of"
                      " the weights.")
     beats = ("intro", "sentence", "wrong_way", "right_way", "compare", "why", "shares", "step_project", "step_split",
-             "step_attend", "step_concat", "against_torch", "recap")
+             "step_scores", "step_attend", "step_concat", "against_torch", "recap")
 
     # -- helpers ------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -116,12 +118,26 @@ class SplitLecture(LectureScene):
         self.setup_inputs()
         words = ", ".join(f"{{w{i}}}" for i in range(self.L))
         fields = {f"w{i}": b.string(f"word{i}") for i in range(self.L)}
-        self.say(f"E embeds the words {words}, plus their positions: one row of D = {{D}} numbers per word.",
-                 D=b.dim("E", 2), **fields)
-        self.play(FadeIn(self.words), Create(self.E.brackets), FadeIn(self.E.entries, lag_ratio=0.05),
-                  FadeIn(self.E_name), run_time=1.0)
+        tok, P = self.mat("tok", (0,)), self.mat("P", (0,))
+        plus = style.note("$+$", size=style.LABEL_SIZE)
+        parts = VGroup(tok, plus, P).arrange(RIGHT, buff=0.4)
+        tok_words = label_rows(tok, [self.word(i) for i in range(self.L)], buff=0.25)
+        names = VGroup(style.note("each word's row of the trained table", color=style.ROLE["input"]),
+                       style.note("its place's position vector $P$", color=style.ROLE["position"]))
+        for name, m in zip(names, (tok, P)):
+            m.label(name)
+        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.4, style.STAGE.bottom)
+        below.place(VGroup(parts, tok_words, names), align=UP)
+        self.say(f"E holds the words {words}: each word's trained embedding plus its position's vector, {{D}}"
+                 " numbers per word.", D=b.dim("E", 2), **fields)
+        self.play(FadeIn(tok_words), FadeIn(tok), FadeIn(names[0]), run_time=0.6)
+        self.play(FadeIn(plus), FadeIn(P), FadeIn(names[1]), run_time=0.6)
+        self.play(FadeIn(self.words), Create(self.E.brackets), FadeIn(self.E_name), run_time=0.4)
+        self.combine([(VGroup(tok.entry(r, c), P.entry(r, c)), self.E.entry(r, c))
+                      for r in range(self.L) for c in range(self.E.n_cols)], lag_ratio=0.04, run_time=1.6)
         self.settle(self.E)
         self.hold_caption()
+        self.gone(parts, tok_words, names)
         training = VGroup(
             style.note("a small model, trained to name the word before and the word after", color=style.MUTED),
             self.prose("training loss {a} → {z}, held-out accuracy {acc}", color=style.MUTED,
@@ -369,6 +385,103 @@ class SplitLecture(LectureScene):
         self.qkv_left = VGroup(left, boxes)
         self.grid, self.grid_names = grid, VGroup(names, row_names)
 
+    def factor(self, name: str, index: tuple[int, ...]) -> VGroup:
+        """Return one bound factor of a dot product, in brackets when it is negative."""
+        num = self.b.number(self.b.value(name, index), style.NUMBER_SIZE, color=style.ROLE[self.roles[name]])
+        if float(self.b.tensors[name][index]) >= 0:
+            return VGroup(num)
+        return VGroup(style.note("$($"), num, style.note("$)$")).arrange(RIGHT, buff=0.04)
+
+    def step_scores(self) -> None:
+        self.beat("Step three: scores q · k, then softmax")
+        b, h, d, L = self.b, 0, self.d, self.L
+        i = min(1, L - 1)
+        j = i - 1 if i else 0  # head 1 was trained to read the word before
+        old_q, old_k = self.grid[h][0], self.grid[h][1]
+        self.clear_stage(keep=(old_q, old_k))
+        Q, KT = self.matrix("Q_heads", (0, h), cell=NARROW), self.matrix("K_heads_T", (0, h), cell=NARROW)
+        S, A = self.matrix("scores", (0, h), cell=NARROW), self.matrix("weights", (0, h), cell=NARROW)
+        times, eq = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
+        top = VGroup(Q, times, KT, eq, S).arrange(RIGHT, buff=0.35)
+        q_words = label_rows(Q, [self.word(r) for r in range(L)], buff=0.25)
+        k_words = label_columns(KT, [self.word(c) for c in range(L)])
+        names = VGroup(Q.label(self.head_math("Q_{h}", h)),
+                       self.head_math("K_{h}^T", h).next_to(k_words, UP, buff=0.12),
+                       self.head_math("S_{h} = Q_{h} K_{h}^T \/ sqrt(d)", h).next_to(S, UP, buff=0.15))
+        # one entry, written out: q_i . k_j, then divided by sqrt(d)
+        fq = [self.factor("Q_heads", (0, h, i, c)) for c in range(d)]
+        fk = [self.factor("K_heads_T", (0, h, c, j)) for c in range(d)]
+        pluses = [style.note("$+$") for _ in range(d - 1)]
+        items: list = [VGroup(fq[0], fk[0]).arrange(RIGHT, buff=0.06)]
+        for c in range(1, d):
+            items += [pluses[c - 1], VGroup(fq[c], fk[c]).arrange(RIGHT, buff=0.06)]
+        dot = b.number(b.value("dots", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        line1 = VGroup(*items, style.note("$=$"), dot).arrange(RIGHT, buff=0.15)
+        dot2 = b.number(b.value("dots", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        root = b.number(b.value("root_d", ()), style.NUMBER_SIZE, color=style.TEXT)
+        s = b.number(b.value("scores", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        line2 = VGroup(dot2, style.note("$\/$"), root, style.note("$=$"), s).arrange(RIGHT, buff=0.15)
+        work_name = self.prose("$q dot k$: {w}'s query, {v}'s key", color=style.MUTED,
+                               w=b.string(f"word{i}"), v=b.string(f"word{j}"))
+        work = VGroup(work_name, line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        soft = VGroup(style.arrow(ORIGIN, DOWN * 0.9), style.note('$"softmax"$ of each row', color=style.MUTED))
+        soft[1].next_to(soft[0], RIGHT, buff=0.15)
+        a_name = self.head_math('A_{h}', h)
+        stage = VGroup(top, q_words, k_words, names)
+        soft.next_to(S, DOWN, buff=0.15)
+        soft.shift(RIGHT * (S.get_x() - soft[0].get_x()))
+        a_words = label_columns(A, [self.word(c) for c in range(L)])
+        VGroup(A, a_words).next_to(soft, DOWN, buff=0.12).set_x(S.get_x())
+        a_name.next_to(A, LEFT, buff=0.3)
+        work.next_to(VGroup(Q, KT), DOWN, buff=0.6).align_to(q_words, LEFT)
+        if work.get_right()[0] > a_name.get_left()[0] - 0.3:  # too narrow beside A: the worked entry goes below
+            work.next_to(A, DOWN, buff=0.3).set_x(top.get_x())
+        whole = VGroup(stage, soft, A, a_words, a_name, work)
+        style.STAGE.place(whole)
+        self.play(ReplacementTransform(old_q, Q), FadeIn(q_words), FadeIn(names[0]), FadeOut(old_k.brackets),
+                  *(self.carry(old_k.entry(r, c), KT.entry(c, r)) for r in range(L) for c in range(d)),
+                  Create(KT.brackets), FadeIn(k_words), FadeIn(names[1]), run_time=1.4)
+        self.remove(*old_k.get_family())
+        self.settle(KT)
+        self.say("Step three, head {h}: every word's query meets every word's key. A score is q · k, divided by"
+                 " √d.", h=b.index("Q_heads", 1, h))
+        self.play(FadeIn(times), FadeIn(eq), Create(S.brackets), FadeIn(names[2]), run_time=0.6)
+        q_box = Q.box(rows=(i, i + 1), color=style.TEXT)
+        k_box = KT.box(cols=(j, j + 1), color=style.TEXT)
+        self.play(Create(q_box), Create(k_box), FadeIn(work_name), run_time=0.6)
+        self.play(*(self.carry(Q.entry(i, c), fq[c][-2 if len(fq[c]) > 1 else 0]) for c in range(d)),
+                  *(self.carry(KT.entry(c, j), fk[c][-2 if len(fk[c]) > 1 else 0]) for c in range(d)),
+                  *(FadeIn(VGroup(*(m for m in f if m is not f[-2 if len(f) > 1 else 0])))
+                    for f in (*fq, *fk)),
+                  *(FadeIn(m) for m in pluses), run_time=1.2)
+        self.combine([(VGroup(*fq, *fk), dot)], FadeIn(line1[-2]), run_time=1.0)
+        self.hold_caption()
+        self.say("Here {w}'s query and {v}'s key give {p}; over √d = {r}, the score is {s}.",
+                 w=b.string(f"word{i}"), v=b.string(f"word{j}"), p=b.value("dots", (0, h, i, j)),
+                 r=b.value("root_d", ()), s=b.value("scores", (0, h, i, j)))
+        self.play(self.carry(dot, dot2), FadeIn(line2[1]), FadeIn(root), run_time=0.8)
+        self.combine([(VGroup(dot2, root), s)], FadeIn(line2[3]), run_time=0.9)
+        self.play(self.carry(s, S.entry(i, j)), run_time=0.9)
+        self.hold_caption()
+        self.say("The same for every pair of words gives the {L} by {L} scores.", L=b.dim("scores", 2))
+        rest = [(r, c) for r in range(L) for c in range(L) if (r, c) != (i, j)]
+        self.play(FadeOut(q_box), FadeOut(k_box), run_time=0.3)
+        self.play(LaggedStart(*(self.carry(VGroup(Q.row(r), KT.column_band(c, c + 1)), S.entry(r, c))
+                                for r, c in rest), lag_ratio=0.1), run_time=1.8)
+        self.settle(S)
+        self.hold_caption()
+        row = ", ".join(f"{{s{c}}}" for c in range(L))
+        to = ", ".join(f"{{a{c}}}" for c in range(L))
+        fields = {f"s{c}": b.value("scores", (0, h, i, c)) for c in range(L)}
+        fields.update({f"a{c}": b.value("weights", (0, h, i, c)) for c in range(L)})
+        self.say("Softmax turns each row into weights that sum to one: " + row + " becomes " + to + ".", **fields)
+        self.play(FadeIn(soft), FadeIn(a_name), FadeIn(a_words), Create(A.brackets), run_time=0.6)
+        self.play(LaggedStart(*(self.carry(S.row(r), A.row(r)) for r in range(L)), lag_ratio=0.3), run_time=1.8)
+        self.settle(A)
+        a_box = A.box(rows=(i, i + 1), cols=(j, j + 1), color=style.index_colour(h))
+        self.play(Create(a_box), run_time=0.5)
+        self.hold_caption()
+
     def step_attend(self) -> None:
         self.beat("Step three: attention inside each head")
         b = self.b
@@ -407,7 +520,7 @@ class SplitLecture(LectureScene):
             body, foot = style.STAGE, VGroup()
         body.place(blocks)
         foot_area.place(foot)
-        self.say("Step three: each head attends within its own slice. A_h comes from Q_h and K_h; each row sums"
+        self.say("Every head does the same within its own slice: A_h comes from Q_h and K_h, and each row sums"
                  " to one.")
         for blk in blocks:
             title, (row, k_words, V_name, O_name) = blk

@@ -56,7 +56,9 @@ class SplitResult(LectureResult):
     table: torch.Tensor  # (V, D) the trained embedding table
     accuracy: torch.Tensor  # () the trained model's accuracy on held-out sequences
     loss_ends: torch.Tensor  # (2,) its training loss at the first and the last step
-    E: torch.Tensor  # (1, L, D) embeddings of one sentence plus positions
+    tok: torch.Tensor  # (1, L, D) the words' rows of the trained table
+    P: torch.Tensor  # (1, L, D) sinusoidal positions of the L places
+    E: torch.Tensor  # (1, L, D) embeddings of one sentence plus positions: tok + P
     W_q: torch.Tensor  # (D, D) query weight, paper convention
     W_k: torch.Tensor  # (D, D) key weight
     W_v: torch.Tensor  # (D, D) value weight
@@ -74,7 +76,12 @@ class SplitResult(LectureResult):
     gap_max: torch.Tensor  # () the largest gap
     worst: torch.Tensor  # (3,) int64 (head, row, column) of the largest gap
     parts: torch.Tensor  # (1, H, H, L, d) [0, k, h] = E_k @ B_kh, chunk k's share of head h
-    weights: torch.Tensor  # (1, H, L, L) attention weights per head
+    K_heads_T: torch.Tensor  # (1, H, d, L) each head's keys, transposed
+    terms: torch.Tensor  # (1, H, L, L, d) [0, h, i, j, c] = Q_h[i, c] * K_h[j, c], the products of q_i . k_j
+    dots: torch.Tensor  # (1, H, L, L) Q_h K_h^T, their sums
+    root_d: torch.Tensor  # () sqrt(d)
+    scores: torch.Tensor  # (1, H, L, L) Q_h K_h^T / sqrt(d), before the softmax
+    weights: torch.Tensor  # (1, H, L, L) attention weights per head: softmax of each row of scores
     O_heads: torch.Tensor  # (1, H, L, d) per-head attention outputs
     concat: torch.Tensor  # (1, L, D) head outputs side by side
     Y: torch.Tensor  # (1, L, D) concat @ W^o
@@ -149,13 +156,19 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
     model = trained(TrainConfig(d_model=D, heads=H))  # trained once per size (cached); the seed picks the sentence
     ids = torch.randperm(len(WORDS), generator=g)[:L]  # (L,) distinct words
     table = model.table.to(device)
-    E = (table[ids.to(device)] + sinusoidal(L, D, device))[None]  # (1, L, D)
+    tok = table[ids.to(device)][None]  # (1, L, D)
+    P = sinusoidal(L, D, device)[None]  # (1, L, D)
+    E = tok + P  # (1, L, D)
     W_q, W_k, W_v = (w.to(device).contiguous() for w in (model.W_q, model.W_k, model.W_v))
     W_o = linear_init(D, D, g, device).T.contiguous()  # random: the trained model reads each head on its own
     steps = multi_head(E, W_q, W_k, W_v, W_o, H)
     d = D // H
     mix = torch.stack([steps["O_heads"][:, h] @ W_o[h * d:(h + 1) * d] for h in range(H)], dim=1)  # (1, H, L, D)
     Q_wrong = project_chunks(E, W_q, H)
+    qh, kh = steps["Q_heads"], steps["K_heads"]
+    terms = qh[:, :, :, None, :] * kh[:, :, None, :, :]  # (1, H, L, L, d)
+    dots = qh @ kh.transpose(-2, -1)  # (1, H, L, L)
+    root_d = torch.tensor(float(d), device=device).sqrt()
     gap = (steps["Q_heads"] - Q_wrong).abs()  # (1, H, L, d)
     worst = torch.stack(torch.unravel_index(gap.argmax(), gap.shape)[1:])  # (3,): head, row, column
     with torch.no_grad():
@@ -167,6 +180,13 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
         accuracy=torch.tensor(model.accuracy, device=device),
         loss_ends=model.losses[[0, -1]].to(device),
         mix=mix,
+        tok=tok,
+        P=P,
+        K_heads_T=steps["K_heads"].transpose(-2, -1).contiguous(),
+        terms=terms,
+        dots=dots,
+        root_d=root_d,
+        scores=dots / root_d,
         record=model.record(),
         E=E,
         W_q=W_q,

@@ -151,7 +151,7 @@ def _topic_command(topic: registry.Topic) -> click.Command:
     sizes_offered = options.of(topic)
 
     def run(quality: str, device: str, seed: int, output_dir: Path, formats: tuple[str, ...], resolution: str | None,
-            dry_run: bool, **sizes: int) -> None:
+            dry_run: bool, beat: str | None, **sizes: int) -> None:
         quality_of(quality, resolution)  # refuse a bad size before any work
         if not dry_run:
             pipeline.check_output_dir(output_dir, folder_name(quality, resolution))
@@ -165,7 +165,7 @@ def _topic_command(topic: registry.Topic) -> click.Command:
                           EXIT_USAGE) from None
         request = RenderRequest(topic, config, quality=quality, device=device,
                                 output_dir=output_dir, formats=formats, resolution=resolution, dry_run=dry_run,
-                                progress=_stderr_progress(topic.name))
+                                beat=beat, progress=_stderr_progress(topic.name))
         outcome = pipeline.render(request)
         audit = outcome.manifest["audit"]
         _say(f"{topic.name}: audited {audit['animations_audited']} animations, {audit['numbers_checked']} numbers,"
@@ -177,6 +177,9 @@ def _topic_command(topic: registry.Topic) -> click.Command:
         click.option("--resolution", default=None, metavar="WxH",
                      help="Override the quality's frame size (16:9, even numbers), e.g. 1280x720."),
         click.option("--dry-run", is_flag=True, help="Build and audit the whole scene; write no frames."),
+        click.option("--beat", default=None, metavar="N|NAME",
+                     help="Preview one beat (number from 1, or its name): the whole lecture is built and audited,"
+                          " only that beat is drawn, into <output-dir>/preview/<quality>/; nothing is published."),
     ])))
     for o in reversed(sizes_offered):
         run = click.option(o.flag, o.name, type=int, default=o.default, show_default=True,

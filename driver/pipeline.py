@@ -51,6 +51,7 @@ class RenderRequest:
     formats: tuple[str, ...] = ("mp4",)
     resolution: str | None = None  # "WxH" overrides the quality's frame size
     dry_run: bool = False  # build and audit the whole scene; draw and write nothing
+    beat: str | None = None  # a preview: draw and encode only this beat (number from 1, or name); driver/preview.py
     progress: Report | None = field(default=None, compare=False)
 
 
@@ -73,6 +74,11 @@ def render(request: RenderRequest) -> Outcome:
         device = resolve_device(request.device)
     except (ConfigError, DeviceError) as err:
         raise Failure(str(err), EXIT_USAGE) from None
+    if request.beat is not None:  # a bad beat is a usage error before anything is built or written
+        from driver.preview import beat_index
+
+        _import_manim()
+        beat_index(request.topic.name, request.topic.lecture().scene.beats, request.beat)
     if request.dry_run:
         return _render_in(request, q, device, work_root=Path(tempfile.gettempdir()), final_dir=None)
     sub = folder_name(request.quality, request.resolution)
@@ -85,6 +91,8 @@ def render(request: RenderRequest) -> Outcome:
     try:
         with topic_lock(work_root, key):
             clear_stale(work_root, key)
+            if request.beat is not None:  # a preview never touches the published set
+                return _render_in(request, q, device, work_root=work_root, final_dir=final_dir)
             from publish.outputs import clear_unpublished
 
             clear_unpublished(final_dir, request.topic.name)  # set folders a killed publish left uncommitted
@@ -121,7 +129,8 @@ def os_error_in(err: BaseException) -> OSError | None:
 
 def _work_key(request: RenderRequest) -> str:
     """Return the name of a render's lock and work folders: topic and output sub-folder, e.g. 'heads-low'."""
-    return f"{request.topic.name}-{folder_name(request.quality, request.resolution)}"
+    key = f"{request.topic.name}-{folder_name(request.quality, request.resolution)}"
+    return key if request.beat is None else f"{key}-preview"  # a preview renders alongside the full render
 
 
 def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work_root: Path,
@@ -152,6 +161,10 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
             scene = lecture.scene(result, dry_run=dry_run)
             scene.progress = progress
             scene.stop_check = check_interrupt
+            if request.beat is not None:
+                from driver.preview import beat_index
+
+                scene.preview_beat = beat_index(topic.name, lecture.scene.beats, request.beat)
             try:
                 scene.render()
             except (AuditError, BindingError) as err:
@@ -167,6 +180,19 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
                                           "in_flight": ENCODERS_IN_FLIGHT, "threads": ENCODER_THREADS}}
         if movie is None or final_dir is None:
             return Outcome(None, manifest, scene)
+        if scene.preview_beat is not None:
+            from driver.preview import place, preview_path
+            from publish.outputs import OutputError, verify_video
+
+            try:
+                verify_video(movie, q.width, q.height, q.fps)
+            except OutputError as err:
+                raise Failure(str(err), EXIT_FAILURE) from None
+            target = preview_path(request.output_dir, final_dir.name, topic.name, scene.preview_beat,
+                                  lecture.scene.beats)
+            manifest["preview"] = {"beat": scene.preview_beat + 1, "name": lecture.scene.beats[scene.preview_beat],
+                                   "file": str(target)}
+            return Outcome(place(movie, target), manifest, scene)
         from publish.outputs import OutputError, publish, stage, verify_video
 
         try:

@@ -14,10 +14,13 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
+    ReplacementTransform,
     VGroup,
     VMobject,
+    linear,
 )
 
 from scenes.kit import style
@@ -30,6 +33,7 @@ SCORE = style.ROLE["score"]
 WEIGHT = style.ROLE["attention"]
 VALUE = style.ROLE["value"]
 OUT = style.ROLE["output"]
+GRAD = style.ROLE["gradient"]
 PLAIN = style.TEXT  # e^s, s / sum s and argmax: not a role of attention, so no role hue
 SIZE = style.NUMBER_SIZE  # numbers in charts and rows
 CELL = 1.0  # width of one key's column in rows and charts
@@ -74,20 +78,18 @@ class BarChart(VGroup):
 class CurvePlot(VGroup):
     """The weight of one key against its own score: softmax (smooth) and argmax (a step), with axes and ticks."""
 
-    def __init__(self, b: Binding, r: int, top: int) -> None:
+    def __init__(self, b: Binding, r: int, top: int, width: float = 4.4, height: float = 3.4) -> None:
         super().__init__()
         xs = b.tensors["curve_x"]
         n = int(xs.shape[0])
         x0, x1 = float(xs[0]), float(xs[-1])
-        plane = Plane(b, (x0, x1), (0.0, 1.12), width=4.6, height=4.2, axes=False)
-        self.plane = plane
+        plane = Plane(b, (x0, x1), (0.0, 1.12), width=width, height=height, axes=False)
+        self.plane, self.r = plane, r
         x_src = [b.value("curve_x", (k,)) for k in range(n)]
         self.soft = plane.curve(x_src, [b.value("curve_soft", (k,)) for k in range(n)], color=WEIGHT)
         self.hard = plane.curve(x_src, [b.value("curve_hard", (k,)) for k in range(n)], color=PLAIN)
-        self.start = VGroup(plane.dot(b.value("s", (r,)), b.value("w", (r,)), color=WEIGHT),
-                            plane.dot(b.value("s", (r,)), b.value("hard", (r,)), color=PLAIN))
-        self.end = VGroup(plane.dot(b.value("s_nudged", (r,)), b.value("w_nudged", (r,)), color=WEIGHT),
-                          plane.dot(b.value("s_nudged", (r,)), b.value("hard_nudged", (r,)), color=PLAIN))
+        self.tangent = plane.curve([b.value("tangent_x", (k,)) for k in range(2)],
+                                   [b.value("tangent_y", (k,)) for k in range(2)], color=GRAD, stroke_width=4)
         axes = VGroup(Line(plane.to_screen(x0, 0.0), plane.to_screen(x1, 0.0), color=style.MUTED, stroke_width=2),
                       Line(plane.to_screen(x0, 0.0), plane.to_screen(x0, 1.12), color=style.MUTED, stroke_width=2))
         ticks = VGroup(plane.tick(b.value("s", (top,)), font_size=SIZE, color=SCORE),
@@ -102,16 +104,24 @@ class CurvePlot(VGroup):
         legend = VGroup(style.note("softmax", size=SIZE, color=WEIGHT), style.note("argmax", size=SIZE, color=PLAIN))
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(plane.to_screen(x0, 0.9), RIGHT, buff=0.25)
         self.frame = VGroup(axes, ticks, x_name, y_name, legend)
-        self.add(plane, x_name, y_name, legend, self.soft, self.hard, self.start, self.end)
+        self.add(plane, x_name, y_name, legend, self.soft, self.hard, self.tangent)
+
+    def dots(self, b: Binding, m: int) -> VGroup:
+        """Return the softmax and the argmax dot of slide state m: (s_r, weight of key r)."""
+        x = b.value("slide_x", (m,))
+        return VGroup(self.plane.dot(x, b.value("slide_w", (m, self.r)), color=WEIGHT),
+                      self.plane.dot(x, b.value("slide_hard", (m, self.r), 0), color=PLAIN))
 
 
 class SoftmaxLecture(LectureScene):
     """Why attention uses softmax: positive, sums to one, keeps the order, turns differences into ratios, smooth."""
 
-    beats = ("scores", "softmax", "divide", "smooth", "temperature", "rows", "values", "recap")
+    beats = ("scores", "softmax", "divide", "smooth", "slide", "temperature", "rows", "values", "recap")
     roles = {"Q": "query", "q": "query", "K": "key", "V": "value", "S": "score", "s": "score", "s_nudged": "score",
              "A": "attention", "w": "attention", "w_nudged": "attention", "w_shifted": "attention",
              "w_col": "attention", "w_temp": "attention", "row_sums": "attention", "contrib": "value",
+             "slide_s": "score", "slide_w": "attention", "grad_r": "gradient", "grad_step": "gradient",
+             "slope": "gradient",
              "o": "output", "O_row": "output"}
     recap_caption = "Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one."
 
@@ -296,7 +306,8 @@ class SoftmaxLecture(LectureScene):
             self.say("These scores are all positive, so it happens to work here; one negative score would give a"
                      " negative weight.")
         self.hold_caption()
-        self.say("And a sum near zero would blow every ratio up. Softmax has neither problem: e to anything is positive.")
+        self.say("Softmax has neither problem: e to any score is positive, so every weight is positive, and the top"
+                 " score keeps the top weight.")
         self.clear_stage()
 
     def smooth(self) -> None:
@@ -309,17 +320,19 @@ class SoftmaxLecture(LectureScene):
             h.move_to(np.array([k * CELL, 0.0, 0.0]))
         spec = [("s", "s", SCORE, 2), ("s'", "s_nudged", SCORE, 2), ("\"softmax\"(s)", "w", WEIGHT, 2),
                 ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"change\"", "w_change", style.DIFFERENCE, 2),
+                ("{d} times partial w \\/ partial s_{r}", "grad_step", GRAD, 2),
                 ("\"argmax\"(s)", "hard", PLAIN, 0), ("\"argmax\"(s')", "hard_nudged", PLAIN, 0)]
         lines = VGroup(head)
         for n, (label, name, color, dec) in enumerate(spec):
             row = number_row(b, name, (), L, color=color, decimals=dec, **ROW)
-            gap = 0.55 * (n + 1) + 0.15 * ((n >= 2) + (n >= 5))
-            lines.add(self.place_row(self.math(label, size=SIZE, color=color), row, 0.0, -gap))
+            gap = 0.5 * (n + 1) + 0.12 * ((n >= 2) + (n >= 6))
+            fields = {"d": b.value("nudge", ()), "r": self.k(r)} if "{d}" in label else {}
+            lines.add(self.place_row(self.math(label, size=SIZE, color=color, **fields), row, 0.0, -gap))
         nudge = self.math("s' = s + {d} \" at \" k_{r}", color=SCORE, d=b.value("nudge", ()), r=self.k(r))
         nudge.next_to(lines, UP, buff=0.3).align_to(lines, LEFT)
         table = VGroup(lines, nudge)
-        plot = CurvePlot(b, r, top)
-        style.STAGE.place(VGroup(table, plot).arrange(RIGHT, buff=0.7))
+        style.STAGE.place(table)
+
         def box_to(n: int) -> VMobject:  # the nudged key's column, down to table line n
             return glyph_box([line[1][r] for line in lines[1:n + 1]] + [head[r]], color=style.TEXT, buff=0.1)
 
@@ -330,22 +343,79 @@ class SoftmaxLecture(LectureScene):
         self.play(*(self.carry(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]),
                   box.animate.become(box_to(2)), run_time=0.8)
         self.play(FadeIn(lines[3:5]), box.animate.become(box_to(4)), run_time=0.6)
-        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)), *(self.carry(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k])
-                                         for k in range(L)), run_time=0.9)
+        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)),
+                  *(self.carry(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k]) for k in range(L)),
+                  run_time=0.9)
+        self.hold_caption()
+        self.say("Autograd gives the gradient of every weight with respect to s_{r}. Times the nudge, it predicts"
+                 " that change: {p} for key {r}.", r=self.k(r), p=b.value("grad_step", (r,)))
+        self.play(FadeIn(lines[6]), box.animate.become(box_to(6)), run_time=0.8)
+        self.hold_caption()
         if jumped:
             self.say("Argmax puts all weight on the top score. The same nudge makes it jump: key {a} drops from one"
                      " to zero.", a=self.k(top))
         else:
             self.say("Argmax puts all weight on the top score. The same nudge does not move it at all: no signal to"
                      " learn from.")
-        self.play(FadeIn(lines[6:]), box.animate.become(box_to(7)), run_time=0.7)
+        self.play(FadeIn(lines[7:]), box.animate.become(box_to(8)), run_time=0.7)
+        self.clear_stage()
+
+    def slide(self) -> None:
+        self.beat("Slide one score: the weights follow")
+        b, L = self.b, self.L
+        top, r = self.key(0), self.key(1)
+        M = int(b.tensors["slide_x"].shape[0])
+        cell = 0.7
+        s_all = b.tensors["slide_s"]
+        s_range = (min(0.0, float(s_all.min())), max(0.0, float(s_all.max())))
+        H = 3.6
+
+        def charts(m: int) -> tuple[BarChart, BarChart]:
+            return (BarChart(b, "slide_s", SCORE, height=H, prefix=(m,), y_range=s_range, cell=cell),
+                    BarChart(b, "slide_w", WEIGHT, height=H, prefix=(m,), y_range=(0.0, 1.0), cell=cell))
+
+        s0, w0 = charts(0)
+        plot = CurvePlot(b, r, top, width=4.2, height=H)
+        s_name = self.math("\"scores\" s", color=SCORE)
+        w_name = self.math("\"weights\" w = \"softmax\"(s)", color=WEIGHT)
+        panels = VGroup(VGroup(s_name, s0).arrange(DOWN, buff=0.3), VGroup(w_name, w0).arrange(DOWN, buff=0.3),
+                        plot).arrange(RIGHT, buff=0.8, aligned_edge=DOWN)
+        style.STAGE.place(panels)
+        dots = plot.dots(b, 0)
+        states = [(s0, w0, dots)]
+        for m in range(1, M):  # every state drawn where state 0 is: the same planes, only the values differ
+            sm, wm = charts(m)
+            for new, old in ((sm, s0), (wm, w0)):
+                new.shift(old.plane.corner_lo.get_center() - new.plane.corner_lo.get_center())
+            states.append((sm, wm, plot.dots(b, m)))
+        self.say("Now slide the score of key {r} up, past the top score {t}. Every weight follows smoothly: key {r}'s"
+                 " rises to {w}, the others give way.", r=self.k(r), t=b.value("s", (top,)),
+                 w=b.value("slide_w", (M - 1, r)))
+        self.play(FadeIn(s_name), FadeIn(s0), FadeIn(w_name), FadeIn(w0), FadeIn(plot.frame), run_time=0.8)
+        self.play(Create(plot.soft), Create(plot.hard), FadeIn(dots), run_time=1.2)
+        mark = glyph_box([s0.keys[r]], color=style.TEXT, buff=0.08)
+        self.play(Create(mark), run_time=0.4)
+        for m in range(1, M):
+            (sa, wa, da), (sz, wz, dz) = states[m - 1], states[m]
+            olds, news = [sa.numbers[r], *wa.numbers], [sz.numbers[r], *wz.numbers]
+            self.play(ReplacementTransform(sa.bars[r], sz.bars[r]),  # bars and dots glide; numbers ride along
+                      *(ReplacementTransform(wa.bars[j], wz.bars[j]) for j in range(L)),
+                      *(o.animate.move_to(n) for o, n in zip(olds, news)),
+                      ReplacementTransform(da, dz), run_time=0.25, rate_func=linear)
+            self.remove(*olds)  # then each number ticks to its new value, as a counter does (never a morph of glyphs)
+            self.add(*news)
         self.hold_caption()
-        self.say("Slide the score of key {r} past the top score, {t}: its softmax weight rises smoothly; argmax stays"
-                 " at zero, then jumps to one.", r=self.k(r), t=b.value("s", (top,)))
-        self.play(FadeIn(plot.frame), run_time=0.5)
-        self.play(Create(plot.soft), Create(plot.hard), run_time=1.5)
-        self.play(FadeIn(plot.start), run_time=0.3)
-        self.play(self.carry(plot.start, plot.end), run_time=0.8)
+        self.say("Argmax, the white step, stays at zero, then jumps to one the moment s_{r} passes {t}.",
+                 r=self.k(r), t=b.value("s", (top,)))
+        self.play(Indicate(plot.hard, color=PLAIN, scale_factor=1.0), run_time=1.0)
+        self.hold_caption()
+        start = plot.dots(b, 0)[0]
+        slope = self.prose("slope {g}", size=SIZE, color=GRAD, g=b.value("slope", ()))
+        slope.next_to(plot.tangent, UP, buff=0.15)
+        self.say("The slope of the softmax curve is the gradient autograd gave: {g} at s_{r} = {x}. Argmax is flat"
+                 " on both sides of its jump: slope zero, nothing to learn from.", g=b.value("slope", ()),
+                 r=self.k(r), x=b.value("s", (r,)))
+        self.play(FadeIn(start), Create(plot.tangent), FadeIn(slope), run_time=1.0)
         self.clear_stage()
 
     def temperature(self) -> None:
@@ -362,7 +432,7 @@ class SoftmaxLecture(LectureScene):
         panels.arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
         style.STAGE.place(panels)
         mid = int(np.argmin(np.abs(b.tensors["temps"].numpy() - 1.0)))
-        self.say("Divide the scores by a temperature T before softmax. At T = {t}, the weights you just saw.",
+        self.say("Divide the scores by a temperature T before softmax. At T = {t}, the weights from the start.",
                  t=b.value("temps", (mid,), 1))
         self.play(FadeIn(panels[mid]), run_time=0.8)
         self.hold_caption()
@@ -416,8 +486,8 @@ class SoftmaxLecture(LectureScene):
         C = self.matrix("contrib", cell=tall)
         o = self.matrix("o")
         O = self.matrix("O_row")
-        arrow = style.arrow(LEFT, RIGHT)
-        top = VGroup(w, V, arrow, C).arrange(RIGHT, buff=0.35)
+        arrow = style.arrow(LEFT * 0.6, RIGHT * 0.6)
+        top = VGroup(w, V, arrow, C).arrange(RIGHT, buff=0.3)
         w_lab = w.label(self.math("w_j", color=WEIGHT), buff=0.12)
         v_lab = V.label(self.math("v_j", color=VALUE), buff=0.12)
         c_lab = C.label(style.note("$w_j v_j$: row $j$ times its weight", color=VALUE), buff=0.12)
@@ -430,15 +500,31 @@ class SoftmaxLecture(LectureScene):
         diff = self.prose("$max |o - (A V)_{i}|$ = {d}", color=style.MUTED, i=self.query(),
                           d=b.value("out_diff", (), 2, "g"))
         diff.next_to(O, DOWN, buff=0.3).align_to(O_lab, LEFT)
-        style.STAGE.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line, diff))
+        lengths = VGroup(*(b.number(b.value("contrib_norm", (k,)), SIZE).set_y(C.row(k).get_y()) for k in range(L)))
+        lengths.next_to(C, RIGHT, buff=0.35)
+        for k, n in enumerate(lengths):
+            n.set_y(C.row(k).get_y())
+        n_lab = self.math("|w_j v_j|", color=style.TEXT).next_to(lengths, UP, buff=0.12).align_to(c_lab, DOWN)
+        style.STAGE.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line, diff, lengths, n_lab))
         self.say("The weights now mix the value rows: each row v_j of V is multiplied by its weight w_j.")
         self.play(FadeIn(w), FadeIn(w_lab), FadeIn(V), FadeIn(v_lab), run_time=0.8)
         self.play(Create(arrow), FadeIn(c_lab), Create(C.brackets), LaggedStart(
             *(self.carry(VGroup(w.row(k), V.row(k)), C.row(k)) for k in range(L)), lag_ratio=0.25),
             run_time=2.0)
-        self.say("Key {a} has weight {wa}: its scaled row carries almost the whole output; rows with weights near zero"
-                 " add almost nothing.", a=self.k(a), wa=b.value("w", (a,)))
-        marks = VGroup(w.box(rows=(a, a + 1), color=style.TEXT), C.box(rows=(a, a + 1), color=style.TEXT))
+        x, y = (int(b.tensors["contrib_order"][n]) for n in (0, 1))
+        if x == a:
+            tail = " Rows with weights near zero shrink to nearly nothing." if float(b.tensors["w"].min()) < 0.01 else ""
+            self.say("Key {a} has the largest weight, {wa}: its scaled row is the longest, {n}, against {m} for the"
+                     " next." + tail, a=self.k(a), wa=b.value("w", (a,)), n=b.value("contrib_norm", (a,)),
+                     m=b.value("contrib_norm", (y,)))
+        else:
+            self.say("Key {a} has the largest weight, {wa}, yet key {x}'s scaled row is the longest, {n}: its value"
+                     " row is longer.", a=self.k(a), wa=b.value("w", (a,)), x=self.k(x),
+                     n=b.value("contrib_norm", (x,)))
+        marks = VGroup(w.box(rows=(a, a + 1), color=style.TEXT), C.box(rows=(x, x + 1), color=style.TEXT),
+                       glyph_box([lengths[x]], color=style.TEXT, buff=0.08))
+        self.play(FadeIn(n_lab), LaggedStart(*(self.carry(C.row(k), lengths[k]) for k in range(L)), lag_ratio=0.15),
+                  run_time=1.2)
         self.play(Create(marks), run_time=0.6)
         self.hold_caption()
         self.say("Summed down each column, the scaled rows give the output of query {i}: the same row as A V"
@@ -456,8 +542,9 @@ class SoftmaxLecture(LectureScene):
             self.bullet("It keeps the order and turns score gaps into ratios: $e^{g}$ = {x}.",
                         g=b.value("gap", ()), x=b.value("ratio", ())),
             self.bullet("Dividing by the sum of the scores flips or breaks when scores are negative."),
-            self.bullet("A small nudge gives a small change; argmax stays put, then jumps."),
+            self.bullet("A nudge gives a small change, as the gradient predicts; argmax stays put, then jumps."),
             self.bullet("A temperature sharpens or flattens; $sqrt(d_k)$ is one."),
-            self.bullet("The weights mix the value rows: key {a}'s row dominates here.", a=self.k(a)),
+            self.bullet("The weights mix the value rows: key {x}'s scaled row is the longest here.",
+                        x=self.k(int(b.tensors["contrib_order"][0]))),
         )
         self.summarise(self.recap_caption, *lines)

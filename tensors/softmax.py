@@ -23,6 +23,8 @@ SHIFT = 5.0  # a constant added to every score: softmax does not change
 CURVE_POINTS = 81  # samples of the weight-versus-score curves
 TEMPERATURES = (0.5, 1.0, 2.0)  # softmax(s / T): sharper below one, flatter above
 HEADS = 2  # the trained model's heads; the lecture follows head 1 (trained to name the word before)
+SLIDE_STEPS = 16  # states the runner-up score passes through as it slides past the top score
+TANGENT = 0.75  # half the width, in score units, of the tangent drawn where the slide starts
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,19 @@ class SoftmaxResult(LectureResult):
     curve_x: torch.Tensor  # (N,) values swept by the runner-up score
     curve_soft: torch.Tensor  # (N,) its softmax weight at each value
     curve_hard: torch.Tensor  # (N,) its argmax weight at each value
+    grad_r: torch.Tensor  # (L,) d softmax(s)_j / d s_r by autograd, r the runner-up key
+    grad_step: torch.Tensor  # (L,) nudge * grad_r: the change the gradient predicts for the nudge
+    slope: torch.Tensor  # () grad_r[r]: the slope of the softmax curve where the slide starts
+    tangent_x: torch.Tensor  # (2,) s_r -+ TANGENT: the ends of the tangent there
+    tangent_y: torch.Tensor  # (2,) w_r -+ TANGENT * slope
+    slide_x: torch.Tensor  # (M,) the runner-up score at each slide state, from s_r to the curve's end
+    slide_s: torch.Tensor  # (M, L) the scores at each slide state (row 0 is s)
+    slide_w: torch.Tensor  # (M, L) softmax of each row of slide_s
+    slide_hard: torch.Tensor  # (M, L) argmax of each row of slide_s as one-hot weights
     w_col: torch.Tensor  # (L, 1) w as a column
     contrib: torch.Tensor  # (L, d_k) w_j * v_j, each value row scaled by its weight
+    contrib_norm: torch.Tensor  # (L,) the length of each scaled row, |w_j v_j|
+    contrib_order: torch.Tensor  # (L,) keys from the longest scaled row to the shortest
     o: torch.Tensor  # (1, d_k) the scaled rows summed
     O_row: torch.Tensor  # (1, d_k) row i of A @ V, as attention computes it
     out_diff: torch.Tensor  # () max |sum_j w_j v_j - (A @ V)[i]|
@@ -134,6 +147,13 @@ def weighted_rows(w: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return w[:, None] * v  # (L, d_k)
 
 
+def weight_gradient(s: torch.Tensor, j: int) -> torch.Tensor:
+    """Return d softmax(s)_i / d s_j for every i (L,), by autograd: one column of the softmax Jacobian."""
+    x = s.detach().clone().requires_grad_(True)
+    (col,) = torch.autograd.functional.jacobian(lambda y: torch.softmax(y, dim=-1), x).unbind(-1)[j:j + 1]
+    return col.detach()  # (L,)
+
+
 def heads_qkv(model: Trained, ids: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, ...]:
     """Return every head's Q, K, V (H, L, d_k) for a sentence of word ids (L,): embeddings + positions, projected, split."""
     D = model.config.d_model
@@ -165,8 +185,14 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
 
     gap = float(s[top] - s[runner])
     span = max(1.0, gap + 0.5)
-    curve_x = float(s[top]) + torch.linspace(-span, span, CURVE_POINTS, device=device)
+    lo = min(float(s[top]) - span, float(s[runner]) - TANGENT)  # room on the left for the tangent
+    curve_x = torch.linspace(lo, float(s[top]) + span, CURVE_POINTS, device=device)
     swept = sweep(s, runner, curve_x)  # (N, L)
+    slide_x = s[runner] + torch.linspace(0.0, 1.0, SLIDE_STEPS, device=device) * (curve_x[-1] - s[runner])
+    slide_x[0] = s[runner]  # state 0 is exactly the scores shown before
+    slide_s = sweep(s, runner, slide_x)  # (M, L)
+    grad_r = weight_gradient(s, runner)  # (L,)
+    slope = grad_r[runner]
 
     temps = torch.tensor(TEMPERATURES, device=device)
     w_temp = torch.softmax(s[None] / temps[:, None], dim=-1)  # (T, L)
@@ -215,8 +241,19 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
         curve_x=curve_x,
         curve_soft=torch.softmax(swept, dim=-1)[:, runner],
         curve_hard=hard_max(swept)[:, runner],
+        grad_r=grad_r,
+        grad_step=NUDGE * grad_r,
+        slope=slope,
+        tangent_x=s[runner] + torch.tensor([-TANGENT, TANGENT], device=device),
+        tangent_y=w[runner] + slope * torch.tensor([-TANGENT, TANGENT], device=device),
+        slide_x=slide_x,
+        slide_s=slide_s,
+        slide_w=torch.softmax(slide_s, dim=-1),
+        slide_hard=hard_max(slide_s),
         w_col=w[:, None].contiguous(),
         contrib=contrib,
+        contrib_norm=contrib.norm(dim=-1),
+        contrib_order=torch.argsort(contrib.norm(dim=-1), descending=True),
         o=o,
         O_row=O[i:i + 1].contiguous(),
         out_diff=(o[0] - O[i]).abs().max(),

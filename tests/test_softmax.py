@@ -210,6 +210,40 @@ def test_curves_softmax_smooth_argmax_step(result: SoftmaxResult) -> None:
     assert set(r.curve_hard.tolist()) == {0.0, 1.0}
 
 
+def test_gradient_predicts_the_nudge(result: SoftmaxResult) -> None:
+    r = result
+    runner = int(torch.sort(r.s, descending=True).indices[1])
+    w = soft(r.s)
+    jac = torch.diag(w) - torch.outer(w, w)  # the softmax Jacobian, by hand
+    close(r.grad_r, jac[:, runner], 1e-6)
+    close(r.grad_step, float(r.nudge) * jac[:, runner], 1e-6)
+    close(r.slope, jac[runner, runner], 1e-6)
+    # first order: the predicted change misses the real one by at most half the nudge squared times |d2 w| <= 1/4
+    assert float((r.grad_step.double() - r.w_change.double()).abs().max()) <= 0.125 * float(r.nudge) ** 2 + 1e-6
+    # the tangent goes through (s_r, w_r) with that slope
+    tx, ty = r.tangent_x.double(), r.tangent_y.double()
+    close((tx[0] + tx[1]) / 2, r.s[runner], 1e-6)
+    close((ty[1] - ty[0]) / (tx[1] - tx[0]), jac[runner, runner], 1e-6)
+    assert float(r.curve_x[0]) <= float(tx[0]) and float(tx[1]) <= float(r.curve_x[-1])
+
+
+def test_slide_moves_one_score_and_every_weight_follows(result: SoftmaxResult) -> None:
+    r = result
+    top, runner = (int(i) for i in torch.sort(r.s, descending=True).indices[:2])
+    xs = r.slide_x.double()
+    steps = xs[1:] - xs[:-1]
+    assert float(xs[0]) == float(r.s[runner]) and float(xs[-1]) == pytest.approx(float(r.curve_x[-1]), abs=1e-5)
+    assert (steps > 0).all() and float(steps.max() - steps.min()) < 1e-5 and float(xs[-1]) > float(r.s[top])
+    others = torch.arange(len(r.s)) != runner
+    assert (r.slide_s[:, others] == r.s[others]).all() and torch.equal(r.slide_s[:, runner], r.slide_x)
+    close(r.slide_w, soft(r.slide_s), 1e-6)
+    assert (r.slide_w[1:, runner] > r.slide_w[:-1, runner]).all()  # key r's weight rises at every step
+    assert (r.slide_w[1:, others] < r.slide_w[:-1, others] + 1e-9).all()  # the others give way
+    close(r.slide_hard, one_hot_max(r.slide_s), 0)
+    jumps = (r.slide_hard[1:, runner] - r.slide_hard[:-1, runner]).abs().sum()
+    assert float(jumps) == 1  # argmax: zero, then one, once
+
+
 # -- the weighted sum of values -----------------------------------------------------------------
 def test_weighted_sum_equals_weights_at_V(result: SoftmaxResult) -> None:
     r = result
@@ -221,6 +255,8 @@ def test_weighted_sum_equals_weights_at_V(result: SoftmaxResult) -> None:
     close(r.O, fused, 1e-5)
     close(r.O_row[0], fused[i], 1e-5)
     assert float(r.out_diff) == float((r.o[0] - r.O[i]).abs().max()) < 1e-5
+    close(r.contrib_norm, (r.w.double()[:, None] * r.V.double()).norm(dim=-1), 1e-5)
+    assert torch.equal(r.contrib_order, torch.sort(r.contrib_norm, descending=True).indices)
 
 
 def test_seed_reproducible() -> None:
@@ -260,6 +296,16 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     hard32 = (swept32.argmax(dim=-1) == runner).double()
     O = A @ V
     top = int(order[0])
+    # the gradient by hand: d w_j / d s_r = w_j (1[j = r] - w_r), one column of diag(w) - w w^T
+    grad_r = w * ((torch.arange(len(s)) == runner).double() - w[runner])
+    tx = torch.tensor(t["tangent_x"]["values"], dtype=torch.float64)
+    half = float(tx[1] - tx[0]) / 2
+    slide_x = torch.tensor(t["slide_x"]["values"], dtype=torch.float64)
+    slide_s = s.repeat(len(slide_x), 1)
+    slide_s[:, runner] = slide_x
+    slide32 = s32.repeat(len(slide_x), 1)
+    slide32[:, runner] = slide_x.float()
+    norms = contrib.norm(dim=-1)
     temps = torch.tensor(t["temps"]["values"], dtype=torch.float64)
     w_temp = soft(s[None] / temps[:, None])
     return {
@@ -274,7 +320,11 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "w_change": soft(s_nudged) - w, "hard": one_hot_max(s), "hard_nudged": one_hot_max(s_nudged),
         "hard_change": one_hot_max(s_nudged) - one_hot_max(s), "curve_x": curve_x,
         "curve_soft": soft(swept)[:, runner], "curve_hard": hard32, "w_col": w[:, None],
-        "contrib": contrib, "o": o, "O_row": O[i:i + 1], "out_diff": (o[0] - O[i]).abs().max(),
+        "contrib": contrib, "o": o, "grad_r": grad_r, "grad_step": nudge * grad_r, "slope": grad_r[runner],
+        "tangent_x": s[runner] + torch.tensor([-half, half]), "tangent_y": w[runner] + grad_r[runner] * torch.tensor([-half, half]),
+        "slide_x": slide_x, "slide_s": slide_s, "slide_w": soft(slide_s),
+        "slide_hard": torch.nn.functional.one_hot(slide32.argmax(dim=-1), len(s)).double(),
+        "contrib_norm": norms, "contrib_order": torch.sort(norms, descending=True).indices, "O_row": O[i:i + 1], "out_diff": (o[0] - O[i]).abs().max(),
     }
 
 
@@ -297,6 +347,12 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
             + [(n, (0, c)) for n in ("o", "O_row", "q") for c in range(d)]
             + [("row_sums", (a, 0)) for a in range(L)] + [("w_col", (a, 0)) for a in range(L)]
             + [("curve_soft", (k,)) for k in range(len(truth["curve_x"]))]
+            + [(n, (k,)) for n in ("grad_step", "contrib_norm") for k in range(L)]
+            + [(n, (m, k)) for n in ("slide_w",) for m in range(len(truth["slide_x"])) for k in range(L)]
+            + [(n, (m, int(truth["order"][1]))) for n in ("slide_s", "slide_hard")
+               for m in range(len(truth["slide_x"]))]
+            + [("slide_x", (m,)) for m in range(len(truth["slide_x"]))] + [("slope", ())]
+            + [(n, (k,)) for n in ("tangent_x", "tangent_y") for k in range(2)]
             + [("exp_sum", ()), ("w_sum", ()), ("s_sum", ()), ("naive_sum", ()), ("gap", ()), ("ratio", ()),
                ("nudge", ()), ("out_diff", ()), ("shift_change", ())])
     missing = [m for m in must if m not in on_screen]

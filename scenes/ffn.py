@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from manim import (
     DOWN,
     LEFT,
@@ -16,6 +18,7 @@ from manim import (
     Line,
     ReplacementTransform,
     RoundedRectangle,
+    Transform,
     VGroup,
 )
 from manim.mobject.types.vectorized_mobject import VectorizedPoint
@@ -23,7 +26,7 @@ from manim.mobject.types.vectorized_mobject import VectorizedPoint
 from scenes.kit import style
 from scenes.kit.binding import Source
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import label_rows, number_row
+from scenes.kit.matrix import glyph_box, label_rows, number_row
 from scenes.kit.plot import Plane, colour_legend
 
 IN, WT, OUT = style.ROLE["input"], style.ROLE["weight"], style.ROLE["output"]
@@ -32,8 +35,10 @@ GELU = style.MUTED
 DIFF = style.DIFFERENCE  # changes of an output
 ATTN = style.TEXT  # the attention comparison, named on screen
 ROW_CELL = 0.8  # width of one number in the rows of hidden units
-W_CELL = (0.75, 0.52)  # one entry of W1 (D x d_ff): 16 columns fit the stage
-TALL_CELL = (0.92, 0.335)  # one entry of W2 (d_ff x D): 16 rows fit the stage
+W_CELL = (0.75, 0.46)  # one entry of W1 (D x d_ff): 16 columns fit the stage
+TALL_CELL = (0.92, 0.3)  # one entry of W2 (d_ff x D): 16 rows fit the stage under the row h
+ROW_PITCH = 0.56  # between the rows b1, z, h under W1
+SHOWN_UNIT = 0  # the hidden unit computed term by term (0-based)
 PRODUCTS, VERDICT = style.STAGE.rows(6.0, 1.0, gap=0.2)  # the row-by-row picture, and torch's difference under it
 
 
@@ -42,7 +47,7 @@ class FfnLecture(LectureScene):
 
     beats = ("intro", "one_position", "second_layer", "every_position", "nonlinearity", "collapse", "independence",
              "parameters", "recap")
-    roles = {"X": "input", "x_col": "input", "X_new": "input", "W1": "weight", "b1": "weight", "W2": "weight",
+    roles = {"X": "input", "x_row": "input", "X_new": "input", "W1": "weight", "b1": "weight", "W2": "weight",
              "b2": "weight", "W12": "weight", "b12": "weight", "Y": "output", "Y_rows": "output", "Y_lin": "output",
              "Y_one": "output"}
     question = "What does the feed-forward network do?"
@@ -90,14 +95,16 @@ class FfnLecture(LectureScene):
 
     def one_position(self) -> None:
         self.beat("One position through the first layer")
-        b, j = self.b, self.j
+        b, j, c0 = self.b, self.j, SHOWN_UNIT
         X = self.matrix("X")
         X_name = X.label(self.math("X", color=IN), buff=0.25)
-        x = self.matrix("x_col")
+        x = self.matrix("x_row", cell=(W_CELL[0], style.CELL_H))
         W1 = self.matrix("W1", cell=W_CELL)
-        block = VGroup(x, W1).arrange(RIGHT, buff=0.3)
-        W1_name = W1.label(self.prose("$W_1$: {D} × {F}", color=WT, D=b.dim("W1", 0), F=b.dim("W1", 1)), buff=0.2)
-        x_name = x.label(self.math("x_{j}", color=IN, j=self.pos()), buff=0.2)
+        x_name = self.math("x_{j} =", color=IN, j=self.pos())
+        W1_name = self.prose("$W_1$: {D} × {F}", color=WT, D=b.dim("W1", 0), F=b.dim("W1", 1))
+        formula = self.math("z = x_{j} W_1 + b_1, #h(1.5em) h = \"ReLU\"(z)", j=self.pos())
+        x_group = VGroup(x_name, x).arrange(RIGHT, buff=0.2)
+        top = VGroup(x_group, formula, W1_name).arrange(RIGHT, buff=0.9)
         rows = []
         for name, color in (("b1", WT), ("Z", style.TEXT), ("H", RELU)):
             prefix = () if name == "b1" else (j,)
@@ -106,49 +113,108 @@ class FfnLecture(LectureScene):
             rows.append(row)
         self.mute_zeros(rows[2])
         for k, row in enumerate(rows):
-            row.shift(DOWN * (W1.n_rows * W_CELL[1] + 0.2 + 0.62 * k))
+            row.shift(DOWN * (W1.n_rows * W_CELL[1] + 0.15 + ROW_PITCH * k))
         labels = [self.math("+ b_1", color=WT), self.math("z"), self.math("h", color=RELU)]
         for lab, row in zip(labels, rows):
-            lab.move_to(x.entries).set_y(row.get_y())
-        formula = self.math("z = x_{j} W_1 + b_1, #h(1.5em) h = \"ReLU\"(z)", j=self.pos())
-        formula.next_to(VGroup(block, W1_name, x_name), UP, buff=0.3)
+            lab.next_to(W1, LEFT, buff=0.3).set_y(row.get_y())
         rule = Line(LEFT, RIGHT, color=style.MUTED, stroke_width=2)
-        figure = VGroup(formula, block, W1_name, x_name, *rows, *labels, rule)
+        sum_line = self.term_line(c0)
+        body = VGroup(W1, *rows, *labels)
+        top.next_to(body, UP, buff=0.35)
+        sum_line.next_to(body, DOWN, buff=0.35)
+        figure = VGroup(top, body, rule, sum_line)
         style.STAGE.place(figure)
-        rule.put_start_and_end_on(rows[1].get_corner(UP + LEFT) + UP * 0.12, rows[1].get_corner(UP + RIGHT) + UP * 0.12)
-        VGroup(X, X_name).move_to(block).align_to(block, LEFT)
+        sum_line.set_x(W1.get_x())
+        for k, p in enumerate(sum_line.ps):  # each product takes its pair's slot
+            p.move_to(sum_line.slots[k])
+        rule.put_start_and_end_on(rows[1].get_corner(UP + LEFT) + UP * 0.1, rows[1].get_corner(UP + RIGHT) + UP * 0.1)
+        VGroup(X, X_name).move_to(body)
         box = X.box(rows=(j, j + 1), color=IN)
-        self.say("X holds {L} positions, each a vector of size {D}. Follow position {j} through the network.",
+        self.say("X holds {L} positions, each a row vector of size {D}. Follow position {j} through the network.",
                  L=b.dim("X", 0), D=b.dim("X", 1), j=self.pos())
         self.play(FadeIn(X), FadeIn(X_name), run_time=0.8)
         self.play(Create(box), run_time=0.4)
         self.play(ReplacementTransform(X.row(j).copy(), x.entries), Create(x.brackets), FadeIn(x_name),
                   FadeOut(X), FadeOut(X_name), FadeOut(box), run_time=1.2)
+        self.settle(x)
         self.say("The first map is a {D} by {F} matrix W_1 and a bias b_1, random here as at initialisation: every"
                  " column of W_1 makes one of {F} hidden units.", D=b.dim("W1", 0), F=b.dim("W1", 1))
-        self.play(FadeIn(W1), FadeIn(W1_name), FadeIn(rows[0]), FadeIn(labels[0]), run_time=1.0)
+        self.play(FadeIn(W1), FadeIn(W1_name), FadeIn(rows[0]), FadeIn(labels[0]), FadeIn(formula), run_time=1.0)
         self.hold_caption()
-        self.say("Each z_c is x_{j} times column c of W_1, plus b_1: the vector widens from {D} to {F} numbers.",
-                 j=self.pos(), D=b.dim("W1", 0), F=b.dim("W1", 1))
-        self.play(Create(rule), FadeIn(labels[1]), FadeIn(formula), LaggedStart(
-            *(ReplacementTransform(VGroup(x.entries, W1.column_band(c, c + 1), rows[0][c]).copy(), rows[1][c])
-              for c in range(W1.n_cols)), lag_ratio=0.12), run_time=4.0)
+        # one hidden unit, term by term
+        x_box = x.box(color=IN)
+        col_box = W1.box(cols=(c0, c0 + 1), color=WT)
+        b_box = glyph_box([rows[0][c0]], WT)
+        self.say("Hidden unit {c}: each entry of x_{j} meets the entry of column {c} of W_1 in its row.",
+                 c=b.index("W1", 1, c0), j=self.pos())
+        self.play(Create(x_box), Create(col_box), run_time=0.5)
+        self.play(*(self.carry(x.entry(0, k), sum_line.xs[k]) for k in range(x.n_cols)),
+                  *(self.carry(W1.entry(k, c0), sum_line.ws[k]) for k in range(x.n_cols)),
+                  FadeIn(sum_line.pair_marks), FadeIn(sum_line.pluses[:-1]), run_time=1.6)
+        self.hold_caption()
+        self.say("Multiply each pair, add the {D} products and the bias b_1: that sum is z_{c}.",
+                 D=b.dim("W1", 0), c=b.index("W1", 1, c0))
+        self.combine([(VGroup(sum_line.xs[k], sum_line.ws[k], sum_line.pair_marks[k]), sum_line.ps[k])
+                      for k in range(x.n_cols)], FadeOut(sum_line.pair_marks), lag_ratio=0.25, run_time=1.6)
+        self.remove(*sum_line.xs, *sum_line.ws)
+        self.play(Create(b_box), self.carry(rows[0][c0], sum_line.bias), FadeIn(sum_line.pluses[-1]), run_time=0.8)
+        self.combine([(VGroup(sum_line.ps, sum_line.bias, sum_line.pluses), sum_line.z)], FadeIn(sum_line.eq),
+                     run_time=1.0)
+        self.play(self.carry(sum_line.z, rows[1][c0]), Create(rule), FadeIn(labels[1]), run_time=0.8)
+        self.play(self.carry(rows[1][c0], rows[2][c0]), FadeIn(labels[2]), run_time=0.8)
+        self.hold_caption()
+        rest = [c for c in range(W1.n_cols) if c != c0]
+        self.say("The other {n} units follow the same way, each from its own column of W_1.",
+                 n=b.value("n_other_units", (), decimals=0))
+        self.play(FadeOut(VGroup(sum_line.ps, sum_line.bias, sum_line.pluses, sum_line.eq, sum_line.z, b_box)),
+                  run_time=0.4)
+        self.combine([(VGroup(x.entries, W1.column_band(c, c + 1), rows[0][c]), rows[1][c]) for c in rest],
+                     Transform(col_box, W1.box(cols=(rest[-1], rest[-1] + 1), color=WT)), lag_ratio=0.15,
+                     run_time=3.0)
+        self.play(FadeOut(col_box), FadeOut(x_box), run_time=0.3)
+        self.hold_caption()
         self.say("ReLU keeps the positive values and sets the other {n} to zero. This bend is what makes the network"
                  " non-linear.", n=b.value("relu_zeros", (), decimals=0))
-        self.play(FadeIn(labels[2]), *(ReplacementTransform(rows[1][c].copy(), rows[2][c]) for c in range(W1.n_cols)),
-                  run_time=1.5)
+        self.combine([(rows[1][c], rows[2][c]) for c in rest], lag_ratio=0.05, run_time=1.5)
         self.hold_caption()
-        self.h_row = rows[2]
-        self.clear_stage(keep=(rows[2],))
+        self.h_row, self.h_label = rows[2], labels[2]
+        self.clear_stage(keep=(rows[2], labels[2]))
+
+    def term_line(self, c: int) -> VGroup:
+        """Return 'x1·w1 + ... + xD·wD + b = z' for hidden unit c, from bound numbers; its parts as attributes.
+
+        The pairs x_k·w_k sit in slots that the products later take, so the line never moves.
+        """
+        b, j = self.b, self.j
+        size = style.NUMBER_SIZE
+        D = int(b.tensors["W1"].shape[0])
+        xs = [b.number(b.value("X", (j, k)), size, color=IN) for k in range(D)]
+        ws = [b.number(b.value("W1", (k, c)), size, color=WT) for k in range(D)]
+        ps = [b.number(b.value("terms", (k, c)), size) for k in range(D)]
+        slots, marks = VGroup(), VGroup()
+        for xk, wk in zip(xs, ws):
+            dot = style.note("$dot$")
+            pair = VGroup(xk, dot, wk).arrange(RIGHT, buff=0.1)
+            slots.add(pair)
+            marks.add(dot)
+        plus = [style.note("$+$") for _ in range(D)]
+        bias = b.number(b.value("b1", (c,)), size, color=WT)
+        eq = style.note("$=$")
+        z = b.number(b.value("Z", (j, c)), size)
+        parts = []
+        for k in range(D):
+            parts += [slots[k], plus[k]]
+        line = VGroup(*parts, bias, eq, z).arrange(RIGHT, buff=0.22)
+        out = cast(Any, line)
+        out.slots = slots
+        out.xs, out.ws, out.ps, out.pair_marks = VGroup(*xs), VGroup(*ws), VGroup(*ps), marks
+        out.pluses, out.bias, out.eq, out.z = VGroup(*plus), bias, eq, z
+        return line
 
     def second_layer(self) -> None:
         self.beat("Back to size D: the second layer")
         b, j = self.b, self.j
-        h = self.matrix("h_col", color=RELU, cell=TALL_CELL)
-        self.mute_zeros(VGroup(*(row[0] for row in h.cells)))
         W2 = self.matrix("W2", cell=TALL_CELL)
-        left = VGroup(h, W2).arrange(RIGHT, buff=0.3)
-        h_name = h.label(self.math("h", color=RELU), buff=0.2)
         W2_name = W2.label(self.prose("$W_2$: {F} × {D}", color=WT, F=b.dim("W2", 0), D=b.dim("W2", 1)), buff=0.2)
         b2 = number_row(b, "b2", cell=ROW_CELL, color=WT)
         y = number_row(b, "Y", (j,), cell=ROW_CELL, color=OUT)
@@ -156,17 +222,21 @@ class FfnLecture(LectureScene):
         y_name = self.math("y_{j} = h W_2 + b_2", color=OUT, j=self.pos())
         right = VGroup(VGroup(b2_name, b2).arrange(RIGHT, buff=0.35), VGroup(y_name, y).arrange(RIGHT, buff=0.35))
         right.arrange(DOWN, aligned_edge=RIGHT, buff=0.5)
-        style.STAGE.place(VGroup(VGroup(left, h_name, W2_name), right).arrange(RIGHT, buff=1.0))
-        self.say("The {F} hidden units stand up as a column beside W_2, which is {F} by {D}.", F=b.dim("W2", 0),
-                 D=b.dim("W2", 1))
-        self.play(ReplacementTransform(self.h_row, VGroup(*(row[0] for row in h.cells))), Create(h.brackets),
-                  FadeIn(h_name), run_time=1.2)
+        h_target = VGroup(self.h_label.copy(), self.h_row.copy())
+        lower = VGroup(VGroup(W2, W2_name), right).arrange(RIGHT, buff=1.2)
+        style.STAGE.place(VGroup(h_target, lower).arrange(DOWN, buff=0.3))
+        self.say("The row h of {F} hidden units meets W_2, which is {F} by {D}: a row of {F} times {F} rows.",
+                 F=b.dim("W2", 0), D=b.dim("W2", 1))
+        self.play(self.h_label.animate.move_to(h_target[0]), self.h_row.animate.move_to(h_target[1]), run_time=1.0)
         self.play(FadeIn(W2), FadeIn(W2_name), FadeIn(b2_name), FadeIn(b2), run_time=0.8)
+        self.hold_caption()
         self.say("Each output y_c is h times column c of W_2, plus b_2: back to {D} numbers, the FFN's output at"
                  " position {j}.", D=b.dim("Y", 1), j=self.pos())
-        self.play(FadeIn(y_name), LaggedStart(
-            *(ReplacementTransform(VGroup(h.entries, W2.column_band(c, c + 1), b2[c]).copy(), y[c])
-              for c in range(W2.n_cols)), lag_ratio=0.3), run_time=3.0)
+        self.play(FadeIn(y_name), run_time=0.4)
+        for c in range(W2.n_cols):
+            box = W2.box(cols=(c, c + 1), color=WT)
+            self.play(Create(box), run_time=0.3)
+            self.combine([(VGroup(self.h_row, W2.column_band(c, c + 1), b2[c]), y[c])], FadeOut(box), run_time=0.9)
         self.hold_caption()
         self.clear_stage()
 

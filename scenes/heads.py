@@ -7,6 +7,8 @@ and place (style.INDEX greys), never by a role colour.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 from manim import (
     DOWN,
@@ -37,7 +39,6 @@ CELL = (0.8, 0.4)  # matrix cells at the default sizes: numbers at font size 24 
 MIN_CELL = (0.64, 0.28)  # the narrowest and flattest cells that keep font-size-24 numbers apart
 BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
 PAIR_GAP = 0.4  # between the d_q-wide pieces of the view and transpose grids
-PATCH = 4  # rows and columns of the real-scale weight shown number by number
 
 
 class HeadsLecture(LectureScene):
@@ -63,7 +64,8 @@ class HeadsLecture(LectureScene):
     def setup(self) -> None:
         """Size the cells so that E and W^q side by side, and W^q over Q, fit the stage at the sizes asked for."""
         D, L = int(self.result.config.d_model), int(self.result.config.seq_len)
-        cw = max(MIN_CELL[0], min(CELL[0], (style.STAGE.width - 1.6) / (2 * D)))
+        C = int(self.result.config.heads) * int(self.result.config.d_q)
+        cw = max(MIN_CELL[0], min(CELL[0], (style.STAGE.width - 1.6) / (D + C)))
         ch = max(MIN_CELL[1], min(CELL[1], 5.2 / (D + L + 2.6)))
         self.cell = (cw, ch)
 
@@ -100,7 +102,7 @@ class HeadsLecture(LectureScene):
         self.Q = self.matrix("Q", (0,), cell=self.cell)
         self.E = self.matrix("E", (0,), cell=self.cell)
         self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
-        self.weight.move_to(self.W)
+        self.weight.align_to(self.W, UP).align_to(self.W, RIGHT)
         self.Q.next_to(self.W, DOWN, buff=0.6)
         self.E.next_to(self.Q, LEFT, buff=0.9)
         self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]), self.shape("E", "B, L, D"),
@@ -147,8 +149,8 @@ class HeadsLecture(LectureScene):
             self.axes_note.remove(self.axes_note[0]).arrange(DOWN, aligned_edge=RIGHT, buff=0.15)
             self.axes_note.next_to(self.W_name, DOWN, buff=0.3).align_to(self.W_name, RIGHT)
         self.hold_caption()
-        self.say("W^q has D = {D} rows, one per dimension of E, and H times d_q = {C} columns. Here the two are"
-                 " equal, as in most models.", D=b.dim("W_q", 0), C=b.dim("W_q", 1))
+        self.say("W^q has D = {D} rows, one per dimension of E, and H times d_q = {C} columns: one band of d_q"
+                 " columns per head.", D=b.dim("W_q", 0), C=b.dim("W_q", 1))
         self.play(FadeIn(self.axes_note, shift=RIGHT * 0.2))
         self.hold_caption()
 
@@ -318,97 +320,168 @@ class HeadsLecture(LectureScene):
 
     def paper(self) -> None:
         self.beat("The paper's way gives the same numbers")
-        b = self.b
-        cell = (self.cell[0], max(MIN_CELL[1], min(self.cell[1], (style.STAGE.height - 2.7) / (2 * self.L))))
-        heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
-        paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=cell) for h in range(self.H))).arrange(RIGHT, buff=0.9)
-        VGroup(heads, paper).arrange(DOWN, buff=0.8)
+        b, H, L, dq = self.b, self.H, self.L, self.dq
+        D = int(self.result.config.d_model)
+        # one row: E, one band W^q_h, and the H products E W^q_h, each under the head's rows from the transpose
+        fixed = (2 + H) * 0.3 + (H - 1) * 0.35 + 1.6  # brackets, gaps between the products, the dot and =
+        cw = max(MIN_CELL[0], min(self.cell[0], (style.STAGE.width - fixed) / (D + dq + H * dq)))
+        ch = max(MIN_CELL[1], min(self.cell[1], (style.STAGE.height - 2.5) / (L + max(L, D))))
+        cell = (cw, ch)
+        heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=cell) for h in range(H))).arrange(RIGHT, buff=0.35)
+        paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=cell) for h in range(H))).arrange(RIGHT, buff=0.35)
+        E = self.matrix("E", (0,), cell=cell)
+        bands = [self.matrix("W_q_heads", (h,), cell=cell) for h in range(H)]
+        dot, eq = style.note("$dot$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
+        bottom = VGroup(E, dot, bands[0], eq, paper).arrange(RIGHT, buff=0.2)
+        E_name = self.math("E", color=style.ROLE["E"]).next_to(E, UP, buff=0.15)
+        band_names = [self.head_label(h, "W^q_{h}").next_to(bands[0], UP, buff=0.15) for h in range(H)]
+        bot_names = VGroup(*(self.head_label(h, "E W^q_{h}").next_to(m, UP, buff=0.15) for h, m in enumerate(paper)))
+        heads.next_to(VGroup(paper, bot_names), UP, buff=0.55)
+        for top, low in zip(heads, paper):
+            top.set_x(low.get_x())
         top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, style.index_colour(h),
                                         h=b.index("Q_heads", 1, h)).next_to(m, UP, buff=0.15)
                              for h, m in enumerate(heads)))
-        bot_names = VGroup(*(self.head_label(h, "E W^q_{h}").next_to(m, UP, buff=0.15) for h, m in enumerate(paper)))
         left_top = style.note("rows of the transpose", color=style.MUTED)
-        left_bot = style.note("the paper's products", color=style.MUTED)
-        body = VGroup(heads, paper, top_names, bot_names)
         left_top.next_to(heads, LEFT, buff=0.6)
-        left_bot.next_to(paper, LEFT, buff=0.6).align_to(left_top, RIGHT)
-        main, foot = style.STAGE.rows(4.9, 0.9, gap=0.25)
-        main.place(VGroup(body, left_top, left_bot))
+        main, foot = style.STAGE.rows(5.6, 0.5, gap=0.2)
+        main.place(VGroup(heads, top_names, left_top, bottom, E_name, bot_names, band_names[0]))
+        for m, name in zip(bands[1:], band_names[1:]):  # the other bands take the first one's place
+            m.move_to(bands[0])
+            name.move_to(band_names[0])
         self.say("Each row of the transpose is one head's matrix Q_h: {L} rows, d_q = {d} columns.",
                  L=b.dim("Q_heads", 2), d=b.dim("Q_heads", 3))
-        self.play(*(TransformFromCopy(self.t_pieces[(h, l)], heads[h].row(l)) for h in range(self.H)
-                    for l in range(self.L)), FadeOut(self.split_rest),
+        self.play(*(TransformFromCopy(self.t_pieces[(h, l)], heads[h].row(l)) for h in range(H)
+                    for l in range(L)), FadeOut(self.split_rest),
                   *(FadeOut(p) for p in self.t_pieces.values()), *(Create(m.brackets) for m in heads),
                   FadeIn(top_names), FadeIn(left_top), run_time=1.4)
         self.settle(*heads)
         self.hold_caption()
-        self.say("The paper's notation instead multiplies E by each band W^q_h separately, one head at a time.")
-        self.play(LaggedStart(*(FadeIn(m, shift=DOWN * 0.2) for m in paper), lag_ratio=0.3),
-                  FadeIn(bot_names), FadeIn(left_bot), run_time=1.5)
+        self.say("The paper instead multiplies E by each band W^q_h on its own. Head {h}: row {i} of E meets"
+                 " column {k} of W^q_{h}, the products summed.", h=b.index("Q_heads", 1, 0), i=b.index("E", 1, 0),
+                 k=b.index("W_q_heads", 2, 0))
+        self.play(FadeIn(E), FadeIn(E_name), FadeIn(dot), FadeIn(bands[0]), FadeIn(band_names[0]), FadeIn(eq),
+                  *(Create(m.brackets) for m in paper), FadeIn(bot_names), run_time=1.0)
+        row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
+        col_box = bands[0].box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
+        line = self.paper_line(0, 0, 0, foot)
+        self.play(Create(row_box), Create(col_box), run_time=0.5)
+        self.play(TransformFromCopy(E.row(0), line.e), TransformFromCopy(bands[0].column_band(0, 1), line.w),
+                  FadeIn(line.symbols), run_time=1.4)
+        self.combine([(VGroup(line.e, line.w), line.q)], run_time=0.9)
+        self.play(self.carry(line.q, paper[0].entry(0, 0)), run_time=0.8)
         self.hold_caption()
+        self.say("Every other entry of E W^q_{h} is a row of E times a column of W^q_{h} in the same way.",
+                 h=b.index("Q_heads", 1, 0))
+        self.play(FadeOut(VGroup(line.e, line.w, line.q, line.symbols)), FadeOut(row_box), FadeOut(col_box),
+                  run_time=0.4)
+        rest = [(i, k) for i in range(L) for k in range(dq) if (i, k) != (0, 0)]
+        self.combine([(VGroup(E.row(i), bands[0].column_band(k, k + 1)), paper[0].entry(i, k)) for i, k in rest],
+                     lag_ratio=0.15, run_time=2.0)
+        self.hold_caption()
+        if H > 1:
+            self.say("Each other head does the same with its own band W^q_h, one product per head.")
+            for h in range(1, H):
+                self.play(FadeOut(bands[h - 1]), FadeOut(band_names[h - 1]), FadeIn(bands[h]),
+                          FadeIn(band_names[h]), run_time=0.5)
+                self.combine([(VGroup(E.row(i), bands[h].column_band(k, k + 1)), paper[h].entry(i, k))
+                              for i in range(L) for k in range(dq)], lag_ratio=0.1, run_time=1.4)
+            self.hold_caption()
+        self.settle(*paper)
         exact = float(b.tensors["max_abs_diff"]) == 0.0
-        diff = self.prose("largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}", style.LABEL_SIZE,
-                          d=b.value("max_abs_diff", (), decimals=2, style="g"))
-        verdict = style.note("exactly zero: the same sums" if exact else
-                             "float32 rounding only: the same products, summed in another order", color=style.MUTED)
-        foot.place(VGroup(diff, verdict).arrange(DOWN, buff=0.12))
-        self.say_gap("max_abs_diff", "torch reports a largest difference of exactly {d}: the same numbers.",
-                     "torch reports a largest difference of {d}: float32 rounding from summing in another order,"
-                     " not a different result.")
-        self.play(FadeIn(diff, shift=UP * 0.2), run_time=0.8)
-        self.play(FadeIn(verdict), run_time=0.5)
+        verdict = "exactly zero" if exact else "float32 rounding only"
+        diff = self.prose("largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}: " + verdict,
+                          style.NOTE_SIZE, d=b.value("max_abs_diff", (), decimals=2, style="g"))
+        foot.place(diff)
+        self.say_gap("max_abs_diff", "Row by row, the same numbers: torch reports a largest difference of exactly {d}.",
+                     "Row by row, the same numbers: torch reports a largest difference of {d}, float32 rounding"
+                     " from summing in another order.")
+        self.play(FadeIn(diff, shift=UP * 0.2), run_time=1.0)
         self.hold_caption()
         self.clear_stage()
+
+    def paper_line(self, h: int, i: int, k: int, region: style.Region) -> VGroup:
+        """Return '(E row i) · (W^q_h column k) = (E W^q_h)[i, k]' from bound numbers; parts as attributes."""
+        D = int(self.result.config.d_model)
+        buff = 0.2 if D <= 6 else 0.12
+        e = VGroup(*(self.number("E", (0, i, r)) for r in range(D))).arrange(RIGHT, buff=buff)
+        w = VGroup(*(self.number("W_q_heads", (h, r, k)) for r in range(D))).arrange(RIGHT, buff=buff)
+        q = self.number("Q_paper", (0, h, i, k))
+        lp1, rp1, dot, lp2, rp2, eq = (style.note(f"${c}$") for c in ("(", ")", "dot", "(", ")", "="))
+        line = VGroup(lp1, e, rp1, dot, lp2, w, rp2, eq, q).arrange(RIGHT, buff=0.12)
+        region.place(line)
+        out = cast(Any, line)
+        out.e, out.w, out.q = e, w, q
+        out.symbols = VGroup(lp1, rp1, dot, lp2, rp2, eq)
+        return line
 
     def real_scale(self) -> None:
         self.beat("At real scale")
         b = self.b
         n_big, d_big = int(b.tensors["W_big_heads"].shape[0]), int(b.tensors["W_big_heads"].shape[2])
-        heat = b.heatmap("W_big", "W_big_absmax", height=4.6)
         shape = tuple(b.tensors["W_big"].shape)
+        crop_rows, crop_cols = tuple(b.tensors["W_big_crop"].shape)
+        c0 = int(b.tensors["crop_bounds"][2]) - 1
+        heat = b.heatmap("W_big", "W_big_absmax", height=4.0)
         bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), style.index_colour(h), 2)
                          for h in range(n_big)))
-        top_axis = self.prose("columns: {C} = {H} heads × {d}", style.NOTE_SIZE, style.MUTED,
-                              C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
-        left_axis = self.prose("rows: D = {D}, one per dimension of $E$", style.NOTE_SIZE, style.MUTED,
-                               D=b.dim("W_big", 0))
         named = [h for h in range(n_big) if n_big <= 10 or h in (0, n_big - 1)]  # narrow bands: the first and last
         numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, style.index_colour(h), h=b.index("W_big_heads", 0, h))
                            for h in named))
-        # the top-left corner of head 1's band, number by number
-        patch = VGroup(*(self.number("W_big", (r, c), 3) for r in range(PATCH) for c in range(PATCH)))
-        patch.arrange_in_grid(PATCH, PATCH, buff=(0.25, 0.2))
-        patch_name = self.prose("its top-left corner, to three decimals", style.NOTE_SIZE, style.MUTED)
+        top_axis = self.prose("columns: {C} = {H} heads × {d}", style.NOTE_SIZE, style.MUTED,
+                              C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
+        left_axis = self.prose("rows: D = {D}", style.NOTE_SIZE, style.MUTED, D=b.dim("W_big", 0))
+        # the enlarged corner: the first rows, across the edge between band 1 and band 2
+        crop = b.heatmap("W_big_crop", "W_big_absmax", height=2.3)
+        crop_frame = Rectangle(width=crop.width, height=crop.height, stroke_color=style.MUTED, stroke_width=1.5)
+        edge = Line(UP, DOWN, color=style.TEXT, stroke_width=3)
+        halves = VGroup(self.prose("head {h}", style.NOTE_SIZE, style.index_colour(0), h=b.index("W_big_heads", 0, 0)),
+                        self.prose("head {h}", style.NOTE_SIZE, style.index_colour(1), h=b.index("W_big_heads", 0, 1)))
+        where = self.prose("rows {r0}–{r1}, columns {c0}–{c1}: one square is one weight", style.NOTE_SIZE,
+                           style.MUTED, r0=b.value("crop_bounds", (0,), decimals=0),
+                           r1=b.value("crop_bounds", (1,), decimals=0), c0=b.value("crop_bounds", (2,), decimals=0),
+                           c1=b.value("crop_bounds", (3,), decimals=0))
         legend = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3, font_size=style.NOTE_SIZE)
-        info = Group(
-            self.prose("a real $W^q$: {D} × {C}, random", style.LABEL_SIZE, D=b.dim("W_big", 0), C=b.dim("W_big", 1)),
-            legend,
-            VGroup(patch_name, patch).arrange(DOWN, aligned_edge=LEFT, buff=0.2),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
-        left, right = style.STAGE.columns(5.6, 6.0, gap=0.7)
-        heat.move_to(left.centre + UP * 0.05)
+        title = self.prose("a real $W^q$: {D} × {C}, random", style.LABEL_SIZE, D=b.dim("W_big", 0),
+                           C=b.dim("W_big", 1))
+        left, right = style.STAGE.columns(5.0, 7.2, gap=0.8)
+        heat.move_to(left.centre + DOWN * 0.1)
         bands.move_to(heat)
         for h, num in zip(named, numbers):
             num.next_to(bands[h], UP, buff=0.08)
         top_axis.next_to(numbers, UP, buff=0.1).set_x(heat.get_x())
         left_axis.next_to(heat, DOWN, buff=0.12)
-        right.place(info, align=LEFT)
-        corner = Rectangle(width=0.14, height=0.14, stroke_color=style.TEXT, stroke_width=2)
-        corner.move_to(heat.get_corner(UP + LEFT) + np.array([0.07, -0.07, 0]))
-        tie = Line(corner.get_right(), patch.get_left() + LEFT * 0.1, color=style.MUTED, stroke_width=1.5)
-        self.say("A real size: D = {D} and H = {H}, random values as at initialisation. Each small square is one"
-                 " weight, coloured by its value.", D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0))
-        self.play(FadeIn(heat), FadeIn(left_axis), FadeIn(top_axis), FadeIn(info[0]), FadeIn(legend), run_time=1.0)
+        halves.arrange(RIGHT, buff=1.0)
+        info = Group(title, Group(halves, crop).arrange(DOWN, buff=0.12), where, legend).arrange(DOWN, buff=0.3)
+        right.place(info)
+        crop_frame.move_to(crop)
+        split_at = crop.get_left()[0] + crop.width * (d_big - c0) / crop_cols
+        edge.put_start_and_end_on(np.array([split_at, crop.get_top()[1] + 0.05, 0]),
+                                  np.array([split_at, crop.get_bottom()[1] - 0.05, 0]))
+        halves[0].set_x((crop.get_left()[0] + split_at) / 2)
+        halves[1].set_x((crop.get_right()[0] + split_at) / 2)
+        mark = pixel_box(heat, shape, (0, crop_rows), (c0, c0 + crop_cols), style.TEXT, 2)
+        zoom = VGroup(Line(mark.get_corner(UP + RIGHT), crop_frame.get_corner(UP + LEFT), color=style.MUTED,
+                           stroke_width=1.5),
+                      Line(mark.get_corner(DOWN + RIGHT), crop_frame.get_corner(DOWN + LEFT), color=style.MUTED,
+                           stroke_width=1.5))
+        self.say("A real size: D = {D} and H = {H}, random values as at initialisation. Drawn this small, several"
+                 " weights share each pixel.", D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0))
+        self.play(FadeIn(heat), FadeIn(left_axis), FadeIn(top_axis), FadeIn(title), run_time=1.0)
         self.hold_caption()
-        self.say("Each band of {d} columns is one head's W^q_h, and its top-left corner is these numbers.",
-                 d=b.dim("W_big_heads", 2))
+        self.say("Each band of {d} columns is one head's W^q_h.", d=b.dim("W_big_heads", 2))
         self.play(LaggedStart(*(Create(band) for band in bands), lag_ratio=0.1), FadeIn(numbers, lag_ratio=0.1),
                   run_time=1.2)
-        self.play(Create(corner), Create(tie), FadeIn(patch_name), LaggedStart(*(FadeIn(n, shift=RIGHT * 0.1)
-                                                                                  for n in patch), lag_ratio=0.05),
-                  run_time=1.2)
         self.hold_caption()
-        self.heat_group = Group(heat, bands, numbers)
+        self.say("Enlarged: rows {r0} to {r1}, columns {c0} to {c1}, where head {a}'s band ends and head {z}'s"
+                 " begins. Here one square is one weight, coloured by its value.",
+                 r0=b.value("crop_bounds", (0,), decimals=0), r1=b.value("crop_bounds", (1,), decimals=0),
+                 c0=b.value("crop_bounds", (2,), decimals=0), c1=b.value("crop_bounds", (3,), decimals=0),
+                 a=b.index("W_big_heads", 0, 0), z=b.index("W_big_heads", 0, 1))
+        self.play(Create(mark), run_time=0.4)
+        self.play(Create(zoom), FadeIn(crop), Create(crop_frame), run_time=1.0)
+        self.play(Create(edge), FadeIn(halves), FadeIn(where), FadeIn(legend), run_time=0.8)
+        self.hold_caption()
         self.clear_stage()
 
 

@@ -63,8 +63,9 @@ class FfnResult(LectureResult):
     X_new: torch.Tensor  # (L, D) X with position j replaced
     dY: torch.Tensor  # (L, D) FFN(X_new) - FFN(X)
     dY_max: torch.Tensor  # (L,) largest |dY| at each position
-    x_col: torch.Tensor  # (D, 1) position j's input as a column, each entry beside its row of W1
-    h_col: torch.Tensor  # (d_ff, 1) position j's hidden units as a column, each beside its row of W2
+    x_row: torch.Tensor  # (1, D) position j's input: a token is a row vector
+    terms: torch.Tensor  # (D, d_ff) x_j[k] * W1[k, c]: the products that sum (with b1[c]) to z_c
+    n_other_units: torch.Tensor  # () d_ff - 1: the hidden units not computed term by term
     W12: torch.Tensor  # (D, D) W1 @ W2: the two maps multiplied into one
     b12: torch.Tensor  # (D,) b1 @ W2 + b2: the bias of that one map
     Y_lin: torch.Tensor  # (L, D) the two maps without the activation: (X W1 + b1) W2 + b2
@@ -208,8 +209,9 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
         X_new=X_new,
         dY=Y_new - Y,
         dY_max=dY_max,
-        x_col=X[j][:, None].contiguous(),
-        h_col=F.relu(Z[j])[:, None].contiguous(),
+        x_row=X[j][None, :].contiguous(),
+        terms=X[j][:, None] * W1,
+        n_other_units=torch.tensor(d_ff - 1, dtype=torch.int64),
         W12=W12,
         b12=b12,
         Y_lin=Y_lin,

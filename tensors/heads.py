@@ -2,7 +2,8 @@
 
 Convention: the lecture shows the paper's right-multiplication Q = E W^q with W^q of shape
 (D, H*d_q). PyTorch's nn.Linear stores its weight as (out, in) = (H*d_q, D), so
-W^q = weight.T and E @ W^q == F.linear(E, weight).
+W^q = weight.T and E @ W^q == F.linear(E, weight). The head size d_q is its own option: many
+models pick d_q = D / H (W^q square), but the default D = 4, H * d_q = 6 keeps the two axes apart.
 """
 
 from __future__ import annotations
@@ -15,30 +16,45 @@ import torch.nn.functional as F
 from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
 
+MAX_COLUMNS = 8  # H * d_q columns of W^q beside E's D columns fit the stage at 480p
+MAX_PRODUCT_COLUMNS = 17  # D + d_q + H (d_q + 1): E, one W^q_h and the H products (with their brackets) in a row
+CROP = (12, 32)  # rows and columns of the enlarged corner of the real-scale W^q, across the first band edge
+
+
 @dataclass(frozen=True)
 class HeadsConfig(LectureConfig):
     """Sizes of the small worked example and of the real-scale weight."""
 
     batch: int = opt(1, "batch size B (item 0 is drawn, the rest as a stack)", 1, 4)
-    seq_len: int = opt(4, "sequence length L", 2, 6)
-    d_model: int = opt(6, "embedding size D", 2, 8)
-    heads: int = opt(3, "number of heads H (must divide D)", 1, 4)
-    big_d_model: int = opt(512, "embedding size of the real-scale heatmap", 8, 1024,
-                           "one pixel per weight: the heatmap is drawn at most 1024 pixels wide")
-    big_heads: int = opt(8, "number of heads of the real-scale heatmap", 1, 64)
+    seq_len: int = opt(5, "sequence length L", 2, 6)
+    d_model: int = opt(4, "embedding size D", 2, 8)
+    heads: int = opt(3, "number of heads H", 1, 4)
+    head_size: int = opt(2, "query size per head d_q (W^q is D x H*d_q)", 1, 4)
+    big_d_model: int = opt(512, "embedding size of the real-scale heatmap", 64, 1024,
+                           "one pixel per weight in the heatmap's image, drawn at most 1024 pixels wide")
+    big_heads: int = opt(8, "number of heads of the real-scale heatmap", 2, 32)
 
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or does not divide."""
         super().validate()
-        if self.d_model % self.heads:
-            raise ConfigError(f"--d-model {self.d_model} is not divisible by --heads {self.heads}")
+        if self.heads * self.head_size > MAX_COLUMNS:
+            raise ConfigError(f"--heads {self.heads} x --head-size {self.head_size} = {self.heads * self.head_size}"
+                              f" columns of W^q is too many: the limit is {MAX_COLUMNS}")
+        width = self.d_model + self.head_size + self.heads * (self.head_size + 1)
+        if width > MAX_PRODUCT_COLUMNS:
+            raise ConfigError(f"--d-model {self.d_model}, --heads {self.heads} and --head-size {self.head_size} are"
+                              f" too wide: E, W^q_h and the {self.heads} products E W^q_h side by side need"
+                              f" {width} columns, the limit is {MAX_PRODUCT_COLUMNS}")
         if self.big_d_model % self.big_heads:
             raise ConfigError(f"--big-d-model {self.big_d_model} is not divisible by --big-heads {self.big_heads}")
+        if self.big_d_model // self.big_heads < CROP[1] // 2:
+            raise ConfigError(f"--big-d-model {self.big_d_model} / --big-heads {self.big_heads} is too narrow: the"
+                              f" enlarged corner needs bands of at least {CROP[1] // 2} columns")
 
     @property
     def d_q(self) -> int:
-        """Per-head query size d_q = D / H."""
-        return self.d_model // self.heads
+        """Per-head query size d_q."""
+        return self.head_size
 
 
 @dataclass(frozen=True)
@@ -54,8 +70,9 @@ class HeadsResult(LectureResult):
     W_q_heads: torch.Tensor  # (H, D, d_q) column band h of W^q is W^q_h
     Q_paper: torch.Tensor  # (B, H, L, d_q) E @ W^q_h, one head at a time
     max_abs_diff: torch.Tensor  # () max |Q_paper - Q_heads|
-    blocks: torch.Tensor  # (H, H, m, m) W^q as a grid of m x m blocks B_ij
     W_big: torch.Tensor  # (D_big, D_big) a real-scale W^q
+    W_big_crop: torch.Tensor  # (12, 32) rows 0:12, columns d-16:d+16 of W_big (d = D_big / H_big): heads 1 and 2 meet
+    crop_bounds: torch.Tensor  # (4,) first row, last row, first column, last column of the crop, counted from 1
     W_big_heads: torch.Tensor  # (H_big, D_big, D_big / H_big) its column bands
     W_big_absmax: torch.Tensor  # () colour scale of the heatmap
     colour_ramp: torch.Tensor  # (1, 256) values from -absmax to +absmax, for the legend
@@ -85,13 +102,6 @@ def per_head_products(E: torch.Tensor, W_q_heads: torch.Tensor) -> torch.Tensor:
     return torch.stack([E @ W_h for W_h in W_q_heads], dim=1)  # (B, H, L, d_q)
 
 
-def block_grid(W_q: torch.Tensor, n_head: int) -> torch.Tensor:
-    """View a square W^q as an H x H grid of m x m blocks, m = D / H."""
-    D = W_q.shape[0]
-    m = D // n_head
-    return W_q.reshape(n_head, m, n_head, m).transpose(1, 2)  # (H, H, m, m): [i, j] is B_ij
-
-
 def build(config: HeadsConfig, device: torch.device) -> HeadsResult:
     """Compute every tensor of the heads lecture on the device."""
     config.validate()
@@ -106,6 +116,8 @@ def build(config: HeadsConfig, device: torch.device) -> HeadsResult:
     Q_paper = per_head_products(E, W_q_heads)
     W_big = linear_init(config.big_d_model, config.big_d_model, g, device).T
     absmax = W_big.abs().max()
+    rows, cols = CROP
+    c0 = config.big_d_model // config.big_heads - cols // 2  # the crop is centred on the edge of band 1
     return HeadsResult(
         config=config,
         E=E,
@@ -116,8 +128,9 @@ def build(config: HeadsConfig, device: torch.device) -> HeadsResult:
         W_q_heads=W_q_heads.contiguous(),
         Q_paper=Q_paper,
         max_abs_diff=(Q_paper - Q_heads).abs().max(),
-        blocks=block_grid(W_q, H).contiguous(),
         W_big=W_big.contiguous(),
+        W_big_crop=W_big[:rows, c0:c0 + cols].contiguous(),
+        crop_bounds=torch.tensor([1, rows, c0 + 1, c0 + cols], dtype=torch.int64),
         W_big_heads=head_weights(W_big, config.big_heads),
         W_big_absmax=absmax,
         colour_ramp=torch.linspace(-1, 1, 256, device=device)[None, :] * absmax,

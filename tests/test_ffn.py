@@ -199,7 +199,8 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     w_scale = torch.maximum(t["W1"].abs().max(), t["W2"].abs().max())
     n_ramp = len(manifest["tensors"]["ramp"]["values"][0])
     return {
-        "x_col": X[j][:, None], "h_col": Z[j].clamp(min=0)[:, None], "W12": W12, "b12": b12, "Y_lin": Y_lin,
+        "x_row": X[j][None, :], "terms": X[j][:, None] * t["W1"],
+        "n_other_units": torch.tensor(X.shape[1] * 4 - 1), "W12": W12, "b12": b12, "Y_lin": Y_lin,
         "Y_one": Y_one, "lin_diff": (Y_lin32 - Y_one32).abs().max(), "relu_gap": (Y.double() - Y_one).abs().max(),
         "w_scale": w_scale, "ramp": torch.linspace(-1.0, 1.0, n_ramp)[None] * w_scale,
         **t, "Z": Z, "H": Z.clamp(min=0), "G": gelu_erf(Z), "Y": Y, "Y_rows": Y_rows,
@@ -240,6 +241,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun, monkeypatch: py
             + [(n, (i, d)) for n in ("W1",) for i in range(D) for d in range(4 * D)]
             + [(n, (i, d)) for n in ("W2",) for i in range(4 * D) for d in range(D)]
             + [(n, (i, d)) for n in ("W12", "Y_lin", "Y_one") for i in range(D if n == "W12" else L) for d in range(D)]
+            + [("terms", (k, 0)) for k in range(D)] + [("x_row", (0, k)) for k in range(D)]
             + [("b1", (k,)) for k in range(4 * D)] + [(n, (k,)) for n in ("b2", "b12") for k in range(D)]
             + [("lin_diff", ()), ("relu_gap", ())]
             + [("param_totals", (0,)), ("param_totals", (1,)), ("param_ratio", ()), ("row_diff", ())])

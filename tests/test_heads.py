@@ -51,15 +51,20 @@ def test_split_matches_multihead_attention(B: int, L: int, D: int, H: int) -> No
     torch.testing.assert_close(F.linear(y, mha.out_proj.weight), want, rtol=1e-5, atol=1e-6)
 
 
-def test_blocks_are_the_slices(heads_result: HeadsResult) -> None:
+def test_default_weight_is_not_square_so_out_in_shows(heads_result: HeadsResult) -> None:
+    """With the default sizes D differs from H * d_q: nn.Linear's (out, in) and the paper's W^q differ in shape."""
     r = heads_result
-    H = r.config.heads
-    m = r.config.d_model // H
-    for i in range(H):
-        for j in range(H):
-            assert torch.equal(r.blocks[i, j], r.W_q[i * m:(i + 1) * m, j * m:(j + 1) * m])
-        # head j's weight is the j-th column of blocks stacked top to bottom
-        assert torch.equal(torch.cat([r.blocks[k, i] for k in range(H)]), r.W_q_heads[i])
+    D, C = r.config.d_model, r.config.heads * r.config.d_q
+    assert D != C
+    assert r.weight.shape == (C, D) and r.W_q.shape == (D, C)
+
+
+@pytest.mark.parametrize("D,H,d", [(4, 3, 2), (8, 2, 2), (6, 2, 3), (2, 4, 1)])
+def test_any_head_size_splits_like_the_paper(D: int, H: int, d: int) -> None:
+    r = build(HeadsConfig(d_model=D, heads=H, head_size=d), torch.device("cpu"))
+    assert r.Q_heads.shape == (1, H, r.config.seq_len, d)
+    for h in range(H):
+        torch.testing.assert_close(r.Q_heads[:, h], r.E @ r.weight.T[:, h * d:(h + 1) * d])
 
 
 def test_real_scale_bands(heads_result: HeadsResult) -> None:
@@ -70,6 +75,9 @@ def test_real_scale_bands(heads_result: HeadsResult) -> None:
     assert float(r.W_big_absmax) == float(r.W_big.abs().max())
     bound = 1 / 512 ** 0.5
     assert float(r.W_big.abs().max()) <= bound
+    # the enlarged corner: rows 1-12 and columns 49-80 (1-based), across the edge of head 1's band at 64
+    assert torch.equal(r.W_big_crop, r.W_big[:12, 48:80])
+    assert r.crop_bounds.tolist() == [1, 12, 49, 80]
 
 
 MPS = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()

@@ -12,16 +12,16 @@ from manim import (
     FadeOut,
     LaggedStart,
     Line,
-    MoveToTarget,
     Rectangle,
     ReplacementTransform,
     Typst,
     VGroup,
+    VMobject,
 )
 
 from scenes.kit import style, typst_cache
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, label_rows
+from scenes.kit.matrix import TensorMatrix, glyph_box, label_columns, label_rows
 from scenes.kit.plot import Plane
 
 HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
@@ -38,10 +38,11 @@ class FixedLecture(LectureScene):
     question_caption = ("After training, W_Q, W_K and W_V never change again. So how does a new sentence get its own"
                         " context? Follow the word eat through a few sentences.")
     recap_caption = "Fixed weights, fresh context: the sentence, with its word order, decides what eat attends to and becomes."
-    beats = ("intro", "trained", "frozen", "same_input", "context", "order", "vocabulary", "recap")
+    beats = ("intro", "trained", "frozen", "same_input", "context", "readout", "order", "vocabulary", "recap")
     roles = {"table": "input", "X": "input", "X_pe": "input", "eat_x": "input", "PE": "position", "W_q": "weight",
              "W_k": "weight", "W_v": "weight", "W_q_heads": "weight", "eat_q": "query", "k": "key", "v": "value",
-             "eat_s": "score", "eat_a": "attention", "att_plain": "attention", "eat_o": "output",
+             "eat_s": "score", "eat_a": "attention", "att": "attention", "W_k_heads": "weight", "eat_terms": "score", "eat_raw": "score",
+             "read": "weight", "logits": "output", "att_plain": "attention", "eat_o": "output",
              "eat_out": "output", "eat_out_plain": "output"}
 
     # -- helpers ------------------------------------------------------------------------------
@@ -215,105 +216,209 @@ class FixedLecture(LectureScene):
         self.hold_caption()
         self.clear_stage()
 
+    def expr(self, *parts) -> VGroup:
+        """Return a line of maths pieces and bound numbers, side by side (each number in its tensor's colour)."""
+        line = VGroup()
+        for part in parts:
+            if isinstance(part, str):
+                line.add(self.math(part))
+            elif isinstance(part, VMobject):
+                line.add(part)
+            else:
+                role = self.roles.get(part.tensor) if part.kind == "value" else None
+                line.add(self.b.number(part, style.NUMBER_SIZE, color=style.ROLE[role] if role else style.TEXT))
+        return line.arrange(RIGHT, buff=0.1)
+
     def context(self) -> None:
         self.beat("Same weights, different attention")
         b = self.b
         h = 0  # head 1: the word before
-        s0 = PAIR[0]
-        # eat's query, once: its input row times head 1's band of W_Q
+        s0, s1 = PAIR
+        hd = b.index("eat_q", 1, h)
+        # 1) eat's query, once: its input row times head 1's band of W_Q
         x = self.matrix("eat_x", (s0,))
         W = self.matrix("W_q_heads", (h,))
         q = self.matrix("eat_q", (s0, h))
         x_name = x.label(self.math("x_\"eat\"", color=style.ROLE["E"]))
-        w_name = W.label(self.prose("$W_Q$, head {h}", color=style.ROLE["W"], h=b.index("eat_q", 1, h)))
+        w_name = W.label(self.prose("$W_Q$, head {h}", color=style.ROLE["W"], h=hd))
         q_name = q.label(self.math("q_\"eat\"", color=style.ROLE["Q"]))
         times = style.note("$times$", size=style.LABEL_SIZE)
         equals = style.note("$=$", size=style.LABEL_SIZE)
         strip = VGroup(VGroup(x, x_name), times, VGroup(W, w_name), equals, VGroup(q, q_name)).arrange(RIGHT, buff=0.35)
         style.STAGE.place(strip)
         self.say("Follow head {h} at eat. Its query is eat's input row times head {h}'s columns of W_Q: the same row,"
-                 " the same weights, in every sentence.", h=b.index("eat_q", 1, h))
+                 " the same weights, in every sentence.", h=hd)
         self.play(FadeIn(VGroup(x, x_name, times, W, w_name, equals, q_name)), run_time=0.8)
         self.play(self.flow(VGroup(x.entries, W.entries), q), run_time=1.2)
         self.hold_caption()
-        # the two sentences, one panel each; eat's query moves to the top left, shared by both
-        self.play(FadeOut(VGroup(x, x_name, times, W, w_name, equals)), run_time=0.4)
-        q_group = VGroup(q, q_name)
-        q_group.generate_target()
+        self.play(FadeOut(VGroup(x, x_name, times, W, w_name, equals, q, q_name)), run_time=0.5)
+
+        # 2) the keys of both sentences: their input rows, stacked, times head 1's band of W_K
+        Wk = self.matrix("W_k_heads", (h,))
+        wk_name = Wk.label(self.prose("$W_K$, head {h}", color=style.ROLE["W"], h=hd))
+        xs = [self.matrix("X_pe", (s,)) for s in PAIR]
+        ks = [self.matrix("k", (s, h)) for s in PAIR]
+        stack = VGroup(*xs).arrange(DOWN, buff=0.8)
+        times, equals = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
+        kstack = VGroup(*ks).arrange(DOWN, buff=0.8)
+        row = VGroup(stack, times, VGroup(Wk, wk_name), equals, kstack).arrange(RIGHT, buff=0.35)
+        for x_s, k_s in zip(xs, ks):
+            k_s.set_y(x_s.get_y())
+        words = VGroup(*(self.words_beside(x_s, s) for x_s, s in zip(xs, PAIR)))
+        titles = VGroup(*(self.sentence(s, style.NOTE_SIZE).next_to(x_s, UP, buff=0.12) for x_s, s in zip(xs, PAIR)))
+        x_head = style.note("inputs $x + P E$", color=style.ROLE["E"]).next_to(titles[0], UP, buff=0.15)
+        k_head = self.math("K", color=style.ROLE["K"]).next_to(ks[0], UP, buff=0.15).set_y(x_head.get_y())
+        MAIN.place(VGroup(row, words, titles, x_head, k_head))
+        self.say("The keys come from the whole sentence: every input row times head {h}'s columns of W_K, the same"
+                 " weights for both sentences.", h=hd)
+        self.play(FadeIn(VGroup(*xs, words, titles, x_head, times, Wk, wk_name, equals, k_head)), run_time=0.8)
+        n = ks[0].n_rows
+        self.play(LaggedStart(*(self.flow(VGroup(x_s.row(i), Wk.entries), k_s.row(i))
+                                for x_s, k_s in zip(xs, ks) for i in range(n)), lag_ratio=0.15),
+                  *(FadeIn(k_s.brackets) for k_s in ks), run_time=2.0)
+        self.settle(*ks)
+        self.hold_caption()
+        f0, f1 = self.focus(s0), self.focus(s1)
+        marks = VGroup(*(k_s.box(rows=(f - 1, f), color=style.TEXT, buff=HUG) for k_s, f in zip(ks, (f0, f1))))
+        self.say(f"eat's own key is the same in both. But {self.word(s0, f0 - 1)}'s key is not"
+                 f" {self.word(s1, f1 - 1)}'s: other neighbours, other keys.")
+        self.play(Create(marks), run_time=0.6)
+        self.hold_caption()
+
+        # 3) one panel per sentence: keys, scores, weights, values, eat's output
         panels = [self.panel(s, h) for s in PAIR]
-        body = VGroup(*(p["all"] for p in panels)).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+        body = VGroup(*(p["all"] for p in panels)).arrange(DOWN, buff=0.55, aligned_edge=LEFT)
         top = panels[0]
         heads = VGroup(style.note("keys", color=style.MUTED),
                        self.math("q dot k \\/ sqrt({d})", color=style.MUTED, d=b.dim("eat_q", 3)),
+                       style.note("softmax", color=style.MUTED),
                        style.note("values", color=style.MUTED))
-        for head, m in zip(heads, (top["k"], top["s"], top["v"])):
+        for head, m in zip(heads, (top["k"], top["s"], top["a"], top["v"])):
             head.next_to(top["title"], UP, buff=0.2).set_x(m.get_x())
-        q_group.target.next_to(body, LEFT, buff=0.45)  # shared by both sentences: between them, on the left
-        layout = VGroup(q_group.target, heads, body)
-        MAIN.place(layout)
-        weights_head = style.note("weights", color=style.MUTED).move_to(heads[1])
-        for p in panels:  # the weights take the place of the scores
-            p["a"].move_to(p["s"])
-        self.say("In cat eat mouse and dog eat fish the keys differ: cat's key is not dog's. Each score is q times a key,"
-                 " over the square root of {d}.", d=b.dim("eat_q", 3))
-        self.play(MoveToTarget(q_group), FadeIn(heads), *(FadeIn(VGroup(p["words"], p["k"], p["title"])) for p in panels),
-                  run_time=1.0)
+        q_group = VGroup(self.matrix("eat_q", (s0, h)), self.math("q_\"eat\"", color=style.ROLE["Q"]))
+        q_group[1].next_to(q_group[0], UP, buff=0.15)
+        q_group.next_to(body, LEFT, buff=0.4)
+        MAIN.place(VGroup(q_group, heads, body))
+        self.play(FadeOut(VGroup(*xs, words, titles, x_head, times, Wk, wk_name, equals, k_head, marks)),
+                  *(k_s.animate.move_to(p["k"]) for k_s, p in zip(ks, panels)), run_time=0.8)
+        self.remove(*ks)
+        self.add(*(p["k"] for p in panels))
+        # the first score, worked out: q_eat . k_before = sum of products, then over sqrt(d)
+        j = f0 - 1
+        qm, km = q_group[0], panels[0]["k"]
+        nums = [b.value("eat_q", (s0, h, 0, c)) for c in range(2)]
+        kv = [b.value("k", (s0, h, j, c)) for c in range(2)]
+        dot = self.expr(f'q_"eat" dot k_"{self.word(s0, j)}" = (', nums[0], ")(", kv[0], ") + (", nums[1], ")(",
+                        kv[1], ") =", b.value("eat_terms", (s0, h, j, 0)), "+", b.value("eat_terms", (s0, h, j, 1)),
+                        "=", b.value("eat_raw", (s0, h, j, 0)))
+        scaled = self.expr(self.math(", quad slash sqrt({d}) =", d=b.dim("eat_q", 3)), b.value("eat_s", (s0, h, j, 0)))
+        FOOT.place(VGroup(dot, scaled).arrange(RIGHT, buff=0.15))
+        self.say("Each score is eat's query dotted with one key, then divided by the square root of {d}. For"
+                 f" {self.word(s0, j)}: {{r}}, over the root of {{d}}, gives {{s}}.", d=b.dim("eat_q", 3),
+                 r=b.value("eat_raw", (s0, h, j, 0)), s=b.value("eat_s", (s0, h, j, 0)))
+        self.play(FadeIn(VGroup(q_group[1], *heads[:2], *(VGroup(p["words"], p["title"]) for p in panels))),
+                  FadeIn(q_group[0]), run_time=0.6)
+        self.play(FadeIn(VGroup(*dot[0::2])), self.carry(qm.entry(0, 0), dot[1]), self.carry(km.entry(j, 0), dot[3]),
+                  self.carry(qm.entry(0, 1), dot[5]), self.carry(km.entry(j, 1), dot[7]), run_time=1.2)
+        self.play(self.flow(VGroup(dot[1], dot[3]), dot[9]), self.flow(VGroup(dot[5], dot[7]), dot[11]), run_time=0.8)
+        self.play(self.flow(VGroup(dot[9], dot[11]), dot[13]), run_time=0.6)
+        self.play(FadeIn(scaled[0]), self.carry(dot[13], scaled[1]), run_time=0.8)
         for p in panels:
-            n = p["k"].n_rows
-            self.play(*(self.flow(VGroup(q.entries, p["k"].row(j)), p["s"].row(j)) for j in range(n)),
-                      FadeIn(p["s"].brackets), run_time=1.2)
+            m = p["k"].n_rows
+            self.play(*(self.flow(VGroup(q_group[0].entries, p["k"].row(i)), p["s"].row(i)) for i in range(m)),
+                      FadeIn(p["s"].brackets), run_time=1.0)
         self.hold_caption()
-        a0 = b.value("eat_a", (PAIR[0], h, self.focus(PAIR[0]) - 1, 0))
-        a1 = b.value("eat_a", (PAIR[1], h, self.focus(PAIR[1]) - 1, 0))
-        self.say(f"Softmax turns scores into weights. Trained to look one word back, eat puts {{a}} on"
-                 f" {self.word(PAIR[0], 0)} and {{c}} on {self.word(PAIR[1], 0)}.", a=a0, c=a1)
-        self.play(*(ReplacementTransform(p["s"], p["a"]) for p in panels), ReplacementTransform(heads[1], weights_head),
-                  run_time=1.2)
+        # 4) softmax, worked out for the same entry
+        se = [b.value("eat_s", (s0, h, i, 0)) for i in range(n)]
+        soft = self.expr(f'w_"{self.word(s0, j)}" = exp (', se[j], ") slash (" + "exp (", *sum(
+            ([se[i], ") + exp ("] for i in range(n)), [])[:-1], "))", "=", b.value("eat_a", (s0, h, j, 0)))
+        FOOT.place(soft)
+        a0 = b.value("eat_a", (s0, h, f0 - 1, 0))
+        a1 = b.value("eat_a", (s1, h, f1 - 1, 0))
+        self.say(f"Softmax turns the scores into weights: exp of each score over the sum of all. eat puts {{a}} on"
+                 f" {self.word(s0, 0)} and {{c}} on {self.word(s1, 0)}.", a=a0, c=a1)
+        self.play(FadeOut(VGroup(dot, scaled)), FadeIn(heads[2]), run_time=0.5)
+        self.play(FadeIn(soft), run_time=0.6)
+        for p in panels:
+            self.play(*(self.flow(p["s"].entries, p["a"].row(i)) for i in range(n)), FadeIn(p["a"].brackets),
+                      run_time=1.0)
         back = VGroup(*(p["a"].box(rows=(self.focus(s) - 1, self.focus(s)), color=style.TEXT, buff=HUG)
                         for p, s in zip(panels, PAIR)))
         self.play(Create(back), run_time=0.6)
         self.hold_caption()
+        # 5) the weighted sum of the values
+        mix = self.expr('o_"eat" =', *sum(([b.value("eat_a", (s0, h, i, 0)), f'v_"{self.word(s0, i)}" +']
+                                           for i in range(n)), [])[:-1], f'v_"{self.word(s0, n - 1)}"')
+        FOOT.place(mix)
         self.say("eat's output is the weighted sum of the value rows: mostly the value of the word before.")
-        self.play(*(FadeIn(VGroup(p["v"], p["arrow"])) for p in panels), run_time=0.6)
+        self.play(FadeOut(soft), FadeIn(heads[3]), *(FadeIn(VGroup(p["v"], p["arrow"])) for p in panels), run_time=0.6)
+        self.play(FadeIn(mix), run_time=0.5)
         for p in panels:
             self.play(self.flow(VGroup(p["a"].entries, p["v"].entries), p["o"]), run_time=1.2)
         self.hold_caption()
-        names = VGroup(*(p["named"] for p in panels))
-        verdict = FOOT.place(self.line("same $W_Q$, same $x_\"eat\"$: outputs differ by up to {d}",
-                                       d=b.value("ctx_diff", (), 2, "g")))
-        self.say(f"Head {{h}}'s read-out names {self.named(PAIR[0], h)} in one sentence and {self.named(PAIR[1], h)} in"
-                 f" the other. Head {{g}} does the same for the word after: {self.named(PAIR[0], 1)}, then"
-                 f" {self.named(PAIR[1], 1)}.", h=b.index("eat_q", 1, h), g=b.index("eat_q", 1, 1))
-        self.play(LaggedStart(*(FadeIn(n, shift=RIGHT * 0.2) for n in names), lag_ratio=0.4), run_time=1.0)
+        self.clear_stage()
+
+    def readout(self) -> None:
+        self.beat("Reading the output as a word")
+        b = self.b
+        h = 0
+        hd = b.index("eat_q", 1, h)
+        R = self.matrix("read", (h,))
+        r_words = label_columns(R, [style.note(w, color=style.MUTED) for w in self.words_all])
+        r_name = self.prose("head {h}'s trained read-out", color=style.ROLE["W"], h=hd)
+        os_ = [self.matrix("eat_o", (s, h)) for s in PAIR]
+        ls = [self.matrix("logits", (s, h)) for s in PAIR]
+        VGroup(*ls).arrange(DOWN, buff=0.35).next_to(R, DOWN, buff=0.5).align_to(R, LEFT)
+        arrows = VGroup()
+        for o, lg in zip(os_, ls):
+            o.next_to(lg, LEFT, buff=1.0)
+            arrows.add(style.arrow(o.get_right(), lg.get_left(), buff=0.1))
+        o_head = self.math("o_\"eat\"", color=style.ROLE["output"]).next_to(os_[0], UP, buff=0.15)
+        r_name.next_to(r_words, UP, buff=0.15).align_to(R, LEFT)
+        titles = VGroup(*(self.sentence(s, style.NOTE_SIZE).next_to(o, LEFT, buff=0.3) for o, s in zip(os_, PAIR)))
+        times = style.note("$times$ read-out $=$ a score per word", color=style.MUTED).next_to(ls[-1], DOWN, buff=0.3)
+        MAIN.place(VGroup(R, r_words, r_name, *os_, *ls, arrows, o_head, titles, times))
+        self.say("How does the model turn eat's output into a word? It multiplies it by head {h}'s trained read-out:"
+                 " one score for every word it knows.", h=hd)
+        self.play(FadeIn(VGroup(R, r_words, r_name)), FadeIn(VGroup(*os_, o_head, titles)), run_time=0.8)
+        for o, lg, ar in zip(os_, ls, arrows):
+            self.play(Create(ar), *(self.flow(VGroup(o.entries, R.column_band(c, c + 1)), lg.entry(0, c))
+                                    for c in range(lg.n_cols)), FadeIn(lg.brackets), run_time=1.2)
+            self.settle(lg)
+        self.play(FadeIn(times), run_time=0.4)
         self.hold_caption()
+        best = [int(self.result.logits[s, h, 0].argmax()) for s in PAIR]
+        tops = VGroup(*(lg.box(cols=(c, c + 1), color=style.TEXT, buff=HUG) for lg, c in zip(ls, best)),
+                      *(glyph_box([r_words[c]], color=style.TEXT, buff=HUG) for c in set(best)))
+        self.say(f"The highest score names the word: {self.words_all[best[0]]}, {{a}}, in one sentence,"
+                 f" {self.words_all[best[1]]}, {{c}}, in the other. The word before eat, each time.",
+                 a=b.value("logits", (PAIR[0], h, 0, best[0])), c=b.value("logits", (PAIR[1], h, 0, best[1])))
+        self.play(Create(tops), run_time=0.8)
+        self.hold_caption()
+        verdict = FOOT.place(self.line("same $W_Q$, same $x_\"eat\"$: head {h}'s outputs differ by up to {d}",
+                                       h=hd, d=b.value("ctx_diff", (), 2, "g")))
         self.say("The weights never changed; the sentence did. Context is computed from the input, by fixed weights.")
         self.play(FadeIn(verdict, shift=UP * 0.2), run_time=0.6)
         self.hold_caption()
         self.clear_stage()
 
     def panel(self, s: int, h: int) -> dict:
-        """Return sentence s's keys, scores (then weights), values and output for head h at eat, laid out in a row."""
-        b = self.b
+        """Return sentence s's keys, scores, weights, values and output for head h at eat, laid out in a row."""
         k = self.matrix("k", (s, h))
         sc = self.matrix("eat_s", (s, h))
         a = self.matrix("eat_a", (s, h))
         v = self.matrix("v", (s, h))
         o = self.matrix("eat_o", (s, h))
-        VGroup(k, sc, v).arrange(RIGHT, buff=0.35)
+        VGroup(k, sc, a, v).arrange(RIGHT, buff=0.3)
         words = self.words_beside(k, s)
-        arrow = style.arrow(v.get_right(), v.get_right() + RIGHT * 0.8)
-        o.next_to(arrow, RIGHT, buff=0.1)
+        arrow = style.arrow(v.get_right(), v.get_right() + RIGHT * 0.6, buff=0.1)
+        o.next_to(arrow, RIGHT, buff=0.05)
         o_name = o.label(self.math("o_\"eat\"", color=style.ROLE["output"]))
         o_name.next_to(o, UP, buff=0.15)
-        named = VGroup(
-            self.prose(f"head {{h}} names *{self.named(s, h)}*", h=b.index("eat_q", 1, h)),
-            self.prose(f"head {{h}} names *{self.named(s, h + 1)}*", color=style.MUTED, h=b.index("eat_q", 1, h + 1)),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-        named.next_to(o, DOWN, buff=0.15)
         title = self.sentence(s, style.NOTE_SIZE).next_to(VGroup(words, k), UP, buff=0.2).align_to(words, LEFT)
-        group = VGroup(title, words, k, sc, v, arrow, o, o_name, named)
+        group = VGroup(title, words, k, sc, a, v, arrow, o, o_name)
         return {"all": group, "k": k, "s": sc, "a": a, "v": v, "o": o, "words": words, "title": title,
-                "arrow": VGroup(arrow, o_name), "named": named}
+                "arrow": VGroup(arrow, o_name)}
 
     def weight_cells(self, name: str, s: int, h: int) -> VGroup:
         """Return eat's attention weights in sentence s, each under its word."""
@@ -368,11 +473,13 @@ class FixedLecture(LectureScene):
                   *(ReplacementTransform(o, no) for (_, o), (_, no) in zip(plain, full)),
                   ReplacementTransform(gap, gap2), ReplacementTransform(heads[2], with_pe), run_time=1.2)
         self.hold_caption()
-        names = VGroup(*(self.prose(f"names *{self.named(s, h)}*", style.LABEL_SIZE).next_to(no, RIGHT, buff=0.3)
-                         for s, (_, no) in zip(SWAP, full)))
-        self.say(f"With positions, head {{h}} finds the word before again: {self.named(SWAP[0], h)} in one order,"
-                 f" {self.named(SWAP[1], h)} in the other.", h=b.index("eat_q", 1, h))
-        self.play(FadeIn(names, shift=RIGHT * 0.2), run_time=0.8)
+        back = VGroup(*(glyph_box([cells[self.focus(s) - 1][1]], color=style.TEXT, buff=HUG)
+                        for s, (cells, _) in zip(SWAP, full)))
+        self.say(f"With positions, head {{h}} looks one word back again: {{a}} on {self.word(SWAP[0], self.focus(SWAP[0]) - 1)}"
+                 f" in one order, {{c}} on {self.word(SWAP[1], self.focus(SWAP[1]) - 1)} in the other.",
+                 h=b.index("eat_q", 1, h), a=b.value("att", (SWAP[0], h, self.focus(SWAP[0]), self.focus(SWAP[0]) - 1)),
+                 c=b.value("att", (SWAP[1], h, self.focus(SWAP[1]), self.focus(SWAP[1]) - 1)))
+        self.play(Create(back), run_time=0.8)
         self.hold_caption()
         self.clear_stage()
 

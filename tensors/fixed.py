@@ -5,7 +5,7 @@ at every position, the word before (head 1) and the word after (head 2). After t
 change, yet what "eat" attends to and what it comes out as depend on its sentence: in "cat eat
 mouse" and "dog eat fish" eat has the same embedding, the same position and meets the same W_Q,
 but its keys and values come from other neighbours, so its attention weights and output differ
-(head 1's output names cat in one sentence and dog in the other). The honest subtlety:
+(head 1's read-out scores cat highest in one sentence, dog in the other). The honest subtlety:
 self-attention alone is permutation-equivariant, so without positions "cat eat mouse" and "mouse
 eat cat" give eat the same output; the sinusoidal positions added to the embeddings tell them
 apart. W_Q is D x D, whatever the vocabulary size: the vocabulary only sizes the embedding table.
@@ -76,6 +76,7 @@ class FixedResult(LectureResult):
     in_diff: Tensor  # () max |x_eat(0) - x_eat(1)| of X + PE
     eat_x: Tensor  # (S, 1, D) eat's row of X + PE
     W_q_heads: Tensor  # (H, D, d) head h's column band of W_q
+    W_k_heads: Tensor  # (H, D, d) head h's column band of W_k: K = (X + PE) W_k_heads[h]
     q: Tensor  # (S, H, L, d) queries per head
     k: Tensor  # (S, H, L, d) keys per head
     v: Tensor  # (S, H, L, d) values per head
@@ -83,11 +84,14 @@ class FixedResult(LectureResult):
     out: Tensor  # (S, L, D) attention output, heads side by side
     pred: Tensor  # (S, H, L) the word each head's read-out names
     eat_q: Tensor  # (S, H, 1, d) eat's query
+    eat_terms: Tensor  # (S, H, L, d) q_eat[c] * k_j[c], the products of each dot product
+    eat_raw: Tensor  # (S, H, L, 1) q_eat . k_j, before the scaling
     eat_s: Tensor  # (S, H, L, 1) eat's scaled scores against every key
     eat_a: Tensor  # (S, H, L, 1) eat's attention weights
     eat_o: Tensor  # (S, H, 1, d) eat's output of each head
     eat_out: Tensor  # (S, 1, D) eat's output, heads side by side
-    ctx_diff: Tensor  # () max |out_eat(0) - out_eat(1)|
+    logits: Tensor  # (S, H, 1, 8) eat's output times head h's read-out: one score per word of the model
+    ctx_diff: Tensor  # () max |o_eat(0) - o_eat(1)| of head 1's output
     att_plain: Tensor  # (S, H, L, L) attention weights without positions
     eat_out_plain: Tensor  # (S, 1, D) eat's output without positions
     plain_diff: Tensor  # () max |out_eat(0) - out_eat(2)| without positions
@@ -147,12 +151,14 @@ def build(config: FixedConfig, device: torch.device) -> FixedResult:
         PE = sinusoidal(L, D, device)
         X_pe = X + PE  # (S, L, D), PE broadcast over the sentences
         q, k, v, a, o = heads(X_pe, W_q, W_k, W_v)
-        pred = torch.einsum("shld,hdv->shlv", o, read).argmax(-1)  # (S, H, L)
+        logits = torch.einsum("shld,hdv->shlv", o, read)  # (S, H, L, 8): each head's read-out
+        pred = logits.argmax(-1)  # (S, H, L)
         out = side_by_side(o)
         _, _, _, a_plain, o_plain = heads(X, W_q, W_k, W_v)
         out_plain = side_by_side(o_plain)
         rows = torch.arange(len(SENTENCES), device=device)
         f = focus.long()
+        terms = q[rows, :, f].unsqueeze(2) * k  # (S, H, L, d): q_eat[c] * k_j[c]
         table_big = torch.cat([full, extra])[: config.big_vocab]  # (V_big, D): more words, more rows, same D
     return FixedResult(
         config=config,
@@ -175,6 +181,7 @@ def build(config: FixedConfig, device: torch.device) -> FixedResult:
         in_diff=gap(X_pe, 0, 1, focus),
         eat_x=X_pe[rows, f].unsqueeze(1),
         W_q_heads=W_q.view(D, HEADS, D // HEADS).permute(1, 0, 2).contiguous(),
+        W_k_heads=W_k.view(D, HEADS, D // HEADS).permute(1, 0, 2).contiguous(),
         q=q,
         k=k,
         v=v,
@@ -182,11 +189,14 @@ def build(config: FixedConfig, device: torch.device) -> FixedResult:
         out=out,
         pred=pred,
         eat_q=q[rows, :, f].unsqueeze(2),
+        eat_terms=terms,
+        eat_raw=terms.sum(-1, keepdim=True),
         eat_s=scores(q, k)[rows, :, f].unsqueeze(-1),
         eat_a=a[rows, :, f].unsqueeze(-1),
         eat_o=o[rows, :, f].unsqueeze(2),
         eat_out=out[rows, f].unsqueeze(1),
-        ctx_diff=gap(out, 0, 1, focus),
+        logits=logits[rows, :, f].unsqueeze(2),
+        ctx_diff=(o[0, 0, int(focus[0])] - o[1, 0, int(focus[1])]).abs().max(),
         att_plain=a_plain,
         eat_out_plain=out_plain[rows, f].unsqueeze(1),
         plain_diff=gap(out_plain, 0, 2, focus),

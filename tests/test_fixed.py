@@ -55,15 +55,18 @@ def recompute(table: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: to
     out_plain = torch.cat([o_plain[:, 0], o_plain[:, 1]], dim=-1)
     pred = torch.stack([(o[:, h] @ read[h]).argmax(-1) for h in range(2)], 1)
     d = D // 2
-    eat_s = torch.einsum("shd,shjd->shj", q[:, :, EAT], k) / math.sqrt(d)
+    raw = torch.einsum("shd,shjd->shj", q[:, :, EAT], k)  # q_eat . k_j
+    eat_s = raw / math.sqrt(d)
+    logits = torch.stack([o[:, h, EAT] @ read[h] for h in range(2)], 1)  # (S, H, 8)
     return {
         "losses": losses, "loss_ends": losses[[0, -1]], "steps": torch.tensor(len(losses)),
         "accuracy": torch.tensor(100 * accuracy), "table": table, "ids": IDS, "focus": torch.tensor([EAT] * 3),
         "W_q": W_q, "W_k": W_k, "W_v": W_v, "read": read, "X": X, "PE": PE, "X_pe": x,
         "in_diff": (x[0, EAT] - x[1, EAT]).abs().max(), "eat_x": x[:, EAT:EAT + 1],
-        "W_q_heads": torch.stack([W_q[:, :d], W_q[:, d:]]), "q": q, "k": k, "v": v, "att": w, "out": out,
+        "W_q_heads": torch.stack([W_q[:, :d], W_q[:, d:]]), "W_k_heads": torch.stack([W_k[:, :d], W_k[:, d:]]),
+        "eat_terms": q[:, :, EAT:EAT + 1] * k, "eat_raw": raw[..., None], "logits": logits[:, :, None], "q": q, "k": k, "v": v, "att": w, "out": out,
         "pred": pred, "eat_q": q[:, :, EAT:EAT + 1], "eat_s": eat_s[..., None], "eat_a": w[:, :, EAT, :, None],
-        "eat_o": o[:, :, EAT:EAT + 1], "eat_out": out[:, EAT:EAT + 1], "ctx_diff": (out[0, EAT] - out[1, EAT]).abs().max(),
+        "eat_o": o[:, :, EAT:EAT + 1], "eat_out": out[:, EAT:EAT + 1], "ctx_diff": (o[0, 0, EAT] - o[1, 0, EAT]).abs().max(),
         "att_plain": w_plain, "eat_out_plain": out_plain[:, EAT:EAT + 1],
         "plain_diff": (out_plain[0, EAT] - out_plain[2, EAT]).abs().max(),
         "pe_diff": (out[0, EAT] - out[2, EAT]).abs().max(), "table_big": torch.empty(big_shape),
@@ -135,6 +138,7 @@ def test_same_weights_same_eat_different_context(result: FixedResult) -> None:
     assert float(t["ctx_diff"]) > 1.0
     names = [[WORDS[int(t["pred"][s, h, EAT])] for h in range(2)] for s in range(3)]
     assert names == [["cat", "mouse"], ["dog", "fish"], ["mouse", "cat"]]
+    assert [WORDS[int(t["logits"][s, 0, 0].argmax())] for s in range(2)] == ["cat", "dog"]  # the read-out shown
 
 
 def test_without_positions_order_is_invisible(result: FixedResult) -> None:
@@ -206,8 +210,12 @@ def check_scene_numbers(outcome: Outcome) -> None:
     for s in (0, 1):  # the core beat: both sentences' keys, scores, weights, values and eat's output
         for name in ("X", "X_pe"):
             assert all((name, (s, *i)) in on_screen for i in np.ndindex(*truth[name][s].shape)), (name, s)
-        for name in ("k", "v", "eat_s", "eat_a", "eat_o"):  # head 1
+        for name in ("k", "v", "eat_s", "eat_a", "eat_o", "logits"):  # head 1
             assert all((name, (s, 0, *i)) in on_screen for i in np.ndindex(*truth[name][s, 0].shape)), (name, s)
+    idx = [tuple(i) for i in np.ndindex(*truth["read"][0].shape)]  # head 1's read-out, whole
+    assert all(("read", (0, *i)) in on_screen for i in idx)
+    for name in ("eat_raw", "eat_terms"):  # the first score worked out: q_eat . k_cat
+        assert all((name, (0, 0, 0, c)) in on_screen for c in range(truth[name].shape[-1])), name
     for name in ("in_diff", "ctx_diff", "plain_diff", "pe_diff", "wq_params", "accuracy", "steps"):
         assert (name, ()) in on_screen, name
     assert manifest["training"]["task"].startswith("name the word before (head 1)")
@@ -219,7 +227,8 @@ def test_scene_numbers_equal_recomputed_torch_and_name_the_training(dry: DryRun)
     texts = [c["text"] for c in outcome.manifest["captions"]]
     acc = outcome.manifest["training"]["held_out_accuracy"]
     assert any(f"right {100 * acc:.0f}% of the time" in x for x in texts)
-    assert any("names cat in one sentence and dog in the other" in x for x in texts)
+    assert any("The highest score names the word: cat," in x and "dog," in x for x in texts)
+    assert not any("head 2 does the same" in x.lower() for x in texts)  # head 2's read-out is never shown
     assert not any("random" in x for x in texts)
 
 

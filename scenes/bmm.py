@@ -25,7 +25,7 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, stack_shadows
+from scenes.kit.matrix import TensorMatrix, glyph_box, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
 
 CODE = style.CODE_SIZE
@@ -47,7 +47,7 @@ class BmmLecture(LectureScene):
     """What the FAQ says about bmm versus matmul, with every number from torch."""
 
     beats = ("batch_items", "same_numbers", "rank_four", "fold", "shared_weight", "leading_broadcast",
-             "spelled_out", "attention", "recap")
+             "spelled_out", "attention", "annotated", "recap")
     roles = {"A": "input", "B": "input", "C_bmm": "output", "C_matmul": "output", "A4": "input", "B4": "input",
              "C4": "output", "W": "weight", "Y_matmul": "output", "Q": "query", "K": "key", "S_d2l": "score",
              "S_ann": "score"}
@@ -322,7 +322,9 @@ class BmmLecture(LectureScene):
         b, cfg = self.b, self.result.config
         X, Y = cfg.lead_x, cfg.lead_y
         top = np.array([0.0, style.TOP - 0.65, 0.0])  # the columns hang from under the heading
-        self.play(self.call4.animate.next_to(top, UP, buff=0.2).set_x(self.call4.get_x()), run_time=0.5)
+        call = style.note("`C = torch.bmm(A.reshape(X*Y, M, N), B.reshape(X*Y, N, P))`", size=CODE)
+        call.next_to(top, UP, buff=0.2).set_x(style.STAGE.centre[0])
+        self.play(ReplacementTransform(self.call4, call), run_time=0.6)  # the operation on screen is bmm now
         moves, targets = [], []
         room = top[1] - (style.STAGE.bottom + 1.3)  # under the columns: their shapes and the difference line
         f = min(self.fold_scale(g, room) for g in self.grids)
@@ -476,11 +478,19 @@ class BmmLecture(LectureScene):
         spots = [a_full[k * Y + j] for k in range(X) for j in range(1, Y)]
         self.play(*(c.animate.move_to(s) for c, s in zip(copies, spots)), ReplacementTransform(a_row[2], stretched),
                   run_time=1.6)
-        self.say("A missing dim counts as size {one} and stretches to {X}: B's row of matrices is reused for each"
-                 " of A's {X}.", one=b.dim("A_lead", 1), X=b.dim("B_lead_x", 0))
+        one = self.prose("{d}", style.LABEL_SIZE, style.TEXT, d=b.dim("B_lead_1", 0)).move_to(b_row[1])
+        self.say("B has no dim there: a missing dim counts as size {one}, so B is read as ({one}, {Y}, {N}, {P}).",
+                 one=b.dim("B_lead_1", 0), Y=b.dim("B_lead_1", 1), N=b.dim("B_lead_1", 2), P=b.dim("B_lead_1", 3))
+        self.play(FadeIn(one, scale=1.6), run_time=0.8)
+        ring = highlight(glyph_box([one], style.TEXT, buff=0.1))
+        self.play(Create(ring), run_time=0.5)
+        self.hold_caption()
+        self.say("Then that {one} stretches to {X}: B's row of matrices is reused for each of A's {X}.",
+                 one=b.dim("B_lead_1", 0), X=b.dim("B_lead_x", 0))
         down = [b_tiles[j].copy() for _ in range(X - 1) for j in range(Y)]
         spots = [b_full[k * Y + j] for k in range(X - 1) for j in range(Y)]
-        self.play(*(c.animate.move_to(s) for c, s in zip(down, spots)), FadeIn(added, shift=RIGHT * 0.2), run_time=1.6)
+        self.play(*(c.animate.move_to(s) for c, s in zip(down, spots)), ReplacementTransform(one, added),
+                  FadeOut(ring), run_time=1.6)
         self.say("matmul multiplies cell by cell: the result is ({X}, {Y}, {M}, {P}).",
                  X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1), M=b.dim("C_lead", 2), P=b.dim("C_lead", 3))
         self.play(FadeIn(table[2]), FadeIn(ops), FadeIn(names[2]),
@@ -529,7 +539,7 @@ class BmmLecture(LectureScene):
 
     # -- beat 8: attention in two codebases ------------------------------------------------------------
     def attention(self) -> None:
-        self.beat("Attention: d2l uses bmm, the Annotated Transformer matmul")
+        self.beat("d2l: fold the heads into the batch, then bmm")
         b = self.b
         Bq, H, L, d = (int(s) for s in b.tensors["Q"].shape)
         bi, hi = Bq - 1, H - 1
@@ -537,10 +547,13 @@ class BmmLecture(LectureScene):
         room = style.TOP - style.STAGE.bottom - 1.6  # the folded column, under Q's name and over the difference
         unit = min(BIG_TILE, (room - 0.1 * (Bq * H - 1)) / (Bq * H * L), 2.0 / (H * d + 0.75 * (H - 1)))
         grid = self.tiles(Bq, H, (L, d), style.ROLE["query"], unit)
+        kgrid = self.tiles(Bq, H, (L, d), style.ROLE["key"], unit)
         heads = VGroup(*(self.prose("{h}", CODE, INDEX, h=b.index("Q", 1, h)) for h in range(H)))
         rows = VGroup(*(self.prose("{i}", CODE, INDEX, i=b.index("Q", 0, i)) for i in range(Bq)))
+        krows = VGroup(*(self.prose("{i}", CODE, INDEX, i=b.index("K", 0, i)) for i in range(Bq)))
         words = VGroup(style.note("head", size=CODE, color=INDEX), style.note("batch", size=CODE, color=INDEX))
         q_name = style.note("$Q$", size=style.LABEL_SIZE, color=style.ROLE["query"])
+        k_name = style.note("$K$", size=style.LABEL_SIZE, color=style.ROLE["key"])
         listings = [self.listing(d2l_scores), self.listing(annotated_scores)]
         cell = (style.CELL_W, style.CELL_H) if L < 4 else (0.72, 0.38)
         mats = [self.matrix("S_d2l", (flat,), cell=cell), self.matrix("S_ann", (bi, hi), cell=cell)]
@@ -554,14 +567,18 @@ class BmmLecture(LectureScene):
         middle.arrange(DOWN, aligned_edge=LEFT, buff=0.7 if L < 4 else 0.45)
         for r, m in zip(right, middle):
             r.set_y(m.get_y())
+        kgrid.next_to(grid, DOWN, buff=0.75)
         for k, lab in enumerate(heads):
             lab.next_to(grid, UP, buff=0.15).set_x(grid[k].get_x())
         for i, lab in enumerate(rows):
             lab.next_to(grid, LEFT, buff=0.2).set_y(grid[i * H].get_y())
+        for i, lab in enumerate(krows):
+            lab.next_to(kgrid, LEFT, buff=0.2).set_y(kgrid[i * H].get_y())
         words[0].next_to(heads, UP, buff=0.1)
-        words[1].next_to(grid, DOWN, buff=0.2).align_to(rows, RIGHT)
-        q_name.next_to(VGroup(heads, words), UP, buff=0.15)
-        left = VGroup(q_name, heads, rows, words, grid)
+        words[1].next_to(kgrid, DOWN, buff=0.2).align_to(rows, RIGHT)
+        q_name.next_to(words[0], UP, buff=0.15)
+        k_name.next_to(kgrid, UP, buff=0.12)
+        left = VGroup(q_name, heads, rows, words, grid, k_name, krows, kgrid)
         stage = VGroup(left, middle, right).arrange(RIGHT, buff=0.6 if L < 4 else 0.3)
         for r, m in zip(right, middle):
             r.set_y(m.get_y())
@@ -570,27 +587,40 @@ class BmmLecture(LectureScene):
             right.arrange(DOWN, buff=0.35).move_to([x, middle.get_y(), 0])
         gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
         style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
-        mark = self.mark(grid[flat])
+        marks = [self.mark(grid[flat]), self.mark(kgrid[flat])]
         bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
-        spots = self.column_targets(grid, np.array([grid.get_x(), style.TOP - 0.75, 0.0]))
-        numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=grid[0].width / 2 + 0.2)
+        tile_w = grid[0].width
+        col_x = grid.get_x() - (tile_w + 0.25) / 2
+        spots = self.column_targets(grid, np.array([col_x, style.TOP - 0.75, 0.0]))
+        kspots = [p + RIGHT * (tile_w + 0.25) for p in spots]
+        numbers = VGroup(*(self.prose("{k}", CODE, INDEX, k=b.index("Q_flat", 0, k)).next_to(p, LEFT, buff=tile_w / 2 + 0.2)
                            for k, p in enumerate(spots)))
-        self.say("Queries for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}), one tile per batch item"
-                 " and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
+        self.say("Queries and keys for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}) each, one tile per"
+                 " batch item and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
         self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(k_name), FadeIn(kgrid), FadeIn(krows), run_time=0.8)
         self.say("d2l's DotProductAttention folds the heads into the batch: ({BH}, {L}, {d}). Batch {i}, head {h}"
                  " becomes item {f}.", BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2),
                  i=b.index("S_ann", 0, bi), h=b.index("S_ann", 1, hi), f=b.index("S_d2l", 0, flat))
-        self.play(FadeIn(mark), run_time=0.4)
-        self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), mark.animate.move_to(spots[flat]),
-                  FadeOut(heads), FadeOut(rows), FadeOut(words), FadeIn(numbers),
-                  q_name.animate.move_to([grid.get_x(), style.TOP - 0.5, 0]),
+        self.play(FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.4)
+        self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), marks[0].animate.move_to(spots[flat]),
+                  *(t.animate.move_to(p) for t, p in zip(kgrid, kspots)), marks[1].animate.move_to(kspots[flat]),
+                  FadeOut(heads), FadeOut(rows), FadeOut(krows), FadeOut(words), FadeIn(numbers),
+                  q_name.animate.move_to([spots[0][0], style.TOP - 0.5, 0]),
+                  k_name.animate.move_to([kspots[0][0], style.TOP - 0.5, 0]),
                   run_time=1.8)
-        self.say("Then one bmm multiplies every item's queries by its keys: here item {f}'s scores.",
-                 f=b.index("S_d2l", 0, flat))
+        self.say("Then one bmm multiplies each item's queries by that item's keys, transposed: here item {f}'s"
+                 " scores.", f=b.index("S_d2l", 0, flat))
         self.play(FadeIn(middle[0]), run_time=0.6)
         self.play(FadeIn(bars[0]), FadeIn(labels[0]), Create(mats[0].brackets),
-                  FadeIn(mats[0].entries, target_position=mark, scale=0.3), run_time=1.2)
+                  FadeIn(mats[0].entries, target_position=VGroup(*marks), scale=0.3), run_time=1.2)
+        self.hold_caption()
+        self.scores_parts = (middle, bars, labels, mats, gap)
+
+    def annotated(self) -> None:
+        self.beat("The Annotated Transformer: matmul keeps the heads")
+        b = self.b
+        middle, bars, labels, mats, gap = self.scores_parts
         self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul: batch and"
                  " heads are simply its leading dims.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
                  d=b.dim("Q", 3))

@@ -77,6 +77,7 @@ class BmmResult(LectureResult):
     # leading-dimension broadcast
     A_lead: Tensor  # (X, 1, M, N)
     B_lead: Tensor  # (Y, N, P)
+    B_lead_1: Tensor  # (1, Y, N, P) B_lead with its missing leading dim written as size 1 (a view)
     A_lead_x: Tensor  # (X, Y, M, N) A_lead broadcast: its size 1 stretched to Y (a view)
     B_lead_x: Tensor  # (X, Y, N, P) B_lead broadcast: the missing dim added as X (a view)
     A_lead_flat: Tensor  # (X*Y, M, N) what bmm_broadcast hands to bmm
@@ -188,7 +189,7 @@ def build(config: BmmConfig, device: torch.device) -> BmmResult:
         W=W, rank_W=torch.tensor(W.dim(), device=device), Y_matmul=Y_matmul, W_expanded=W_expanded,
         expand_stride=torch.tensor(W_expanded.stride(0), device=device),
         Y_bmm=Y_bmm, diff_w=max_abs_diff(Y_bmm, Y_matmul),
-        A_lead=A_lead, B_lead=B_lead, C_lead=C_lead,
+        A_lead=A_lead, B_lead=B_lead, B_lead_1=B_lead.unsqueeze(0), C_lead=C_lead,
         A_lead_x=A_lead.expand(X, Y, M, N), B_lead_x=B_lead.expand(X, Y, N, P),
         A_lead_flat=A_lead.expand(X, Y, M, N).reshape(X * Y, M, N),
         B_lead_flat=B_lead.expand(X, Y, N, P).reshape(X * Y, N, P), C_lead_bmm=C_lead_bmm,

@@ -102,6 +102,7 @@ def test_leading_dimension_broadcast(result: BmmResult) -> None:
     # the broadcast the lecture animates: A's size 1 stretches to Y, B's missing dim becomes X
     assert tuple(r.A_lead.shape[:2]) == (X, 1) and tuple(r.A_lead_x.shape[:2]) == (X, Y)
     assert tuple(r.B_lead_x.shape[:2]) == (X, Y)
+    assert tuple(r.B_lead_1.shape) == (1, *r.B_lead.shape) and torch.equal(r.B_lead_1[0], r.B_lead)
     for x in range(X):
         for y in range(Y):
             assert torch.equal(r.A_lead_x[x, y], r.A_lead[x, 0]) and torch.equal(r.B_lead_x[x, y], r.B_lead[y])
@@ -160,7 +161,7 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "B4_flat": B4.reshape(X * Y, N, -1),
         "A_lead_x": t["A_lead"].expand(X_l, Y_l, M, N), "B_lead_x": t["B_lead"].expand(X_l, Y_l, N, P),
         "A_lead_flat": t["A_lead"].expand(X_l, Y_l, M, N).reshape(-1, M, N),
-        "B_lead_flat": t["B_lead"].expand(X_l, Y_l, N, P).reshape(-1, N, P),
+        "B_lead_flat": t["B_lead"].expand(X_l, Y_l, N, P).reshape(-1, N, P), "B_lead_1": t["B_lead"][None],
         "Y_matmul": Yw, "Y_bmm": Yw, "W_expanded": W.expand(A.shape[0], *W.shape), "C_lead": C_lead,
         "C_lead_bmm": C_lead, "Q_flat": Q_flat, "K_flat": K_flat, "S_ann": S, "S_d2l": S.reshape(Bq * H, L, L),
         "expand_stride": torch.tensor(0), "rank_A": torch.tensor(A.dim()), "rank_A4": torch.tensor(A4.dim()),
@@ -216,5 +217,8 @@ def test_key_numbers_and_errors_appeared(dry: DryRun) -> None:
     assert all_of("S_d2l", (b * cfg["att_heads"] + h,), (L, L)) and all_of("S_ann", (b, h), (L, L))
     for name in ("diff_3d", "diff_4d", "diff_w", "diff_lead", "diff_att"):
         assert (name, ()) in on_screen, name
+    # broadcasting: B's missing leading dim is shown as size 1 before it stretches to X
+    dims = {(s.tensor, tuple(s.index)) for p in scene.b.log.points for s, _ in p.shown if s.kind == "dim"}
+    assert ("B_lead_1", (0,)) in dims and ("B_lead_x", (0,)) in dims
     strings = {s.tensor for p in scene.b.log.points for s, _ in p.shown if s.kind == "string"}
     assert strings == {"err_rank4", "err_weight", "err_lead"}

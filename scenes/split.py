@@ -407,7 +407,7 @@ class SplitLecture(LectureScene):
         k_words = label_columns(KT, [self.word(c) for c in range(L)])
         names = VGroup(Q.label(self.head_math("Q_{h}", h)),
                        self.head_math("K_{h}^T", h).next_to(k_words, UP, buff=0.12),
-                       self.head_math("S_{h} = Q_{h} K_{h}^T \/ sqrt(d)", h).next_to(S, UP, buff=0.15))
+                       self.head_math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d)", h).next_to(S, UP, buff=0.15))
         # one entry, written out: q_i . k_j, then divided by sqrt(d)
         fq = [self.factor("Q_heads", (0, h, i, c)) for c in range(d)]
         fk = [self.factor("K_heads_T", (0, h, c, j)) for c in range(d)]
@@ -420,7 +420,7 @@ class SplitLecture(LectureScene):
         dot2 = b.number(b.value("dots", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
         root = b.number(b.value("root_d", ()), style.NUMBER_SIZE, color=style.TEXT)
         s = b.number(b.value("scores", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
-        line2 = VGroup(dot2, style.note("$\/$"), root, style.note("$=$"), s).arrange(RIGHT, buff=0.15)
+        line2 = VGroup(dot2, style.note("$\\/$"), root, style.note("$=$"), s).arrange(RIGHT, buff=0.15)
         work_name = self.prose("$q dot k$: {w}'s query, {v}'s key", color=style.MUTED,
                                w=b.string(f"word{i}"), v=b.string(f"word{j}"))
         work = VGroup(work_name, line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25)

@@ -77,8 +77,7 @@ class SplitResult(LectureResult):
     worst: torch.Tensor  # (3,) int64 (head, row, column) of the largest gap
     parts: torch.Tensor  # (1, H, H, L, d) [0, k, h] = E_k @ B_kh, chunk k's share of head h
     K_heads_T: torch.Tensor  # (1, H, d, L) each head's keys, transposed
-    terms: torch.Tensor  # (1, H, L, L, d) [0, h, i, j, c] = Q_h[i, c] * K_h[j, c], the products of q_i . k_j
-    dots: torch.Tensor  # (1, H, L, L) Q_h K_h^T, their sums
+    dots: torch.Tensor  # (1, H, L, L) Q_h K_h^T: [0, h, i, j] = q_i . k_j
     root_d: torch.Tensor  # () sqrt(d)
     scores: torch.Tensor  # (1, H, L, L) Q_h K_h^T / sqrt(d), before the softmax
     weights: torch.Tensor  # (1, H, L, L) attention weights per head: softmax of each row of scores
@@ -166,7 +165,6 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
     mix = torch.stack([steps["O_heads"][:, h] @ W_o[h * d:(h + 1) * d] for h in range(H)], dim=1)  # (1, H, L, D)
     Q_wrong = project_chunks(E, W_q, H)
     qh, kh = steps["Q_heads"], steps["K_heads"]
-    terms = qh[:, :, :, None, :] * kh[:, :, None, :, :]  # (1, H, L, L, d)
     dots = qh @ kh.transpose(-2, -1)  # (1, H, L, L)
     root_d = torch.tensor(float(d), device=device).sqrt()
     gap = (steps["Q_heads"] - Q_wrong).abs()  # (1, H, L, d)
@@ -183,7 +181,6 @@ def build(config: SplitConfig, device: torch.device) -> SplitResult:
         tok=tok,
         P=P,
         K_heads_T=steps["K_heads"].transpose(-2, -1).contiguous(),
-        terms=terms,
         dots=dots,
         root_d=root_d,
         scores=dots / root_d,

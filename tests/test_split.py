@@ -52,6 +52,9 @@ def recompute(E: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.
     Q_wrong = torch.stack([chunks[:, h] @ block(h, h) for h in range(H)], dim=1)
     parts = torch.stack([torch.stack([chunks[:, k] @ block(k, h) for h in range(H)], dim=1) for k in range(H)], dim=1)
     gap = (Qh - Q_wrong).abs()
+    dots = torch.stack([torch.stack([(Qh[:, :, i] * Kh[:, :, j]).sum(-1) for j in range(Qh.shape[2])], -1)
+                        for i in range(Qh.shape[2])], -2)  # q_i . k_j, entry by entry
+    scores = dots / math.sqrt(d)
     with torch.no_grad():
         Y_torch, _ = torch_module(W_q, W_k, W_v, W_o, H)(E, E, E, need_weights=False)
     return {
@@ -61,6 +64,8 @@ def recompute(E: torch.Tensor, W_q: torch.Tensor, W_k: torch.Tensor, W_v: torch.
         "gap": gap, "gap_max": gap.max(), "worst": torch.tensor(np.unravel_index(int(gap.argmax()), gap.shape)[1:]),
         "parts": parts, "weights": weights, "O_heads": O, "concat": concat, "Y": Y, "Y_torch": Y_torch,
         "torch_diff": (Y - Y_torch).abs().max(),
+        "K_heads_T": Kh.transpose(-2, -1), "dots": dots, "root_d": torch.tensor(math.sqrt(d)),
+        "scores": scores,
         "mix": torch.stack([O[:, h] @ W_o[h * d:(h + 1) * d] for h in range(H)], dim=1),
     }
 
@@ -72,6 +77,8 @@ GIVEN = ("ids", "table", "accuracy", "loss_ends")  # the trained model's outputs
 def truth_of(r: SplitResult) -> dict[str, torch.Tensor]:
     truth = recompute(r.E, r.W_q, r.W_k, r.W_v, r.W_o, r.config.heads)
     truth.update({k: getattr(r, k) for k in GIVEN})
+    L, D = r.config.seq_len, r.config.d_model
+    truth.update(tok=r.table[r.ids][None], P=positions(L, D)[None])
     return truth
 
 
@@ -173,6 +180,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     truth = recompute(*(values[n] for n in ("E", "W_q", "W_k", "W_v", "W_o")), manifest["config"]["heads"])
     truth.update({k: values[k] for k in GIVEN})
     L, D = values["E"].shape[1:]
+    truth.update(tok=values["table"][values["ids"].long()][None], P=positions(L, D)[None])
+    torch.testing.assert_close(truth["tok"] + truth["P"], values["E"], rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(values["E"][0], values["table"][values["ids"].long()] + positions(L, D), rtol=1e-5,
                                atol=1e-5)
     words = manifest["training"]["words"]
@@ -191,6 +200,13 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     h, i, j = (int(x) for x in truth["worst"])
     assert {("gap_max", ()), ("torch_diff", ()), ("Q_heads", (0, h, i, j)), ("Q_wrong", (0, h, i, j))} <= on_screen
     assert all(("parts", (0, k, h, i, j)) in on_screen for k in range(manifest["config"]["heads"]))
+    # E built from the table rows plus positions; head 1's scores from q . k, then softmax
+    for name in ("tok", "P", "K_heads_T", "scores"):
+        shape = truth[name][0, 0].shape if name in ("K_heads_T", "scores") else truth[name][0].shape
+        prefix = (0, 0) if name in ("K_heads_T", "scores") else (0,)
+        assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*shape)), name
+    assert ("dots", (0, 0, 1, 0)) in on_screen and ("root_d", ()) in on_screen
+    torch.testing.assert_close(torch.softmax(truth["scores"], -1), truth["weights"])
 
 
 def test_captions_bind_the_largest_gap(dry: DryRun) -> None:

@@ -284,7 +284,7 @@ class ScalingLecture(LectureScene):
                                    align=DOWN)
         lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest weight {w}, next {n}", color=WEIGHT,
                                                             w=b.value("sat_max", (r,)),
-                                                            n=b.value("sat_next", (r,), 2, "g")))
+                                                            n=b.value("sat_next", (r,), 3, "g")))
                       for r, side in ((0, 0), (1, 2)))
         names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("scores $s_j$", SCORES, SCORE))
         lchain, rchain = self.chain(0, 0), self.chain(1, 2)

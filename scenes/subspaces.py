@@ -39,6 +39,7 @@ class RolePlane(Plane):
     role: str
     title: VMobject
     size: float
+    axis_names: tuple[VMobject, VMobject]
 
 
 class SubspacesLecture(LectureScene):
@@ -108,6 +109,7 @@ class SubspacesLecture(LectureScene):
         y_name = self.math(f"{letter}_2", color=style.MUTED).next_to(frame, UP, buff=0.08)
         y_name.set_x(plane.to_screen(0.0, 0.0)[0])
         plane.add(x_name, y_name)
+        plane.axis_names = (x_name, y_name)
         region.place(plane)
         plane.size = frame.width
         plane.title = style.note(f"{PLANE_WORD[role]} plane", size=style.NOTE_SIZE, color=style.ROLE[role])
@@ -241,15 +243,33 @@ class SubspacesLecture(LectureScene):
             self.dots.append(dots)
             self.labels.append(labels)
         self.hold_caption()
-        definition = VGroup(
-            style.note("a subspace: all the points one map can reach", size=style.LABEL_SIZE),
-            self.prose("$W^Q$ sends every input of $RR^{D}$ into its own plane $RR^{d}$; so do $W^K$ and $W^V$",
-                       color=style.MUTED, D=b.dim("W_Q", 0), d=b.dim("W_Q", 1)),
-        ).arrange(DOWN, buff=0.2)
-        TOP.place(definition)
-        self.say("Each map has its own plane: the query, key and value subspaces. One word sits in three different"
-                 " places: what it looks for, what it offers, what it hands over.")
+        # where each plane comes from: its weight's two columns make its two axes
+        Ws, cols, names = VGroup(), VGroup(), VGroup()
+        for role, region in zip("QKV", UPPER):
+            W = self.matrix(f"W_{role}", cell=(style.CELL_W, 0.38))
+            col = label_columns(W, [self.math(f"{AXIS[role]}_{c}", color=style.ROLE[role]) for c in (1, 2)], buff=0.1)
+            name = self.math(f"W^{role}", style.LABEL_SIZE, style.ROLE["W"]).next_to(W, LEFT, buff=0.25)
+            region.place(VGroup(W, col, name))
+            Ws.add(W), cols.add(col), names.add(name)
+        self.say("Where do the planes come from? Each W has two columns: x times the first column is the first axis,"
+                 " x times the second is the second axis.")
         self.play(FadeOut(VGroup(*self.Ms)), run_time=0.5)
+        self.play(FadeIn(Ws), FadeIn(names), FadeIn(cols), run_time=0.8)
+        axes = [m for p in self.planes for m in p.axis_names]
+        self.play(*(TransformFromCopy(c, a) for c, a in zip([m for col in cols for m in col], axes)), run_time=1.2)
+        self.hold_caption()
+        definition = VGroup(
+            self.prose("a subspace: the image of one map, every point $x W^Q$ reaches from $x$ in $RR^{D}$",
+                       style.LABEL_SIZE, D=b.dim("W_Q", 0)),
+            self.prose("$W^Q$ is {D} × {d} of rank {r}: its image is a plane, with axes $q_1, q_2$", color=style.MUTED,
+                       D=b.dim("W_Q", 0), d=b.dim("W_Q", 1), r=b.value("ranks", (0,), 0, "n")),
+            self.prose("$W^K$ (rank {k}) and $W^V$ (rank {v}) each have their own plane: key and value subspaces",
+                       color=style.MUTED, k=b.value("ranks", (1,), 0, "n"), v=b.value("ranks", (2,), 0, "n")),
+        ).arrange(DOWN, buff=0.15)
+        TOP.place(definition)
+        self.say("Whatever x is, x W^Q lands in that plane: the plane is the image of the map, its subspace. One word"
+                 " sits in three subspaces: what it looks for, what it offers, what it hands over.")
+        self.play(FadeOut(VGroup(Ws, cols, names)), run_time=0.5)
         self.play(FadeIn(definition, shift=DOWN * 0.2), run_time=0.8)
         self.hold_caption()
         self.definition = definition
@@ -281,16 +301,17 @@ class SubspacesLecture(LectureScene):
         p0 = b.number(b.value("terms", (i, j, 0)), style.NUMBER_SIZE, color=style.ROLE["score"])
         p1 = b.number(b.value("terms", (i, j, 1)), style.NUMBER_SIZE, color=style.ROLE["score"])
         total = b.number(b.value("S", (i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
-        line2 = VGroup(sym("="), p0, sym("+"), p1, sym("="), total).arrange(RIGHT, buff=0.12)
+        line2 = VGroup(sym("="), p0, sym("+"), p1, sym("="), total,
+                       style.note("the raw score", color=style.MUTED)).arrange(RIGHT, buff=0.12)
         TOP.place(VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25))
         self.say("The dot product multiplies matching coordinates, first with first and second with second, and"
-                 " adds them: {s}.", s=b.value("S", (i, j)))
+                 " adds them: a raw score of {s}.", s=b.value("S", (i, j)))
         self.play(FadeIn(VGroup(line1[0], *line1[1::2])), TransformFromCopy(q_at.nums[0], a),
                   TransformFromCopy(k_at.nums[0], bb), TransformFromCopy(q_at.nums[1], c),
                   TransformFromCopy(k_at.nums[1], d), run_time=1.4)
         self.play(self.flow(VGroup(a, bb), p0), self.flow(VGroup(c, d), p1), FadeIn(VGroup(line2[0], line2[2])),
                   run_time=1.0)
-        self.play(self.flow(VGroup(p0, p1), total), FadeIn(line2[4]), run_time=0.8)
+        self.play(self.flow(VGroup(p0, p1), total), FadeIn(line2[4]), FadeIn(line2[6]), run_time=0.8)
         self.hold_caption()
         k_on_q = self.arrow(qp, "K", j, style.ROLE["K"])
         on_q_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"])
@@ -320,9 +341,10 @@ class SubspacesLecture(LectureScene):
         s_name = self.math("S = Q K^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(S, DOWN, buff=0.25)
         asks = style.note("rows: the word asking (its query)", color=style.MUTED)
         offers = style.note("columns: the word asked (its key)", color=style.MUTED)
-        legend = VGroup(asks, offers).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(S, RIGHT, buff=0.6)
+        raw = self.prose("raw scores: not yet divided by $sqrt({d})$", color=style.MUTED, d=b.dim("W_Q", 1))
+        legend = VGroup(asks, offers, raw).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(S, RIGHT, buff=0.6)
         style.STAGE.place(VGroup(Q, KT, S, q_words, k_words, q_name, kt_name, s_name, legend))
-        self.say("Every pair at once: S = Q K^T, {L} × {L}. Row i holds word i's query against every word's key.",
+        self.say("Every pair at once: the raw scores S = Q K^T, {L} × {L}. Row i holds word i's query against every word's key.",
                  L=b.dim("S", 0))
         self.play(FadeIn(Q), FadeIn(q_words), FadeIn(q_name), FadeIn(KT), FadeIn(k_words), FadeIn(kt_name),
                   run_time=0.8)
@@ -352,29 +374,44 @@ class SubspacesLecture(LectureScene):
         vp.title.next_to(vp, UP, buff=0.1)
         dots, labels = self.marks(vp)
         vp.add(*dots, *labels)
-        weights = VGroup()
-        for k in range(len(self.words)):
-            num = b.number(b.value("A", (i, k)), style.NUMBER_SIZE, color=style.ROLE["attention"])
-            weights.add(VGroup(self.word(k), num).arrange(DOWN, buff=0.1))
-        weights.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
-        head = self.prose(f"{self.words[i]}'s weights: softmax of its row of $S slash sqrt({{d}})$", color=style.MUTED,
-                          d=b.dim("W_Q", 1))
+        L = len(self.words)
+        grid = VGroup()
+        for name, role in (("S", "score"), ("S_scaled", "score"), ("A", "attention")):
+            grid.add(VGroup(*(b.number(b.value(name, (i, k)), style.NUMBER_SIZE, color=style.ROLE[role])
+                              for k in range(L))))
+        tops = VGroup(*(self.word(k) for k in range(L)))
+        for r, row in enumerate(grid):
+            for k, num in enumerate(row):
+                num.move_to(RIGHT * 1.0 * k + DOWN * 0.55 * r)
+        for k, w in enumerate(tops):
+            w.move_to(RIGHT * 1.0 * k + UP * 0.5)
+        heads = VGroup(self.math("S", color=style.ROLE["score"]),
+                       self.math("S slash sqrt({d})", color=style.ROLE["score"], d=b.dim("W_Q", 1)),
+                       style.note("softmax", color=style.ROLE["attention"]))
+        for hd, row in zip(heads, grid):
+            hd.next_to(grid, LEFT, buff=0.35).set_y(row.get_y())
+        head = style.note(f"{self.words[i]}'s row of scores", color=style.MUTED)
+        table = VGroup(tops, grid, heads)
+        head.next_to(table, UP, buff=0.3)
         out_at = self.point("out", i)
         out_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
         out_line = VGroup(out_tag, self.math("="), out_at).arrange(RIGHT, buff=0.12)
-        side = VGroup(head, weights, out_line).arrange(DOWN, buff=0.45)
+        side = VGroup(VGroup(head, table), out_line).arrange(DOWN, buff=0.6)
         right.place(side)
         m = int(self.result.A[i].argmax())  # the word the query gives most weight to
-        self.say(f"Softmax turns {self.words[i]}'s row of scores into weights: {{a}} on {self.words[m]}.",
-                 a=b.value("A", (i, m)))
-        self.play(FadeIn(vp), FadeIn(vp.title), FadeIn(head), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(w) for w in weights), lag_ratio=0.2), run_time=1.0)
+        self.say(f"Before the softmax, {self.words[i]}'s raw scores are divided by the square root of {{d}}. Softmax"
+                 f" turns those into weights: {{a}} on {self.words[m]}.", d=b.dim("W_Q", 1), a=b.value("A", (i, m)))
+        self.play(FadeIn(vp), FadeIn(vp.title), FadeIn(head), FadeIn(tops), FadeIn(heads[0]), FadeIn(grid[0]),
+                  run_time=0.8)
+        self.play(*(self.flow(grid[0][k], grid[1][k]) for k in range(L)), FadeIn(heads[1]), run_time=1.0)
+        self.play(*(self.flow(grid[1], grid[2][k]) for k in range(L)), FadeIn(heads[2]), run_time=1.0)
         self.hold_caption()
-        out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.1)
+        out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.13)
+        out.set_fill(opacity=0).set_stroke(style.ROLE["output"], width=3)  # a ring: the value under it stays visible
         o_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
         first = RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT
         for way in (first, DOWN, UP, -first):  # beside the output dot, clear of the words' labels and dots
-            o_tag.next_to(out, way, buff=0.25 if way[0] else 0.1)
+            o_tag.next_to(out, way, buff=0.12)
             if not any(_touch(o_tag, m) for m in (*labels, *dots)):
                 break
         why = (f": head {{h}} hands {self.words[i]} the word after." if m == i + 1 else
@@ -382,7 +419,7 @@ class SubspacesLecture(LectureScene):
         self.say(f"{self.words[i]}'s output is the weighted mix of the values. It lands next to {self.words[m]}'s value"
                  + why, h=b.value("head", (), 0))
         movers = [dots[k].copy() for k in range(len(self.words))]
-        self.play(*(m.animate.move_to(out).set_opacity(0) for m in movers), FadeIn(out), FadeIn(o_tag),
+        self.play(*(m.animate.move_to(out).set_opacity(0) for m in movers), Create(out), FadeIn(o_tag),
                   FadeIn(out_line), run_time=1.6)
         self.remove(*movers)
         self.hold_caption()

@@ -85,9 +85,11 @@ class SubspacesResult(LectureResult):
     K_T: torch.Tensor  # (D', L) K transposed, drawn above the score matrix
     terms: torch.Tensor  # (L, L, D') terms[i, j, c] = Q[i, c] * K[j, c], the products of a dot product
     S: torch.Tensor  # (L, L) raw scores Q K^T: row i asks (query), column j offers (key)
+    S_scaled: torch.Tensor  # (L, L) S / sqrt(D'): what the softmax is given
     A: torch.Tensor  # (L, L) attention weights softmax(S / sqrt(D'))
     out: torch.Tensor  # (L, D') outputs A V: row i is word i's point in the value plane
     S_tied: torch.Tensor  # (L, L) the scores if keys reused W^Q: Q Q^T, symmetric
+    ranks: torch.Tensor  # (3,) rank of W^Q, W^K, W^V: 2 means each image is a plane
     ticks: torch.Tensor  # (2, 2) -t and t: a round scale mark inside the query and key planes (row 0), the value plane (row 1)
 
     def training(self) -> dict[str, Any]:
@@ -127,7 +129,8 @@ def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
     W_Q, W_K, W_V = (band(getattr(model, n).to(device), HEAD) for n in ("W_q", "W_k", "W_v"))  # (D, D') each
     Q, K, V = project(X, W_Q), project(X, W_K), project(X, W_V)
     S = scores(Q, K, scale=False)
-    A = torch.softmax(S / D_PROJ ** 0.5, dim=-1)
+    S_scaled = S / D_PROJ ** 0.5
+    A = torch.softmax(S_scaled, dim=-1)
     out = A @ V
     qk, v = torch.cat([Q, K]).abs().max(), V.abs().max()
     return SubspacesResult(
@@ -147,8 +150,10 @@ def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
         K_T=K.T.contiguous(),
         terms=dot_terms(Q, K),
         S=S,
+        S_scaled=S_scaled,
         A=A,
         out=out,
         S_tied=scores(Q, Q, scale=False),
+        ranks=torch.stack([torch.linalg.matrix_rank(w) for w in (W_Q, W_K, W_V)]),
         ticks=torch.stack([torch.stack([-nice_tick(0.8 * e), nice_tick(0.8 * e)]) for e in (qk, v)]),
     )

@@ -36,7 +36,8 @@ def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> d
                       for i in range(L)])
     S_tied = torch.tensor([[sum(float(Q[i, c]) * float(Q[j, c]) for c in range(Q.shape[1])) for j in range(L)]
                            for i in range(L)])
-    e = torch.exp(S / math.sqrt(Q.shape[1]))
+    S_scaled = S / math.sqrt(Q.shape[1])
+    e = torch.exp(S_scaled)
     A = e / e.sum(-1, keepdim=True)
     ticks = []
     for extent in (max(abs(float(v)) for t in (Q, K) for v in t.flatten()), float(V.abs().max())):
@@ -44,7 +45,8 @@ def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> d
         ticks.append([-t, t])
     return {"accuracy": torch.tensor(100 * accuracy), "head": torch.tensor(HEAD + 1),
             "band": torch.tensor([2 * HEAD + 1, 2 * HEAD + 2]), "X": X, "W_Q": W["Q"], "W_K": W["K"], "W_V": W["V"],
-            "Q": Q, "K": K, "V": V, "K_T": K.T, "terms": terms, "S": S, "A": A, "out": A @ V, "S_tied": S_tied,
+            "Q": Q, "K": K, "V": V, "K_T": K.T, "terms": terms, "S": S, "S_scaled": S_scaled, "A": A, "out": A @ V,
+            "S_tied": S_tied, "ranks": torch.tensor([int(torch.linalg.svdvals(W[r]).gt(1e-5).sum()) for r in "QKV"]),
             "ticks": torch.tensor(ticks)}
 
 
@@ -133,6 +135,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     i, j = manifest["config"]["query"] - 1, manifest["config"]["key"] - 1
     assert {("terms", (i, j, 0)), ("terms", (i, j, 1)), ("S", (j, i)), ("out", (i, 0)), ("out", (i, 1))} <= on_screen
     assert all(("A", (i, k)) in on_screen for k in range(truth["A"].shape[1]))
+    assert all((name, (i, k)) in on_screen for name in ("S", "S_scaled") for k in range(truth["S"].shape[1]))
+    assert all(("ranks", (k,)) in on_screen for k in range(3)) and truth["ranks"].tolist() == [2, 2, 2]
     assert manifest["training"]["task"].endswith("the word after (head 2)")
     texts = [c["text"] for c in manifest["captions"]]
     assert any("trained to name the word after" in x for x in texts) and not any("random" in x for x in texts)

@@ -221,7 +221,8 @@ class SharingLecture(LectureScene):
         G = VGroup(*(self.mat("grad_each", (n,)) for n in range(self.N))).arrange(RIGHT, buff=ROW_GAP)
         losses = VGroup(*(self.math("L_{n} = {l}", n=b.index("X", 0, n), l=b.value("loss_each", (n,)))
                           .next_to(g, UP, buff=0.15) for n, g in enumerate(G)))
-        shares = VGroup(*(self.math("G_{n}", color=style.ROLE["gradient"], n=b.index("X", 0, n)) for n in range(self.N)))
+        shares = VGroup(*(self.math("G_{n} = partial (L_{n} \\/ {N}) \\/ partial W_Q", color=style.ROLE["gradient"],
+                                    n=b.index("X", 0, n), N=b.dim("X", 0)) for n in range(self.N)))
         W = self.mat("W_Q")
         total = self.mat("grad")
         new = self.mat("W_Q_new")
@@ -246,8 +247,8 @@ class SharingLecture(LectureScene):
                  " {l1} for sample {one}, ..., {lN} for sample {N}.", one=b.index("X", 0, 0),
                  l1=b.value("loss_each", (0,)), lN=b.value("loss_each", (self.N - 1,)), N=b.dim("X", 0))
         self.play(FadeIn(W), FadeIn(names[0]), LaggedStart(*(FadeIn(x) for x in losses), lag_ratio=0.2), run_time=1.4)
-        self.say("Backward from each loss: every sample's gradient lands on the same W_Q, {d} by {d} numbers each.",
-                 d=b.dim("W_Q", 0))
+        self.say("Backward from each loss: G_n, the gradient of L_n / {N} with respect to W_Q, lands on the same"
+                 " W_Q, {d} by {d} numbers.", N=b.dim("X", 0), d=b.dim("W_Q", 0))
         self.play(LaggedStart(*(FadeIn(VGroup(g, n), shift=DOWN * 0.3) for g, n in zip(G, shares)), lag_ratio=0.2),
                   run_time=1.6)
         self.say_gap("grad_gap", "Autograd on the batch loss adds the samples' shares into one gradient G:"
@@ -272,8 +273,10 @@ class SharingLecture(LectureScene):
     def count_panels(self) -> tuple[VGroup, VGroup, VGroup]:
         """Return the shared and per-sample parameter panels and the real-scale line, laid out."""
         b = self.b
-        shared = VGroup(*(VGroup(self.mat(n)) for n, _ in WEIGHTS)).arrange(RIGHT, buff=0.5)
-        for m, (n, _) in zip(shared, WEIGHTS):
+        # the weights as they stand now: W_Q after the step just taken, W_K and W_V untouched by it
+        current = (("W_Q_new", "W_Q \"after the step\""), ("W_K", "W_K"), ("W_V", "W_V"))
+        shared = VGroup(*(VGroup(self.mat(t)) for t, _ in current)).arrange(RIGHT, buff=0.5)
+        for m, (_, n) in zip(shared, current):
             m.add(self.weight_name(n, style.NOTE_SIZE).next_to(m, UP, buff=0.12))
         shared_sum = self.math("{a} + {b} + {c} = {s}", style.TITLE_SIZE, a=b.value("numel", (0,), 0),
                                b=b.value("numel", (1,), 0), c=b.value("numel", (2,), 0), s=b.value("n_shared", (), 0))

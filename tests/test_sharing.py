@@ -216,3 +216,19 @@ def test_difference_is_shown_as_torch_reports_it(dry: DryRun) -> None:
     assert all(shown[("diff", (i, n))] == "0" for i in range(3) for n in range(N))  # exactly zero on the CPU
     captions = " ".join(c["text"] for c in outcome.manifest["captions"])
     assert "exactly 0" in captions
+
+
+def test_weights_shown_after_the_step_are_the_updated_ones(dry: DryRun) -> None:
+    """Once the SGD step has changed W_Q, every W_Q on screen is the new one; W_K and W_V are unchanged by it."""
+    outcome = dry("sharing")
+    points = outcome.scene.b.log.points
+    beats = [p.beat for p in points]
+    after = [p for p in points[beats.index("Training updates the one weight"):] if p.beat != "Training updates the one weight"]
+    assert after, "no beat after the gradient step"
+    tensors = {s.tensor for p in after for s, _ in p.shown if s.kind == "value"}
+    assert "W_Q" not in tensors and {"W_Q_new", "W_K", "W_V"} <= tensors
+    # the gradient shares G_n are defined on screen: their labels bind the batch size N of L_n / N
+    labels = {s.tensor for p in points if p.beat == "Training updates the one weight" for s, _ in p.shown
+              if s.kind == "dim"}
+    assert "X" in labels
+

@@ -460,11 +460,13 @@ class HeadsLecture(LectureScene):
                                   np.array([split_at, crop.get_bottom()[1] - 0.05, 0]))
         halves[0].set_x((crop.get_left()[0] + split_at) / 2)
         halves[1].set_x((crop.get_right()[0] + split_at) / 2)
-        mark = pixel_box(heat, shape, (0, crop_rows), (c0, c0 + crop_cols), style.TEXT, 2)
+        mark = pixel_box(heat, shape, (0, crop_rows), (c0, c0 + crop_cols), style.TEXT, 3)
         zoom = VGroup(Line(mark.get_corner(UP + RIGHT), crop_frame.get_corner(UP + LEFT), color=style.MUTED,
                            stroke_width=1.5),
                       Line(mark.get_corner(DOWN + RIGHT), crop_frame.get_corner(DOWN + LEFT), color=style.MUTED,
                            stroke_width=1.5))
+        mark.set_z_index(2)
+        zoom.set_z_index(2)  # drawn over the heatmap, from the marked corner
         self.say("A real size: D = {D} and H = {H}, random values as at initialisation. Drawn this small, several"
                  " weights share each pixel.", D=b.dim("W_big", 0), H=b.dim("W_big_heads", 0))
         self.play(FadeIn(heat), FadeIn(left_axis), FadeIn(top_axis), FadeIn(title), run_time=1.0)

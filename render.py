@@ -51,6 +51,7 @@ if __name__ == "__main__":
 
 import difflib  # noqa: E402  (after the interpreter check, so a foreign python gets one line)
 import errno  # noqa: E402
+import json  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
@@ -91,6 +92,16 @@ def _seed(ctx: click.Context, param: click.Parameter, value: int) -> int:
     return value
 
 
+def _narration(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Click callback: none, espeak, or an existing folder of recordings."""
+    from driver.voice import parse
+
+    try:
+        return parse(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 class OutputDir(click.Path):
     """click.Path that keeps an empty argument empty (click.Path turns '' into Path('.'))."""
 
@@ -118,6 +129,9 @@ def render_options(f: F) -> F:
                      help=f"Seed of every random input (0 to {options.SEED_MAX})."),
         click.option("--output-dir", default=Path("media"), show_default=True, type=OutputDir(path_type=Path),
                      help="Where videos and their sidecars go (one folder per quality)."),
+        click.option("--narration", default="none", show_default=True, metavar="none|espeak|DIR", callback=_narration,
+                     help="Speak the captions: none (silent), espeak (offline espeak-ng voice, for drafts and"
+                          " timing), or a folder of your recordings named by line id (render.py TOPIC script)."),
     ])
 
 
@@ -150,22 +164,18 @@ def _topic_command(topic: registry.Topic) -> click.Command:
     """Make the subcommand of one topic, with its sizes as options (from the generated table: no torch)."""
     sizes_offered = options.of(topic)
 
-    def run(quality: str, device: str, seed: int, output_dir: Path, formats: tuple[str, ...], resolution: str | None,
-            dry_run: bool, beat: str | None, **sizes: int) -> None:
+    def run(quality: str, device: str, seed: int, output_dir: Path, narration: str, formats: tuple[str, ...],
+            resolution: str | None, dry_run: bool, beat: str | None, **sizes: int) -> None:
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is not None:  # `TOPIC [sizes] script`: the subcommand builds from these options
+            ctx.obj = {"quality": quality, "device": device, "seed": seed, "resolution": resolution, "sizes": sizes}
+            return
         quality_of(quality, resolution)  # refuse a bad size before any work
         if not dry_run:
             pipeline.check_output_dir(output_dir, folder_name(quality, resolution))
-        ctx = click.get_current_context()
-        given = {k: v for k, v in sizes.items() if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
-        config_cls = topic.config()  # imports torch; the defaults are the config class's own
-        try:
-            config = config_cls(**given, seed=seed)
-        except TypeError as err:  # an option of a stale table that the config class no longer has
-            raise Failure(f"{topic.name}: {err}; the option table is out of date: run {options.REGENERATE}",
-                          EXIT_USAGE) from None
-        request = RenderRequest(topic, config, quality=quality, device=device,
+        request = RenderRequest(topic, _config(topic, ctx, sizes, seed), quality=quality, device=device,
                                 output_dir=output_dir, formats=formats, resolution=resolution, dry_run=dry_run,
-                                beat=beat, progress=_stderr_progress(topic.name))
+                                beat=beat, narration=narration, progress=_stderr_progress(topic.name))
         outcome = pipeline.render(request)
         audit = outcome.manifest["audit"]
         _say(f"{topic.name}: audited {audit['animations_audited']} animations, {audit['numbers_checked']} numbers,"
@@ -184,8 +194,43 @@ def _topic_command(topic: registry.Topic) -> click.Command:
     for o in reversed(sizes_offered):
         run = click.option(o.flag, o.name, type=int, default=o.default, show_default=True,
                            help=f"{o.help} [{o.low}..{o.high}]")(run)
-    return click.Command(topic.name, callback=run, help=f"{topic.title}. FAQ: {topic.question}",
-                         params=getattr(run, "__click_params__", [])[::-1])
+    group = click.Group(topic.name, callback=run, help=f"{topic.title}. FAQ: {topic.question}",
+                        params=getattr(run, "__click_params__", [])[::-1], invoke_without_command=True)
+    group.add_command(_script_command(topic))
+    return group
+
+
+def _config(topic: registry.Topic, ctx: click.Context, sizes: dict[str, int], seed: int) -> Any:
+    """Return the topic's config from the sizes given on the command line (the rest: the class defaults)."""
+    given = {k: v for k, v in sizes.items() if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
+    config_cls = topic.config()  # imports torch; the defaults are the config class's own
+    try:
+        return config_cls(**given, seed=seed)
+    except TypeError as err:  # an option of a stale table that the config class no longer has
+        raise Failure(f"{topic.name}: {err}; the option table is out of date: run {options.REGENERATE}",
+                      EXIT_USAGE) from None
+
+
+def _script_command(topic: registry.Topic) -> click.Command:
+    """`render.py TOPIC script`: the narration script, one line per caption, for an author to record."""
+
+    @click.command("script", help="Print the narration script: one line per caption with its id (name your"
+                                  " recordings <id>.wav), beat, the words to speak and their reading time.")
+    @click.option("--format", "form", default="txt", show_default=True, type=click.Choice(["txt", "json"]))
+    @click.pass_context
+    def script(ctx: click.Context, form: str) -> None:
+        o = ctx.obj
+        quality_of(o["quality"], o["resolution"])
+        config = _config(topic, ctx.parent, o["sizes"], o["seed"])  # type: ignore[arg-type]
+        request = RenderRequest(topic, config, quality=o["quality"], device=o["device"], resolution=o["resolution"])
+        lines = pipeline.script(request)
+        if form == "json":
+            click.echo(json.dumps({"topic": topic.name, "lines": lines}, indent=1, ensure_ascii=False))
+            return
+        for x in lines:
+            click.echo(f"{x['id']}\t{x['reading_seconds']:.1f} s\t{x['beat']}\n    {x['spoken']}")
+
+    return script
 
 
 def _stderr_progress(name: str) -> Callable[[str], None]:
@@ -243,8 +288,8 @@ def list_topics() -> None:
 @format_option
 @click.option("--dry-run", is_flag=True, help="Build and audit every scene in this process; write nothing.")
 @cluster_option
-def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int, formats: tuple[str, ...],
-               dry_run: bool, cluster: str | None) -> None:
+def render_all(quality: str, device: str, seed: int, output_dir: Path, narration: str, jobs: int,
+               formats: tuple[str, ...], dry_run: bool, cluster: str | None) -> None:
     if cluster is not None:
         from driver import cluster as on_cluster
 
@@ -254,10 +299,10 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int
             failed = on_cluster.render_on_cluster(cluster, registry.names(), quality=quality, device=device, seed=seed,
                                                   output_dir=output_dir, formats=formats, report=_say)
     elif dry_run:
-        failed = pipeline.dry_run_all(quality=quality, device=device, seed=seed, report=_say)
+        failed = pipeline.dry_run_all(quality=quality, device=device, seed=seed, report=_say, narration=narration)
     else:
         failed = pipeline.render_many(registry.names(), quality=quality, jobs=jobs, device=device, seed=seed,
-                             output_dir=output_dir, formats=formats, report=_say)
+                                      output_dir=output_dir, formats=formats, report=_say, narration=narration)
     if failed:
         raise click.exceptions.Exit(min(failed, 125))
 
@@ -270,7 +315,7 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, jobs: int
 @click.option("--media-base", default="", metavar="URL",
               help="Where the embed snippets find the media (folder or http(s) URL); default: next to the page.")
 @cluster_option
-def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, serve: bool, port: int,
+def course(quality: str, device: str, seed: int, output_dir: Path, narration: str, jobs: int, serve: bool, port: int,
            media_base: str, cluster: str | None) -> None:
     httpd = _bind(output_dir / "course", port) if serve else None  # a busy port is refused before any work
     try:
@@ -281,7 +326,8 @@ def course(quality: str, device: str, seed: int, output_dir: Path, jobs: int, se
                                             report=_say, media_base=media_base)
         else:
             index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed,
-                                          output_dir=output_dir, report=_say, media_base=media_base)
+                                          output_dir=output_dir, report=_say, media_base=media_base,
+                                          narration=narration)
         click.echo(str(index))
         if httpd is not None:
             _say(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PYTHON=${PYTHON:-python3}
-packages=(libcairo2-dev libpango1.0-dev pkg-config gcc)
+packages=(libcairo2-dev libpango1.0-dev pkg-config gcc espeak-ng)
 if [ "$(command -v "$PYTHON")" = /usr/bin/python3 ]; then  # Debian's own Python: headers and venv
   packages+=(python3-dev python3-venv)
 fi

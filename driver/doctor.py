@@ -197,12 +197,21 @@ def chromium() -> Check:
     return Check("chromium", exe is not None, exe or "not found", "sudo apt-get install chromium", required=False)
 
 
+def espeak() -> Check:
+    """espeak-ng, for --narration espeak (optional: silent renders and recordings need no engine)."""
+    from driver.voice import ESPEAK_INSTALL
+
+    exe = shutil.which("espeak-ng")
+    return Check("espeak-ng", exe is not None, f"{exe} (for --narration espeak)" if exe else "not found",
+                 ESPEAK_INSTALL, required=False)
+
+
 def run_checks(out: Path) -> list[Check]:
     """Run every check in order."""
     checks: list[Callable[[], Check]] = [
         python_version, cairo_pango, lambda: _package("manim", "manim"), typst_compiles, encoders, devices,
         lambda: _package("numpy", "numpy"), lambda: _package("click", "click"), lambda: _package("srt", "srt"),
         lambda: _package("webvtt-py", "webvtt"), lambda: _package("pillow", "PIL"),
-        lambda: output_dir(out), lambda: free_disk(out), caches, chromium,
+        lambda: output_dir(out), lambda: free_disk(out), caches, chromium, espeak,
     ]
     return [c() for c in checks]

@@ -66,4 +66,19 @@ def build_manifest(topic: Any, config: Any, result: Any, scene: Any, quality: st
             "shown": [{"tensor": k[0], "index": list(k[1]), "kind": k[2], "text": v} for k, v in shown.items()],
         },
         "layout": {"enabled": bool(scene.layout_audit), **scene.layout.summary()},
+        "narration": narration(scene),
     }
+
+
+def narration(scene: Any) -> dict[str, Any]:
+    """Describe each caption line as spoken: its id, time, text, spoken words and numbers, and audio clip."""
+    lines = []
+    for entry in scene.lines:
+        line, clip = entry["line"], entry["clip"]
+        item = {"id": line.id, "beat": entry["beat"], "start": round(entry["start"], 3),
+                "end": round(entry["end"] if entry["end"] is not None else entry["start"], 3),
+                "text": line.text, "spoken": line.spoken, "numbers": line.numbers()}
+        if clip is not None:
+            item |= {"audio_seconds": round(clip.seconds, 3), "audio_sha256": clip.sha256}
+        lines.append(item)
+    return {"voice": getattr(scene.voice, "name", "none"), "lines": lines}

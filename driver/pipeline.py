@@ -52,6 +52,7 @@ class RenderRequest:
     resolution: str | None = None  # "WxH" overrides the quality's frame size
     dry_run: bool = False  # build and audit the whole scene; draw and write nothing
     beat: str | None = None  # a preview: draw and encode only this beat (number from 1, or name); driver/preview.py
+    narration: str = "none"  # none | espeak | a folder of recordings named by line id (driver/voice.py)
     progress: Report | None = field(default=None, compare=False)
 
 
@@ -79,6 +80,10 @@ def render(request: RenderRequest) -> Outcome:
 
         _import_manim()
         beat_index(request.topic.name, request.topic.lecture().scene.beats, request.beat)
+    if request.narration not in ("none", "espeak"):  # recordings: every line's file, checked before rendering
+        from driver.voice import Recordings
+
+        Recordings(Path(request.narration)).check(request.topic.name, [line["id"] for line in script(request)])
     if request.dry_run:
         return _render_in(request, q, device, work_root=Path(tempfile.gettempdir()), final_dir=None)
     sub = folder_name(request.quality, request.resolution)
@@ -161,6 +166,10 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
             scene = lecture.scene(result, dry_run=dry_run)
             scene.progress = progress
             scene.stop_check = check_interrupt
+            from driver import voice
+
+            scene.voice = voice.make(request.narration, work)
+            scene.voice_pause = voice.PAUSE
             if request.beat is not None:
                 from driver.preview import beat_index
 
@@ -200,7 +209,7 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
             if progress is not None:
                 progress(f"encoding {', '.join(request.formats)} and sidecars")
             big = {k: v.detach().cpu().numpy() for k, v in result.tensors().items() if v.numel() > INLINE_LIMIT}
-            staged = stage(work, movie, topic.name, manifest, big, request.formats)
+            staged = stage(work, movie, topic.name, manifest, big, request.formats, audio=_narration_track(scene, manifest["video"]))
             manifest["render"]["wall_seconds"] = round(time.perf_counter() - started, 3)
             check_interrupt()  # a signal whose exception was swallowed still stops the publish
             video = publish(staged, final_dir)
@@ -209,6 +218,45 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
         return Outcome(video, manifest, scene)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _narration_track(scene: Any, video: dict[str, Any]) -> Any:
+    """Return the spoken lines mixed into one track exactly as long as the video (None when silent)."""
+    if scene.voice is None:
+        return None
+    from publish.audio import mix
+
+    clips = [(e["start"], e["clip"].path) for e in scene.lines if e["clip"] is not None]
+    seconds = video["frames"] / video["fps"] if video.get("frames") else video["duration"]
+    return mix(clips, seconds)
+
+
+def _voice_name(narration: str) -> str:
+    """Return the voice a --narration value records in the manifest: none, espeak or recordings."""
+    return narration if narration in ("none", "espeak") else "recordings"
+
+
+def script(request: RenderRequest) -> list[dict[str, Any]]:
+    """Return a lecture's narration script: a silent dry run's lines (id, beat, text, spoken words, reading time)."""
+    from dataclasses import replace
+
+    from scenes.kit.layout import reading_seconds
+
+    silent = replace(request, dry_run=True, narration="none", beat=None, progress=None)
+    lines = _render_in(silent, quality_of(request.quality, request.resolution), _device(request),
+                       work_root=Path(tempfile.gettempdir()), final_dir=None).manifest["narration"]["lines"]
+    return [{"id": x["id"], "beat": x["beat"], "text": x["text"], "spoken": x["spoken"],
+             "reading_seconds": round(reading_seconds(x["text"]), 1)} for x in lines]
+
+
+def _device(request: RenderRequest) -> Any:
+    from tensors.common import ConfigError, DeviceError, resolve_device
+
+    try:
+        request.config.validate()
+        return resolve_device(request.device)
+    except (ConfigError, DeviceError) as err:
+        raise Failure(str(err), EXIT_USAGE) from None
 
 
 def _stop_encoders(scene: Any) -> None:
@@ -300,14 +348,15 @@ def check_batch(device: str, seed: int) -> None:
 
 # -- batches ------------------------------------------------------------------------------------
 def dry_run_all(*, quality: str, device: str, seed: int, report: Report,
-                topics: Sequence[registry.Topic] = registry.TOPICS) -> int:
+                topics: Sequence[registry.Topic] = registry.TOPICS, narration: str = "none") -> int:
     """Build and audit every topic's scene one after another in this process; return how many failed."""
     check_batch(device, seed)
     start, failed = time.perf_counter(), 0
     for topic in topics:
         t0 = time.perf_counter()
         try:
-            request = RenderRequest(topic, topic.config()(seed=seed), quality=quality, device=device, dry_run=True)
+            request = RenderRequest(topic, topic.config()(seed=seed), quality=quality, device=device, dry_run=True,
+                                    narration=narration)
             manifest = render(request).manifest
             audit, layout = manifest["audit"], manifest["layout"]
             report(f"{topic.name:10s} ok      {time.perf_counter() - t0:5.1f} s  {audit['numbers_checked']} numbers,"
@@ -324,14 +373,14 @@ def dry_run_all(*, quality: str, device: str, seed: int, report: Report,
 
 
 def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, seed: int, output_dir: Path,
-                formats: tuple[str, ...], report: Report) -> int:
+                formats: tuple[str, ...], report: Report, narration: str = "none") -> int:
     """Render topics in worker processes, `jobs` at a time; report progress and a summary; return how many failed."""
     from driver.jobs import run_jobs
 
     check_batch(device, seed)
     check_writable(output_dir, quality)
     common = ["--quality", quality, "--device", device, "--seed", str(seed), "--output-dir", str(output_dir),
-              "--format", ",".join(formats)]
+              "--format", ",".join(formats), "--narration", narration]
     report(f"rendering {len(names)} topics at {quality} quality, {jobs} at a time")
     start = time.perf_counter()
     log_dir = output_dir / ".work" / "logs"
@@ -347,7 +396,8 @@ def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, s
 
 
 def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report,
-                 topics: Sequence[registry.Topic] = registry.TOPICS, media_base: str = "") -> Path:
+                 topics: Sequence[registry.Topic] = registry.TOPICS, media_base: str = "",
+                 narration: str = "none") -> Path:
     """Render the topics missing at this quality, then write the course page; return its index.html.
 
     The page's embed snippets point at media_base ('' means next to the page)."""
@@ -367,12 +417,12 @@ def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir:
             raise Failure(f"{err}; render it again: render.py {topic.name} --quality {quality}"
                           f" --output-dir {output_dir}", EXIT_FAILURE) from None
 
-    todo = [t.name for t in topics if read(page.missing, t, source, t.name)]
+    todo = [t.name for t in topics if read(page.missing, t, source, t.name, _voice_name(narration))]
     if todo:
         check_batch(device, seed)
         report(f"missing at {quality} quality: {', '.join(todo)}")
         failed = render_many(todo, quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
-                             formats=("mp4", "webm"), report=report)
+                             formats=("mp4", "webm"), report=report, narration=narration)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
     for attempt in range(3):

@@ -122,6 +122,10 @@ SCHEMA: Spec = {
               "distinct_numbers_shown?": int, "mismatches": int,
               "shown": [{"tensor": str, "index": [int], "kind": str, "text": str}]},
     "layout?": dict,
+    "narration?": {"voice": str, "lines": [{"id": str, "beat": str, "start": _NUMBER, "end": _NUMBER, "text": str,
+                                            "spoken": str, "audio_seconds?": _NUMBER, "audio_sha256?": "sha256",
+                                            "numbers": [{"tensor": str, "index": [int], "shown": str,
+                                                         "spoken": str}]}]},
     "render?": {"wall_seconds?": _NUMBER, "dry_run?": bool, "encoder?": dict},
     "video": {"file": str, "width": "size", "height": "size", "fps": _NUMBER, "duration": _NUMBER, "frames": int},
     "files": ("map", _FILE),
@@ -261,8 +265,12 @@ def new_set_name(name: str) -> str:
 
 
 def stage(work: Path, movie: Path, stem: str, manifest: dict[str, Any], big: dict[str, Any],
-          wanted: Iterable[str]) -> Staged:
-    """Write the requested formats and every sidecar into work/publish; the manifest, written last, lists them."""
+          wanted: Iterable[str], audio: Any = None) -> Staged:
+    """Write the requested formats and every sidecar into work/publish; the manifest, written last, lists them.
+
+    `audio` (float32 mono samples at 48 kHz, as long as the video) becomes the videos' sound track; the
+    captions always go inside the videos too (mov_text in mp4, WebVTT in webm).
+    """
     import numpy as np
 
     from publish import captions, formats, transcript
@@ -272,10 +280,11 @@ def stage(work: Path, movie: Path, stem: str, manifest: dict[str, Any], big: dic
     out.mkdir()
     files: dict[str, Path] = {}
     try:
+        cues = [(c["start"], c["end"], c["text"]) for c in manifest["captions"]]
         if "mp4" in wanted:
-            files["mp4"] = formats.faststart(movie, out / f"{stem}.mp4")
+            files["mp4"] = formats.faststart(movie, out / f"{stem}.mp4", audio=audio, cues=cues)
         if "webm" in wanted:
-            files["webm"] = formats.to_webm(movie, out / f"{stem}.webm")
+            files["webm"] = formats.to_webm(movie, out / f"{stem}.webm", audio=audio, cues=cues)
         if "gif" in wanted:
             files["gif"] = formats.to_gif(movie, out / f"{stem}.gif")
         files["png"] = formats.frame_at(movie, manifest["poster"]["time"], out / f"{stem}.png")

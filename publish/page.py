@@ -29,8 +29,9 @@ class Entry:
     manifest: dict[str, Any]
 
 
-def missing(source: Path, name: str) -> list[str]:
-    """Return the file kinds the page needs that the topic's published set in source lacks (all when unpublished).
+def missing(source: Path, name: str, voice: str = "none") -> list[str]:
+    """Return the file kinds the page needs that the topic's published set in source lacks (all when unpublished,
+    or when it was narrated by another voice than the one asked for: 'none', 'espeak' or 'recordings').
 
     A manifest that is not valid is an error naming it (ManifestError), not a reason to render again.
     """
@@ -38,6 +39,8 @@ def missing(source: Path, name: str) -> list[str]:
         manifest = load_manifest(source / f"{name}.json")
     except FileNotFoundError:
         return list(NEEDED)
+    if manifest.get("narration", {}).get("voice", "none") != voice:
+        return ["mp4", "webm"]
     return [k for k in NEEDED if k != "json" and k not in manifest["files"]]
 
 

@@ -29,7 +29,7 @@ import torch
 from manim import Mobject, Typst, VMobject
 from manim.mobject.types.image_mobject import ImageMobject
 
-from scenes.kit import glyphs, typst_cache
+from scenes.kit import glyphs, speech, typst_cache
 
 # A digit that is not part of a name such as float32 or W2 is a number, and must be bound.
 _LOOSE_DIGIT = re.compile(r"(?<![A-Za-z_\d])\d")
@@ -403,6 +403,66 @@ class Binding:
         _, shown = self.fill(template, fields)
         return _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
 
+    def line(self, line_id: str, template: str, fields: Mapping[str, Source]) -> Line:
+        """Return a caption as shown and as spoken, both built from the same bound fields."""
+        _, shown = self.fill(template, fields)
+        words = {k: _speak_field(src, shown[k]) for k, src in fields.items()}
+        text = _FIELD.sub(lambda m: shown[m.group(1)], template)
+        return Line(line_id, template, text, _speak(template, words),
+                    {k: (src, shown[k], words[k]) for k, src in fields.items()})
+
+    def check_line(self, line: Line, where: str) -> None:
+        """Audit a caption line: each field as torch gives it now, the caption text, and every spoken number."""
+        for src, shown, words in line.fields.values():
+            truth = self.truth(src)
+            if shown != truth:
+                raise AuditError(f"audit failed {where}: caption {line.id} shows {src.describe()} as {shown!r},"
+                                 f" but torch gives {truth!r}")
+            if src.kind == "string":
+                continue
+            try:
+                said = speech.read(words)
+            except speech.SpeechError as err:
+                raise AuditError(f"audit failed {where}: narration {line.id} speaks {src.describe()} as {words!r},"
+                                 f" which is not a number ({err})") from None
+            if said != speech.canonical(truth):
+                raise AuditError(f"audit failed {where}: narration {line.id} speaks {src.describe()} as {words!r}"
+                                 f" ({said}), but the screen shows {truth!r}")
+        text = _FIELD.sub(lambda m: line.fields[m.group(1)][1], line.template)
+        if line.text != text:
+            raise AuditError(f"audit failed {where}: caption {line.id} reads {line.text!r}, its bound fields give"
+                             f" {text!r}")
+        spoken = _speak(line.template, {k: w for k, (_, _, w) in line.fields.items()})
+        if line.spoken != spoken:
+            raise AuditError(f"audit failed {where}: narration {line.id} says {line.spoken!r}, its bound fields give"
+                             f" {spoken!r}")
+
+
+@dataclass
+class Line:
+    """One caption as shown and as spoken, with the source, shown text and spoken words of each bound field."""
+
+    id: str
+    template: str
+    text: str  # the caption as a player shows it
+    spoken: str  # the same caption as the voice says it
+    fields: dict[str, tuple[Source, str, str]]  # field -> (source, shown text, spoken words)
+
+    def numbers(self) -> list[dict[str, Any]]:
+        """Return each spoken number with its tensor and index, for the manifest."""
+        return [{"field": k, "tensor": src.tensor, "index": list(src.index), "kind": src.kind, "shown": shown,
+                 "spoken": words} for k, (src, shown, words) in self.fields.items() if src.kind != "string"]
+
+
+def _speak_field(src: Source, shown: str) -> str:
+    return speech.speakable(shown) if src.kind == "string" else speech.spell(shown)
+
+
+def _speak(template: str, spoken: Mapping[str, str]) -> str:
+    """Return a caption as the voice says it: its own words made speakable, each field's spoken words put in."""
+    parts = _FIELD.split(template)  # static, field, static, field, ...
+    return speech.tidy(" ".join(speech.speakable(p) if i % 2 == 0 else spoken[p] for i, p in enumerate(parts)))
+
 
 def _spell(template: str, shown: Mapping[str, str], sources: Mapping[str, Source]) -> str:
     """Put each field's shown text into the template; captured texts go in as Typst string literals."""
@@ -432,6 +492,7 @@ __all__ = [
     "BindingError",
     "Bound",
     "BoundNumber",
+    "Line",
     "Source",
     "centre",
     "fmt",

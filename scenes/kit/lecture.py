@@ -65,6 +65,9 @@ class LectureScene(Scene):
         self.plays = 0
         self._heading: Typst | None = None
         self._caption: tuple[float, str] | None = None
+        self.voice: Any = None  # driver.voice.Voice, or None: silent (the driver sets it before rendering)
+        self.voice_pause = 0.35  # seconds of silence after a spoken line before the next one may start
+        self.lines: list[dict[str, Any]] = []  # each caption line: its Line, start, end, and voice clip
         self.caption_spans: list[tuple[float, float, str]] = []  # (start, end, text) as subtitled
         self.layout = LayoutAudit(type(self).__module__.rsplit(".", 1)[-1], dict(self.roles))
         self._recap_at: float | None = None  # when the recap's last line appeared
@@ -255,6 +258,8 @@ class LectureScene(Scene):
         for name in self.beats:
             getattr(self, name)()
         self._close_caption()
+        for entry in self.lines:  # every line again at the end: a tensor changed after its caption fails here
+            self.b.check_line(entry["line"], f"at the end, line of beat '{entry['beat']}'")
         self._audit()
         if self.layout_audit and self._recap_at is not None:
             self.layout.recap(self.time - self._recap_at, self._beat_name(), self.time)
@@ -286,17 +291,26 @@ class LectureScene(Scene):
             renderer.update_frame = renderer.save_static_frame_data = _no_frame
 
     def say(self, template: str, **fields: Source) -> None:
-        """Caption what follows, until the next caption or beat; numbers only through fields."""
+        """Caption (and speak) what follows, until the next caption or beat; numbers only through fields."""
         self._close_caption()
-        self._caption = (self.time, self.b.caption(template, fields))
+        chapter = len(self.chapters)
+        n = 1 + sum(1 for x in self.lines if x["chapter"] == chapter)
+        line = self.b.line(f"{self.layout.lecture}-{chapter:02d}-{n:02d}", template, fields)
+        clip = None if self.voice is None else self.voice.clip(line.id, line.spoken)
+        self.lines.append({"line": line, "chapter": chapter, "beat": self._beat_name(), "start": self.time,
+                           "end": None, "clip": clip})
+        self._caption = (self.time, line.text)
 
     def _close_caption(self) -> None:
-        """End the open caption, first holding the frame until a learner has had time to read it."""
+        """End the open caption, first holding the frame until it has been read (and spoken)."""
         if self._caption is None:
             return
         start, text = self._caption
         self.hold_caption()
         self._caption = None
+        entry = self.lines[-1]
+        entry["end"] = self.time
+        self.b.check_line(entry["line"], f"at {self.time:.2f} s in beat '{self._beat_name()}'")
         if self.time > start:
             if self.layout_audit:
                 self.layout.caption(start, self.time, text, self._beat_name())
@@ -304,11 +318,13 @@ class LectureScene(Scene):
             self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
 
     def _reading_left(self) -> float:
-        """Return how much longer the open caption must stay up to be read (0 if none)."""
+        """Return how much longer the open caption must stay up to be read, and its voice heard (0 if none)."""
         if self._caption is None:
             return 0.0
         start, text = self._caption
-        return max(0.0, reading_seconds(text) - (self.time - start))
+        clip = self.lines[-1]["clip"]
+        need = reading_seconds(text) if clip is None else max(reading_seconds(text), clip.seconds + self.voice_pause)
+        return max(0.0, need - (self.time - start))
 
     def hold_caption(self, at_least: float = 0.0) -> None:
         """Hold the frame at least `at_least` seconds, and until the open caption can have been read."""

@@ -35,11 +35,12 @@ OPTIONS: dict[str, tuple[tuple[str, int, str, int, int], ...]] = {
     ),
     'heads': (
         ('batch', 1, 'batch size B (item 0 is drawn, the rest as a stack)', 1, 4),
-        ('seq_len', 4, 'sequence length L', 2, 6),
-        ('d_model', 6, 'embedding size D', 2, 8),
-        ('heads', 3, 'number of heads H (must divide D)', 1, 4),
-        ('big_d_model', 512, 'embedding size of the real-scale heatmap', 8, 1024),
-        ('big_heads', 8, 'number of heads of the real-scale heatmap', 1, 64),
+        ('seq_len', 5, 'sequence length L', 2, 6),
+        ('d_model', 4, 'embedding size D', 2, 8),
+        ('heads', 3, 'number of heads H', 1, 4),
+        ('head_size', 2, 'query size per head d_q (W^q is D x H*d_q)', 1, 4),
+        ('big_d_model', 512, 'embedding size of the real-scale heatmap', 64, 1024),
+        ('big_heads', 8, 'number of heads of the real-scale heatmap', 2, 32),
     ),
     'split': (
         ('seq_len', 3, 'sequence length L', 2, 4),

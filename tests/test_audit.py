@@ -25,22 +25,21 @@ from tests.shown import check_published, check_shown, seen
 def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.Tensor]:
     """Every tensor the lecture names, from the manifest's inputs, with plain torch."""
     cfg = manifest["config"]
-    H, D = cfg["heads"], cfg["d_model"]
-    d, m = D // H, D // H
+    H, d = cfg["heads"], cfg["head_size"]
     E = torch.tensor(manifest["tensors"]["E"]["values"])
     weight = torch.tensor(manifest["tensors"]["weight"]["values"])
     W_q = weight.T
     Q = E @ W_q
     Q_heads = torch.stack([Q[:, :, h * d:(h + 1) * d] for h in range(H)], dim=1)
     Q_paper = torch.stack([E @ W_q[:, h * d:(h + 1) * d] for h in range(H)], dim=1)
-    blocks = torch.tensor([[W_q[i * m:(i + 1) * m, j * m:(j + 1) * m].tolist() for j in range(H)] for i in range(H)])
     Hb = cfg["big_heads"]
     db = W_big.shape[1] // Hb
     absmax = W_big.abs().max()
     return {
         "E": E, "weight": weight, "W_q": W_q, "Q": Q, "Q_heads": Q_heads, "Q_paper": Q_paper,
         "W_q_heads": torch.stack([W_q[:, h * d:(h + 1) * d] for h in range(H)]),
-        "max_abs_diff": (Q_paper - Q_heads).abs().max(), "blocks": blocks, "W_big": W_big,
+        "max_abs_diff": (Q_paper - Q_heads).abs().max(), "W_big": W_big,
+        "W_big_crop": W_big[:12, db - 16:db + 16], "crop_bounds": torch.tensor([1, 12, db - 15, db + 16]),
         "W_big_heads": torch.stack([W_big[:, h * db:(h + 1) * db] for h in range(Hb)]), "W_big_absmax": absmax,
         "colour_ramp": torch.linspace(-float(absmax), float(absmax), 256)[None, :],
     }
@@ -49,12 +48,12 @@ def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.
 def redraw_inputs(cfg: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Draw E, the small weight and W_big again from the seed, as specified: one CPU generator seeded
     with the config's seed; E standard normal (B, L, D); then each weight like nn.Linear's default,
-    uniform in +-1/sqrt(in) and stored (out, in): the small one (H*d, D), then the big one, transposed."""
+    uniform in +-1/sqrt(in) and stored (out, in): the small one (H*d_q, D), then the big one, transposed."""
     g = torch.Generator().manual_seed(cfg["seed"])
     D, n = cfg["d_model"], cfg["big_d_model"]
     E = torch.randn(cfg["batch"], cfg["seq_len"], D, generator=g)
     small, big = 1 / math.sqrt(D), 1 / math.sqrt(n)
-    weight = torch.rand(D, D, generator=g) * 2 * small - small
+    weight = torch.rand(cfg["heads"] * cfg["head_size"], D, generator=g) * 2 * small - small
     W_big = (torch.rand(n, n, generator=g) * 2 * big - big).T
     return E, weight, W_big
 

@@ -31,7 +31,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         (["hedas"], "unknown topic 'hedas'. Did you mean 'heads'?"),
         (["heads", "--quality", "ultra"], "'ultra' is not one of"),
         (["heads", "--device", "tpu"], "'tpu' is not one of"),
-        (["heads", "--d-model", "8", "--heads", "3"], "--d-model 8 is not divisible by --heads 3"),
+        (["heads", "--heads", "4", "--head-size", "3"], "--heads 4 x --head-size 3 = 12 columns of W^q is too many"),
         (["heads", "--d-model", "64"], "--d-model 64 is too large: the limit is 8"),
         (["heads", "--seq-len", "1"], "--seq-len 1 is too small: the minimum is 2"),
         (["heads", "--big-d-model", "4096"], "limit is 1024 (one pixel per weight"),
@@ -301,7 +301,7 @@ def test_a_typed_request_refuses_bad_sizes_before_any_work() -> None:
 
     topic = registry.get("heads")
     request = RenderRequest(topic, topic.config()(d_model=8, heads=3), device="cpu", dry_run=True)
-    with pytest.raises(Failure, match="not divisible") as err:
+    with pytest.raises(Failure, match="too wide") as err:
         render(request)
     assert err.value.code == EXIT_USAGE
     with pytest.raises(Failure, match="is not 16:9"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -19,6 +20,7 @@ from manim import (
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
+    Write,
 )
 
 from scenes.kit import style
@@ -40,9 +42,12 @@ class CnnLecture(LectureScene):
     question_caption = "A batch of {B} images goes through a convolution layer. Does each image get its own kernel?"
     recap_caption = ("One set of kernel weights is shared across locations and across the images of a batch."
                      " There are not {B} kernels.")
-    beats = ("intro", "batch", "slide", "conv", "shared", "translate", "dense", "pool", "recap")
+    beats = ("intro", "batch", "slide", "conv", "shared", "translate", "dense", "pool", "train", "recap")
     roles = {"images": "input", "windows": "input", "kernel": "weight", "fmap_sliding": "output",
-             "fmap_conv": "output", "pooled": "output", "kernel_ptrs": "weight", "dense_ptrs": "weight"}
+             "fmap_conv": "output", "pooled": "output", "kernel_ptrs": "weight", "dense_ptrs": "weight",
+             "fmap": "output", "shifted_fmap": "output", "dense_weight": "weight", "image": "input",
+             "image_row": "input", "dense_x": "input", "dense_out": "output", "dense_map": "output",
+             "kernel_grad": "gradient", "grad_sum": "gradient", "kernel_new": "weight"}
 
     # -- helpers ------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -306,40 +311,111 @@ class CnnLecture(LectureScene):
     def dense(self) -> None:
         self.beat("A dense layer: shared too, but far bigger")
         b, m = self.b, self.m
+        n = int(b.tensors["images"].shape[-1])
+        px = min(0.15, 5.4 / (n * n))  # one pixel of the weight heatmap, of the flattened image and of the products
         kern = self.kernel_matrix()
         kname = self.prose("kernel: {k} × {k} = {w} weights", color=KERNEL, k=b.dim("kernel", 2),
                            w=b.value("kernel_params", (), 0))
-        W = self.framed_heatmap("dense_weight", "dense_absmax", 3.6 * m * m / int(b.tensors["images"].shape[-1]) ** 2)
+        W = self.framed_heatmap("dense_weight", "dense_absmax", px * m * m)
         dname = self.prose("dense weight (random): {o} outputs × {i} pixels = {d} weights", color=KERNEL,
                            o=b.dim("dense_weight", 0), i=b.dim("dense_weight", 1), d=b.value("dense_params", (), 0, "n"))
-        scale = self.colour_scale("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()))
-        left = VGroup(kname, kern).arrange(DOWN, buff=0.3)
-        right = Group(dname, Group(W, scale).arrange(RIGHT, buff=0.3)).arrange(DOWN, buff=0.3)
-        top = Group(left, right).arrange(RIGHT, buff=1.0, aligned_edge=UP)
-        minis = Group(*(self.framed_heatmap(f"image_{i}", "image_absmax", 0.6) for i in range(self.B))).arrange(RIGHT, buff=0.4)
-        rows_l = self.prose("one row per output pixel ({m} × {m} = {o}), one column per input pixel ({n} × {n} = {i})",
-                            color=style.MUTED, m=b.dim("fmap_conv", 1), o=b.dim("dense_weight", 0),
-                            n=b.dim("images", 2), i=b.dim("dense_weight", 1))
+        rows_l = self.prose("a row per output pixel ({m} × {m}), a column per input pixel ({n} × {n})",
+                            color=style.MUTED, m=b.dim("fmap_conv", 1), n=b.dim("images", 2))
+        scale = self.colour_scale("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()),
+                                  1.2)
+        grid = VGroup(*(b.number(b.value("dense_out", (0, c)), style.NUMBER_SIZE, color=FMAP) for c in range(m * m)))
+        W.move_to([-0.4, 2.55 - W.height / 2, 0])
+        dname.next_to(W, UP, buff=0.15)
+        rows_l.next_to(W, DOWN, buff=0.12)
+        VGroup(kname, kern).arrange(DOWN, buff=0.3).next_to(W, LEFT, buff=0.6).align_to(W, UP)
+        scale.next_to(W, LEFT, buff=0.5).align_to(W, DOWN)
+        # the m*m outputs of image 1 as an m x m map, right of W
+        cell = (0.78, 0.42)
+        corner = np.array([W.get_right()[0] + 0.6, W.get_top()[1] - 0.75, 0])
+        for c, num in enumerate(grid):
+            num.move_to(corner + np.array([(c % m + 0.5) * cell[0], -(c // m + 0.5) * cell[1], 0]))
+        frame = SurroundingRectangle(grid, buff=0.12, color=style.MUTED, stroke_width=1.5)
+        out_name = self.prose("image {i}'s outputs, as a {m} × {m} map", color=FMAP, i=b.index("images", 0, 0),
+                              m=b.dim("fmap_conv", 1)).next_to(frame, UP, buff=0.15)
+        # image 1, its rows flying into one long strip under W, the products strip under that
+        x = self.framed_heatmap("dense_x_0", "image_absmax", px)
+        x.move_to([W.get_x(), rows_l.get_bottom()[1] - 0.62, 0])
+        prod = self.framed_heatmap("dense_prod_0", "prod_absmax", px).move_to(x).shift(DOWN * 0.65)
+        img = self.framed_heatmap("image_0", "image_absmax", px * n)
+        img.next_to(x, LEFT, buff=0.8).align_to(x, UP).shift(UP * 0.2)
+        rows = [b.heatmap(f"image_row_{r}", "image_absmax", px) for r in range(n)]
+        for r, row in enumerate(rows):
+            row.move_to(img[0].get_top() + DOWN * (r + 0.5) * px)
+        x_name = self.prose("image {i}, row after row", color=IMAGE, i=b.index("images", 0, 0)).next_to(x, UP, buff=0.1)
+        x_name.align_to(x, LEFT)
+        p_name = self.prose("× row {r} of the weight, pixel by pixel", color=style.MUTED,
+                            r=b.index("dense_weight", 0, 0)).next_to(prod, DOWN, buff=0.1)
+        p_name.align_to(prod, LEFT)
+        total = b.number(b.value("dense_out", (0, 0)), style.NUMBER_SIZE, color=FMAP)
+        summed = style.note("summed $=$").next_to(prod, RIGHT, buff=0.3)
+        total.next_to(summed, RIGHT, buff=0.15)
+        wrow = pixel_box(W[0], (m * m, n * n), (0, 1), (0, n * n), MARK, width=2.0)
+
+        self.say("A dense layer from the {n} by {n} image to the {m} by {m} map has one weight per output pixel "
+                 "and input pixel.", n=b.dim("images", 2), m=b.dim("fmap_conv", 1))
+        self.play(FadeIn(kname), FadeIn(kern), run_time=0.6)
+        self.play(FadeIn(W), FadeIn(scale), FadeIn(rows_l), run_time=1.0)
+        band = pixel_box(W[0], (m * m, n * n), (0, 1), (0, n * n), MARK, width=2.0)
+        self.play(Create(band), run_time=0.4)
+        self.play(band.animate.become(pixel_box(W[0], (m * m, n * n), (m * m - 1, m * m), (0, n * n), MARK, width=2.0)),
+                  run_time=1.2)
+        self.play(band.animate.become(pixel_box(W[0], (m * m, n * n), (0, m * m), (0, 1), MARK, width=2.0)), run_time=0.5)
+        self.play(band.animate.become(pixel_box(W[0], (m * m, n * n), (0, m * m), (n * n - 1, n * n), MARK,
+                                                width=2.0)), run_time=1.2)
+        self.play(FadeOut(band), run_time=0.3)
+        self.say("{o} times {i} is {d} weights, random here; the kernel needs {k}.", o=b.dim("dense_weight", 0),
+                 i=b.dim("dense_weight", 1), d=b.value("dense_params", (), 0, "n"), k=b.value("kernel_params", (), 0))
+        self.play(Write(dname), run_time=1.5)
+        self.play(Indicate(kname), run_time=1.0)
+        self.say("One output: image {i}'s {p} pixels laid in a row, times row {r} of the weight, summed: {y}.",
+                 i=b.index("images", 0, 0), p=b.dim("dense_weight", 1), r=b.index("dense_weight", 0, 0),
+                 y=b.value("dense_out", (0, 0)))
+        self.play(FadeOut(kname), FadeOut(kern), FadeIn(img), run_time=0.5)
+        self.add(*rows)
+        self.remove(img[0])
+        self.play(LaggedStart(*(row.animate.move_to(x[0].get_left() + RIGHT * (r + 0.5) * n * px)
+                                for r, row in enumerate(rows)), lag_ratio=0.3),
+                  FadeOut(img[1]), FadeIn(x_name), run_time=1.8)
+        self.add(x)
+        self.remove(*rows)
+        self.play(Create(wrow), run_time=0.5)
+        self.play(self.flow(Group(x.copy(), wrow.copy()), prod), FadeIn(p_name), run_time=1.0)
+        self.play(FadeOut(prod[0].copy(), target_position=total, scale=0.2), FadeIn(summed), FadeIn(total),
+                  run_time=0.9)
+        self.play(Create(frame), FadeIn(out_name), self.carry(total, grid[0]), run_time=0.8)
+        self.add(total)
+        self.say("Each of the {o} rows of the weight gives one output the same way: {o} numbers, image {i}'s map.",
+                 o=b.dim("dense_weight", 0), i=b.index("images", 0, 0))
+        self.play(Succession(*(AnimationGroup(wrow.animate.move_to(pixel_box(W[0], (m * m, n * n), (r, r + 1),
+                                                                              (0, n * n))),
+                                              FadeIn(grid[r], shift=DOWN * 0.1)) for r in range(1, m * m))),
+                  run_time=0.2 * (m * m - 1))
+        self.play(FadeOut(wrow), run_time=0.3)
+        self.dense_batch(W, Group(x, x_name, prod, p_name, summed, total))
+
+    def dense_batch(self, W: Mobject, strips: Group) -> None:
+        """Run every image of the batch through the one dense weight: their output maps, one weight address."""
+        b = self.b
+        pairs = Group()
+        for i in range(self.B):
+            pairs.add(Group(self.framed_heatmap(f"image_{i}", "image_absmax", 0.75), style.arrow(LEFT * 0.3, RIGHT * 0.3, buff=0),
+                            self.framed_heatmap(f"dense_map_{i}", "out_absmax", 0.75)).arrange(RIGHT, buff=0.15))
+        pairs.arrange(RIGHT, buff=0.55).move_to([W.get_x(), strips.get_center()[1], 0])
         ptr_line = self.prose("`weight.data_ptr()` for images {a} to {z}: {p}, one address",
                               a=b.index("images", 0, 0), z=b.index("images", 0, self.B - 1),
                               p=b.value("dense_ptrs", (0,), 0))
         count = self.prose("distinct dense weight tensors used for the batch: {c}", c=b.value("dense_distinct", (), 0))
-        facts = VGroup(ptr_line, count).arrange(DOWN, buff=0.2)
-        style.STAGE.place(Group(top, minis, rows_l, facts).arrange(DOWN, buff=0.38))
-        minis.set_x(W.get_x())
-        feeds = VGroup(*(style.arrow(mini.get_top(), [W.get_x() + (mini.get_x() - W.get_x()) * 0.3, W.get_bottom()[1], 0],
-                                     buff=0.08) for mini in minis))
-        self.say("Compare a dense layer from the {n} by {n} image to the {m} by {m} map: one weight for every "
-                 "output pixel and input pixel.", n=b.dim("images", 2), m=b.dim("fmap_conv", 1))
-        self.play(FadeIn(left), run_time=0.6)
-        self.play(FadeIn(right), FadeIn(rows_l), run_time=1.0)
-        self.say("{o} times {i} is {d} weights where the kernel needs {k}. They are random here: only the count "
-                 "matters.", o=b.dim("dense_weight", 0), i=b.dim("dense_weight", 1),
-                 d=b.value("dense_params", (), 0, "n"), k=b.value("kernel_params", (), 0))
-        self.play(Indicate(dname), run_time=0.8)
-        self.say("Yet it is shared across the batch just the same: every image goes through the one weight matrix.")
-        self.play(FadeIn(minis), run_time=0.5)
-        self.play(LaggedStart(*(Create(f) for f in feeds), lag_ratio=0.3), run_time=1.0)
+        VGroup(ptr_line, count).arrange(DOWN, buff=0.15).next_to(pairs, DOWN, buff=0.35)
+        self.say("Every image goes through the one weight matrix: {B} images, {B} output maps, one address.",
+                 B=b.dim("images", 0))
+        self.play(FadeOut(strips), run_time=0.4)
+        self.play(LaggedStart(*(FadeIn(p[:2]) for p in pairs), lag_ratio=0.2), run_time=0.8)
+        self.play(LaggedStart(*(self.flow(W[0].copy(), p[2]) for p in pairs), lag_ratio=0.3), run_time=1.6)
         self.play(FadeIn(ptr_line), FadeIn(count), run_time=0.8)
         self.clear_stage()
 
@@ -388,6 +464,88 @@ class CnnLecture(LectureScene):
         self.play(FadeIn(diff), run_time=0.5)
         self.clear_stage()
 
+    def train(self) -> None:
+        self.beat("One gradient step for the one kernel")
+        b, m, k, B = self.b, self.m, self.k, self.B
+        n = int(b.tensors["images"].shape[-1])
+        cell = (0.76, 0.4)
+        pics = Group(*(self.framed_heatmap(f"image_{i}", "image_absmax", 1.15) for i in range(B))).arrange(RIGHT, buff=0.5)
+        tags = VGroup(*(self.prose("image {i}", color=style.MUTED, i=b.index("images", 0, i)).next_to(p, UP, buff=0.1)
+                        for i, p in enumerate(pics)))
+        loss = self.prose("toy loss = the sum of all {T} responses = {L}", color=style.MUTED,
+                          T=b.value("windows_total", (), 0), L=b.value("loss", ()))
+        last = (B - 1, m - 1, m - 1)
+        w1, w2, wz = (self.matrix("windows", idx, cell=cell) for idx in ((0, 0, 0), (0, 0, 1), last))
+        grad = self.matrix("grad_sum", (), cell=cell)
+        plus = [style.note("$+$", size=style.LABEL_SIZE) for _ in range(3)]
+        dots = style.note("$dots.c$", size=style.LABEL_SIZE)
+        eq = style.note("$=$", size=style.LABEL_SIZE)
+        line = VGroup(w1, plus[0], w2, plus[1], dots, plus[2], wz, eq, grad).arrange(RIGHT, buff=0.22)
+        places = (b.index("fmap_conv", 2, 0), b.index("fmap_conv", 2, 1), b.value("locations", (), 0))  # 1, 2, m*m
+        names = VGroup(*(self.prose("image {i}, place {p}", color=style.MUTED, i=b.index("images", 0, i),
+                                    p=q).next_to(mat, UP, buff=0.15)
+                         for mat, i, q in ((w1, 0, places[0]), (w2, 0, places[1]), (wz, B - 1, places[2]))))
+        gname = style.note("the kernel's gradient", color=style.ROLE["gradient"]).next_to(grad, UP, buff=0.15)
+        check = self.prose("`kernel.grad` from autograd vs this sum: largest difference {d}", color=style.MUTED,
+                           d=b.value("grad_diff", (), 2, "g"))
+        kern = self.matrix("kernel", (0, 0), decimals=0, cell=cell)
+        kgrad = self.matrix("kernel_grad", (), cell=cell)
+        new = self.matrix("kernel_new", (), cell=cell)
+        minus, times, eq2 = style.note("$-$", size=style.LABEL_SIZE), self.math("{r} times", size=style.LABEL_SIZE,
+                                                                                 r=b.value("lr", ())), \
+            style.note("$=$", size=style.LABEL_SIZE)
+        update = VGroup(kern, minus, times, kgrad, eq2, new).arrange(RIGHT, buff=0.25)
+        unames = VGroup(style.note("kernel", color=KERNEL).next_to(kern, UP, buff=0.15),
+                        style.note("`kernel.grad`", color=style.ROLE["gradient"]).next_to(kgrad, UP, buff=0.15),
+                        style.note("after one SGD step", color=KERNEL).next_to(new, UP, buff=0.15))
+        top, mid, foot = style.STAGE.rows(2.2, 2.3, 1.0, gap=0.25)
+        top.place(Group(pics, tags, loss.next_to(pics, DOWN, buff=0.3)))
+        mid.place(VGroup(line, names, gname))
+        check.next_to(line, DOWN, buff=0.3)
+        update.move_to(line).shift(DOWN * 0.05)
+        for lab, mat in zip(unames, (kern, kgrad, new)):
+            lab.next_to(mat, UP, buff=0.15)
+        boxes = [pixel_box(p[0], (n, n), (0, k), (0, k), MARK) for p in pics]
+        T = b.value("windows_total", (), 0)
+        self.say("Training: a toy loss, the sum of every response of the batch. Its gradient flows back to the "
+                 "one kernel.")
+        self.play(FadeIn(pics), FadeIn(tags), run_time=0.8)
+        self.play(FadeIn(loss, shift=UP * 0.2), run_time=0.8)
+        self.say("Each response enters the loss as it is, so each place hands the kernel its own window as "
+                 "gradient: place {a}, place {z}, ...",
+                 a=b.index("fmap_conv", 2, 0), z=b.index("fmap_conv", 2, 1))
+        self.play(Create(boxes[0]), run_time=0.4)
+        self.play(self.flow(boxes[0].copy(), w1), FadeIn(names[0]), run_time=0.9)
+        self.play(boxes[0].animate.move_to(pixel_box(pics[0][0], (n, n), (0, k), (1, 1 + k))), run_time=0.4)
+        self.play(self.flow(boxes[0].copy(), w2), FadeIn(plus[0]), FadeIn(names[1]), run_time=0.9)
+        self.say("All {T} windows of the {B} images add up into one gradient for the {w} shared weights.", T=T,
+                 B=b.dim("images", 0), w=b.value("kernel_params", (), 0))
+        self.play(*(Create(bx) for bx in boxes[1:]), run_time=0.4)
+        spots = [(r, c) for r in range(m) for c in range(m)][2:]
+        self.play(Succession(*(AnimationGroup(*(bx.animate.move_to(pixel_box(p[0], (n, n), (r, r + k), (c, c + k)))
+                                                for bx, p in zip(boxes, pics)))
+                               for r, c in spots)), run_time=0.15 * len(spots))
+        self.play(FadeIn(plus[1]), FadeIn(dots), FadeIn(plus[2]), self.flow(boxes[-1].copy(), wz), FadeIn(names[2]),
+                  run_time=0.8)
+        self.combine([(VGroup(w1.entry(a, z), w2.entry(a, z), wz.entry(a, z), dots), grad.entry(a, z))
+                      for a in range(k) for z in range(k)], FadeIn(eq), Create(grad.brackets), FadeIn(gname),
+                     lag_ratio=0.05, run_time=1.6)
+        self.settle(grad)
+        self.say_gap("grad_diff", "torch's autograd finds the same gradient for the one kernel: difference exactly {d}.",
+                     "torch's autograd finds the same gradient for the one kernel, up to float32 rounding: {d}.")
+        self.play(FadeIn(check, shift=UP * 0.2), run_time=0.6)
+        self.say("One SGD step: the kernel minus {r} times its gradient. Every image moved the same {w} weights.",
+                 r=b.value("lr", ()), w=b.value("kernel_params", (), 0))
+        self.play(FadeOut(VGroup(w1, w2, wz, *plus, dots, eq, names, gname, check)), FadeOut(Group(*boxes)),
+                  grad.animate.move_to(kgrad), run_time=0.8)
+        self.remove(grad)
+        self.add(kgrad)
+        self.play(FadeIn(kern), FadeIn(minus), FadeIn(times), FadeIn(eq2), FadeIn(unames[:2]), run_time=0.6)
+        self.combine([(VGroup(kern.entry(a, z), kgrad.entry(a, z)), new.entry(a, z)) for a in range(k) for z in range(k)],
+                     Create(new.brackets), FadeIn(unames[2]), lag_ratio=0.05, run_time=1.6)
+        self.settle(new)
+        self.clear_stage()
+
     def recap(self) -> None:
         """The closing beat; its counts are bound to the tensors."""
         b = self.b
@@ -402,6 +560,8 @@ class CnnLecture(LectureScene):
             self.bullet("A dense layer is shared across the batch too, with {d} weights instead of {k}.",
                         d=b.value("dense_params", (), 0, "n"), k=k),
             self.bullet("Pooling adds no weights: one max, applied to every region."),
+            self.bullet("Training: all {T} windows add into one gradient for the {k} shared weights.",
+                        T=b.value("windows_total", (), 0), k=k),
             B=b.dim("images", 0),
         )
 

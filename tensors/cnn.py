@@ -77,6 +77,19 @@ class CnnResult(LectureResult):
     shift_diff: torch.Tensor  # () max |shifted_fmap[:, s:] - fmap[0][:, :m-s]|: the response moved, unchanged
     peak_cols: torch.Tensor  # (2,) 1-based column of the strongest response, before and after the shift
     dense_absmax: torch.Tensor  # () colour scale of the dense weight heatmap
+    dense_x: torch.Tensor  # (B, n*n) each image flattened row by row: what the dense layer reads
+    dense_prod: torch.Tensor  # (n*n,) row 1 of the dense weight times image 1's pixels, entry by entry
+    dense_out: torch.Tensor  # (B, m*m) nn.Linear with the dense weight on every image: x @ W^T
+    dense_out_ref: torch.Tensor  # (B, m*m) the products summed by hand, row by row
+    dense_out_diff: torch.Tensor  # () max |dense_out - dense_out_ref|
+    prod_absmax: torch.Tensor  # () colour scale of the product strip
+    out_absmax: torch.Tensor  # () colour scale of the dense outputs
+    loss: torch.Tensor  # () the toy loss: the sum of every response of the batch (so d loss / d response = 1)
+    kernel_grad: torch.Tensor  # (k, k) autograd's gradient of the loss for the one kernel
+    grad_sum: torch.Tensor  # (k, k) the windows of every location of every image, summed by hand
+    grad_diff: torch.Tensor  # () max |kernel_grad - grad_sum|
+    lr: torch.Tensor  # () the learning rate of the one SGD step
+    kernel_new: torch.Tensor  # (k, k) the kernel after one torch.optim.SGD step
     dense_ramp: torch.Tensor  # (1, 64) -dense_absmax..dense_absmax: its colour legend
     ramp: torch.Tensor  # (1, 64) -fmap_absmax..fmap_absmax: the colour legend of the maps
     image_ramp: torch.Tensor  # (1, 64) -image_absmax..image_absmax: the colour legend of the images
@@ -90,6 +103,13 @@ class CnnResult(LectureResult):
             named[f"image_{i}"] = self.images[i, 0]  # (n, n)
             named[f"fmap_{i}"] = self.fmap_conv[i]  # (m, m)
             named[f"pooled_{i}"] = self.pooled[i]  # (m/p, m/p)
+            m = self.fmap_conv.shape[-1]
+            named[f"dense_map_{i}"] = self.dense_out[i].view(m, m)  # (m, m) the dense outputs as a map
+        n = self.images.shape[-1]
+        for r in range(n):
+            named[f"image_row_{r}"] = self.images[0, 0, r:r + 1]  # (1, n) row r of image 1
+        named["dense_x_0"] = self.dense_x[0:1]  # (1, n*n) image 1 flattened
+        named["dense_prod_0"] = self.dense_prod[None]  # (1, n*n)
         return named
 
     def strings(self) -> dict[str, str]:
@@ -174,6 +194,20 @@ def pooling_regions(fmap: torch.Tensor, p: int) -> torch.Tensor:
     return r.transpose(2, 3)  # (B, m/p, m/p, p, p)
 
 
+LR = 0.04  # the learning rate of the one step: 0.04 times a multiple of 0.25 is a whole hundredth
+
+
+def one_sgd_step(images: torch.Tensor, kernel: torch.Tensor, lr: float) -> tuple[torch.Tensor, ...]:
+    """Take one SGD step on the toy loss 'sum of every response': the loss, the kernel's gradient, the new kernel."""
+    weight = kernel.clone().requires_grad_(True)  # (1, 1, k, k) the one shared kernel
+    opt = torch.optim.SGD([weight], lr=lr)
+    loss = F.conv2d(images, weight).sum()  # every location of every image uses the same weight
+    loss.backward()
+    grad = weight.grad[0, 0].clone()  # (k, k)
+    opt.step()
+    return loss.detach(), grad, weight.detach()[0, 0].clone()
+
+
 def count(value: int, device: torch.device) -> torch.Tensor:
     """Return a whole number as a 0-d tensor, so that scenes can show it through the binding."""
     return torch.tensor(value, device=device)
@@ -203,6 +237,15 @@ def build(config: CnnConfig, device: torch.device) -> CnnResult:
     shifted_fmap = F.conv2d(shifted[None, None], kernel)[0, 0]  # (m, m)
     peaks = torch.stack([fmap_conv[0].mean(0).argmax(), shifted_fmap.mean(0).argmax()]) + 1
     absmax = fmap_conv.abs().max()
+    x = images.flatten(1)  # (B, n*n) row by row
+    linear = torch.nn.Linear(n * n, m * m, bias=False).to(device)
+    with torch.no_grad():
+        linear.weight.copy_(dense)
+        dense_out = linear(x)  # (B, m*m)
+    by_hand = (dense[None] * x[:, None]).sum(-1)  # (B, m*m): each output a row of W times the pixels, summed
+    prod = dense[0] * x[0]  # (n*n,)
+    loss, grad, new = one_sgd_step(images, kernel, LR)
+    grad_sum = windows.sum(dim=(0, 1, 2))  # (k, k): d loss / d response = 1, so each location adds its window
     return CnnResult(
         config=config,
         images=images,
@@ -234,6 +277,19 @@ def build(config: CnnConfig, device: torch.device) -> CnnResult:
         shift_diff=(shifted_fmap[:, s:] - fmap_conv[0][:, :m - s]).abs().max(),
         peak_cols=peaks,
         dense_absmax=dense.abs().max(),
+        dense_x=x,
+        dense_prod=prod,
+        dense_out=dense_out,
+        dense_out_ref=by_hand,
+        dense_out_diff=(dense_out - by_hand).abs().max(),
+        prod_absmax=prod.abs().max(),
+        out_absmax=dense_out.abs().max(),
+        loss=loss,
+        kernel_grad=grad,
+        grad_sum=grad_sum,
+        grad_diff=(grad - grad_sum).abs().max(),
+        lr=torch.tensor(LR, device=device),
+        kernel_new=new,
         dense_ramp=torch.linspace(-float(dense.abs().max()), float(dense.abs().max()), 64, device=device)[None],
         ramp=torch.linspace(-float(absmax), float(absmax), 64, device=device)[None],
         image_ramp=torch.linspace(-float(images.abs().max()), float(images.abs().max()), 64, device=device)[None],

@@ -157,6 +157,29 @@ def test_a_dense_layer_is_shared_too_and_far_bigger(result: CnnResult) -> None:
     assert float(r.grey_step) == 0.25 and bool(((r.images / r.grey_step).round() == r.images / r.grey_step).all())
 
 
+def test_one_sgd_step_sums_every_window(result: CnnResult) -> None:
+    r = result
+    kernel = r.kernel.clone().requires_grad_(True)
+    loss = F.conv2d(r.images, kernel).sum()  # d loss / d response = 1 at every place of every image
+    loss.backward()
+    want = loop_windows(r.images, 3).sum(dim=(0, 1, 2))  # each place hands the kernel its window
+    assert torch.equal(kernel.grad[0, 0], want) and torch.equal(r.kernel_grad, want) and torch.equal(r.grad_sum, want)
+    assert float(r.grad_diff) == 0.0 and float(r.loss) == float(loss.detach())
+    torch.testing.assert_close(r.kernel_new, r.kernel[0, 0] - 0.04 * want)
+    assert not torch.equal(r.kernel_new, r.kernel[0, 0])  # the one kernel moved
+    assert torch.equal(r.kernel[0, 0], torch.tensor([[-1.0, 2.0, -1.0]] * 3))  # the lecture's kernel is untouched
+
+
+def test_dense_outputs_are_rows_of_the_weight_times_the_pixels(result: CnnResult) -> None:
+    r = result
+    x = r.images.reshape(r.config.batch, -1)
+    assert torch.equal(r.dense_x, x)
+    torch.testing.assert_close(r.dense_out, x @ r.dense_weight.T)
+    torch.testing.assert_close(r.dense_out[0, 0], (r.dense_weight[0] * x[0]).sum())
+    assert torch.equal(r.dense_prod, r.dense_weight[0] * x[0])
+    assert float(r.dense_out_diff) < 1e-5
+
+
 def test_seed_reproducible() -> None:
     a, b, c = build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=5), CPU), build(CnnConfig(seed=6), CPU)
     assert torch.equal(a.images, b.images) and not torch.equal(a.images, c.images)
@@ -212,7 +235,37 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     }
     for i in range(B):
         truth[f"image_{i}"], truth[f"fmap_{i}"], truth[f"pooled_{i}"] = images[i, 0], conv[i], pooled[i, 0]
+    # the dense layer worked out: image 1 flattened, row 1 of the weight times it, every output by nn.Linear
+    x = images.reshape(B, n * n)
+    linear = torch.nn.Linear(n * n, m * m, bias=False)
+    with torch.no_grad():
+        linear.weight.copy_(dense)
+        out = linear(x)
+    by_hand = torch.tensor([[sum(float(dense[o, j]) * float(x[i, j]) for j in range(n * n)) for o in range(m * m)]
+                            for i in range(B)])
+    torch.testing.assert_close(out, by_hand, rtol=0, atol=1e-5)
+    truth |= {"dense_x": x, "dense_prod": dense[0] * x[0], "dense_out": out, "dense_out_ref": out,
+              "dense_out_diff": torch.tensor(0.0), "prod_absmax": (dense[0] * x[0]).abs().max(),
+              "out_absmax": out.abs().max(), "dense_x_0": x[:1], "dense_prod_0": (dense[0] * x[0])[None]}
+    for i in range(B):
+        truth[f"dense_map_{i}"] = out[i].view(m, m)
+    for r in range(n):
+        truth[f"image_row_{r}"] = images[0, 0, r:r + 1]
+    # one SGD step on the toy loss 'sum of every response', by autograd on an nn.Conv2d of our own
+    conv_layer = torch.nn.Conv2d(1, 1, 3, bias=False)
+    with torch.no_grad():
+        conv_layer.weight.copy_(kernel)
+    loss = conv_layer(images).sum()
+    loss.backward()
+    grad = conv_layer.weight.grad[0, 0]
+    truth |= {"loss": loss.detach(), "kernel_grad": grad, "grad_sum": windows.sum(dim=(0, 1, 2)),
+              "grad_diff": torch.tensor(0.0), "lr": torch.tensor(0.04), "kernel_new": kernel[0, 0] - 0.04 * grad}
     return truth
+
+
+CLOSE = {"dense_out", "dense_out_ref", "dense_out_diff", "out_absmax", "kernel_new", "lr"}  # float32 rounding apart
+for _i in range(4):
+    CLOSE.add(f"dense_map_{_i}")
 
 
 def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
@@ -222,7 +275,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     assert set(truth) == set(manifest["tensors"])
     for name, t in truth.items():
         got = torch.tensor(manifest["tensors"][name]["values"])
-        if name.endswith("ramp"):  # linspace: the same to float32 rounding
+        if name.endswith("ramp") or name in CLOSE:  # linspace, matmul order, SGD's add: the same to float32 rounding
             torch.testing.assert_close(got.to(t.dtype), t, msg=name)
             continue
         assert torch.equal(got.to(t.dtype), t), name
@@ -240,6 +293,11 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     for name in ("conv_max_diff", "pool_max_diff", "distinct_kernels", "dense_params", "grey_step", "shift_diff",
                  "dense_distinct", "shift"):
         assert (name, ()) in on_screen, name
+    m = manifest["config"]["size"] - 2
+    assert all(("dense_out", (0, c)) in on_screen for c in range(m * m))  # image 1's dense outputs, every one
+    for name in ("grad_sum", "kernel_grad", "kernel_new"):  # the gradient step, all nine weights
+        assert all((name, (r, c)) in on_screen for r in range(3) for c in range(3)), name
+    assert ("grad_diff", ()) in on_screen and ("loss", ()) in on_screen and ("lr", ()) in on_screen
     # the two windows worked out on screen, entry by entry, and their products
     assert all((name, (0, 0, c, r, s)) in on_screen for name in ("windows", "products") for c in range(2)
                for r in range(3) for s in range(3))

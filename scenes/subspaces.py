@@ -406,7 +406,7 @@ class SubspacesLecture(LectureScene):
         self.play(*(self.flow(grid[0][k], grid[1][k]) for k in range(L)), FadeIn(heads[1]), run_time=1.0)
         self.play(*(self.flow(grid[1], grid[2][k]) for k in range(L)), FadeIn(heads[2]), run_time=1.0)
         self.hold_caption()
-        out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.13)
+        out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.11)
         out.set_fill(opacity=0).set_stroke(style.ROLE["output"], width=3)  # a ring: the value under it stays visible
         o_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
         first = RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT

@@ -603,6 +603,8 @@ class BmmLecture(LectureScene):
                  " becomes item {f}.", BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2),
                  i=b.index("S_ann", 0, bi), h=b.index("S_ann", 1, hi), f=b.index("S_d2l", 0, flat))
         self.play(FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.4)
+        home = [[t.get_center() for t in g] for g in (grid, kgrid)]  # the (batch, H) grids, for matmul's beat
+        names_home = [q_name.get_center(), k_name.get_center()]
         self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), marks[0].animate.move_to(spots[flat]),
                   *(t.animate.move_to(p) for t, p in zip(kgrid, kspots)), marks[1].animate.move_to(kspots[flat]),
                   FadeOut(heads), FadeOut(rows), FadeOut(krows), FadeOut(words), FadeIn(numbers),
@@ -616,6 +618,8 @@ class BmmLecture(LectureScene):
                   FadeIn(mats[0].entries, target_position=VGroup(*marks), scale=0.3), run_time=1.2)
         self.hold_caption()
         self.scores_parts = (middle, bars, labels, mats, gap)
+        self.unfold = (grid, kgrid, marks, home, names_home, VGroup(q_name, k_name), numbers,
+                       VGroup(heads, rows, krows, words), flat)
 
     def annotated(self) -> None:
         self.beat("The Annotated Transformer: matmul keeps the heads")
@@ -624,8 +628,13 @@ class BmmLecture(LectureScene):
         self.say("The Annotated Transformer keeps the head dim, ({n}, {H}, {L}, {d}), and calls matmul: batch and"
                  " heads are simply its leading dims.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2),
                  d=b.dim("Q", 3))
-        self.play(FadeIn(middle[1]), FadeOut(bars[0]), run_time=0.6)
-        self.play(FadeIn(bars[1]), FadeIn(labels[1]), Create(mats[1].brackets), FadeIn(mats[1].entries), run_time=1.0)
+        grid, kgrid, marks, home, names_home, names, numbers, labels_grid, flat = self.unfold
+        self.play(*(t.animate.move_to(p) for g, spots in zip((grid, kgrid), home) for t, p in zip(g, spots)),
+                  *(mk.animate.move_to(spots[flat]) for mk, spots in zip(marks, home)),
+                  *(n.animate.move_to(p) for n, p in zip(names, names_home)),
+                  FadeOut(numbers), FadeIn(labels_grid), FadeIn(middle[1]), FadeOut(bars[0]), run_time=1.4)
+        self.play(FadeIn(bars[1]), FadeIn(labels[1]), Create(mats[1].brackets),
+                  FadeIn(mats[1].entries, target_position=VGroup(*marks), scale=0.3), run_time=1.0)
         self.say_gap("diff_att", "Same Q and K, the same scores for every head: largest difference {d}.",
                      "Same Q and K, the same scores for every head up to float32 rounding: largest difference {d}.")
         self.play(FadeIn(gap, shift=UP * 0.2))

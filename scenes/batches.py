@@ -44,6 +44,11 @@ def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
                 and a.get_bottom()[1] < z.get_top()[1] + pad and z.get_bottom()[1] < a.get_top()[1] + pad)
 
 
+def self_cols(lecture: BatchesLecture) -> int:
+    """Return the number of weight entries: columns of the step table."""
+    return int(lecture.b.tensors["W0"].numel())
+
+
 class StepTable(VGroup):
     """One run's first epoch, a row per step: step, the batch's samples, its loss, the weight after, data_ptr, id."""
 
@@ -51,26 +56,29 @@ class StepTable(VGroup):
         super().__init__()
         b = lecture.b
         members = b.tensors[f"members_{run}"]  # (steps, batch) sample numbers
-        batch = int(members.shape[1])
-        per_line = batch if batch <= 5 else 4
-        lines = min(2, -(-batch // per_line))
-        shown = min(batch, per_line * lines)  # more than two lines: the first ones, then "…"
-        pitch_y = 0.34
+        steps, batch = (int(n) for n in members.shape)
+        nums = [[b.number(b.value(f"members_{run}", (s, i), 0), SIZE, color=ROW_LABEL) for i in range(batch)]
+                for s in range(steps)]
+        pitch_x, pitch_y = max(n.width for row in nums for n in row) + 0.12, 0.34
+        # the samples take the width the other columns leave, on two lines per row when the rows are few;
+        # a batch that still does not fit shows its first samples, then "…"
+        ptr_w, id_w = lecture.number_width(f"ptr_{run}"), lecture.number_width(f"id_{run}")
+        others = 0.55 + self_cols(lecture) * CELL[0] + CELL[0] + ptr_w + id_w + 0.2 + 0.3 + 0.2 + 0.3
+        per_line = max(1, min(batch, int((style.STAGE.width - others) / pitch_x)))
+        two = (steps + 1) * (2 * pitch_y + 0.1) + 1.4 <= style.STAGE.height
+        lines = min(2 if two else 1, -(-batch // per_line))
+        shown = min(batch, per_line * lines)
         cell = (CELL[0], CELL[1] if lines == 1 else pitch_y * lines + 0.1)
         self.W = lecture.matrix(f"W_{run}", size=SIZE, cell=cell, brackets=False)
         self.loss = lecture.matrix(f"loss_{run}", color=style.TEXT, size=SIZE, cell=cell, brackets=False)
-        self.ptr = lecture.matrix(f"ptr_{run}", color=style.MUTED, decimals=0, size=SIZE,
-                                  cell=(lecture.number_width(f"ptr_{run}"), cell[1]), brackets=False)
-        self.ident = lecture.matrix(f"id_{run}", color=style.MUTED, decimals=0, size=SIZE,
-                                    cell=(lecture.number_width(f"id_{run}"), cell[1]), brackets=False)
+        self.ptr = lecture.matrix(f"ptr_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(ptr_w, cell[1]),
+                                  brackets=False)
+        self.ident = lecture.matrix(f"id_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(id_w, cell[1]),
+                                    brackets=False)
         self.steps = label_rows(self.W, [b.text("{s}", font_size=SIZE, s=b.index(f"W_{run}", 0, s, base=0))
                                          .set_color(style.MUTED) for s in range(self.W.n_rows)], buff=0.25)
-        # the samples of each batch, in the index grey of the dataset's numbers, left of its loss
-        nums = [[b.number(b.value(f"members_{run}", (s, i), 0), SIZE, color=ROW_LABEL) for i in range(batch)]
-                for s in range(members.shape[0])]
-        pitch_x = max(n.width for row in nums for n in row) + 0.16
         self.members = VGroup()
-        for s, row in enumerate(nums):
+        for row in nums:
             block = VGroup()
             for i, num in enumerate(row[:shown] if shown == batch else row[:shown - 1]):
                 num.move_to([(i % per_line + 1) * pitch_x - num.width / 2, -(i // per_line) * pitch_y, 0])
@@ -82,13 +90,17 @@ class StepTable(VGroup):
         left = self.W.get_right()[0] + 0.2
         for s, block in enumerate(self.members):  # lines centred on the row of the weight after that step
             block.shift([left, self.W.entry(s + 1, 0).get_y() + (lines - 1) * pitch_y / 2, 0])
-        self.loss.next_to(self.members, RIGHT, buff=0.3).align_to(self.W, UP).shift(DOWN * cell[1])  # from step 1
+        head = style.note("samples", size=SIZE, color=style.MUTED)
+        right = max(self.members.get_right()[0], left + head.width)  # a single sample: the column is its heading's
+        self.loss.align_to(self.W, UP).shift(DOWN * cell[1])  # from step 1
+        self.loss.shift((right + 0.3 - self.loss.get_left()[0]) * RIGHT)
         self.ptr.next_to(self.loss, RIGHT, buff=0.2).align_to(self.W, UP)
         self.ident.next_to(self.ptr, RIGHT, buff=0.3).align_to(self.W, UP)
         names = label_columns(self.W, [lecture.flat_entry_name(c) for c in range(self.W.n_cols)], buff=0.22)
         self.heads = VGroup(*names)
-        for text, col in (("step", self.steps), ("samples", self.members), ("batch loss", self.loss),
-                          ("`w.data_ptr()`", self.ptr), ("`id(w)`", self.ident)):
+        self.heads.add(head.move_to([(left + right) / 2, names.get_y(), 0]))
+        for text, col in (("step", self.steps), ("batch loss", self.loss), ("`w.data_ptr()`", self.ptr),
+                          ("`id(w)`", self.ident)):
             self.heads.add(style.note(text, size=SIZE, color=style.MUTED).move_to(col).set_y(names.get_y()))
         self.add(self.heads, self.steps, self.W, self.members, self.loss, self.ptr, self.ident)
 

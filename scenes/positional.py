@@ -51,7 +51,7 @@ def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
 class PositionalLecture(LectureScene):
     """Without positions, shuffling tokens only shuffles attention's output; PE breaks that."""
 
-    beats = ("intro", "attention", "shuffle", "encoding", "with_positions", "rotation", "relative", "recap")
+    beats = ("intro", "attention", "shuffle", "encoding", "with_positions", "rotation", "shift_matrix", "relative", "recap")
     roles = {"X": "input", "X_perm": "input", "XP": "input", "XP_perm": "input", "Y": "output", "Y_perm": "output",
              "Y_pi": "output", "Y_pe": "output", "Y_pe_perm": "output", "Y_pe_pi": "output", "P": "position",
              "PE": "position", "pe_p": "position", "pe_pk": "position", "rotated": "position", "MPE": "position",
@@ -189,7 +189,8 @@ class PositionalLecture(LectureScene):
         b, cfg = self.b, self.result.config
         positions, dims = cfg.positions, cfg.pe_dims
         slow = 2 * min(WAVE_PAIR, dims // 2 - 1)  # the sine column of the slow pair
-        left, right = style.STAGE.columns(1.0, 1.45, gap=0.5)
+        head, body = style.STAGE.rows(0.5, 5.4, gap=0.15)
+        left, right = body.columns(1.0, 1.45, gap=0.5)
         heat = b.heatmap("PE", "scale", height=3.6)
         if heat.width > 4.6:  # many dims: pixels drawn narrower than tall, so the labels keep their size
             heat.stretch_to_fit_width(4.6)
@@ -219,11 +220,15 @@ class PositionalLecture(LectureScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         formula = self.prose("pair $i$: $(sin(p omega_i), cos(p omega_i))$, $omega_i = {base}^(-{two} i \\/ D)$", NOTE,
                              base=b.value("base", (), 0), two=b.dim("M_blocks", 1))
+        width = self.prose("now $D$ = {D}, a real model's width (the tokens above had $D$ = {d})", LABEL,
+                           D=b.dim("PE", 1), d=b.dim("X", 1))
         graph = VGroup(plane, fast, slow_c, ticks, x_name, y_name)
         right.place(VGroup(formula, graph, keys).arrange(DOWN, buff=0.3))
-        self.say("The encoding at a real size: {P} positions by {D} dims, each value between -{s} and {s}."
-                 " Row p is added to whatever token sits at position p.",
-                 P=b.dim("PE", 0), D=b.dim("PE", 1), s=b.value("scale", (), 0))
+        self.say("Now D = {D}, a real model's width; the tokens above had D = {d}. The encoding: {P} positions by {D}"
+                 " dims, each value between -{s} and {s}.",
+                 P=b.dim("PE", 0), D=b.dim("PE", 1), d=b.dim("X", 1), s=b.value("scale", (), 0))
+        head.place(width)
+        self.play(FadeIn(width, shift=DOWN * 0.2), run_time=0.6)
         self.play(FadeIn(heat), FadeIn(top), FadeIn(side), FadeIn(bar), FadeIn(formula), run_time=0.8)
         self.say("Read one column down the positions and it is a wave. Dim {a} turns fastest, {w} radians per position;"
                  " dim {c} only {v}.", a=b.index("PE", 1, 0, base=0), c=b.index("PE", 1, slow, base=0),
@@ -257,10 +262,10 @@ class PositionalLecture(LectureScene):
         for a, z in ((P_top, q["top_in_l"]), (P_bot, q["bot_in_l"])):
             signs.add(style.note("$=$", size=LABEL).move_to((a.get_right() + z.get_left()) / 2))
         names = VGroup(self.math("X", LABEL).next_to(X, UP, buff=0.12),
-                       self.math("P", LABEL).next_to(P_top, UP, buff=0.12),
+                       self.prose("$P$, back at $D$ = {D}", LABEL, D=b.dim("P", 1)).next_to(P_top, UP, buff=0.12),
                        self.math("X_pi", LABEL).next_to(Xp, DOWN, buff=0.12),
                        self.math("P", LABEL).next_to(P_bot, DOWN, buff=0.12))
-        self.say("Add P, the same formula at D = {D}: row p of P goes to whichever token sits at position p."
+        self.say("Back to the tokens, D = {D}. Add P, the same formula at that width: row p of P goes to whichever token sits at position p."
                  " Tokens move, positions stay.", D=b.dim("P", 1))
         self.play(FadeIn(X), FadeIn(Xp), FadeIn(VGroup(*letters)), FadeIn(P_top), FadeIn(P_bot), FadeIn(pos),
                   FadeIn(signs), FadeIn(names), *(Create(s.brackets) for s in sums), FadeIn(q["top_in_n"]),
@@ -366,7 +371,7 @@ class PositionalLecture(LectureScene):
         self.play(*(LaggedStart(*(FadeIn(d, scale=0.5) for d in c["dots"]), lag_ratio=0.25) for c in circles),
                   *(LaggedStart(*(FadeIn(lab) for lab in c["labels"]), lag_ratio=0.25) for c in circles), run_time=2.0)
         self.say("Shift every position by k = {k}: each point turns by the same angle k omega_i, whatever its p."
-                 " The white dots are M_k PE(p), computed by torch.", k=b.value("k", (), 0))
+                 " The white dots are PE(p) turned by k omega_i, computed by torch.", k=b.value("k", (), 0))
         self.add(*(c["movers"] for c in circles))
         self.play(*(Rotate(c["movers"], angle=-float(b.tensors["angles"][i]), about_point=c["centre"])
                     for i, c in zip(PAIRS, circles)),
@@ -374,6 +379,67 @@ class PositionalLecture(LectureScene):
         self.say("Every p lands on p + {k}. The turn is one {t} by {t} rotation per pair: its entries hold k, never p.",
                  k=b.value("k", (), 0), t=b.dim("M_blocks", 1))
         self.play(*(FadeIn(c["R"], shift=UP * 0.2) for c in circles), run_time=0.8)
+        self.clear_stage()
+
+    def shift_matrix(self) -> None:
+        self.beat("One matrix for the whole shift")
+        b = self.b
+        half = int(b.tensors["M_blocks"].shape[0])
+        shown = min(6, int(b.tensors["pe_p"].shape[0]))  # the first dims of the vectors, three (sin, cos) pairs
+        i0, i1, last = (b.index("M_blocks", 0, i, base=0) for i in (0, 1, half - 1))
+        zero = b.value("unit", (1,), 0)
+        M_def = self.math("M_k = mat(delim: \"[\", R_({a}), {z}, dots.c, {z}; {z}, R_({c}), dots.c, {z};"
+                          " dots.v, dots.v, dots.down, dots.v; {z}, {z}, dots.c, R_({n}))", LABEL, z=zero, a=i0, c=i1,
+                          n=last)
+        M_note = self.prose("{D} × {D}: pair $i$ turned by its own $R_i$, zeros elsewhere", NOTE, style.MUTED,
+                            D=b.dim("M", 0))
+        R_def = self.math("R_i = mat(delim: \"[\", cos k omega_i, sin k omega_i; -sin k omega_i, cos k omega_i)", LABEL)
+        R0 = self.matrix("M_blocks", (0,))
+        R0_line = VGroup(self.prose("pair {i}: $k omega_({i})$ = {a} rad,", NOTE, i=i0, a=b.value("angles", (0,))),
+                         self.math("R_({i}) =", LABEL, i=i0), R0).arrange(RIGHT, buff=0.2)
+        top = VGroup(VGroup(M_def, M_note).arrange(DOWN, buff=0.2),
+                     VGroup(R_def, R0_line).arrange(DOWN, buff=0.3, aligned_edge=LEFT)).arrange(RIGHT, buff=0.9)
+        # one position's vector before and after M_k, and the encoding k positions on
+        cell = 1.05
+        rows = VGroup(*(number_row(b, name, count=shown, cell=cell, color=style.ROLE["position"], align="center")
+                        for name in ("pe_p", "rotated", "pe_pk"))).arrange(DOWN, buff=0.25)
+        p, pk = b.value("p", (), 0), b.value("p_k", (), 0)
+        names = VGroup(self.math("\"PE\"({p})", LABEL, p=p), self.math("M_k \"PE\"({p})", LABEL, p=p),
+                       self.math("\"PE\"({q})", LABEL, q=pk))
+        for name, row in zip(names, rows):
+            name.next_to(rows, LEFT, buff=0.4).set_y(row.get_y())
+        heads = VGroup(*(self.prose("dim {j}", NOTE, style.MUTED, j=b.index("PE", 1, j, base=0))
+                         .next_to(rows[0][j], UP, buff=0.2) for j in range(shown)))
+        pairs = VGroup()
+        for i in range(shown // 2):
+            pair = VGroup(heads[2 * i], heads[2 * i + 1])
+            brace = Line(pair.get_corner(UP + LEFT) + UP * 0.08, pair.get_corner(UP + RIGHT) + UP * 0.08,
+                         color=style.MUTED, stroke_width=1.5)
+            pairs.add(VGroup(brace, self.prose("pair {i}", NOTE, style.MUTED, i=b.index("M_blocks", 0, i, base=0))
+                             .next_to(brace, UP, buff=0.08)))
+        more = VGroup(*(style.note("…", size=LABEL, color=style.MUTED).next_to(rows, RIGHT, buff=0.3).set_y(row.get_y())
+                        for row in rows))
+        err = self.prose("all {D} dims: max $|\"PE\"({q}) - M_k \"PE\"({p})|$ = {e}", NOTE, style.DIFFERENCE,
+                         D=b.dim("M", 0), q=pk, p=p, e=b.value("probe_err", (), 2, "g"))
+        table = VGroup(pairs, heads, rows, names, more)
+        bottom = VGroup(table, err).arrange(DOWN, buff=0.3)
+        style.STAGE.place(VGroup(top, bottom).arrange(DOWN, buff=0.6))
+        self.say("M_k is the whole shift as one matrix: each pair's {t} by {t} rotation on its diagonal, zeros"
+                 " elsewhere, {D} by {D}.", t=b.dim("M_blocks", 1), D=b.dim("M", 0))
+        self.play(FadeIn(M_def), FadeIn(M_note), run_time=0.8)
+        self.say("Each block holds the cosine and sine of k omega_i. For pair {i}, k omega is {a} radians: these are"
+                 " its numbers.", i=i0, a=b.value("angles", (0,)))
+        self.play(FadeIn(R_def), run_time=0.6)
+        self.play(FadeIn(R0_line, shift=UP * 0.2), run_time=0.6)
+        self.say("Take p = {p}. M_k turns each (sin, cos) pair of PE({p}) by its own R_i, pair by pair.", p=p)
+        self.play(FadeIn(pairs), FadeIn(heads), FadeIn(names[0]), FadeIn(rows[0]), FadeIn(more[0]), run_time=0.6)
+        self.combine([(VGroup(rows[0][2 * (j // 2)], rows[0][2 * (j // 2) + 1]), rows[1][j]) for j in range(shown)],
+                     FadeIn(names[1]), FadeIn(more[1]), lag_ratio=0.3, run_time=2.4)
+        self.say("The result is PE({q}), the encoding of position {p} plus {k}, in all {D} dims: the largest gap is {e}.",
+                 q=pk, p=p, k=b.value("k", (), 0), D=b.dim("M", 0), e=b.value("probe_err", (), 2, "g"))
+        self.play(FadeIn(names[2]), FadeIn(more[2]),
+                  LaggedStart(*(FadeIn(x, shift=UP * 0.15) for x in rows[2]), lag_ratio=0.2), run_time=1.2)
+        self.play(FadeIn(err, shift=UP * 0.2), run_time=0.5)
         self.clear_stage()
 
     def relative(self) -> None:

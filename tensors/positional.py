@@ -91,6 +91,7 @@ class PositionalResult(LectureResult):
     pe_p: torch.Tensor  # (pe_dims,) PE(p)
     pe_pk: torch.Tensor  # (pe_dims,) PE(p + k)
     rotated: torch.Tensor  # (pe_dims,) M_k PE(p)
+    probe_err: torch.Tensor  # () max over the dims of |PE(p + k) - M_k PE(p)| at the position p shown
     rel_err: torch.Tensor  # () max over every p and dim of |PE(p + k) - M_k PE(p)|
     MPE: torch.Tensor  # (positions - k, pe_dims) row p is M_k PE(p)
     offsets: torch.Tensor  # (2,) long: k, and a second offset to compare with (1, or 2 when k is 1)
@@ -185,6 +186,7 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
         pe_p=PE[p],
         pe_pk=PE[p + k],
         rotated=M @ PE[p],
+        probe_err=(PE[p + k] - M @ PE[p]).abs().max(),
         rel_err=(PE[k:] - shifted).abs().max(),
         MPE=shifted,
         offsets=torch.tensor([k, other], device=device),

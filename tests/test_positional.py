@@ -186,6 +186,7 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "p_k": torch.tensor(p + k), "angles": k * w,
         "M_blocks": torch.stack([M[2 * i:2 * i + 2, 2 * i:2 * i + 2] for i in range(half)]), "M": M,
         "pe_p": PE[p], "pe_pk": PE[p + k], "rotated": M @ PE[p],
+        "probe_err": (f32["PE"][p + k] - f32["M"] @ f32["PE"][p]).abs().max(),
         "rel_err": (f32["PE"][k:] - f32["PE"][:-k] @ f32["M"].T).abs().max(),
     }
 
@@ -207,7 +208,11 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
         k = manifest["config"]["shift"]
         assert all(("PE", (p, 2 * i + d)) in on_screen for p in range(k + 4) for d in (0, 1))
         assert all(("MPE", (p, 2 * i + d)) in on_screen for p in range(4) for d in (0, 1))
-    assert {("diff_plain", ()), ("diff_pe", ()), ("rel_err", ())} <= on_screen
+    assert {("diff_plain", ()), ("diff_pe", ()), ("rel_err", ()), ("probe_err", ())} <= on_screen
+    # M_k defined with numbers for one position: PE(p), M_k PE(p) and PE(p + k), dim by dim, and R_0's entries
+    for name in ("pe_p", "rotated", "pe_pk"):
+        assert all((name, (j,)) in on_screen for j in range(6)), name
+    assert float(truth["probe_err"]) < 5e-5
     assert all(("PE", (p, 0)) in on_screen for p in range(manifest["config"]["positions"]))  # the fast wave
     # the heatmaps' tensors are the formula and the rotation built here (their pixels the audit checked)
     torch.testing.assert_close(scene.b.tensors["PE"].double(), truth["PE"], atol=2e-5, rtol=0)
@@ -238,3 +243,13 @@ def test_the_boxed_entry_is_the_largest_difference(result: PositionalResult) -> 
 
 
 # -- 3. validation ------------------------------------------------------------------------------
+
+
+def test_captions_announce_the_width_and_define_m_k_before_using_it(dry: DryRun) -> None:
+    """D = 64 is said when the encoding leaves the D = 4 example; M_k is defined before a caption computes with it."""
+    captions = [c["text"] for c in dry("positional").manifest["captions"]]
+    assert any(c.startswith("Now D = 64") for c in captions)
+    assert any("Back to the tokens, D = 4" in c for c in captions)
+    first = next(i for i, c in enumerate(captions) if "M_k" in c)
+    assert captions[first].startswith("M_k is the whole shift as one matrix")
+    assert any("The result is PE(8), the encoding of position 5 plus 3" in c for c in captions)

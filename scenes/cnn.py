@@ -105,6 +105,8 @@ class CnnLecture(LectureScene):
             heat = self.framed_heatmap(f"image_{i}", "image_absmax", 1.9)
             cards.add(Group(self.image_name(i, two_lines=True), heat).arrange(DOWN, buff=0.15))
         cards.arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
+        for card in cards:  # one line of names: a descender ('diagonal') must not lift its label
+            card[0].align_to(cards[0][0], UP)
         scale = self.image_legend()
         images_shape = VGroup(style.note("images", color=IMAGE), self.shape("images", "B, C, H, W")).arrange(RIGHT)
         under = Group(images_shape, scale).arrange(RIGHT, buff=1.0)
@@ -114,11 +116,12 @@ class CnnLecture(LectureScene):
         info = VGroup(kern_name, kern_shape).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         kgroup = VGroup(kern, info).arrange(RIGHT, buff=0.5)
         style.STAGE.place(Group(cards, under, kgroup).arrange(DOWN, buff=0.5))
-        self.say("{B} small pictures drawn with torch, each {n} by {n} pixels, with a little seeded noise. "
-                 "Orange is bright, dark is zero, blue is below zero.",
-                 B=b.dim("images", 0), n=b.dim("images", 2))
-        self.play(LaggedStart(*(FadeIn(c) for c in cards), lag_ratio=0.25), FadeIn(images_shape), FadeIn(scale),
-                  run_time=1.5)
+        self.say("{B} pictures drawn with torch, {n} by {n} pixels, with a little seeded noise. Teal is high, dark "
+                 "is zero, grey is below zero.", B=b.dim("images", 0), n=b.dim("images", 2))
+        self.play(LaggedStart(*(FadeIn(c, shift=UP * 0.2) for c in cards), lag_ratio=0.4), FadeIn(images_shape),
+                  run_time=2.4)
+        self.play(FadeIn(scale, shift=LEFT * 0.3), run_time=0.8)
+        self.play(Indicate(scale[2], color=IMAGE), Indicate(scale[0], color=style.MUTED), run_time=1.0)
         self.say("One {k} by {k} kernel. Every row is {a}, {c}, {a}, so it answers a bright vertical stroke. "
                  "Its shape has no batch dimension.",
                  k=b.dim("kernel", 2), a=b.value("kernel", (0, 0, 0, 0), 0), c=b.value("kernel", (0, 0, 0, 1), 0))

@@ -72,7 +72,7 @@ class KernelsLecture(LectureScene):
         return self.colour_scale("unit_ramp", "one", b.value("unit_ramp", (0, 0), 0), b.value("one", (), 0), width)
 
     def map_legend(self, width: float = 1.6) -> Group:
-        """Return the colour scale of the feature maps (blue negative, orange positive)."""
+        """Return the colour scale of the feature maps (grey negative, the role tint positive)."""
         b = self.b
         return self.colour_scale("map_ramp", "map_scale", b.value("map_ramp", (0, 0), 0), b.value("map_scale", (), 0), width)
 
@@ -366,10 +366,12 @@ class KernelsLecture(LectureScene):
         upper = style.Region(style.STAGE.left, style.STAGE.right, style.STAGE.top, first.get_top()[1] + 0.25)
         upper.place(s.group)
         s.trained.next_to(s.group, DOWN, buff=0.4)
-        self.say("A small attention model, really trained: {H} heads, to name the word {a}, {z}, ... "
-                 "Its input X: each word's embedding plus its position.", H=b.dim("weights", 1),
-                 a=b.string("look_0"), z=b.string(f"look_{min(1, H - 1)}"))
-        self.play(FadeIn(s.X), FadeIn(s.words), FadeIn(s.X_name), FadeIn(s.scale), FadeIn(s.trained), run_time=1.0)
+        self.say("A small attention model, really trained: {H} heads, to name the word {a}, {z}, ...",
+                 H=b.dim("weights", 1), a=b.string("look_0"), z=b.string(f"look_{min(1, H - 1)}"))
+        self.play(FadeIn(s.trained, shift=UP * 0.2), run_time=0.8)
+        self.say("Its input X: each word's embedding plus its position, one row per word.")
+        self.play(FadeIn(s.X), FadeIn(s.X_name), FadeIn(s.scale), run_time=0.8)
+        self.play(LaggedStart(*(FadeIn(w, shift=RIGHT * 0.2) for w in s.words), lag_ratio=0.3), run_time=1.2)
         self.say("W^q, W^k and W^v are {D} by {D}; each of the {H} heads owns d = {d} of their columns.",
                  D=b.dim("W_q", 0), H=b.dim("weights", 1), d=b.dim("head_out", 3))
         self.play(LaggedStart(*(FadeIn(Group(w, n)) for w, n in zip(s.W, s.W_names)), lag_ratio=0.3),

@@ -32,14 +32,16 @@ def dry() -> DryRun:
 
 @pytest.fixture(scope="session")
 def low(tmp_path_factory: pytest.TempPathFactory) -> LowRender:
-    """Return a function: topic name -> (output folder, outcome) of a real 480p15 render (cached)."""
+    """Return a function: topic name -> (output folder, outcome) of a real 480p15 render (cached); heads narrated."""
     done: dict[str, tuple[Path, Outcome]] = {}
 
     def get(name: str) -> tuple[Path, Outcome]:
         if name not in done:
             topic = registry.get(name)
             out = tmp_path_factory.mktemp(f"media-{name}")
-            request = RenderRequest(topic, topic.config()(), device="cpu", output_dir=out, formats=("mp4", "webm"))
+            voice = "espeak" if name == "heads" else "none"  # one narrated lecture: tests/test_narration.py
+            request = RenderRequest(topic, topic.config()(), device="cpu", output_dir=out, formats=("mp4", "webm"),
+                                    narration=voice)
             done[name] = out, render(request)
         return done[name]
 

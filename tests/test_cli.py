@@ -329,7 +329,7 @@ def test_dry_run_all_is_a_typed_function_that_counts_failures(monkeypatch: pytes
 
 @pytest.mark.render
 def test_write_course_is_a_typed_function(heads_low: tuple[Path, Any], tmp_path: Path) -> None:
-    """With every topic's files present nothing is rendered; the page lists them and is written."""
+    """With every topic's files present (narrated as asked) nothing is rendered; the page lists them and is written."""
     from driver.pipeline import write_course
 
     rendered, _ = heads_low
@@ -338,6 +338,6 @@ def test_write_course_is_a_typed_function(heads_low: tuple[Path, Any], tmp_path:
         shutil.copy2(f, tmp_path / "low" / f.name)
     lines: list[str] = []
     index = write_course(quality="low", jobs=1, device="cpu", seed=0, output_dir=tmp_path, report=lines.append,
-                         topics=(registry.get("heads"),))
+                         topics=(registry.get("heads"),), narration="espeak")  # conftest narrates heads
     assert index == tmp_path / "course" / "index.html" and "heads.mp4" in index.read_text()
     assert len(lines) == 1 and lines[0].startswith(f"course page: {index} (1 lectures, ")

@@ -132,6 +132,9 @@ def render_options(f: F) -> F:
         click.option("--narration", default="none", show_default=True, metavar="none|espeak|DIR", callback=_narration,
                      help="Speak the captions: none (silent), espeak (offline espeak-ng voice, for drafts and"
                           " timing), or a folder of your recordings named by line id (render.py TOPIC script)."),
+        click.option("--burn-captions", is_flag=True,
+                     help="Also draw the captions into the picture's caption band, for platforms that show no"
+                          " caption tracks (their numbers stay bound and audited)."),
     ])
 
 
@@ -164,8 +167,8 @@ def _topic_command(topic: registry.Topic) -> click.Command:
     """Make the subcommand of one topic, with its sizes as options (from the generated table: no torch)."""
     sizes_offered = options.of(topic)
 
-    def run(quality: str, device: str, seed: int, output_dir: Path, narration: str, formats: tuple[str, ...],
-            resolution: str | None, dry_run: bool, beat: str | None, **sizes: int) -> None:
+    def run(quality: str, device: str, seed: int, output_dir: Path, narration: str, burn_captions: bool,
+            formats: tuple[str, ...], resolution: str | None, dry_run: bool, beat: str | None, **sizes: int) -> None:
         ctx = click.get_current_context()
         if ctx.invoked_subcommand is not None:  # `TOPIC [sizes] script`: the subcommand builds from these options
             ctx.obj = {"quality": quality, "device": device, "seed": seed, "resolution": resolution, "sizes": sizes}
@@ -175,7 +178,8 @@ def _topic_command(topic: registry.Topic) -> click.Command:
             pipeline.check_output_dir(output_dir, folder_name(quality, resolution))
         request = RenderRequest(topic, _config(topic, ctx, sizes, seed), quality=quality, device=device,
                                 output_dir=output_dir, formats=formats, resolution=resolution, dry_run=dry_run,
-                                beat=beat, narration=narration, progress=_stderr_progress(topic.name))
+                                beat=beat, narration=narration, burn_captions=burn_captions,
+                                progress=_stderr_progress(topic.name))
         outcome = pipeline.render(request)
         audit = outcome.manifest["audit"]
         _say(f"{topic.name}: audited {audit['animations_audited']} animations, {audit['numbers_checked']} numbers,"
@@ -288,7 +292,7 @@ def list_topics() -> None:
 @format_option
 @click.option("--dry-run", is_flag=True, help="Build and audit every scene in this process; write nothing.")
 @cluster_option
-def render_all(quality: str, device: str, seed: int, output_dir: Path, narration: str, jobs: int,
+def render_all(quality: str, device: str, seed: int, output_dir: Path, narration: str, burn_captions: bool, jobs: int,
                formats: tuple[str, ...], dry_run: bool, cluster: str | None) -> None:
     if cluster is not None:
         from driver import cluster as on_cluster
@@ -302,7 +306,8 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, narration
         failed = pipeline.dry_run_all(quality=quality, device=device, seed=seed, report=_say, narration=narration)
     else:
         failed = pipeline.render_many(registry.names(), quality=quality, jobs=jobs, device=device, seed=seed,
-                                      output_dir=output_dir, formats=formats, report=_say, narration=narration)
+                                      output_dir=output_dir, formats=formats, report=_say, narration=narration,
+                                      burn_captions=burn_captions)
     if failed:
         raise click.exceptions.Exit(min(failed, 125))
 
@@ -315,8 +320,8 @@ def render_all(quality: str, device: str, seed: int, output_dir: Path, narration
 @click.option("--media-base", default="", metavar="URL",
               help="Where the embed snippets find the media (folder or http(s) URL); default: next to the page.")
 @cluster_option
-def course(quality: str, device: str, seed: int, output_dir: Path, narration: str, jobs: int, serve: bool, port: int,
-           media_base: str, cluster: str | None) -> None:
+def course(quality: str, device: str, seed: int, output_dir: Path, narration: str, burn_captions: bool, jobs: int,
+           serve: bool, port: int, media_base: str, cluster: str | None) -> None:
     httpd = _bind(output_dir / "course", port) if serve else None  # a busy port is refused before any work
     try:
         if cluster is not None:
@@ -327,7 +332,7 @@ def course(quality: str, device: str, seed: int, output_dir: Path, narration: st
         else:
             index = pipeline.write_course(quality=quality, jobs=jobs, device=device, seed=seed,
                                           output_dir=output_dir, report=_say, media_base=media_base,
-                                          narration=narration)
+                                          narration=narration, burn_captions=burn_captions)
         click.echo(str(index))
         if httpd is not None:
             _say(f"serving http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")

@@ -53,6 +53,7 @@ class RenderRequest:
     dry_run: bool = False  # build and audit the whole scene; draw and write nothing
     beat: str | None = None  # a preview: draw and encode only this beat (number from 1, or name); driver/preview.py
     narration: str = "none"  # none | espeak | a folder of recordings named by line id (driver/voice.py)
+    burn_captions: bool = False  # draw the captions into the frames' caption band as well
     progress: Report | None = field(default=None, compare=False)
 
 
@@ -170,6 +171,7 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
 
             scene.voice = voice.make(request.narration, work)
             scene.voice_pause = voice.PAUSE
+            scene.burn_captions = request.burn_captions
             if request.beat is not None:
                 from driver.preview import beat_index
 
@@ -373,14 +375,14 @@ def dry_run_all(*, quality: str, device: str, seed: int, report: Report,
 
 
 def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, seed: int, output_dir: Path,
-                formats: tuple[str, ...], report: Report, narration: str = "none") -> int:
+                formats: tuple[str, ...], report: Report, narration: str = "none", burn_captions: bool = False) -> int:
     """Render topics in worker processes, `jobs` at a time; report progress and a summary; return how many failed."""
     from driver.jobs import run_jobs
 
     check_batch(device, seed)
     check_writable(output_dir, quality)
     common = ["--quality", quality, "--device", device, "--seed", str(seed), "--output-dir", str(output_dir),
-              "--format", ",".join(formats), "--narration", narration]
+              "--format", ",".join(formats), "--narration", narration, *(["--burn-captions"] if burn_captions else [])]
     report(f"rendering {len(names)} topics at {quality} quality, {jobs} at a time")
     start = time.perf_counter()
     log_dir = output_dir / ".work" / "logs"
@@ -397,7 +399,7 @@ def render_many(names: Sequence[str], *, quality: str, jobs: int, device: str, s
 
 def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir: Path, report: Report,
                  topics: Sequence[registry.Topic] = registry.TOPICS, media_base: str = "",
-                 narration: str = "none") -> Path:
+                 narration: str = "none", burn_captions: bool = False) -> Path:
     """Render the topics missing at this quality, then write the course page; return its index.html.
 
     The page's embed snippets point at media_base ('' means next to the page)."""
@@ -422,7 +424,7 @@ def write_course(*, quality: str, jobs: int, device: str, seed: int, output_dir:
         check_batch(device, seed)
         report(f"missing at {quality} quality: {', '.join(todo)}")
         failed = render_many(todo, quality=quality, jobs=jobs, device=device, seed=seed, output_dir=output_dir,
-                             formats=("mp4", "webm"), report=report, narration=narration)
+                             formats=("mp4", "webm"), report=report, narration=narration, burn_captions=burn_captions)
         if failed:
             raise Failure(f"{failed} topic(s) failed to render; the course page was not written")
     for attempt in range(3):

@@ -536,7 +536,7 @@ class SoftmaxLecture(LectureScene):
 
     def recap(self) -> None:
         """The recap: only what the lecture showed, with its numbers."""
-        b, a = self.b, self.key(0)
+        b = self.b
         lines = (
             self.bullet("Softmax: $e^(s_j)$, divided by the sum: positive weights that add up to one."),
             self.bullet("It keeps the order and turns score gaps into ratios: $e^{g}$ = {x}.",

@@ -291,6 +291,6 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         faq_samples=torch.tensor(float(FAQ_SAMPLES), device=device),
         faq_batch=torch.tensor(float(FAQ_BATCH), device=device),
         faq_guess=torch.tensor(float(FAQ_GUESS), device=device),
-        faq_steps=torch.tensor(float(len(DataLoader(range(FAQ_SAMPLES), batch_size=FAQ_BATCH))), device=device),
+        faq_steps=torch.tensor(float(len(DataLoader(TensorDataset(torch.arange(FAQ_SAMPLES)), batch_size=FAQ_BATCH))), device=device),
         same_object={"small": str(small.same), "large": str(large.same)},
     )

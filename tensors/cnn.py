@@ -203,6 +203,7 @@ def one_sgd_step(images: torch.Tensor, kernel: torch.Tensor, lr: float) -> tuple
     opt = torch.optim.SGD([weight], lr=lr)
     loss = F.conv2d(images, weight).sum()  # every location of every image uses the same weight
     loss.backward()
+    assert weight.grad is not None
     grad = weight.grad[0, 0].clone()  # (k, k)
     opt.step()
     return loss.detach(), grad, weight.detach()[0, 0].clone()

@@ -15,7 +15,6 @@ import torch.nn.functional as F
 
 from tensors.common import ConfigError, LectureConfig, LectureResult, generator, linear_init, opt, randn
 
-
 MAX_COLUMNS = 8  # H * d_q columns of W^q beside E's D columns fit the stage at 480p
 MAX_PRODUCT_COLUMNS = 17  # D + d_q + H (d_q + 1): E, one W^q_h and the H products (with their brackets) in a row
 CROP = (12, 32)  # rows and columns of the enlarged corner of the real-scale W^q, across the first band edge

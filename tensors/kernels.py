@@ -263,7 +263,7 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
     mha_max_diff = torch.maximum((merge_heads(head_out) - ref_out).abs().max(), (weights - ref_weights).abs().max())
     Q, K_, V = X @ W_q, X @ W_k, X @ W_v
     d = D // H
-    S = scores(*(split_heads(x, H) for x in (Q, K_)))  # (1, H, L, L) before the softmax
+    S = scores(split_heads(Q, H), split_heads(K_, H))  # (1, H, L, L) before the softmax
     expS = S.exp()  # (1, H, L, L)
     A1 = weights[0, 0]  # (L, L) head 1
     seq = torch.cat([X[0], W_q, W_k, W_v])

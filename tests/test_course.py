@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 
 from driver import registry
@@ -47,9 +48,16 @@ CHECK_JS = """
       v.pause();
       seeks.push({want: parseFloat(a.dataset.t), got: v.currentTime});
     }
+    v.muted = true;  // play a second muted: Chromium counts the audio bytes it decoded
+    v.currentTime = 2;
+    await v.play().catch(() => {});
+    await new Promise(r => setTimeout(r, 1500));
+    v.pause();
+    const cap = [...v.querySelectorAll('track')].find(t => t.kind === 'captions');
+    const cueStarts = cap && cap.track.cues ? [...cap.track.cues].map(c => c.startTime) : [];
     out.push({id: v.id, readyState: v.readyState, duration: v.duration, src: v.currentSrc,
               expected: parseFloat(v.dataset.duration), tracks, chapters: links.length, seeks,
-              width: v.videoWidth});
+              width: v.videoWidth, audioBytes: v.webkitAudioDecodedByteCount || 0, cueStarts});
   }
   return JSON.stringify(out);
 })()
@@ -122,7 +130,7 @@ def course_dir(tmp_path: Path, low: LowRender) -> Path:
 
 
 @pytest.mark.render
-def test_course_page_plays_in_chromium(course_dir: Path, browser: DevTools, tmp_path: Path) -> None:
+def test_course_page_plays_in_chromium(course_dir: Path, browser: DevTools, tmp_path: Path, low: LowRender) -> None:
     httpd, url = serve_in_background(course_dir)
     try:
         browser.call("Page.enable")
@@ -145,6 +153,13 @@ def test_course_page_plays_in_chromium(course_dir: Path, browser: DevTools, tmp_
         assert kinds["captions"] >= 3 and kinds["chapters"] == v["chapters"] >= 3, v
         for s in v["seeks"]:
             assert abs(s["got"] - s["want"]) < 0.35, v
+    heads = next(v for v in videos if v["id"] == "video-heads")  # narrated (conftest): the page plays its voice
+    spoken = json.loads((low("heads")[0] / "low" / "heads.json").read_text())["narration"]["lines"]
+    assert heads["audioBytes"] > 0, heads
+    assert heads["cueStarts"] == pytest.approx([x["start"] for x in spoken], abs=0.002)  # captions line up with lines
+    with av.open(str(low("heads")[0] / "low" / "heads.mp4")) as f:
+        audio = f.streams.audio[0]
+        assert float(audio.duration * audio.time_base) == pytest.approx(heads["duration"], abs=0.05)
     assert (tmp_path / "course.png").stat().st_size > 10_000
 
 

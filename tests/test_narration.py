@@ -100,7 +100,7 @@ def test_narrated_render_carries_voice_and_captions_inside_the_files(low: LowRen
     assert spoken["voice"] == "espeak" and len(spoken["lines"]) == len(manifest["captions"])
     for video, codec, subs in (("heads.mp4", "aac", "mov_text"), ("heads.webm", "opus", "webvtt")):
         with av.open(str(out / "low" / video)) as f:
-            v, a, s = f.streams.video[0], f.streams.audio[0], f.streams.subtitles[0]
+            a, s = f.streams.audio[0], f.streams.subtitles[0]
             assert (a.codec_context.name, s.codec_context.name) == (codec, subs)
             cues = [(p.pts * p.time_base, bytes(p)) for p in f.demux(s) if p.size > 2]
         video_s = manifest["video"]["frames"] / manifest["video"]["fps"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -31,7 +32,7 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.binding import Binding, Source
-from scenes.kit.layout import LayoutAudit, contrast, reading_seconds
+from scenes.kit.layout import LayoutAudit, contrast, exempt, reading_seconds
 from scenes.kit.matrix import TensorMatrix
 from tensors.common import LectureResult
 
@@ -68,6 +69,8 @@ class LectureScene(Scene):
         self.voice: Any = None  # driver.voice.Voice, or None: silent (the driver sets it before rendering)
         self.voice_pause = 0.35  # seconds of silence after a spoken line before the next one may start
         self.lines: list[dict[str, Any]] = []  # each caption line: its Line, start, end, and voice clip
+        self.burn_captions = False  # draw each caption in the caption band too (for players that show no tracks)
+        self._burned: Mobject | None = None
         self.caption_spans: list[tuple[float, float, str]] = []  # (start, end, text) as subtitled
         self.layout = LayoutAudit(type(self).__module__.rsplit(".", 1)[-1], dict(self.roles))
         self._recap_at: float | None = None  # when the recap's last line appeared
@@ -111,7 +114,7 @@ class LectureScene(Scene):
         self.b.audit(on_screen, self.plays, beat, self.time)
         if self.layout_audit:
             self.layout.check_frame(on_screen, (), beat, self.time)
-            stage = [m for m in on_screen if m is not self._heading]
+            stage = [m for m in on_screen if m is not self._heading and m is not self._burned]
             self.layout.stage(bool(self.layout.items(stage, ())[1]), beat, self.time)
 
     # -- labels ---------------------------------------------------------------------------------
@@ -300,6 +303,8 @@ class LectureScene(Scene):
         self.lines.append({"line": line, "chapter": chapter, "beat": self._beat_name(), "start": self.time,
                            "end": None, "clip": clip})
         self._caption = (self.time, line.text)
+        if self.burn_captions:
+            self._burn(template, fields)
 
     def _close_caption(self) -> None:
         """End the open caption, first holding the frame until it has been read (and spoken)."""
@@ -310,12 +315,29 @@ class LectureScene(Scene):
         self._caption = None
         entry = self.lines[-1]
         entry["end"] = self.time
+        if self._burned is not None:
+            self.remove(self._burned)
+            self._burned = None
         self.b.check_line(entry["line"], f"at {self.time:.2f} s in beat '{self._beat_name()}'")
         if self.time > start:
             if self.layout_audit:
                 self.layout.caption(start, self.time, text, self._beat_name())
             self.caption_spans.append((start, self.time, text))
             self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
+
+    def _burn(self, template: str, fields: dict[str, Source]) -> None:
+        """Draw the caption in the caption band, wrapped to the frame, its numbers bound like any label's."""
+        parts = re.split(r"(\{\w+\})", template)  # escape Typst markup in the caption's own words, not its fields
+        safe = "".join(p if i % 2 else re.sub(r"([\\#$*_@<>\[\]`~])", r"\\\1", p) for i, p in enumerate(parts))
+        content = f"#block(width: 640pt)[#align(center)[{safe}]]"
+        text = self.b.text(content, False, style.NOTE_SIZE, **cast(dict[str, Any], fields))
+        text.set_color(style.TEXT)
+        if text.width > config.frame_width - 2 * style.SAFE_MARGIN:
+            text.scale_to_fit_width(config.frame_width - 2 * style.SAFE_MARGIN)
+        text.move_to(np.array([0.0, (style.CAPTION_TOP - config.frame_height / 2 + style.SAFE_MARGIN) / 2, 0.0]))
+        exempt(text, "caption_band", "the burned-in caption is what the band is for")
+        self.add(text)
+        self._burned = text
 
     def _reading_left(self) -> float:
         """Return how much longer the open caption must stay up to be read, and its voice heard (0 if none)."""
@@ -384,6 +406,7 @@ class LectureScene(Scene):
         would deep-copy each one (slow for matrices and code), and the stage under the cover is static.
         """
         self.hold_caption()
+        keep = (*keep, *((self._burned,) if self._burned is not None else ()))  # the caption stays until it closes
         gone = [m for m in self.mobjects if m is not self._heading and m not in keep]
         if not gone:
             return

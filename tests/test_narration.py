@@ -125,3 +125,12 @@ def _half_step(shown: str) -> float:
     mantissa, _, exp = shown.replace(",", "").partition("e")
     decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
     return 0.5 * 10.0 ** (int(exp or 0) - decimals) * (1 + 1e-9)
+
+
+def test_burned_captions_are_bound_and_pass_the_layout_audit() -> None:
+    topic = registry.get(TOPIC)
+    plain = render(RenderRequest(topic, topic.config()(), device="cpu", dry_run=True)).manifest
+    burned = render(RenderRequest(topic, topic.config()(), device="cpu", dry_run=True, burn_captions=True)).manifest
+    assert burned["layout"]["violations"] == 0 and burned["audit"]["mismatches"] == 0
+    assert burned["captions"] == plain["captions"]  # the same lines at the same times, now also in the picture
+    assert burned["audit"]["numbers_checked"] > plain["audit"]["numbers_checked"]  # their numbers audited too

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
 
@@ -327,10 +328,10 @@ class LectureScene(Scene):
 
     def _burn(self, template: str, fields: dict[str, Source]) -> None:
         """Draw the caption in the caption band, wrapped to the frame, its numbers bound like any label's."""
-        parts = re.split(r"(\{\w+\})", template)  # escape Typst markup in the caption's own words, not its fields
-        safe = "".join(p if i % 2 else re.sub(r"([\\#$*_@<>\[\]`~])", r"\\\1", p) for i, p in enumerate(parts))
-        content = f"#block(width: 640pt)[#align(center)[{safe}]]"
-        text = self.b.text(content, False, style.NOTE_SIZE, **cast(dict[str, Any], fields))
+        rows = textwrap.wrap(template, 96, break_long_words=False)  # about 96 characters fit across at this size
+        safe = ["".join(p if i % 2 else re.sub(r"([\\#$*_@<>\[\]`~])", r"\\\1", p)  # Typst markup, not fields
+                        for i, p in enumerate(re.split(r"(\{\w+\})", row))) for row in rows]
+        text = self.b.text(" #linebreak() ".join(safe), False, style.NOTE_SIZE + 2, **cast(dict[str, Any], fields))
         text.set_color(style.TEXT)
         if text.width > config.frame_width - 2 * style.SAFE_MARGIN:
             text.scale_to_fit_width(config.frame_width - 2 * style.SAFE_MARGIN)

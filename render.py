@@ -294,6 +294,7 @@ def list_topics() -> None:
 @cluster_option
 def render_all(quality: str, device: str, seed: int, output_dir: Path, narration: str, burn_captions: bool, jobs: int,
                formats: tuple[str, ...], dry_run: bool, cluster: str | None) -> None:
+    _local_only(cluster, narration, burn_captions)
     if cluster is not None:
         from driver import cluster as on_cluster
 
@@ -324,6 +325,7 @@ def course(quality: str, device: str, seed: int, output_dir: Path, narration: st
            serve: bool, port: int, media_base: str, cluster: str | None) -> None:
     httpd = _bind(output_dir / "course", port) if serve else None  # a busy port is refused before any work
     try:
+        _local_only(cluster, narration, burn_captions)
         if cluster is not None:
             from driver.cluster import write_course_on_cluster
 
@@ -340,6 +342,13 @@ def course(quality: str, device: str, seed: int, output_dir: Path, narration: st
     finally:
         if httpd is not None:
             httpd.server_close()
+
+
+def _local_only(cluster: str | None, narration: str, burn_captions: bool) -> None:
+    """Refuse narration and burned captions on a cluster (its workers render silent lectures) before any work."""
+    if cluster is not None and (narration != "none" or burn_captions):
+        raise click.UsageError("--narration and --burn-captions render locally only; drop --cluster, or render"
+                               " the narrated topics with render.py TOPIC --narration ...")
 
 
 def _bind(root: Path, port: int) -> Any:

@@ -134,3 +134,8 @@ def test_burned_captions_are_bound_and_pass_the_layout_audit() -> None:
     assert burned["layout"]["violations"] == 0 and burned["audit"]["mismatches"] == 0
     assert burned["captions"] == plain["captions"]  # the same lines at the same times, now also in the picture
     assert burned["audit"]["numbers_checked"] > plain["audit"]["numbers_checked"]  # their numbers audited too
+
+
+def test_narration_on_a_cluster_is_refused_before_any_work(capsys: Any) -> None:
+    assert main(["all", "--cluster", "tcp://127.0.0.1:9", "--narration", "espeak"]) == EXIT_USAGE
+    assert "render locally only" in capsys.readouterr().err

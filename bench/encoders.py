@@ -28,7 +28,8 @@ from run import ROOT, run  # noqa: E402
 COMBOS = "slice:4,slice:2,1:1,1:2,1:4,2:1,2:2,2:4"
 
 
-def measure(topic: str, quality: str, combos: list[tuple[str, int]], rounds: int) -> list[dict[str, Any]]:
+def measure(topic: str, quality: str, combos: list[tuple[str, int]], rounds: int,
+            resolution: str | None = None) -> list[dict[str, Any]]:
     """Render topic at quality once per combination per round; return per-combination samples."""
     samples: dict[tuple[str, int], list[dict[str, float]]] = {c: [] for c in combos}
     for r in range(rounds):
@@ -39,14 +40,15 @@ def measure(topic: str, quality: str, combos: list[tuple[str, int]], rounds: int
                 old = {k: os.environ.get(k) for k in env}
                 os.environ.update(env)
                 try:
-                    s = run(["render.py", topic, "--quality", quality, "--device", "cpu", "--output-dir", out])
+                    s = run(["render.py", topic, "--quality", quality, "--device", "cpu", "--output-dir", out,
+                             *(["--resolution", resolution] if resolution else [])])
                 finally:
                     for k, v in old.items():
                         if v is None:
                             os.environ.pop(k, None)
                         else:
                             os.environ[k] = v
-                s["bytes"] = (Path(out) / quality / f"{topic}.mp4").stat().st_size
+                s["bytes"] = next(Path(out).glob(f"{quality}*/{topic}.mp4")).stat().st_size
             samples[(threads, inflight)].append(s)
             print(f"round {r + 1}: threads {threads} in flight {inflight}: {s['wall']:.1f} s wall,"
                   f" {s['cpu']:.1f} s CPU, {s['rss_mb']:.0f} MB", file=sys.stderr, flush=True)
@@ -69,14 +71,18 @@ def main() -> None:
     parser.add_argument("--quality", default="high")
     parser.add_argument("--combos", default=COMBOS, help="threads:in_flight,... (threads: 'slice' or a number)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--resolution", help="WxH, e.g. 1920x1080 with --quality low: 1080p frames at 15 fps, a"
+                                             " quarter of 1080p60's frames at the same cost per frame")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     combos = [(c.split(":")[0], int(c.split(":")[1])) for c in args.combos.split(",")]
-    rows = measure(args.topic, args.quality, combos, args.rounds)
+    rows = measure(args.topic, args.quality, combos, args.rounds, args.resolution)
     result = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "load_at_end": os.getloadavg()[0],
-              "topic": args.topic, "quality": args.quality, "rounds": args.rounds, "rows": rows}
-    out = args.out or ROOT / "bench" / "results" / f"encoders-{args.quality}.json"
+              "topic": args.topic, "quality": args.quality, "resolution": args.resolution, "rounds": args.rounds,
+              "rows": rows}
+    tag = args.quality + (f"-{args.resolution}" if args.resolution else "")
+    out = args.out or ROOT / "bench" / "results" / f"encoders-{tag}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print("| threads per encoder | in flight | wall s (median) | CPU s | peak MB | x best |")
     print("|---|---|---|---|---|---|")

@@ -9,7 +9,7 @@ joins), every pixel is touched by one of the two groups only, so drawing the sta
 the background and the animated ones over it gives the same pixels as Manim's order; on any other
 frame Manim's own path draws the frame.
 
-An experiment, not used by renders: `.venv/bin/python bench/static_cache.py heads` renders the topic
+An experiment, not used by renders: `.venv/bin/python bench/static_cache.py heads --cache static` renders the topic
 at 480p without and with it, twice each, and compares every frame handed to the encoders (sha1) and
 the main thread's CPU time. 2026-12-05: frames identical for heads and scaling, but only 139 of
 heads' 907 animated frames could use it (most static mobjects above an animated one are the heading
@@ -19,6 +19,7 @@ CPU time did not change beyond noise (15.1-15.2 s off, 14.6-15.3 s on).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import itertools as it
 import sys
@@ -157,11 +158,21 @@ def uninstall() -> None:
     CairoRenderer.update_frame = _original_update  # type: ignore[method-assign]
 
 
-def compare(name: str, beat: str | None = None) -> None:
-    """Render topic at 480p without and with the cache (twice each); compare frames and main-thread CPU."""
+def compare(name: str, beat: str | None = None, which: str = "static") -> None:
+    """Render topic at 480p without and with a cache (twice each); compare frames and main-thread CPU.
+
+    which: "static" (this module) or "path" (scenes/kit/path_cache.py, which renders use; it is
+    switched off for the "off" renders and this module's hooks are not installed then).
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from driver import registry
     from driver.pipeline import RenderRequest, render
+    from scenes.kit import path_cache
+
+    cache: Any = sys.modules[__name__] if which == "static" else path_cache
+    if which == "static":
+        path_cache.install()  # renders use it; compare this module's hook with and without
+    pipeline_install = path_cache.install
 
     hashes: list[tuple[str, int]] = []
     add_frame = CairoRenderer.add_frame
@@ -177,15 +188,24 @@ def compare(name: str, beat: str | None = None) -> None:
     seen: dict[str, list[tuple[str, int]]] = {}
     for mode in ("off", "on", "off", "on"):
         hashes.clear()
-        install() if mode == "on" else uninstall()
+        cache.install() if mode == "on" else cache.uninstall()
+        if which == "path":  # the pipeline installs it on every render: keep it off for "off"
+            path_cache.install = path_cache.install if mode == "on" else (lambda: None)  # type: ignore[method-assign]
         start = time.thread_time()
         with tempfile.TemporaryDirectory() as out:
             render(RenderRequest(topic, topic.config()(), device="cpu", output_dir=Path(out), beat=beat))
         seen[mode] = list(hashes)
-        print(f"cache {mode}: {len(hashes)} frames, main thread CPU {time.thread_time() - start:.1f} s, {stats}")
+        print(f"{which} cache {mode}: {len(hashes)} frames, main thread CPU {time.thread_time() - start:.1f} s,"
+              f" {cache.stats}")
+        path_cache.install = pipeline_install  # type: ignore[method-assign]
     differ = [i for i, (a, b) in enumerate(zip(seen["off"], seen["on"])) if a != b]
     print(f"same frame count: {len(seen['off']) == len(seen['on'])}; frames that differ: {len(differ)} {differ[:10]}")
 
 
 if __name__ == "__main__":
-    compare(sys.argv[1] if len(sys.argv) > 1 else "heads", sys.argv[2] if len(sys.argv) > 2 else None)
+    parser = argparse.ArgumentParser(description="Compare frames and main-thread CPU without and with a cache.")
+    parser.add_argument("topic", nargs="?", default="heads")
+    parser.add_argument("--beat", default=None)
+    parser.add_argument("--cache", choices=("static", "path"), default="path")
+    args = parser.parse_args()
+    compare(args.topic, args.beat, args.cache)

@@ -39,9 +39,9 @@ HIST_COLUMNS = (7.7, 1.75, 1.75, 1.75)
 PAD = 0.8  # the histograms stop short of their cell's sides: the end ticks' numbers stay on stage
 # the saturation example, unscaled | row names | scaled: title, weights, scores, largest weight,
 # the loss, the gradient, its norm
-SATURATION_ROWS = style.STAGE.rows(0.45, 1.3, 0.42, 0.42, 0.42, 1.4, 0.42, gap=0.2)
-SIDES = [row.columns(5.6, 1.6, 5.6) for row in SATURATION_ROWS]
-TITLE, WEIGHTS, SCORES, LARGEST, LOSS, GRADIENT, NORM = range(7)
+SATURATION_ROWS = style.STAGE.rows(0.45, 1.3, 0.36, 0.42, 0.42, 0.42, 1.4, 0.42, gap=0.16)
+SIDES = [row.columns(5.4, 2.0, 5.4) for row in SATURATION_ROWS]
+TITLE, WEIGHTS, KEYS, SCORES, LARGEST, LOSS, GRADIENT, NORM = range(8)
 
 
 class ScalingLecture(LectureScene):
@@ -50,7 +50,8 @@ class ScalingLecture(LectureScene):
     beats = ("intro", "one_score", "spread", "divide", "saturate", "gradient", "recap")
     roles = {"example_q": "query", "example_k": "key", "example_dot": "score", "sat_scores": "score",
              "sat_weights": "attention", "sat_max": "attention", "sat_next": "attention", "sat_weight_ratio": "attention",
-             "sat_gap": "score", "sat_grad": "gradient", "sat_grad_norm": "gradient", "sat_grad_ratio": "gradient", "sat_v": "value"}
+             "sat_gap": "score", "sat_grad": "gradient", "sat_grad_norm": "gradient", "sat_grad_ratio": "gradient", "sat_v": "value",
+             "sat_out": "output"}
     question = "Why divide the scores by $sqrt(d_k)$?"
     question_details = ('#text(size: 1.3em)[$"Attention"(Q, K, V) = "softmax"((Q K^T) / sqrt(d_k)) V$]',)
     question_caption = ("Attention divides every score q dot k by the square root of the key size d_k. "
@@ -61,7 +62,7 @@ class ScalingLecture(LectureScene):
         "Dividing by $sqrt(d_k)$ brings the spread back to one for every $d_k$.",
     )
     recap_caption = ("Scaling by sqrt(d_k) keeps the scores at unit spread whatever the key size, "
-                     "so softmax stays soft and keeps learning.")
+                     "so softmax stays soft and keeps passing gradient back.")
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -121,6 +122,7 @@ class ScalingLecture(LectureScene):
         name = style.note("$q dot k$" if ticks == "ticks" else "$q dot k \\/ sqrt(d_k)$", size=SMALL, color=style.MUTED)
         name.next_to(marks[2][1], LEFT, buff=0.5)
         plane.add(name)
+        plane.name = name  # type: ignore[attr-defined]
         return plane
 
     def row_labels(self) -> VGroup:
@@ -165,9 +167,20 @@ class ScalingLecture(LectureScene):
             plane.add(*(plane.tick(b.value("unit", (i,), 0), axis="y", font_size=SMALL) for i in range(2)))
         bars = plane.bars("sat_weights", color=color, prefix=(row,), width=0.7)
         y = SIDES[SCORES][side].centre[1]
-        scores = VGroup(*(b.number(b.value("sat_scores", (row, j), 1), SMALL, color=SCORE)
+        scores = VGroup(*(b.number(b.value("sat_scores", (row, j), 2, "g"), SMALL, color=SCORE)
                           .move_to(np.array([plane.to_screen(j, 0.0)[0], y, 0.0])) for j in range(self.L)))
+        yk = SIDES[KEYS][side].centre[1]
+        keys = VGroup(*(b.number(b.index("sat_k", 0, j), SMALL, color=style.MUTED)
+                        .move_to(np.array([plane.to_screen(j, 0.0)[0], yk, 0.0])) for j in range(self.L)))
+        plane.add(keys)
         return plane, bars, scores
+
+    def under_bars(self, plane: Plane, name: str, prefix: tuple[int, ...], row: int, decimals: int = 2) -> VGroup:
+        """Return the entries of a per-key tensor, each centred under its key's bar, in a saturation row."""
+        b, y = self.b, SIDES[row][0].centre[1]
+        color = style.ROLE[self.roles[name]]
+        return VGroup(*(b.number(b.value(name, (*prefix, j), decimals), SMALL, color=color)
+                        .move_to(np.array([plane.to_screen(j, 0.0)[0], y, 0.0])) for j in range(self.L)))
 
     def middle(self, text: str, row: int, color: str = style.MUTED) -> Typst:
         """Return the name of a row, between the two sides it names."""
@@ -184,25 +197,44 @@ class ScalingLecture(LectureScene):
         for r in (k, p):  # numbers right-aligned in one column grid, labels right-aligned before them
             r[1].shift(RIGHT * (q[1][-1].get_right()[0] - r[1][-1].get_right()[0]))
             r[0].align_to(q[0], RIGHT)
-        total = self.math("q dot k = sum_i q_i k_i = {s}", size=style.LABEL_SIZE + 2, color=SCORE,
-                          s=b.value("example_dot", ()))
+        # the sum written out: each product flows into its term, then the terms into the score
+        terms, parts = VGroup(), VGroup()
+        for i in range(len(p[1])):
+            num = b.number(b.value("example_prod", (i,)), style.LABEL_SIZE + 2, color=style.TEXT)
+            terms.add(num)
+            if i:
+                parts.add(style.note("$+$", size=style.LABEL_SIZE + 2))
+            negative = i and float(b.tensors["example_prod"][i]) < 0
+            parts.add(VGroup(style.note("$($", size=style.LABEL_SIZE + 2), num,
+                             style.note("$)$", size=style.LABEL_SIZE + 2)).arrange(RIGHT, buff=0.04)
+                      if negative else num)
+        dot_value = b.number(b.value("example_dot", ()), style.LABEL_SIZE + 2, color=SCORE)
+        eq = style.note("$=$", size=style.LABEL_SIZE + 2)
+        sum_line = VGroup(*parts, eq, dot_value).arrange(RIGHT, buff=0.18)
+        symbols = VGroup(*(m for m in sum_line.family_members_with_points() if not any(
+            m in t.get_family() for t in (*terms, dot_value))))
+        total = self.math("q dot k = sum_i q_i k_i", size=style.LABEL_SIZE + 2, color=SCORE)
         law = VGroup(
             self.prose("each product: mean zero, measured variance {v}", v=b.value("prod_var", ())),
             style.note('$"Var"(q dot k) = sum_i "Var"(q_i k_i) = d_k$, so its spread is $sqrt(d_k)$',
                        size=style.LABEL_SIZE),
         ).arrange(DOWN, buff=0.25)
-        style.STAGE.place(VGroup(rows, total, law).arrange(DOWN, buff=0.55).scale(1.2))
+        style.STAGE.place(VGroup(rows, VGroup(sum_line, total).arrange(DOWN, buff=0.3), law).arrange(DOWN, buff=0.5)
+                          .scale(1.15))
         self.say("One sampled query and key with d_k = {d} entries, each drawn from a standard normal.",
                  d=b.dim("example_q", 0))
         self.play(FadeIn(q), FadeIn(k), run_time=0.8)
         self.say("Multiply them entry by entry, then add the {d} products: that sum is the score q dot k.",
                  d=b.dim("example_q", 0))
-        self.play(FadeIn(p[0]), LaggedStart(*(ReplacementTransform(VGroup(q[1][i], k[1][i]).copy(), p[1][i])
-                                              for i in range(len(p[1]))), lag_ratio=0.3), run_time=2.0)
-        self.play(ReplacementTransform(p[1].copy(), total), run_time=1.2)
+        self.combine([(VGroup(q[1][i], k[1][i]), p[1][i]) for i in range(len(p[1]))], FadeIn(p[0]),
+                     lag_ratio=0.3, run_time=2.0)
+        self.combine([(p[1][i], terms[i]) for i in range(len(terms))], FadeIn(symbols), lag_ratio=0.2, run_time=1.4)
+        self.play(self.flow(terms, dot_value), run_time=1.0)
+        self.play(FadeIn(total, shift=DOWN * 0.15), run_time=0.6)
         self.say("Each product has mean zero and variance about {v}. Independent variances add, "
                  "so a sum of d_k products has variance d_k.", v=b.value("prod_var", ()))
         self.play(LaggedStart(*(FadeIn(x) for x in law), lag_ratio=0.5), run_time=1.2)
+        self.hold_caption()
 
     def spread(self) -> None:
         self.beat("Measured: the spread grows like √dₖ")
@@ -215,8 +247,9 @@ class ScalingLecture(LectureScene):
         self.row_names = self.row_labels()
         heads = VGroup(self.header("measured \\ std", 0), self.header("$sqrt(d_k)$", 1))
         std, root = self.column("std", 0), self.column("sqrt_dk", 1)
-        self.say("{N} seeded samples of q dot k for each d_k, counted in the same bins on one shared axis.",
-                 N=b.dim("samples", 1))
+        self.say("{N} seeded samples of q dot k for each d_k, sorted into {n} bins per row;"
+                 " each row's bars are scaled to its own tallest bar.",
+                 N=b.value("n_samples", (), 0, "n"), n=b.dim("counts", 1))
         self.play(FadeIn(planes), Create(bases), FadeIn(self.row_names), FadeIn(ticks), run_time=0.6)
         self.play(LaggedStart(*(FadeIn(bs, shift=UP * 0.15) for bs in bars), lag_ratio=0.3), run_time=1.5)
         self.say("The white segment spans minus to plus one measured standard deviation. It tracks sqrt(d_k): "
@@ -224,8 +257,8 @@ class ScalingLecture(LectureScene):
                  s0=b.value("std", (0,)), r0=b.value("sqrt_dk", (0,)),
                  s2=b.value("std", (self.K - 1,)), r2=b.value("sqrt_dk", (self.K - 1,)))
         legend = self.cell(self.K, 0).place(
-            style.note("bars: samples per bin; white: ± one measured std", size=SMALL, color=style.MUTED),
-            align=DOWN)
+            self.prose("{N} samples per row, each to its own peak; white: ± one std",
+                       size=SMALL, color=style.MUTED, N=b.value("n_samples", (), 0, "n")), align=DOWN)
         self.play(Create(spans), FadeIn(legend), FadeIn(heads), FadeIn(std), FadeIn(root), run_time=1.2)
         self.hold_caption()
         self.raw = (planes, bars, spans, ticks, legend)
@@ -241,15 +274,19 @@ class ScalingLecture(LectureScene):
                  " Each histogram squeezes towards zero by its own factor.",
                  r0=b.value("sqrt_dk", (0,)), r2=b.value("sqrt_dk", (self.K - 1,)))
         self.play(FadeOut(spans), FadeOut(legend), run_time=0.4)
+        renamed = style.note("$q dot k \\/ sqrt(d_k)$", size=SMALL, color=style.MUTED)
+        renamed.move_to(ticks.name, aligned_edge=RIGHT)
         self.play(*(VGroup(p, bs).animate.stretch(1 / roots[k], 0, about_point=p.to_screen(0.0, 0.0))
-                    for k, (p, bs) in enumerate(zip(planes, bars))), run_time=2.5)
+                    for k, (p, bs) in enumerate(zip(planes, bars))), ticks.name.animate.set_opacity(0), FadeIn(renamed),
+                  run_time=2.5)
         self.hold_caption()
         scaled = self.axis("scaled_ticks", 1)
         zoom = float(b.tensors["ticks"][-1]) / float(b.tensors["scaled_ticks"][-1])
-        self.say("They now have one shape. Zoom in on the axis, from plus or minus {R} to plus or minus {r}:"
-                 " the three histograms coincide.", R=b.value("ticks", (2,), 0), r=b.value("scaled_ticks", (2,), 1))
+        self.say("Zoom in on the axis, from plus or minus {R} to plus or minus {r}: the three rows now share one"
+                 " spread, though d_k = {d} stays a little peakier.", R=b.value("ticks", (2,), 0),
+                 r=b.value("scaled_ticks", (2,), 1), d=b.value("d_k", (0,), 0))
         self.play(*(VGroup(p, bs).animate.stretch(zoom, 0, about_point=p.to_screen(0.0, 0.0))
-                    for p, bs in zip(planes, bars)), FadeOut(ticks), FadeIn(scaled), run_time=2.0)
+                    for p, bs in zip(planes, bars)), FadeOut(ticks), FadeOut(renamed), FadeIn(scaled), run_time=2.0)
         new_spans = VGroup(*(self.span(p, k) for k, p in enumerate(planes)))
         self.say("Measured spread after dividing: {a} for the smallest d_k, {c} for the largest. One, whatever d_k.",
                  a=b.value("scaled_std", (0,)), c=b.value("scaled_std", (self.K - 1,)))
@@ -262,9 +299,9 @@ class ScalingLecture(LectureScene):
         g = b.value("sat_gap", (row,))
         lines = VGroup(  # prose with inline maths: a number like 7.5e+07 reads as text, not as e times 07
             self.prose("$s_{a} - s_{z}$ = {g}", size=style.LABEL_SIZE, color=SCORE, a=a, z=z, g=g),
-            self.prose("$e^{g}$ = {e}", size=style.LABEL_SIZE, g=g, e=b.value("sat_exp_gap", (row,), 3, "g")),
+            self.prose("$e^{g}$ = {e}", size=style.LABEL_SIZE, g=g, e=b.value("sat_exp_gap", (row,), 2, "g")),
             self.prose("$w_{a} \\/ w_{z}$ = {x}", size=style.LABEL_SIZE, color=WEIGHT, a=a, z=z,
-                       x=b.value("sat_weight_ratio", (row,), 3, "g")),
+                       x=b.value("sat_weight_ratio", (row,), 2, "g")),
         ).arrange(DOWN, buff=0.3)
         return SIDES[GRADIENT][side].place(lines)
 
@@ -284,9 +321,12 @@ class ScalingLecture(LectureScene):
                                    align=DOWN)
         lmax, rmax = (SIDES[LARGEST][side].place(self.prose("largest weight {w}, next {n}", color=WEIGHT,
                                                             w=b.value("sat_max", (r,)),
-                                                            n=b.value("sat_next", (r,), 3, "g")))
+                                                            n=b.value("sat_next", (r,), 2, "g")))
                       for r, side in ((0, 0), (1, 2)))
-        names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("scores $s_j$", SCORES, SCORE))
+        names = VGroup(self.middle("weights $w_j$", WEIGHTS, WEIGHT), self.middle("key $j$", KEYS),
+                       self.middle("scores $s_j$", SCORES, SCORE))
+        divide = SIDES[SCORES][1].place(self.math("div sqrt({d}) = div {r}", size=SMALL, color=SCORE,
+                                                  d=b.dim("sat_k", 1), r=b.value("sqrt_dk", (self.K - 1,))))
         lchain, rchain = self.chain(0, 0), self.chain(1, 2)
         lbox, rbox = self.pair_boxes(lscores), self.pair_boxes(rscores)
         top, nxt = (int(b.tensors["sat_pair"][n]) for n in (0, 1))
@@ -300,7 +340,7 @@ class ScalingLecture(LectureScene):
         self.hold_caption()
         self.say("The top score beats the next by {gap}. Softmax turns that gap into a ratio: e to the {gap} is {e},"
                  " and the top weight is {x} times the next.", gap=b.value("sat_gap", (0,)),
-                 e=b.value("sat_exp_gap", (0,), 3, "g"), x=b.value("sat_weight_ratio", (0,), 3, "g"))
+                 e=b.value("sat_exp_gap", (0,), 2, "g"), x=b.value("sat_weight_ratio", (0,), 2, "g"))
         self.play(Create(lbox), run_time=0.5)
         self.play(self.carry(VGroup(lscores[top], lscores[nxt]), lchain[0]), run_time=1.0)
         self.play(self.carry(lchain[0], lchain[1]), run_time=1.0)
@@ -308,9 +348,11 @@ class ScalingLecture(LectureScene):
         self.hold_caption()
         self.say("Divided by sqrt(d_k), the scores shrink: the gap is {gap}, e to the {gap} is {e}, and so is the ratio:"
                  " the weights stay spread; the largest is {w}.", gap=b.value("sat_gap", (1,)),
-                 e=b.value("sat_exp_gap", (1,), 3, "g"), w=b.value("sat_max", (1,)))
-        self.play(FadeIn(right), FadeIn(rt), *(ReplacementTransform(lscores[j].copy(), rscores[j])
-                                               for j in range(self.L)), run_time=1.2)
+                 e=b.value("sat_exp_gap", (1,), 2, "g"), w=b.value("sat_max", (1,)))
+        self.play(FadeOut(names[2]), FadeIn(divide), FadeIn(right), FadeIn(rt), run_time=0.6)
+        self.play(LaggedStart(*(self.flow(lscores[j], rscores[j]) for j in range(self.L)), lag_ratio=0.15),
+                  run_time=2.0)
+        self.play(FadeOut(divide), FadeIn(names[2]), run_time=0.4)
         self.play(*(GrowFromEdge(x, DOWN) for x in rbars), FadeIn(rmax), run_time=1.0)
         self.play(Create(rbox), run_time=0.5)
         self.play(self.carry(VGroup(rscores[top], rscores[nxt]), rchain[0]), run_time=1.0)
@@ -323,28 +365,36 @@ class ScalingLecture(LectureScene):
         b = self.b
         self.play(FadeOut(self.chains), run_time=0.5)
         reach = 1.15 * float(b.tensors["sat_grad"].abs().max())
-        plots, norms = VGroup(), VGroup()
+        plots, norms, values, outs = VGroup(), VGroup(), VGroup(), VGroup()
         for row, side in enumerate((0, 2)):
             plane = self.key_plot(side, GRADIENT, (-reach, reach))
             if self.ticked:
-                plane.add(plane.tick(b.value("grad_tick", (), 2, "g"), axis="y", font_size=SMALL))
+                plane.add(plane.tick(b.value("grad_tick", (), 2, "g"), axis="y", font_size=SMALL),
+                          plane.tick(b.value("unit", (0,), 0), axis="y", font_size=SMALL))
             plane.add(plane.bars("sat_grad", color=GRAD, prefix=(row,), width=0.7))
             plots.add(plane)
+            values.add(self.under_bars(self.sat[3 * row], "sat_v", (), LOSS))
+            outs.add(SIDES[NORM][side].place(self.prose("output $o = w dot v$ = {o}", color=style.ROLE["output"],
+                                                        o=b.value("sat_out", (row,)))))
             norms.add(SIDES[NORM][side].place(self.prose("gradient norm {g}", color=GRAD,
                                                          g=b.value("sat_grad_norm", (row,), 2, "g"))))
-        values = number_row(b, "sat_v", size=SMALL, cell=0.78, color=style.ROLE["value"])
-        v_name = self.math("v_j", color=style.ROLE["value"])
-        SATURATION_ROWS[LOSS].place(VGroup(v_name, values).arrange(RIGHT, buff=0.4))
-        name = self.middle("$partial (w dot v) \\/ partial s_j$", GRADIENT, GRAD)
+        v_name = self.middle("values $v_j$", LOSS, style.ROLE["value"])
+        name = self.middle("$(partial o) / (partial s_j)$\\ $= w_j (v_j - o)$", GRADIENT, GRAD)
         ratio = SIDES[NORM][1].place(self.prose("ratio {r}", color=GRAD, r=b.value("sat_grad_ratio", (), 2, "g")))
-        self.say("Give each key a seeded value v_j; the output is w dot v. Autograd measures its gradient with"
-                 " respect to each score s_j.")
-        self.play(FadeIn(v_name), LaggedStart(*(FadeIn(x, shift=DOWN * 0.1) for x in values), lag_ratio=0.1),
-                  run_time=1.0)
+        self.say("Give each key a seeded value v_j. The output o is w dot v: {o0} unscaled, {o1} scaled.",
+                 o0=b.value("sat_out", (0,)), o1=b.value("sat_out", (1,)))
+        self.play(FadeIn(v_name), *(LaggedStart(*(FadeIn(x, shift=DOWN * 0.1) for x in vs), lag_ratio=0.1)
+                                    for vs in values), run_time=1.0)
+        self.play(FadeIn(outs), run_time=0.6)
+        self.hold_caption()
+        self.say("Autograd measures how o moves with each score s_j: w_j times v_j minus o. A weight near zero"
+                 " passes back nearly nothing.")
         self.play(FadeIn(plots), FadeIn(name), run_time=1.0)
+        self.hold_caption()
         self.say("Unscaled, its norm is {g0}: the bars are invisible. Scaled, it is {g1}, about {r} times larger.",
                  g0=b.value("sat_grad_norm", (0,), 2, "g"), g1=b.value("sat_grad_norm", (1,), 2, "g"),
                  r=b.value("sat_grad_ratio", (), 2, "g"))
+        self.play(FadeOut(outs), run_time=0.3)
         self.play(FadeIn(norms), FadeIn(ratio), run_time=0.8)
 
     def recap(self) -> None:

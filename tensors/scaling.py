@@ -93,6 +93,8 @@ class ScalingResult(LectureResult):
     sat_pair: torch.Tensor  # (2,) the keys with the largest and the second largest score (the same in both rows)
     unit: torch.Tensor  # (2,) 0 and 1: the ticks of the weight axes
     grad_tick: torch.Tensor  # () the largest |gradient| of either row: the tick of the gradient axes
+    sat_out: torch.Tensor  # (2,) the attention output o = w . v of each row
+    n_samples: torch.Tensor  # () N, the samples per d_k, as a count
 
 
 
@@ -207,5 +209,7 @@ def build(config: ScalingConfig, device: torch.device) -> ScalingResult:
         sat_pair=sat_scores[0].topk(2).indices,
         unit=torch.tensor([0.0, 1.0], device=device),
         grad_tick=sat_grad.abs().max(),
+        sat_out=sat_weights @ sat_v,
+        n_samples=torch.tensor(float(config.samples), device=device),
     )
 

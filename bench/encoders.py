@@ -42,6 +42,9 @@ def measure(topic: str, quality: str, combos: list[tuple[str, int]], rounds: int
                 try:
                     s = run(["render.py", topic, "--quality", quality, "--device", "cpu", "--output-dir", out,
                              *(["--resolution", resolution] if resolution else [])])
+                except RuntimeError as err:  # a failed render (the lecture changed under us): skip it, say so
+                    print(f"round {r + 1}: threads {threads} in flight {inflight}: {err}", file=sys.stderr, flush=True)
+                    continue
                 finally:
                     for k, v in old.items():
                         if v is None:
@@ -54,6 +57,8 @@ def measure(topic: str, quality: str, combos: list[tuple[str, int]], rounds: int
                   f" {s['cpu']:.1f} s CPU, {s['rss_mb']:.0f} MB", file=sys.stderr, flush=True)
     rows = []
     for (threads, inflight), ss in samples.items():
+        if not ss:
+            continue
         rows.append({"threads": threads, "in_flight": inflight,
                      "wall": round(statistics.median(x["wall"] for x in ss), 2),
                      "walls": [round(x["wall"], 2) for x in ss],

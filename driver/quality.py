@@ -57,7 +57,7 @@ def _env_preset() -> str:
 
 
 def _env_threads() -> str:
-    raw = os.environ.get("FAQ_LECTURES_ENCODER_THREADS", "slice")
+    raw = os.environ.get("FAQ_LECTURES_ENCODER_THREADS", "2")
     if raw == "slice" or (raw.isdigit() and 1 <= int(raw) <= 64):
         return raw
     ENV_ERRORS.append(f"FAQ_LECTURES_ENCODER_THREADS={raw!r} must be 'slice' or a whole number from 1 to 64")
@@ -68,7 +68,8 @@ ENCODERS_IN_FLIGHT = _env_inflight()
 X264_PRESET = _env_preset()
 X264_CRF = 23  # Manim's libx264 quality setting, recorded in the manifest
 # Threads inside each segment's encoder: "slice" is PyAV's default (slice threads, as many as x264 likes);
-# a number N is x264 frame threads, N per encoder.
+# a number N is x264 frame threads, N per encoder. 2 frame threads with 4 encoders in flight was the
+# fastest combination measured on 2 cores (bench/encoders.py; README, "Encoder threads").
 ENCODER_THREADS = _env_threads()
 
 

@@ -106,23 +106,23 @@ class PositionalLecture(LectureScene):
         top_in, bot_in = self.matrix(inputs[0], cell=self.cell), self.matrix(inputs[1], cell=self.cell)
         top_out, bot_out, moved = (self.matrix(n, cell=self.cell) for n in outputs)
         bot_in.next_to(top_in, DOWN, buff=ROW_GAP)
-        top_out.next_to(top_in, RIGHT, buff=1.8)
-        bot_out.next_to(bot_in, RIGHT, buff=1.8)
-        moved.next_to(bot_out, RIGHT, buff=1.2)
+        top_out.next_to(top_in, RIGHT, buff=1.7)
+        bot_out.next_to(bot_in, RIGHT, buff=1.7)
+        moved.next_to(bot_out, RIGHT, buff=1.25)
         m = {"top_in": top_in, "bot_in": bot_in, "top_out": top_out, "bot_out": bot_out, "moved": moved}
         m["top_in_l"], m["bot_in_l"] = self.letters(top_in, order), self.letters(bot_in, perm)
         m["top_out_l"] = self.letters(top_out, order, RIGHT)
-        m["bot_out_l"] = self.letters(bot_out, perm)
+        m["bot_out_l"] = self.letters(bot_out, perm, RIGHT)
         m["moved_l"] = self.letters(moved, perm, RIGHT)
         for key, text in zip(("top_in", "bot_in", "top_out", "bot_out", "moved"), names):
             side = UP if key.startswith("top") else DOWN
             label = self.math(text, LABEL)
             m[key + "_n"] = label.next_to(m[key], side, buff=0.08)
-        m["sign"] = style.note("$=$", size=LABEL).move_to((bot_out.get_right() + moved.get_left()) / 2)
+        m["sign"] = style.note("$=$", size=LABEL).move_to((m["bot_out_l"].get_right() + moved.get_left()) / 2)
         everything = VGroup(*m.values())
         style.STAGE.rows(5.1, 0.9)[0].place(everything)
         m["top_arrow"] = self.arrow(top_in, top_out)
-        m["bot_arrow"] = self.arrow(bot_in, m["bot_out_l"])
+        m["bot_arrow"] = self.arrow(bot_in, bot_out)
         return m
 
     def foot(self, *lines: Mobject) -> Mobject:
@@ -196,15 +196,23 @@ class PositionalLecture(LectureScene):
             heat.stretch_to_fit_width(4.6)
         top = style.note("dimension →", size=NOTE, color=style.MUTED).next_to(heat, UP, buff=0.12)
         side = style.note("position $p$ →", size=NOTE, color=style.MUTED).rotate(-PI / 2).next_to(heat, LEFT, buff=0.1)
-        fast_box = pixel_box(heat, (positions, dims), (0, positions), (0, 1), color=style.TEXT, width=2.5)
-        slow_box = pixel_box(heat, (positions, dims), (0, positions), (slow, slow + 1), color=SLOW, width=2.5)
+        fast_box = pixel_box(heat, (positions, dims), (0, positions), (0, 1), color=style.TEXT, width=4)
+        slow_box = pixel_box(heat, (positions, dims), (0, positions), (slow, slow + 1), color=SLOW, width=4)
+        # the heatmap's ends numbered: first and last position down the side, first and last dim along the top
+        ends = VGroup(
+            b.number(b.index("pos", 0, 0, base=0), NOTE, color=style.MUTED).next_to(heat.get_corner(UP + LEFT), LEFT, buff=0.1).shift(DOWN * 0.15),
+            b.number(b.index("pos", 0, positions - 1, base=0), NOTE, color=style.MUTED).next_to(heat.get_corner(DOWN + LEFT), LEFT, buff=0.1).shift(UP * 0.15),
+            b.number(b.index("M", 0, 0, base=0), NOTE, color=style.MUTED).next_to(heat.get_corner(UP + LEFT), UP, buff=0.1).shift(RIGHT * 0.15),
+            b.number(b.index("M", 0, dims - 1, base=0), NOTE, color=style.MUTED).next_to(heat.get_corner(UP + RIGHT), UP, buff=0.1).shift(LEFT * 0.2),
+        )
+        side.next_to(ends[:2], LEFT, buff=0.1)
         bar = colour_legend(b, "ramp", "scale", decimals=0, font_size=NOTE, width=2.4)
         bar.next_to(heat, DOWN, buff=0.25)
-        left.place(Group(heat, top, side, fast_box, slow_box, bar))
-        plane = Plane(b, (0.0, float(positions - 1)), (-1.15, 1.15), width=right.width - 1.6, height=3.0)
+        left.place(Group(heat, top, side, fast_box, slow_box, bar, ends))
+        plane = Plane(b, (0.0, float(positions - 1)), (-1.15, 1.15), width=right.width - 2.4, height=3.0)
         xs = [b.value("pos", (p,), 0) for p in range(positions)]
-        fast = plane.curve(xs, [b.value("PE", (p, 0)) for p in range(positions)], color=style.TEXT)
-        slow_c = plane.curve(xs, [b.value("PE", (p, slow)) for p in range(positions)], color=SLOW)
+        fast = plane.curve(xs, [b.value("PE", (p, 0)) for p in range(positions)], color=style.TEXT, stroke_width=2)
+        slow_c = plane.curve(xs, [b.value("PE", (p, slow)) for p in range(positions)], color=SLOW, stroke_width=6)
         ticks = VGroup(*(plane.tick(b.value("unit", (i,), 0), "y", font_size=NOTE) for i in range(3)),
                        plane.tick(xs[0], "x", font_size=NOTE), plane.tick(xs[-1], "x", font_size=NOTE))
         x_name = style.note("position $p$", size=NOTE, color=style.MUTED).next_to(ticks[3:], DOWN, buff=0.1)
@@ -222,20 +230,26 @@ class PositionalLecture(LectureScene):
                              base=b.value("base", (), 0), two=b.dim("M_blocks", 1))
         width = self.prose("now $D$ = {D}, a real model's width (the tokens above had $D$ = {d})", LABEL,
                            D=b.dim("PE", 1), d=b.dim("X", 1))
-        graph = VGroup(plane, fast, slow_c, ticks, x_name, y_name)
+        tags = VGroup(self.prose("dim {j}", NOTE, style.TEXT, j=b.index("M", 0, 0, base=0)),
+                      self.prose("dim {j}", NOTE, SLOW, j=b.index("M", 0, slow, base=0)))
+        for tag, curve in zip(tags, (fast, slow_c)):
+            tag.next_to(curve.get_end(), RIGHT, buff=0.12)
+        if touches(tags[0], tags[1]):  # both waves end close together: the fast one's name goes above
+            tags[0].next_to(tags[1], UP, buff=0.08)
+        graph = VGroup(plane, fast, slow_c, ticks, x_name, y_name, tags)
         right.place(VGroup(formula, graph, keys).arrange(DOWN, buff=0.3))
         self.say("Now D = {D}, a real model's width; the tokens above had D = {d}. The encoding: {P} positions by {D}"
                  " dims, each value between -{s} and {s}.",
                  P=b.dim("PE", 0), D=b.dim("PE", 1), d=b.dim("X", 1), s=b.value("scale", (), 0))
         head.place(width)
-        self.play(FadeIn(width, shift=DOWN * 0.2), run_time=0.6)
-        self.play(FadeIn(heat), FadeIn(top), FadeIn(side), FadeIn(bar), FadeIn(formula), run_time=0.8)
+        self.play(FadeIn(heat), FadeIn(top), FadeIn(side), FadeIn(bar), FadeIn(formula), FadeIn(ends),
+                  FadeIn(width, shift=DOWN * 0.2), run_time=0.8)
         self.say("Read one column down the positions and it is a wave. Dim {a} turns fastest, {w} radians per position;"
                  " dim {c} only {v}.", a=b.index("PE", 1, 0, base=0), c=b.index("PE", 1, slow, base=0),
                  w=b.value("omega", (0,), 2), v=b.value("omega", (slow // 2,), 2))
         self.play(Create(fast_box), Create(plane.axes), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), run_time=0.6)
-        self.play(Create(fast), FadeIn(keys[0]), run_time=1.8)
-        self.play(Create(slow_box), Create(slow_c), FadeIn(keys[1:]), run_time=1.8)
+        self.play(Create(fast), FadeIn(keys[0]), FadeIn(tags[0]), run_time=1.8)
+        self.play(Create(slow_box), Create(slow_c), FadeIn(keys[1:]), FadeIn(tags[1]), run_time=1.8)
         self.clear_stage()
 
     def with_positions(self) -> None:
@@ -293,14 +307,14 @@ class PositionalLecture(LectureScene):
         unequal = style.note("$eq.not$", size=LABEL, color=style.DIFFERENCE).move_to(q["sign"])
         boxes = VGroup(q["bot_out"].box(rows=(i, i + 1), cols=(j, j + 1), color=style.DIFFERENCE),
                        q["moved"].box(rows=(i, i + 1), cols=(j, j + 1), color=style.DIFFERENCE))
-        diff = self.prose("largest difference, row {r}: {a} against {c}, a gap of {d}", LABEL, style.DIFFERENCE,
-                          a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
-                          r=b.index("Y_pe_perm", 0, i), d=b.value("diff_pe", (), 2, "g"))
+        diff = self.prose(f"largest difference, token *{LETTERS[perm[i]]}*: {{a}} against {{c}}, a gap of {{d}}", LABEL,
+                          style.DIFFERENCE, a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
+                          d=b.value("diff_pe", (), 2, "g"))
         verdict = style.note("the shuffled sentence now gives other outputs: order is visible", size=NOTE,
                              color=style.MUTED)
         text = self.foot(diff, verdict)
-        self.say("Not equal any more: a moved token gets another position's code. Boxed, {a} against {c}, a gap of {d},"
-                 " far above rounding.", a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
+        self.say(f"Not equal any more: a moved token gets another position's code. Boxed, in token {LETTERS[perm[i]]}'s"
+                 " row: {a} against {c}, a gap of {d}, far above rounding.", a=b.value("Y_pe_perm", (i, j)), c=b.value("Y_pe_pi", (i, j)),
                  d=b.value("diff_pe", (), 2, "g"))
         self.play(Create(boxes), FadeIn(text, shift=UP * 0.2), FadeIn(unequal), run_time=0.8)
         self.clear_stage()
@@ -458,8 +472,9 @@ class PositionalLecture(LectureScene):
                          style.DIFFERENCE, e=b.value("rel_err", (), 2, "g"))
         note = style.note("float32 rounding: one linear map $M_k$ moves every position by $k$", size=NOTE,
                           color=style.MUTED)
-        why = VGroup(style.note("A score between two positions can depend on their offset alone,", size=NOTE),
-                     style.note("so attention can learn to look a fixed number of words back.", size=NOTE)
+        why = VGroup(self.prose("A score between two positions can depend on how far apart they are:", NOTE),
+                     self.prose("{k} apart gives one number, {o} apart another, at any $p$.", NOTE,
+                                k=b.value("offsets", (0,), 0), o=b.value("offsets", (1,), 0)),
                      ).arrange(DOWN, buff=0.12)
         table = VGroup(heads, rows, names)
         style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), table, why).arrange(DOWN, buff=0.7))
@@ -475,7 +490,8 @@ class PositionalLecture(LectureScene):
                  o=b.value("offsets", (1,), 0), w=b.value("dots", (1, 0)))
         self.play(FadeIn(names[1]), LaggedStart(*(FadeIn(x, shift=DOWN * 0.2) for x in rows[1]), lag_ratio=0.3),
                   run_time=2.0)
-        self.say("That is what attention needs: a score that can tell \"one word back\" from \"two words back\","
-                 " at any place in the sentence.")
+        self.say("So a score built from positions can tell tokens {k} apart from tokens {o} apart, at any place in"
+                 " the sentence. It measures distance, not direction.", k=b.value("offsets", (0,), 0),
+                 o=b.value("offsets", (1,), 0))
         self.play(FadeIn(why), run_time=0.6)
         self.clear_stage()

@@ -13,6 +13,7 @@ from manim import (
     FadeOut,
     LaggedStart,
     Rectangle,
+    ReplacementTransform,
     TransformFromCopy,
     VGroup,
     VMobject,
@@ -20,13 +21,13 @@ from manim import (
 
 from scenes.kit import style
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
+from scenes.kit.matrix import TensorMatrix, glyph_box, label_columns, label_rows
 from scenes.kit.plot import Plane
 from scenes.kit.style import Region
 
 PLANE_SIZE = 3.0  # side of each square plane
 WORD_SIZE = style.NOTE_SIZE  # word labels beside dots and matrix rows
-HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
+HUG = 0.09  # highlight margin around the digits: clear of the brackets even at 480p
 TOP, BOTTOM = style.STAGE.rows(2.3, 4.3)  # the Q, K, V matrices (or a formula) over their planes
 UPPER, LOWER = TOP.columns(1, 1, 1), BOTTOM.columns(1, 1, 1)  # one column per role: Q, K, V
 AXIS = {"Q": "q", "K": "k", "V": "v"}  # the letter of each plane's coordinates
@@ -46,13 +47,14 @@ class SubspacesLecture(LectureScene):
     """Queries, keys and values: one sentence, three trained maps, three planes, one score matrix."""
 
     question = "What are the different subspaces of $Q$, $K$ and $V$?"
-    question_caption = ("A sentence of {L} words, read by head {h} of a small attention model trained to name the word"
-                        " after each word. Attention first sends every word through three separate linear maps.")
+    question_caption = ("{L} words, read by head {h} of a small model trained to name the word after each word."
+                        " Attention sends every word through three linear maps.")
     recap_caption = ("Queries and keys decide who listens to whom; values decide what is heard. Three trained maps,"
                      " three planes, three jobs.")
     beats = ("intro", "three_maps", "three_planes", "one_score", "score_matrix", "values", "why_separate", "recap")
     roles = {"X": "input", "W_Q": "weight", "W_K": "weight", "W_V": "weight", "Q": "query", "K": "key", "K_T": "key",
-             "V": "value", "S": "score", "S_tied": "score", "terms": "score", "A": "attention", "out": "output"}
+             "V": "value", "S": "score", "S_tied": "score", "terms": "score", "A": "attention", "out": "output",
+             "W_q_full": "weight", "x_terms": "query", "mix": "value", "mix_cum": "output"}
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -215,20 +217,71 @@ class SubspacesLecture(LectureScene):
         self.play(LaggedStart(*(FadeIn(VGroup(W, n)) for W, n in zip(Ws, w_names)), lag_ratio=0.3), FadeIn(origin),
                   run_time=1.5)
         self.hold_caption()
-        self.say("Each weight gives every word a new row of D' = {d} numbers: its query in Q, its key in K, its value in V.",
-                 d=b.dim("W_Q", 1))
-        for M, W, name in zip(Ms, Ws, m_names):
-            self.play(self.flow(VGroup(X.entries, W.entries), M), FadeIn(name), run_time=1.2)
+        # one query computed in full: dog's row of X times each column of W^Q, term by term
+        i, wi, Q, WQ = self.i, self.words[self.i], Ms[0], Ws[0]
+        lines = VGroup()
+        for c in range(2):
+            terms = [b.number(b.value("x_terms", (d, c)), style.NUMBER_SIZE, color=style.ROLE["Q"])
+                     for d in range(WQ.n_rows)]
+            parts: list[VMobject] = [self.prose(f"{wi}'s row · column {{c}} $=$", color=style.MUTED,
+                                                c=b.index("W_Q", 1, c))]
+            for d, t in enumerate(terms):
+                parts += ([] if d == 0 else [self.math("+")]) + [t]
+            total = b.number(b.value("Q", (i, c)), style.NUMBER_SIZE, color=style.ROLE["Q"])
+            parts += [self.math("="), total]
+            line = VGroup(*parts).arrange(RIGHT, buff=0.1)
+            line.terms, line.total = terms, total
+            lines.add(line)
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        lines.next_to(VGroup(X, *Ms, x_note, m_names), DOWN, buff=0.35).align_to(X, LEFT)
+        if lines.get_bottom()[1] < style.BOTTOM + 0.05:  # room under the matrices: lift everything
+            everything = VGroup(row, *Ws, x_words, x_name, x_note, w_names, m_names, origin, lines)
+            everything.shift(UP * (style.BOTTOM + 0.05 - lines.get_bottom()[1]))
+        self.say(f"Take {wi}'s row of X. Times W^Q's first column, entry by entry and summed, it gives {{a}}; times"
+                 f" the second, {{c}}. That pair is {wi}'s query.", a=b.value("Q", (i, 0)), c=b.value("Q", (i, 1)))
+        row_box = glyph_box([X.row(i)], color=style.TEXT, buff=0.08)
+        self.play(Create(row_box), FadeIn(Q.brackets), FadeIn(m_names[0]), run_time=0.5)
+        for c, line in enumerate(lines):
+            col_box = glyph_box([WQ.entry(d, c) for d in range(WQ.n_rows)], color=style.TEXT, buff=0.08)
+            self.play(Create(col_box), FadeIn(line[0]), run_time=0.5)
+            symbols = [m for m in line[1:-1] if m not in line.terms]
+            self.combine([(VGroup(X.entry(i, d), WQ.entry(d, c)), t) for d, t in enumerate(line.terms)],
+                         *(FadeIn(m) for m in symbols), lag_ratio=0.25, run_time=1.8)
+            self.combine([(VGroup(*line.terms), line.total)], run_time=0.8)
+            self.play(self.carry(line.total, Q.entry(i, c)), FadeOut(col_box), run_time=0.7)
+            self.add(line.total)
+        self.hold_caption()
+        self.say("The same for every word, and with W^K and W^V: each word gets a query, a key and a value, D' = {d}"
+                 " numbers each.", d=b.dim("W_Q", 1))
+        self.play(FadeOut(row_box), FadeOut(lines), run_time=0.4)
+        for n, (M, W, name) in enumerate(zip(Ms, Ws, m_names)):
+            w_box = glyph_box([W.entries], color=style.TEXT, buff=0.08)
+            rows = [k for k in range(M.n_rows) if n or k != i]
+            self.play(Create(w_box), *([] if n == 0 else [FadeIn(M.brackets), FadeIn(name)]), run_time=0.4)
+            self.play(LaggedStart(*(self.carry(X.row(k), M.row(k)) for k in rows), lag_ratio=0.25),
+                      FadeOut(w_box), run_time=1.4)
+        self.settle(*Ms)
         self.hold_caption()
         self.Ms = Ms
-        self.clear_stage(keep=tuple(Ms))
+        self.m_names = m_names
+        self.clear_stage(keep=tuple(Ms) + tuple(m_names))
 
     def three_planes(self) -> None:
         self.beat("Same words, three places")
-        b = self.b
+        b, i = self.b, self.i
         self.planes = [self.plane(role, region) for role, region in zip("QKV", LOWER)]
-        self.play(*(M.animate.move_to(region.centre) for M, region in zip(self.Ms, UPPER)),
+        tops = []
+        for M, name, region in zip(self.Ms, self.m_names, UPPER):  # each matrix keeps its name and its words
+            ghost = M.copy()
+            words = self.row_words(ghost)
+            top = VGroup(ghost, words, name.copy().next_to(ghost, RIGHT, buff=0.3))
+            region.place(top)
+            tops.append(top)
+        words = [t[1] for t in tops]
+        self.play(*(M.animate.move_to(t[0]) for M, t in zip(self.Ms, tops)),
+                  *(n.animate.move_to(t[2]) for n, t in zip(self.m_names, tops)),
                   *(FadeIn(p) for p in self.planes), run_time=1.0)
+        self.play(*(FadeIn(w) for w in words), run_time=0.4)
         self.say("With D' = {d}, each row is a point (x, y): Q's rows in the query plane, K's in the key plane, V's in"
                  " the value plane.", d=b.dim("W_Q", 1))
         self.play(*(FadeIn(p.title) for p in self.planes), run_time=0.3)
@@ -243,7 +296,7 @@ class SubspacesLecture(LectureScene):
             self.dots.append(dots)
             self.labels.append(labels)
         self.hold_caption()
-        # where each plane comes from: its weight's two columns make its two axes
+        # where each plane comes from: its weight's two columns give its two coordinates
         Ws, cols, names = VGroup(), VGroup(), VGroup()
         for role, region in zip("QKV", UPPER):
             W = self.matrix(f"W_{role}", cell=(style.CELL_W, 0.38))
@@ -251,28 +304,54 @@ class SubspacesLecture(LectureScene):
             name = self.math(f"W^{role}", style.LABEL_SIZE, style.ROLE["W"]).next_to(W, LEFT, buff=0.25)
             region.place(VGroup(W, col, name))
             Ws.add(W), cols.add(col), names.add(name)
-        self.say("Where do the planes come from? Each W has two columns: x times the first column is the first axis,"
-                 " x times the second is the second axis.")
-        self.play(FadeOut(VGroup(*self.Ms)), run_time=0.5)
+        self.say("Where do the planes come from? x times W's first column is a point's first coordinate, x times the"
+                 " second column its second coordinate.")
+        self.play(FadeOut(VGroup(*self.Ms, *self.m_names, *words)), run_time=0.5)
         self.play(FadeIn(Ws), FadeIn(names), FadeIn(cols), run_time=0.8)
         axes = [m for p in self.planes for m in p.axis_names]
         self.play(*(TransformFromCopy(c, a) for c, a in zip([m for col in cols for m in col], axes)), run_time=1.2)
         self.hold_caption()
+        # the subspace: the plane of R^D a map reads; a direction off it is invisible to that map
+        wi = self.words[i]
+        colours = [style.ROLE[r] for r in "QKV"]
         definition = VGroup(
-            self.prose("a subspace: the image of one map, every point $x W^Q$ reaches from $x$ in $RR^{D}$",
+            self.prose("$x W^Q$ reads $x$ only along $W^Q$'s two columns: a plane inside $RR^{D}$, the query subspace",
                        style.LABEL_SIZE, D=b.dim("W_Q", 0)),
-            self.prose("$W^Q$ is {D} × {d} of rank {r}: its image is a plane, with axes $q_1, q_2$", color=style.MUTED,
-                       D=b.dim("W_Q", 0), d=b.dim("W_Q", 1), r=b.value("ranks", (0,), 0, "n")),
-            self.prose("$W^K$ (rank {k}) and $W^V$ (rank {v}) each have their own plane: key and value subspaces",
-                       color=style.MUTED, k=b.value("ranks", (1,), 0, "n"), v=b.value("ranks", (2,), 0, "n")),
+            self.prose("$n$ = ({a}, {c}, {e}, {f}) is off that plane: $n W^Q$ = ({g}, {h})", color=style.MUTED,
+                       a=b.value("null", (0,)), c=b.value("null", (1,)), e=b.value("null", (2,)),
+                       f=b.value("null", (3,)), g=b.value("null_maps", (0, 0)), h=b.value("null_maps", (0, 1))),
+            self.prose("but $n W^K$ = ({g}, {h}) and $n W^V$ = ({p}, {q})", color=style.MUTED,
+                       g=b.value("null_maps", (1, 0)), h=b.value("null_maps", (1, 1)),
+                       p=b.value("null_maps", (2, 0)), q=b.value("null_maps", (2, 1))),
         ).arrange(DOWN, buff=0.15)
         TOP.place(definition)
-        self.say("Whatever x is, x W^Q lands in that plane: the plane is the image of the map, its subspace. One word"
-                 " sits in three subspaces: what it looks for, what it offers, what it hands over.")
+        self.say("Each map reads x through its own two columns: a plane inside R^{D}, its subspace. Here is a direction n"
+                 " that W^Q maps to zero: the query cannot see it.", D=b.dim("W_Q", 0))
         self.play(FadeOut(VGroup(Ws, cols, names)), run_time=0.5)
-        self.play(FadeIn(definition, shift=DOWN * 0.2), run_time=0.8)
+        self.play(FadeIn(definition[0], shift=DOWN * 0.2), run_time=0.8)
+        self.play(FadeIn(definition[1]), run_time=0.6)
         self.hold_caption()
-        self.definition = definition
+        rings = VGroup()
+        for r, (p, dots) in enumerate(zip(self.planes, self.dots)):
+            ring = p.dot(b.value("moved", (r, 0)), b.value("moved", (r, 1)), color=colours[r], radius=0.13)
+            ring.set_fill(opacity=0).set_stroke(colours[r], width=3)
+            rings.add(ring)
+        self.say(f"Add n to {wi}'s x. Its query stays exactly where it was, its key barely moves, and its value moves"
+                 " a long way.")
+        starts = [dots[i].copy().set_fill(opacity=0).set_stroke(c, width=3).scale(1.5) for dots, c in
+                  zip(self.dots, colours)]
+        self.play(FadeIn(definition[2]), *(FadeIn(m) for m in starts), run_time=0.6)
+        self.play(*(ReplacementTransform(m, ring) for m, ring in zip(starts, rings)), run_time=2.0)
+        self.hold_caption()
+        angles = self.prose("angle between the query and key subspaces: at most {a}°; query and value: at least {c}°",
+                            color=style.TEXT, a=b.value("angles", (0,), 1), c=b.value("angles", (1,), 1))
+        angles.next_to(definition, DOWN, buff=0.15)
+        self.say("So in this trained head, queries and keys read the same plane of R^{D}, within {a} degrees. Values"
+                 " read another one, {c} degrees away or more.", D=b.dim("W_Q", 0), a=b.value("angles", (0,), 1),
+                 c=b.value("angles", (1,), 1))
+        self.play(FadeIn(angles), run_time=0.6)
+        self.hold_caption()
+        self.definition = VGroup(definition, angles, rings)
 
     def one_score(self) -> None:
         self.beat("One score: a query meets a key")

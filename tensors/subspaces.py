@@ -91,6 +91,15 @@ class SubspacesResult(LectureResult):
     S_tied: torch.Tensor  # (L, L) the scores if keys reused W^Q: Q Q^T, symmetric
     ranks: torch.Tensor  # (3,) rank of W^Q, W^K, W^V: 2 means each image is a plane
     ticks: torch.Tensor  # (2, 2) -t and t: a round scale mark inside the query and key planes (row 0), the value plane (row 1)
+    W_q_full: torch.Tensor  # (D, H*D') the whole trained query weight; W_Q is head 2's columns of it
+    x_terms: torch.Tensor  # (D, D') X[i, d] * W_Q[d, c] for the followed query i: summed over d, its query Q[i]
+    null: torch.Tensor  # (D,) a unit direction n of R^D with n W_Q = 0 (the query cannot see it), n W_V largest
+    null_maps: torch.Tensor  # (3, D') n W_Q, n W_K, n W_V: what each map sees of n
+    moved: torch.Tensor  # (3, D') (x_i + n) W_Q, W_K, W_V: the followed word's three points after adding n
+    angles: torch.Tensor  # (2,) degrees: the largest angle between the query and key subspaces of R^D, the smallest between query and value
+    lengths: torch.Tensor  # (3,) |q_i|, |k_j| and cos of the angle between them: q_i . k_j = |q_i| |k_j| cos
+    mix: torch.Tensor  # (L, D') A[i, k] * V[k]: each value scaled by the followed query's weight on it
+    mix_cum: torch.Tensor  # (L + 1, D') the running sums of mix from the origin: the last row is out[i]
 
     def training(self) -> dict[str, Any]:
         """Return the trained model's record: task, steps, losses, held-out accuracy, seed."""
@@ -118,6 +127,26 @@ def band(w: torch.Tensor, head: int) -> torch.Tensor:
     return w[:, head * D_PROJ:(head + 1) * D_PROJ].contiguous()
 
 
+def column_space(w: torch.Tensor) -> torch.Tensor:
+    """Return an orthonormal basis (D, r) of the subspace of R^D a (D, D') weight reads: its column space."""
+    return torch.linalg.qr(w)[0]
+
+
+def principal_angles(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Return the principal angles, in degrees and ascending, between the column spaces of two weights."""
+    cos = torch.linalg.svdvals(column_space(a).T @ column_space(b)).clamp(-1.0, 1.0)  # descending cosines
+    return torch.rad2deg(torch.arccos(cos))  # ascending angles
+
+
+def blind_direction(w_blind: torch.Tensor, w_seen: torch.Tensor, toward: torch.Tensor) -> torch.Tensor:
+    """Return a unit n with n w_blind = 0 whose image n w_seen is largest, signed so that it points toward `toward`."""
+    u = torch.linalg.svd(w_blind)[0]  # (D, D): columns past the rank span the directions w_blind maps to zero
+    blind = u[:, w_blind.shape[1]:]  # (D, D - D')
+    coef = torch.linalg.svd(blind.T @ w_seen)[0][:, 0]  # (D - D',): the blind combination w_seen maps farthest
+    n = blind @ coef  # (D,), unit length
+    return n if float((n @ w_seen) @ toward) >= 0 else -n
+
+
 def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
     """Train (or load) the model, then compute every tensor of the subspaces lecture on the device."""
     config.validate()
@@ -133,6 +162,9 @@ def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
     A = torch.softmax(S_scaled, dim=-1)
     out = A @ V
     qk, v = torch.cat([Q, K]).abs().max(), V.abs().max()
+    i, j = config.query - 1, config.key - 1
+    n = blind_direction(W_Q, W_V, -V[i])  # moves the value point toward the origin, so it stays on its plane
+    mix = A[i][:, None] * V  # (L, D')
     return SubspacesResult(
         config=config,
         words=words,
@@ -156,4 +188,13 @@ def build(config: SubspacesConfig, device: torch.device) -> SubspacesResult:
         S_tied=scores(Q, Q, scale=False),
         ranks=torch.stack([torch.linalg.matrix_rank(w) for w in (W_Q, W_K, W_V)]),
         ticks=torch.stack([torch.stack([-nice_tick(0.8 * e), nice_tick(0.8 * e)]) for e in (qk, v)]),
+        W_q_full=model.W_q.to(device),
+        x_terms=X[i][:, None] * W_Q,
+        null=n,
+        null_maps=torch.stack([n @ W for W in (W_Q, W_K, W_V)]),
+        moved=torch.stack([(X[i] + n) @ W for W in (W_Q, W_K, W_V)]),
+        angles=torch.stack([principal_angles(W_Q, W_K)[-1], principal_angles(W_Q, W_V)[0]]),
+        lengths=torch.stack([Q[i].norm(), K[j].norm(), (Q[i] @ K[j]) / (Q[i].norm() * K[j].norm())]),
+        mix=mix,
+        mix_cum=torch.cat([torch.zeros(1, D_PROJ, device=device), mix.cumsum(0)]),
     )

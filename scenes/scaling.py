@@ -334,7 +334,7 @@ class ScalingLecture(LectureScene):
         self.chains = VGroup(lchain, rchain, lbox, rbox)
         self.say("One query against {L} keys, d_k = {d}. Unscaled, the scores q dot k_j range from {lo} to {hi}.",
                  L=b.dim("sat_k", 0), d=b.dim("sat_k", 1),
-                 lo=b.value("sat_extremes", (0,), 1), hi=b.value("sat_extremes", (1,), 1))
+                 lo=b.value("sat_extremes", (0,), 2, "g"), hi=b.value("sat_extremes", (1,), 2, "g"))
         self.play(FadeIn(left), FadeIn(lt), FadeIn(lscores), FadeIn(names), run_time=0.8)
         self.play(*(GrowFromEdge(x, DOWN) for x in lbars), FadeIn(lmax), run_time=1.0)
         self.hold_caption()
@@ -373,13 +373,13 @@ class ScalingLecture(LectureScene):
                           plane.tick(b.value("unit", (0,), 0), axis="y", font_size=SMALL))
             plane.add(plane.bars("sat_grad", color=GRAD, prefix=(row,), width=0.7))
             plots.add(plane)
-            values.add(self.under_bars(self.sat[3 * row], "sat_v", (), LOSS))
+            values.add(self.under_bars(self.sat[3 * row], "sat_v", (), LOSS, decimals=1))
             outs.add(SIDES[NORM][side].place(self.prose("output $o = w dot v$ = {o}", color=style.ROLE["output"],
                                                         o=b.value("sat_out", (row,)))))
             norms.add(SIDES[NORM][side].place(self.prose("gradient norm {g}", color=GRAD,
                                                          g=b.value("sat_grad_norm", (row,), 2, "g"))))
         v_name = self.middle("values $v_j$", LOSS, style.ROLE["value"])
-        name = self.middle("$(partial o) / (partial s_j)$\\ $= w_j (v_j - o)$", GRADIENT, GRAD)
+        name = self.middle("$display((partial o) / (partial s_j))$\\ $= w_j (v_j - o)$", GRADIENT, GRAD)
         ratio = SIDES[NORM][1].place(self.prose("ratio {r}", color=GRAD, r=b.value("sat_grad_ratio", (), 2, "g")))
         self.say("Give each key a seeded value v_j. The output o is w dot v: {o0} unscaled, {o1} scaled.",
                  o0=b.value("sat_out", (0,)), o1=b.value("sat_out", (1,)))

@@ -209,9 +209,12 @@ class LectureScene(Scene):
         img = self.b.heatmap(name, scale, height)
         return Group(img, SurroundingRectangle(img, buff=0.02, color=style.MUTED, stroke_width=1.5))
 
-    def colour_scale(self, ramp: str, scale: str, low: Source, high: Source, width: float = 1.6) -> Group:
-        """Return a heatmap's colour scale: the ramp tensor as a strip, its two ends named by bound numbers."""
-        strip = self.b.heatmap(ramp, scale, height=0.2)
+    def colour_scale(self, ramp: str, scale: str, low: Source, high: Source, width: float = 1.6,
+                     role: str | None = None) -> Group:
+        """Return a heatmap's colour scale: the ramp tensor as a strip, its two ends named by bound numbers.
+
+        `role` tints the strip like the heatmaps it explains (by default: the one role drawn on `scale` so far)."""
+        strip = self.b.heatmap(ramp, scale, height=0.2, tint=style.ROLE[role] if role else None)
         strip.stretch_to_fit_width(width)
         a = self.math("{a}", color=style.MUTED, a=low).next_to(strip, LEFT, buff=0.12)
         z = self.math("{z}", color=style.MUTED, z=high).next_to(strip, RIGHT, buff=0.12)

@@ -13,7 +13,7 @@ from scenes.kit import style
 from scenes.kit.binding import AuditError, Binding, BoundNumber, centre
 from scenes.kit.layout import bracket, highlight
 
-BRACKET_GAP = 0.08  # from the cell slots to a bracket: a highlight box around a cell's glyphs stays clear of it
+BRACKET_GAP = 0.15  # from the cell slots to a bracket: a highlight box around a cell's glyphs stays clear of it
 
 
 class TensorMatrix(VGroup):
@@ -72,7 +72,7 @@ class TensorMatrix(VGroup):
         return tl + step * np.array([c0, r0, 0]), tl + step * np.array([c1, r1, 0])
 
     def box(self, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None,
-            color: str = style.TEXT, fill: float = 0.0, buff: float = 0.07) -> Rectangle:
+            color: str = style.TEXT, fill: float = 0.0, buff: float = 0.1) -> Rectangle:
         """Return a rectangle around the drawn glyphs of a block of cells (half-open ranges; None means all).
 
         The box hugs the digits, not the cell slots: numbers are right-aligned in their slots, so a
@@ -159,7 +159,7 @@ def label_columns(m: TensorMatrix, labels: Sequence[Mobject], buff: float = 0.15
     return VGroup(*labels)
 
 
-def glyph_box(mobs: Sequence[VMobject], color: str = style.TEXT, fill: float = 0.0, buff: float = 0.07) -> Rectangle:
+def glyph_box(mobs: Sequence[VMobject], color: str = style.TEXT, fill: float = 0.0, buff: float = 0.1) -> Rectangle:
     """Return a rectangle that encloses every glyph of mobs with a margin of buff."""
     pts = np.concatenate([m.get_all_points() for m in mobs if m.has_points() or m.submobjects])
     lo, hi = pts.min(axis=0), pts.max(axis=0)

@@ -189,9 +189,10 @@ class Plane(VGroup):
 
 
 def colour_legend(b: Binding, ramp: str, scale: str, decimals: int = 2, font_size: float = style.NOTE_SIZE,
-                  width: float = 3.0) -> Group:
-    """Return a heatmap legend: the ramp tensor as a strip, its ends bound to -scale and +scale."""
-    strip = b.heatmap(ramp, scale, height=0.3)
+                  width: float = 3.0, role: str | None = None) -> Group:
+    """Return a heatmap legend: the ramp tensor as a strip (tinted like `role`'s heatmaps), its ends bound to
+    -scale and +scale."""
+    strip = b.heatmap(ramp, scale, height=0.3, tint=style.ROLE[role] if role else None)
     strip.stretch_to_fit_width(width)
     lo = b.text("−{a}", a=b.value(scale, (), decimals), font_size=font_size).next_to(strip, DOWN, buff=0.1)
     hi = b.text("{a}", a=b.value(scale, (), decimals), font_size=font_size).next_to(strip, DOWN, buff=0.1)

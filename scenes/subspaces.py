@@ -11,6 +11,7 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    Indicate,
     LaggedStart,
     Rectangle,
     ReplacementTransform,
@@ -382,7 +383,9 @@ class SubspacesLecture(LectureScene):
         total = b.number(b.value("S", (i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
         line2 = VGroup(sym("="), p0, sym("+"), p1, sym("="), total,
                        style.note("the raw score", color=style.MUTED)).arrange(RIGHT, buff=0.12)
-        TOP.place(VGroup(line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25))
+        line3 = self.math("= |q| |k| cos theta = {a} times {c} times {e}", color=style.MUTED,
+                          a=b.value("lengths", (0,)), c=b.value("lengths", (1,)), e=b.value("lengths", (2,)))
+        TOP.place(VGroup(line1, line2, line3).arrange(DOWN, aligned_edge=LEFT, buff=0.2))
         self.say("The dot product multiplies matching coordinates, first with first and second with second, and"
                  " adds them: a raw score of {s}.", s=b.value("S", (i, j)))
         self.play(FadeIn(VGroup(line1[0], *line1[1::2])), TransformFromCopy(q_at.nums[0], a),
@@ -393,8 +396,16 @@ class SubspacesLecture(LectureScene):
         self.play(self.flow(VGroup(p0, p1), total), FadeIn(line2[4]), FadeIn(line2[6]), run_time=0.8)
         self.hold_caption()
         k_on_q = self.arrow(qp, "K", j, style.ROLE["K"])
+        k_on_q.set_z_index(-1)  # under the query plane's dots: q's own dot stays visible
         on_q_tag = self.math(f'k_"{wk}"', color=style.ROLE["K"])
-        on_q_tag.next_to(k_on_q[1], DOWN if k_on_q[1].get_y() >= qp.to_screen(0.0, 0.0)[1] else UP, buff=0.12)
+        avoid = [*self.dots[0], *self.labels[0], *qp.axis_names, q_vec[1]]
+        cx, cy = qp.to_screen(0.0, 0.0)[:2]
+        for way in (DOWN, UP, RIGHT, LEFT, DOWN + RIGHT, DOWN + LEFT, UP + RIGHT, UP + LEFT):
+            on_q_tag.next_to(k_on_q[1], way, buff=0.15)
+            clear_axes = (on_q_tag.get_left()[0] > cx + 0.05 or on_q_tag.get_right()[0] < cx - 0.05) and \
+                (on_q_tag.get_bottom()[1] > cy + 0.05 or on_q_tag.get_top()[1] < cy - 0.05)
+            if clear_axes and not any(_touch(on_q_tag, m) for m in avoid):
+                break
         if self.ahead:
             verdict = f" Drawn in one plane, {wq}'s query and {wk}'s key point the same way: a high score."
         else:
@@ -402,6 +413,10 @@ class SubspacesLecture(LectureScene):
         self.say("So the key plane's axes pair up with the query plane's: training fitted W^Q and W^K to each other."
                  + verdict)
         self.play(TransformFromCopy(k_vec, k_on_q), FadeIn(on_q_tag), run_time=1.2)
+        self.say("Their lengths are {a} and {c}, and the cosine of the angle between them is {e}: nearly parallel, so"
+                 " the score is nearly as large as it can be.", a=b.value("lengths", (0,)), c=b.value("lengths", (1,)),
+                 e=b.value("lengths", (2,)))
+        self.play(FadeIn(line3, shift=UP * 0.1), run_time=0.6)
         self.hold_caption()
         self.clear_stage()
 
@@ -417,13 +432,14 @@ class SubspacesLecture(LectureScene):
         k_words = self.column_words(KT)
         q_name = self.math("Q", style.LABEL_SIZE, style.ROLE["Q"]).next_to(Q, UP, buff=0.2)
         kt_name = self.math("K^T", style.LABEL_SIZE, style.ROLE["K"]).next_to(KT, LEFT, buff=0.35)
-        s_name = self.math("S = Q K^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(S, DOWN, buff=0.25)
+        s_name = self.math("Q K^T", style.LABEL_SIZE, style.ROLE["score"]).next_to(S, DOWN, buff=0.25)
         asks = style.note("rows: the word asking (its query)", color=style.MUTED)
         offers = style.note("columns: the word asked (its key)", color=style.MUTED)
         raw = self.prose("raw scores: not yet divided by $sqrt({d})$", color=style.MUTED, d=b.dim("W_Q", 1))
         legend = VGroup(asks, offers, raw).arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(S, RIGHT, buff=0.6)
         style.STAGE.place(VGroup(Q, KT, S, q_words, k_words, q_name, kt_name, s_name, legend))
-        self.say("Every pair at once: the raw scores S = Q K^T, {L} × {L}. Row i holds word i's query against every word's key.",
+        self.say("Every pair at once: the raw scores Q K^T, {L} by {L}. Each row holds one word's query against every"
+                 " word's key.",
                  L=b.dim("S", 0))
         self.play(FadeIn(Q), FadeIn(q_words), FadeIn(q_name), FadeIn(KT), FadeIn(k_words), FadeIn(kt_name),
                   run_time=0.8)
@@ -436,8 +452,8 @@ class SubspacesLecture(LectureScene):
         best = [int(self.result.S[k].argmax()) for k in range(S.n_rows)]
         peaks = VGroup(*(S.box(rows=(k, k + 1), cols=(best[k], best[k] + 1), color=style.MUTED, buff=HUG)
                          for k in range(S.n_rows - 1) if k != i))  # the last word has no word after it
-        self.say(f"The boxed entry is our {{s}}, {self.words[i]} asking {self.words[j]}. Every row but the last peaks at"
-                 f" the word after: the pattern head {{h}} was trained for.", s=b.value("S", (i, j)),
+        self.say(f"The white box is our {{s}}, {self.words[i]} asking {self.words[j]}. The grey boxes: every row but the"
+                 f" last peaks at the word after, the pattern head {{h}} was trained for.", s=b.value("S", (i, j)),
                  h=b.value("head", (), 0))
         self.play(Create(boxes), run_time=0.8)
         self.play(Create(peaks), run_time=0.8)
@@ -464,8 +480,8 @@ class SubspacesLecture(LectureScene):
                 num.move_to(RIGHT * 1.0 * k + DOWN * 0.55 * r)
         for k, w in enumerate(tops):
             w.move_to(RIGHT * 1.0 * k + UP * 0.5)
-        heads = VGroup(self.math("S", color=style.ROLE["score"]),
-                       self.math("S slash sqrt({d})", color=style.ROLE["score"], d=b.dim("W_Q", 1)),
+        heads = VGroup(self.math("Q K^T", color=style.ROLE["score"]),
+                       self.math("Q K^T slash sqrt({d})", color=style.ROLE["score"], d=b.dim("W_Q", 1)),
                        style.note("softmax", color=style.ROLE["attention"]))
         for hd, row in zip(heads, grid):
             hd.next_to(grid, LEFT, buff=0.35).set_y(row.get_y())
@@ -493,14 +509,27 @@ class SubspacesLecture(LectureScene):
             o_tag.next_to(out, way, buff=0.12)
             if not any(_touch(o_tag, m) for m in (*labels, *dots)):
                 break
-        why = (f": head {{h}} hands {self.words[i]} the word after." if m == i + 1 else
-               ", the word it weighs most (head {h} looks one word ahead).")
-        self.say(f"{self.words[i]}'s output is the weighted mix of the values. It lands next to {self.words[m]}'s value"
-                 + why, h=b.value("head", (), 0))
-        movers = [dots[k].copy() for k in range(len(self.words))]
-        self.play(*(m.animate.move_to(out).set_opacity(0) for m in movers), Create(out), FadeIn(o_tag),
-                  FadeIn(out_line), run_time=1.6)
-        self.remove(*movers)
+        A = self.result.A[i]
+        m2 = int(A.argsort(descending=True)[1])
+        rest = " The other words weigh almost nothing." if float(1 - A[m] - A[m2]) < 0.01 else ""
+        self.say(f"{self.words[i]}'s output is the weighted sum of the values, drawn tip to tail: {{a}} times"
+                 f" {self.words[m]}'s value plus {{c}} times {self.words[m2]}'s." + rest,
+                 a=b.value("A", (i, m)), c=b.value("A", (i, m2)))
+        origin = (b.value("mix_cum", (0, 0)), b.value("mix_cum", (0, 1)))
+        for k in range(L):
+            tip = (b.value("mix_cum", (k + 1, 0)), b.value("mix_cum", (k + 1, 1)))
+            step = vp.curve([b.value("mix_cum", (k, 0)), tip[0]], [b.value("mix_cum", (k, 1)), tip[1]],
+                            color=style.ROLE["V"], stroke_width=5)
+            whole = vp.curve([origin[0], b.value("V", (k, 0))], [origin[1], b.value("V", (k, 1))],
+                             color=style.ROLE["V"], stroke_width=5)
+            if float(A[k]) < 0.01:  # too short to draw: the value shrinks into the running tip
+                self.play(FadeIn(whole), run_time=0.3)
+                self.play(ReplacementTransform(whole, step), run_time=0.5)
+            else:
+                self.play(FadeIn(whole), Indicate(dots[k], scale_factor=1.3), run_time=0.5)
+                self.play(ReplacementTransform(whole, step), run_time=1.8)
+            vp.add(step)
+        self.play(Create(out), FadeIn(o_tag), FadeIn(out_line), run_time=0.8)
         self.hold_caption()
         self.clear_stage()
 
@@ -519,7 +548,7 @@ class SubspacesLecture(LectureScene):
         t_diag = style.note("diagonal: $q_i dot q_i$, never negative", color=style.MUTED).next_to(t_note, DOWN, buff=0.12)
         style.STAGE.place(VGroup(S, T, s_rows, t_rows, s_cols, t_cols, s_name, t_name, s_note, t_note, t_diag))
         self.say(
-            f"S is not symmetric: {wi} scoring {wj} gives {{a}}, {wj} scoring {wi} gives {{c}}."
+            f"Q K^T is not symmetric: {wi} scoring {wj} gives {{a}}, {wj} scoring {wi} gives {{c}}."
             + (f" {wi} looks ahead at {wj}; {wj} does not look back." if self.ahead else
                " A word can ask for something other than what it offers."),
             a=b.value("S", (i, j)), c=b.value("S", (j, i)),

@@ -41,6 +41,14 @@ CHART_H = 2.2  # height of the bar charts
 ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows centred in the key columns
 
 
+def g_row(b: Binding, name: str, count: int, color: str) -> VGroup:
+    """Return a 1-D tensor's first entries in three significant digits, centred in key columns (e^s: 0.000244, never 0.00)."""
+    row = VGroup()
+    for k in range(count):
+        row.add(b.number(b.value(name, (k,), 3, "g"), SIZE, color=color).move_to([(k + 0.5) * CELL, 0.0, 0.0]))
+    return row
+
+
 class BarChart(VGroup):
     """Audited bars of a 1-D tensor (or one row of a 2-D one), each value above (or below) its bar, keys underneath."""
 
@@ -93,6 +101,7 @@ class CurvePlot(VGroup):
         axes = VGroup(Line(plane.to_screen(x0, 0.0), plane.to_screen(x1, 0.0), color=style.MUTED, stroke_width=2),
                       Line(plane.to_screen(x0, 0.0), plane.to_screen(x0, 1.12), color=style.MUTED, stroke_width=2))
         ticks = VGroup(plane.tick(b.value("s", (top,)), font_size=SIZE, color=SCORE),
+                       plane.tick(b.value("s", (r,)), font_size=SIZE, color=SCORE),
                        plane.tick(b.value("hard", (top,), 0), axis="y", font_size=SIZE),
                        plane.tick(b.value("hard", (r,), 0), axis="y", font_size=SIZE))
         plane.add(axes, ticks)
@@ -121,7 +130,7 @@ class SoftmaxLecture(LectureScene):
              "A": "attention", "w": "attention", "w_nudged": "attention", "w_shifted": "attention",
              "w_col": "attention", "w_temp": "attention", "row_sums": "attention", "contrib": "value",
              "slide_s": "score", "slide_w": "attention", "grad_r": "gradient", "grad_step": "gradient",
-             "slope": "gradient",
+             "slope": "gradient", "qk_terms": "score", "qk_dot": "score",
              "o": "output", "O_row": "output"}
     recap_caption = "Softmax: a smooth, order-keeping way to turn any scores into weights that sum to one."
 
@@ -174,8 +183,9 @@ class SoftmaxLecture(LectureScene):
         chart = BarChart(b, "s", SCORE, height=CHART_H + 0.3, words=self.words)
         formula = self.math("s_j = q_{i} dot k_j \\/ sqrt(d_k), #h(0.6em) d_k = {d}", color=SCORE,
                             i=self.query(), d=b.dim("K", 1))
-        task = self.prose("head {h} of a small model trained to name the word before each word", size=SIZE,
-                          color=style.MUTED, h=b.index("A_heads", 0, 0))
+        task = self.prose("head {h} of a small model trained to name the word before each word: {p}% right on"
+                          " unseen sentences", size=SIZE, color=style.MUTED, h=b.index("A_heads", 0, 0),
+                          p=b.value("accuracy", (), 0))
         right = VGroup(formula, chart).arrange(DOWN, buff=0.45)
         body = VGroup(left, right).arrange(RIGHT, buff=0.9)
         style.STAGE.place(VGroup(task, body).arrange(DOWN, buff=0.4))
@@ -185,13 +195,40 @@ class SoftmaxLecture(LectureScene):
         self.play(FadeIn(task), FadeIn(left), run_time=0.8)
         self.play(FadeIn(formula), Create(chart.base), FadeIn(chart.keys), run_time=0.6)
         self.hold_caption()
-        self.say("Each score is the query's dot product with one key, divided by sqrt(d_k).")
+        a = self.key(0)
+        terms = [b.number(b.value("qk_terms", (c,)), SIZE, color=SCORE) for c in range(q.n_cols)]
+        parts: list[VMobject] = [self.math("q_{i} dot k_{j} =", color=SCORE, i=self.query(), j=self.k(a))]
+        for c, t in enumerate(terms):
+            parts += ([] if c == 0 else [self.math("+", color=SCORE)]) + [t]
+        dot = b.number(b.value("qk_dot", ()), SIZE, color=SCORE)
+        scaled = b.number(b.value("s", (a,)), SIZE, color=SCORE)
+        parts += [self.math("=", color=SCORE), dot, self.math("\/ {r} =", color=SCORE, r=b.value("sqrt_dk", (), 0)),
+                  scaled]
+        work = VGroup(*parts).arrange(RIGHT, buff=0.1)
+        work.next_to(VGroup(left, right), DOWN, buff=0.3)
+        if work.get_bottom()[1] < style.BOTTOM:
+            VGroup(task, left, right, work).shift(UP * (style.BOTTOM + 0.05 - work.get_bottom()[1]))
+        self.say("Take key {j}: multiply the query and the key entry by entry and add, {d}. Divide by sqrt(d_k) = {r}:"
+                 " the score {t}.", j=self.k(a), d=b.value("qk_dot", ()), r=b.value("sqrt_dk", (), 0),
+                 t=b.value("s", (a,)))
+        box = K.box(rows=(a, a + 1), color=style.TEXT)
+        self.play(Create(box), FadeIn(parts[0]), run_time=0.5)
+        self.combine([(VGroup(q.entry(0, c), K.entry(a, c)), t) for c, t in enumerate(terms)],
+                     *(FadeIn(m) for m in parts[1:-4] if m not in terms), lag_ratio=0.3, run_time=2.0)
+        self.combine([(VGroup(*terms), dot)], FadeIn(parts[-4]), run_time=0.8)
+        self.play(FadeIn(parts[-2]), self.carry(dot, scaled), run_time=0.8)
+        self.add(dot)
+        self.play(self.carry(scaled, chart.numbers[a]), chart.grow()[a], run_time=0.8)
+        self.hold_caption()
+        self.say("The other keys the same way.")
+        self.play(FadeOut(box), FadeOut(work), run_time=0.3)
         for j in range(self.L):
+            if j == a:
+                continue
             row = K.box(rows=(j, j + 1), color=style.MUTED)
             self.play(FadeIn(row), self.carry(VGroup(q.entries, K.row(j)), chart.numbers[j]),
                       chart.grow()[j], run_time=0.55)
             self.remove(row)
-        a = self.key(0)
         self.say("Scores are plain real numbers of either sign. The top one, {t}, is key {a}, \"{w}\": the word before.",
                  t=b.value("s", (a,)), a=self.k(a), w=b.string("top_word"))
         mark = glyph_box([chart.bars[a], chart.numbers[a]], color=style.TEXT, buff=0.08)
@@ -207,10 +244,11 @@ class SoftmaxLecture(LectureScene):
         a, r = self.key(0), self.key(1)
         gap = 1.4
         cell = min(CELL, (style.STAGE.width - 0.2 - gap - s_chart.plane.width) / L)  # both charts fit side by side
-        w_chart = BarChart(b, "w", WEIGHT, height=s_chart.plane.height, y_range=(0.0, 1.0), cell=cell)
+        w_chart = BarChart(b, "w", WEIGHT, height=s_chart.plane.height, y_range=(0.0, 1.0), cell=cell,
+                           words=self.words)
         probe = s_chart.copy()
         charts = VGroup(probe, w_chart).arrange(RIGHT, buff=gap)
-        exp_row = number_row(b, "exp_s", (), L, color=PLAIN, **ROW)
+        exp_row = g_row(b, "exp_s", L, PLAIN)
         w_row = number_row(b, "w", (), L, color=WEIGHT, **ROW)
         rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j", color=WEIGHT), w_row)
         total = self.math("sum_j e^(s_j) = {z}, quad w_j = e^(s_j) \\/ {z}", color=PLAIN, z=b.value("exp_sum", ()))
@@ -249,10 +287,14 @@ class SoftmaxLecture(LectureScene):
         self.play(Create(arrow), FadeIn(w_name), Create(w_chart.base), FadeIn(w_chart.keys),
                   *(self.carry(w_row[j], w_chart.numbers[j]) for j in range(L)), *w_chart.grow(),
                   run_time=1.2)
-        self.say("All weights are positive and sum to {one}, and the order is kept: key {a} has the top score and the top"
-                 " weight, {w}.", one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
+        z = self.key(L - 1)
+        self.say("All weights are positive, even key {z}'s {m}, too small for two decimals. They sum to {one}, and key {a} keeps the"
+                 " top score and the top weight, {w}.", z=self.k(z), m=b.value("w", (z,), 2, "g"),
+                 one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
         marks = VGroup(*(glyph_box([c.bars[a], c.numbers[a]], color=style.TEXT, buff=0.08) for c in (s_chart, w_chart)))
-        self.play(Create(marks), run_time=0.6)
+        tiny = self.math("w_{z} = {m}", color=WEIGHT, z=self.k(z), m=b.value("w", (z,), 2, "g"))
+        tiny.next_to(rows[2], RIGHT, buff=0.4)
+        self.play(Create(marks), FadeIn(tiny), run_time=0.6)
         self.hold_caption()
         self.say("Why e? It turns differences into ratios: key {a} scores {g} more than key {r}, so its weight is"
                  " e to the {g}, {x} times larger.", a=self.k(a), g=b.value("gap", ()), r=self.k(r),
@@ -265,7 +307,7 @@ class SoftmaxLecture(LectureScene):
                   FadeIn(shift_diff), run_time=1.2)
         self.hold_caption()
         self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, rows, total, ratio, marks, shift_row, shift_lab,
-                                         shift_diff)), run_time=0.5)
+                                         shift_diff, tiny)), run_time=0.5)
 
     def divide(self) -> None:
         self.beat("Why not just divide by the sum?")
@@ -320,7 +362,7 @@ class SoftmaxLecture(LectureScene):
             h.move_to(np.array([k * CELL, 0.0, 0.0]))
         spec = [("s", "s", SCORE, 2), ("s'", "s_nudged", SCORE, 2), ("\"softmax\"(s)", "w", WEIGHT, 2),
                 ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"change\"", "w_change", style.DIFFERENCE, 2),
-                ("{d} times partial w \\/ partial s_{r}", "grad_step", GRAD, 2),
+                ("\"gradient: \" {d} times partial w \\/ partial s_{r}", "grad_step", GRAD, 2),
                 ("\"argmax\"(s)", "hard", PLAIN, 0), ("\"argmax\"(s')", "hard_nudged", PLAIN, 0)]
         lines = VGroup(head)
         for n, (label, name, color, dec) in enumerate(spec):
@@ -395,24 +437,27 @@ class SoftmaxLecture(LectureScene):
         self.play(Create(plot.soft), Create(plot.hard), FadeIn(dots), run_time=1.2)
         mark = glyph_box([s0.keys[r]], color=style.TEXT, buff=0.08)
         self.play(Create(mark), run_time=0.4)
+        top_s = float(b.tensors["s"][top])
+        cross = next((m for m in range(1, M) if float(b.tensors["slide_x"][m]) > top_s), M)
         for m in range(1, M):
+            if m == cross:
+                self.say("Argmax, the white step, stays at zero, then jumps to one the moment s_{r} passes {t}.",
+                         r=self.k(r), t=b.value("s", (top,)))
             (sa, wa, da), (sz, wz, dz) = states[m - 1], states[m]
             olds, news = [sa.numbers[r], *wa.numbers], [sz.numbers[r], *wz.numbers]
             self.play(ReplacementTransform(sa.bars[r], sz.bars[r]),  # bars and dots glide; numbers ride along
                       *(ReplacementTransform(wa.bars[j], wz.bars[j]) for j in range(L)),
                       *(o.animate.move_to(n) for o, n in zip(olds, news)),
-                      ReplacementTransform(da, dz), run_time=0.25, rate_func=linear)
+                      ReplacementTransform(da, dz), run_time=0.6, rate_func=linear)
             self.remove(*olds)  # then each number ticks to its new value, as a counter does (never a morph of glyphs)
             self.add(*news)
-        self.hold_caption()
-        self.say("Argmax, the white step, stays at zero, then jumps to one the moment s_{r} passes {t}.",
-                 r=self.k(r), t=b.value("s", (top,)))
         self.play(Indicate(plot.hard, color=PLAIN, scale_factor=1.0), run_time=1.0)
         self.hold_caption()
         start = plot.dots(b, 0)[0]
         slope = self.prose("slope {g}", size=SIZE, color=GRAD, g=b.value("slope", ()))
         slope.next_to(plot.tangent, UP, buff=0.15)
-        self.say("The slope of the softmax curve is the gradient autograd gave: {g} at s_{r} = {x}. Argmax is flat"
+        self.say("Back where key {r} started, at s_{r} = {x}, the slope of the softmax curve is the gradient autograd"
+                 " gave: {g}. Argmax is flat"
                  " on both sides of its jump: slope zero, nothing to learn from.", g=b.value("slope", ()),
                  r=self.k(r), x=b.value("s", (r,)))
         self.play(FadeIn(start), Create(plot.tangent), FadeIn(slope), run_time=1.0)
@@ -426,8 +471,9 @@ class SoftmaxLecture(LectureScene):
         charts = VGroup(*(BarChart(b, "w_temp", WEIGHT, height=CHART_H + 1.6, prefix=(t,), y_range=(0.0, 1.0),
                                    cell=cell)
                           for t in range(T)))
-        names = VGroup(*(self.math("\"softmax\"(s \\/ {T})", color=WEIGHT, T=b.value("temps", (t,), 1))
-                         for t in range(T)))
+        names = VGroup(*(VGroup(self.math("T = {T}", style.LABEL_SIZE, color=style.TEXT, T=b.value("temps", (t,), 1)),
+                                self.math("\"softmax\"(s \\/ {T})", color=WEIGHT, T=b.value("temps", (t,), 1)))
+                         .arrange(DOWN, buff=0.12) for t in range(T)))
         panels = VGroup(*(VGroup(n, c).arrange(DOWN, buff=0.3) for n, c in zip(names, charts)))
         panels.arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
         style.STAGE.place(panels)
@@ -468,12 +514,18 @@ class SoftmaxLecture(LectureScene):
         self.play(FadeIn(S), FadeIn(s_lab), FadeIn(names), run_time=0.6)
         self.play(Create(arrow), FadeIn(a_lab), Create(A.brackets), LaggedStart(
             *(self.carry(S.row(k), A.row(k)) for k in range(self.L)), lag_ratio=0.2), run_time=1.6)
-        self.say("Every row of A sums to one, up to float32 rounding. Each word puts most of its weight on the word"
-                 " before it.")
+        self.say("Every row of A sums to one, up to float32 rounding.")
         self.play(FadeIn(r_lab), Create(R.brackets),
                   *(self.carry(A.row(k), R.row(k)) for k in range(self.L)), run_time=1.0)
-        box = A.box(rows=(i, i + 1), color=style.TEXT)
-        self.play(Create(box), run_time=0.5)
+        self.hold_caption()
+        before = [k for k in range(1, self.L) if int(b.tensors["A"][k].argmax()) == k - 1]
+        if len(before) == self.L - 1:
+            self.say("Every word after the first puts most of its weight on the word before it: the boxes below the"
+                     " diagonal.")
+        else:
+            self.say("The boxes: the words that put most of their weight on the word before them.")
+        box = VGroup(*(A.box(rows=(k, k + 1), cols=(k - 1, k), color=style.TEXT) for k in before))
+        self.play(Create(box), run_time=0.8)
         self.clear_stage()
 
     def values(self) -> None:
@@ -504,7 +556,7 @@ class SoftmaxLecture(LectureScene):
         lengths.next_to(C, RIGHT, buff=0.35)
         for k, n in enumerate(lengths):
             n.set_y(C.row(k).get_y())
-        n_lab = self.math("|w_j v_j|", color=style.TEXT).next_to(lengths, UP, buff=0.12).align_to(c_lab, DOWN)
+        n_lab = self.math("\"length\" |w_j v_j|", color=style.TEXT).next_to(lengths, UP, buff=0.12).align_to(c_lab, DOWN)
         style.STAGE.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line, diff, lengths, n_lab))
         self.say("The weights now mix the value rows: each row v_j of V is multiplied by its weight w_j.")
         self.play(FadeIn(w), FadeIn(w_lab), FadeIn(V), FadeIn(v_lab), run_time=0.8)
@@ -514,8 +566,8 @@ class SoftmaxLecture(LectureScene):
         x, y = (int(b.tensors["contrib_order"][n]) for n in (0, 1))
         if x == a:
             tail = " Rows with weights near zero shrink to nearly nothing." if float(b.tensors["w"].min()) < 0.01 else ""
-            self.say("Key {a} has the largest weight, {wa}: its scaled row is the longest, {n}, against {m} for the"
-                     " next." + tail, a=self.k(a), wa=b.value("w", (a,)), n=b.value("contrib_norm", (a,)),
+            self.say("Key {a} has the largest weight, {wa}: its scaled row is the longest, length {n}, against length"
+                     " {m} for the next." + tail, a=self.k(a), wa=b.value("w", (a,)), n=b.value("contrib_norm", (a,)),
                      m=b.value("contrib_norm", (y,)))
         else:
             self.say("Key {a} has the largest weight, {wa}, yet key {x}'s scaled row is the longest, {n}: its value"
@@ -539,9 +591,9 @@ class SoftmaxLecture(LectureScene):
         b = self.b
         lines = (
             self.bullet("Softmax: $e^(s_j)$, divided by the sum: positive weights that add up to one."),
-            self.bullet("It keeps the order and turns score gaps into ratios: $e^{g}$ = {x}.",
+            self.bullet("It keeps the order and turns score gaps into ratios: $e^{g} approx$ {x}.",
                         g=b.value("gap", ()), x=b.value("ratio", ())),
-            self.bullet("Dividing by the sum of the scores flips or breaks when scores are negative."),
+            self.bullet("Dividing by the sum of the scores flips the order when that sum is negative."),
             self.bullet("A nudge gives a small change, as the gradient predicts; argmax stays put, then jumps."),
             self.bullet("A temperature sharpens or flattens; $sqrt(d_k)$ is one."),
             self.bullet("The weights mix the value rows: key {x}'s scaled row is the longest here.",

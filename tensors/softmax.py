@@ -51,6 +51,10 @@ class SoftmaxResult(LectureResult):
     config: SoftmaxConfig
     model: Trained  # the trained attention model the scores come from
     words: tuple[str, ...]  # the sentence, one word per position
+    accuracy: torch.Tensor  # () the trained model's held-out accuracy, in percent
+    qk_terms: torch.Tensor  # (d_k,) q[c] * K[top, c]: the products of the top key's dot product
+    qk_dot: torch.Tensor  # () their sum, q . k_top, before the division
+    sqrt_dk: torch.Tensor  # () sqrt(d_k), what every dot product is divided by
     A_heads: torch.Tensor  # (H, L, L) every trained head's attention weights on the sentence (head 1 is followed)
     Q: torch.Tensor  # (L, d_k) queries
     K: torch.Tensor  # (L, d_k) keys
@@ -202,6 +206,10 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
         config=config,
         model=model,
         words=tuple(WORDS[int(t)] for t in ids),
+        accuracy=torch.tensor(100 * model.accuracy, device=device),
+        qk_terms=Q[i] * K[top],
+        qk_dot=Q[i] @ K[top],
+        sqrt_dk=torch.tensor(float(d) ** 0.5, device=device),
         A_heads=torch.softmax(scores(Qh, Kh), dim=-1),
         Q=Q,
         K=K,

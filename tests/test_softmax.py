@@ -309,6 +309,8 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     temps = torch.tensor(t["temps"]["values"], dtype=torch.float64)
     w_temp = soft(s[None] / temps[:, None])
     return {
+        "accuracy": torch.tensor(100 * manifest["training"]["held_out_accuracy"]), "qk_terms": Q[i] * K[top],
+        "qk_dot": (Q[i] * K[top]).sum(), "sqrt_dk": torch.tensor(math.sqrt(d)),
         "A_heads": soft(Qh @ Kh.transpose(1, 2) / math.sqrt(d)), "gap": s[top] - s[runner],
         "ratio": w[top] / w[runner], "exp_gap": (s[top] - s[runner]).exp(), "temps": temps, "w_temp": w_temp,
         "w_temp_max": w_temp.max(dim=-1).values,

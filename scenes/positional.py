@@ -27,6 +27,7 @@ from manim import (
 )
 
 from scenes.kit import style
+from scenes.kit.binding import Source
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, label_rows, number_row, pixel_box
 from scenes.kit.plot import Plane, colour_legend
@@ -55,7 +56,7 @@ class PositionalLecture(LectureScene):
     roles = {"X": "input", "X_perm": "input", "XP": "input", "XP_perm": "input", "Y": "output", "Y_perm": "output",
              "Y_pi": "output", "Y_pe": "output", "Y_pe_perm": "output", "Y_pe_pi": "output", "P": "position",
              "PE": "position", "pe_p": "position", "pe_pk": "position", "rotated": "position", "MPE": "position",
-             "M_blocks": "position", "dots": "score"}
+             "M_blocks": "position", "dots": "score", "decay": "score"}
     question = "Why does attention need positional encoding?"
     question_details = ("Swap two words and the meaning changes. Does self-attention notice?",)
     question_caption = ("Word order carries meaning. Can self-attention see order at all, and what does a positional"
@@ -402,9 +403,9 @@ class PositionalLecture(LectureScene):
         shown = min(6, int(b.tensors["pe_p"].shape[0]))  # the first dims of the vectors, three (sin, cos) pairs
         i0, i1, last = (b.index("M_blocks", 0, i, base=0) for i in (0, 1, half - 1))
         zero = b.value("unit", (1,), 0)
-        M_def = self.math("M_k = mat(delim: \"[\", R_({a}), {z}, dots.c, {z}; {z}, R_({c}), dots.c, {z};"
-                          " dots.v, dots.v, dots.down, dots.v; {z}, {z}, dots.c, R_({n}))", LABEL, z=zero, a=i0, c=i1,
-                          n=last)
+        M_def = self.math("M_k = mat(delim: \"[\", thick R_({a}), {z}, dots.c, {z} thick; thick {z}, R_({c}), dots.c,"
+                          " {z} thick; thick dots.v, dots.v, dots.down, dots.v thick; thick {z}, {z}, dots.c,"
+                          " R_({n}) thick)", LABEL + 4, z=zero, a=i0, c=i1, n=last)
         M_note = self.prose("{D} × {D}: pair $i$ turned by its own $R_i$, zeros elsewhere", NOTE, style.MUTED,
                             D=b.dim("M", 0))
         R_def = self.math("R_i = mat(delim: \"[\", cos k omega_i, sin k omega_i; -sin k omega_i, cos k omega_i)", LABEL)
@@ -436,8 +437,17 @@ class PositionalLecture(LectureScene):
         err = self.prose("all {D} dims: max $|\"PE\"({q}) - M_k \"PE\"({p})|$ = {e}", NOTE, style.DIFFERENCE,
                          D=b.dim("M", 0), q=pk, p=p, e=b.value("probe_err", (), 2, "g"))
         table = VGroup(pairs, heads, rows, names, more)
-        bottom = VGroup(table, err).arrange(DOWN, buff=0.3)
-        style.STAGE.place(VGroup(top, bottom).arrange(DOWN, buff=0.6))
+        # pair 0 worked out: each row of R_0 times PE(p)'s first pair
+        work, work_nums = VGroup(), []
+        for r in range(2):
+            line, nums = self.product_line([(b.value("M_blocks", (0, r, c)), b.value("pe_p", (c,))) for c in range(2)],
+                                           b.value("rotated", (r,)))
+            work.add(VGroup(self.prose("dim {j}:", NOTE, style.MUTED, j=b.index("PE", 1, r, base=0)), line)
+                     .arrange(RIGHT, buff=0.25))
+            work_nums.append(nums)
+        work.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        bottom = VGroup(table, work, err).arrange(DOWN, buff=0.25)
+        style.STAGE.place(VGroup(top, bottom).arrange(DOWN, buff=0.45))
         self.say("M_k is the whole shift as one matrix: each pair's {t} by {t} rotation on its diagonal, zeros"
                  " elsewhere, {D} by {D}.", t=b.dim("M_blocks", 1), D=b.dim("M", 0))
         self.play(FadeIn(M_def), FadeIn(M_note), run_time=0.8)
@@ -447,14 +457,55 @@ class PositionalLecture(LectureScene):
         self.play(FadeIn(R0_line, shift=UP * 0.2), run_time=0.6)
         self.say("Take p = {p}. M_k turns each (sin, cos) pair of PE({p}) by its own R_i, pair by pair.", p=p)
         self.play(FadeIn(pairs), FadeIn(heads), FadeIn(names[0]), FadeIn(rows[0]), FadeIn(more[0]), run_time=0.6)
-        self.combine([(VGroup(rows[0][2 * (j // 2)], rows[0][2 * (j // 2) + 1]), rows[1][j]) for j in range(shown)],
-                     FadeIn(names[1]), FadeIn(more[1]), lag_ratio=0.3, run_time=2.4)
+        self.say("Pair {i} worked out: each row of R_({i}) times the pair ({x}, {y}). The first row gives {r}.",
+                 i=i0, x=b.value("pe_p", (0,)), y=b.value("pe_p", (1,)), r=b.value("rotated", (0,)))
+        for r in range(2):
+            a, x, c, y, out = work_nums[r]
+            self.play(FadeIn(work[r][0]), run_time=0.3)
+            self.combine([(R0.entry(r, 0), a), (rows[0][0], x), (R0.entry(r, 1), c), (rows[0][1], y)],
+                         FadeIn(work[r][1].symbols), lag_ratio=0.25, run_time=1.6)
+            self.play(self.flow(VGroup(a, x, c, y), out), run_time=0.8)
+            self.combine([(out, rows[1][r])], *([FadeIn(names[1]), FadeIn(more[1])] if r == 0 else []), run_time=0.8)
+        self.say("The other pairs turn the same way, each by its own R_i.")
+        self.combine([(VGroup(rows[0][2 * (j // 2)], rows[0][2 * (j // 2) + 1]), rows[1][j]) for j in range(2, shown)],
+                     lag_ratio=0.3, run_time=2.0)
         self.say("The result is PE({q}), the encoding of position {p} plus {k}, in all {D} dims: the largest gap is {e}.",
                  q=pk, p=p, k=b.value("k", (), 0), D=b.dim("M", 0), e=b.value("probe_err", (), 2, "g"))
         self.play(FadeIn(names[2]), FadeIn(more[2]),
                   LaggedStart(*(FadeIn(x, shift=UP * 0.15) for x in rows[2]), lag_ratio=0.2), run_time=1.2)
         self.play(FadeIn(err, shift=UP * 0.2), run_time=0.5)
         self.clear_stage()
+
+    def product_line(self, terms: list[tuple[Source, Source]], result: Source) -> tuple[VGroup, list[Mobject]]:
+        """Return 'a·x + c·y = r' of bound numbers (negative factors in brackets), and its numbers in that order.
+
+        The line's signs are in its attribute `symbols`, so they can fade in while the numbers fly in.
+        """
+        b, size, color = self.b, LABEL, style.ROLE["position"]
+        parts, nums, symbols = VGroup(), [], VGroup()
+
+        def sym(text: str) -> Mobject:
+            mob = style.note(f"${text}$", size=size)
+            symbols.add(mob)
+            return mob
+
+        for n, (w, v) in enumerate(terms):
+            if n:
+                parts.add(sym("+"))
+            for f, src in enumerate((w, v)):
+                num = b.number(src, size, color=color)
+                nums.append(num)
+                if b.exact(src) < 0 and (n or f):
+                    parts.add(VGroup(sym("("), num, sym(")")).arrange(RIGHT, buff=0.03))
+                else:
+                    parts.add(num)
+                if not f:
+                    parts.add(sym("dot.c"))
+        out = b.number(result, size, color=color)
+        nums.append(out)
+        parts.add(sym("="), out).arrange(RIGHT, buff=0.12)
+        parts.symbols = symbols  # type: ignore[attr-defined]
+        return parts, nums
 
     def relative(self) -> None:
         self.beat("The same rotation for every p")
@@ -472,18 +523,46 @@ class PositionalLecture(LectureScene):
                          style.DIFFERENCE, e=b.value("rel_err", (), 2, "g"))
         note = style.note("float32 rounding: one linear map $M_k$ moves every position by $k$", size=NOTE,
                           color=style.MUTED)
+        z = b.index("PE", 0, 0, base=0)
+        law = VGroup(
+            self.math("\"PE\"(p) = M_p \"PE\"({z}), quad \"PE\"(p + k) = M_p \"PE\"(k)", LABEL, z=z),
+            self.math("\"PE\"(p) dot \"PE\"(p + k) = (M_p \"PE\"({z})) dot (M_p \"PE\"(k))"
+                      " = \"PE\"({z}) dot \"PE\"(k)", LABEL, z=z),
+        ).arrange(DOWN, buff=0.15)
         why = VGroup(self.prose("A score between two positions can depend on how far apart they are:", NOTE),
                      self.prose("{k} apart gives one number, {o} apart another, at any $p$.", NOTE,
                                 k=b.value("offsets", (0,), 0), o=b.value("offsets", (1,), 0)),
                      ).arrange(DOWN, buff=0.12)
         table = VGroup(heads, rows, names)
-        style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), table, why).arrange(DOWN, buff=0.7))
+        # PE(0) . PE(k) against k: the score of two positions k apart, wherever they are
+        last = int(b.tensors["decay"].shape[0]) - 1
+        top = float(b.tensors["decay_top"])
+        low = float(b.tensors["decay"].min())
+        plot = Plane(b, (0.0, float(last)), (min(low, 0.0) - 0.1 * top, 1.1 * top), width=5.2, height=1.3)
+        curve = plot.curve([b.value("pos", (k,), 0) for k in range(last + 1)],
+                           [b.value("decay", (k,)) for k in range(last + 1)], color=style.ROLE["score"])
+        marks = VGroup(*(plot.dot(b.value("pos", (int(b.tensors["offsets"][r]),), 0),
+                                  b.value("decay", (int(b.tensors["offsets"][r]),)), color=style.TEXT, radius=0.07)
+                         for r in range(2)))
+        plot_ticks = VGroup(plot.tick(b.value("pos", (0,), 0), "x", font_size=NOTE),
+                            plot.tick(b.value("pos", (last,), 0), "x", font_size=NOTE),
+                            plot.tick(b.value("decay_top", (), 0), "y", font_size=NOTE),
+                            plot.tick(b.value("unit", (1,), 0), "y", font_size=NOTE))
+        plot_x = style.note("offset $k$", size=NOTE, color=style.MUTED).next_to(plot_ticks[:2], DOWN, buff=0.05)
+        plot_x.set_x(plot.get_x())
+        plot_y = style.note("$\"PE\"(p) dot \"PE\"(p + k)$", size=NOTE, color=style.MUTED)
+        plot_y.next_to(plot, UP, buff=0.1).align_to(plot, LEFT)
+        graph = VGroup(plot, curve, marks, plot_ticks, plot_x, plot_y)
+        lower = VGroup(graph, why).arrange(RIGHT, buff=0.6)
+        style.STAGE.place(VGroup(VGroup(err, note).arrange(DOWN, buff=0.12), law, table, lower).arrange(DOWN, buff=0.25))
         self.say("Checked at every position: the largest gap between PE(p + k) and M_k PE(p) is {e}, float32 rounding.",
                  e=b.value("rel_err", (), 2, "g"))
         self.play(FadeIn(err), FadeIn(note), run_time=0.6)
-        self.say("Rotations keep dot products. So PE(p) dot PE(p + {k}) is {v} at p = {a} and at every p shown:"
-                 " it depends on the offset {k} only.", k=b.value("offsets", (0,), 0), v=b.value("dots", (0, 0)),
-                 a=b.index("dots", 1, n - 1, base=0))
+        self.say("PE(p) is PE({z}) turned by M_p, and rotations keep dot products. So PE(p) dot PE(p + {k}) is"
+                 " {v} at p = {a} and at every p shown.", z=z, k=b.value("offsets", (0,), 0),
+                 v=b.value("dots", (0, 0)), a=b.index("dots", 1, n - 1, base=0))
+        self.play(FadeIn(law[0]), run_time=0.6)
+        self.play(FadeIn(law[1]), run_time=0.6)
         self.play(FadeIn(heads), FadeIn(names[0]),
                   LaggedStart(*(FadeIn(x, shift=DOWN * 0.2) for x in rows[0]), lag_ratio=0.3), run_time=2.0)
         self.say("Another offset, another number: PE(p) dot PE(p + {o}) is {w}, again at every p.",
@@ -494,4 +573,10 @@ class PositionalLecture(LectureScene):
                  " the sentence. It measures distance, not direction.", k=b.value("offsets", (0,), 0),
                  o=b.value("offsets", (1,), 0))
         self.play(FadeIn(why), run_time=0.6)
+        self.hold_caption()
+        self.say("Plot that number against the offset: largest at zero, then smaller and wavy as positions grow"
+                 " apart. The dots are offsets {k} and {o}.", k=b.value("offsets", (0,), 0), o=b.value("offsets", (1,), 0))
+        self.play(Create(plot.axes), FadeIn(plot_ticks), FadeIn(plot_x), FadeIn(plot_y), run_time=0.6)
+        self.play(Create(curve), run_time=2.0)
+        self.play(FadeIn(marks, scale=0.5), run_time=0.5)
         self.clear_stage()

@@ -96,6 +96,8 @@ class PositionalResult(LectureResult):
     MPE: torch.Tensor  # (positions - k, pe_dims) row p is M_k PE(p)
     offsets: torch.Tensor  # (2,) long: k, and a second offset to compare with (1, or 2 when k is 1)
     dots: torch.Tensor  # (2, n) PE(p) . PE(p + offsets[r]) for p = 0..n-1: one number per offset, whatever p
+    decay: torch.Tensor  # (positions,) PE(0) . PE(k) for k = 0..positions-1: the score of two positions k apart
+    decay_top: torch.Tensor  # () PE(0) . PE(0) = pe_dims / 2, the top tick of that plot
 
 
 
@@ -191,4 +193,6 @@ def build(config: PositionalConfig, device: torch.device) -> PositionalResult:
         MPE=shifted,
         offsets=torch.tensor([k, other], device=device),
         dots=torch.stack([(PE[:n_dots] * PE[o:o + n_dots]).sum(dim=1) for o in (k, other)]),
+        decay=PE @ PE[0],
+        decay_top=PE[0] @ PE[0],
     )

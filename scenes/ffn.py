@@ -16,6 +16,7 @@ from manim import (
     GrowFromEdge,
     LaggedStart,
     Line,
+    Rectangle,
     ReplacementTransform,
     RoundedRectangle,
     Transform,
@@ -26,7 +27,7 @@ from manim.mobject.types.vectorized_mobject import VectorizedPoint
 from scenes.kit import style
 from scenes.kit.binding import Source
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import glyph_box, label_rows, number_row
+from scenes.kit.matrix import TensorMatrix, glyph_box, label_rows, number_row
 from scenes.kit.plot import Plane, colour_legend
 
 IN, WT, OUT = style.ROLE["input"], style.ROLE["weight"], style.ROLE["output"]
@@ -74,6 +75,14 @@ class FfnLecture(LectureScene):
     def pos(self) -> Source:
         """Return the source of position j, shown 1-based."""
         return self.b.index("X", 0, self.j)
+
+    @staticmethod
+    def column_bar(m: TensorMatrix, c: int, color: str = WT) -> Rectangle:
+        """Return a translucent bar behind column c of m (rows too tight for a box clear of the bracket lips)."""
+        a, z = m.slot(0, m.n_rows, c, c + 1)
+        bar = Rectangle(width=abs(z[0] - a[0]), height=abs(z[1] - a[1]) + 0.04, stroke_width=0, fill_color=color,
+                        fill_opacity=0.3)
+        return bar.move_to((a + z) / 2).set_z_index(-1)
 
     def mute_zeros(self, row: VGroup) -> VGroup:
         """Grey out the entries of a row of ReLU(z) at position j that ReLU set to zero."""
@@ -213,31 +222,67 @@ class FfnLecture(LectureScene):
 
     def second_layer(self) -> None:
         self.beat("Back to size D: the second layer")
-        b, j = self.b, self.j
+        b, j, c0 = self.b, self.j, SHOWN_UNIT
         W2 = self.matrix("W2", cell=TALL_CELL)
+        n_hidden, D = W2.n_rows, W2.n_cols
         W2_name = W2.label(self.prose("$W_2$: {F} × {D}", color=WT, F=b.dim("W2", 0), D=b.dim("W2", 1)), buff=0.2)
+        h_col = self.mute_zeros(number_row(b, "H", (j,), color=RELU))
+        for k, num in enumerate(h_col):  # h on its side: unit k beside row k of W2
+            num.move_to([W2.get_left()[0] - 0.3 - num.width / 2, W2.entry(k, 0).get_y(), 0.0])
+        h_name = self.math("h", color=RELU).next_to(h_col, UP, buff=0.2).set_y(W2_name.get_y())
+        active = [k for k in range(n_hidden) if float(b.tensors["H"][j, k]) != 0.0]
+        prods = VGroup()
+        right_edge = W2.get_right()[0] + 1.25
+        for k in active:
+            p = b.number(b.value("terms2", (k, c0)), style.NUMBER_SIZE)
+            prods.add(p.move_to([right_edge - p.width / 2, W2.entry(k, 0).get_y(), 0.0]))
+        total = b.number(b.value("hW2", (c0,)), style.NUMBER_SIZE)
+        total.move_to([right_edge - total.width / 2, W2.get_bottom()[1] - 0.35, 0.0])
+        sigma = self.math("sum", color=style.MUTED).next_to(total, LEFT, buff=0.2)
+        rule = Line([right_edge - 0.85, W2.get_bottom()[1] - 0.12, 0], [right_edge, W2.get_bottom()[1] - 0.12, 0],
+                    color=style.MUTED, stroke_width=2)
+        prods_name = self.prose("$h_k$ × column {c}", color=style.MUTED, c=b.index("W2", 1, c0))
+        prods_name.move_to([right_edge - prods_name.width / 2, W2_name.get_y(), 0.0])
         b2 = number_row(b, "b2", cell=ROW_CELL, color=WT)
         y = number_row(b, "Y", (j,), cell=ROW_CELL, color=OUT)
-        b2_name = self.math("+ b_2", color=WT)
+        b2_name = self.math("b_2", color=WT)
         y_name = self.math("y_{j} = h W_2 + b_2", color=OUT, j=self.pos())
         right = VGroup(VGroup(b2_name, b2).arrange(RIGHT, buff=0.35), VGroup(y_name, y).arrange(RIGHT, buff=0.35))
-        right.arrange(DOWN, aligned_edge=RIGHT, buff=0.5)
-        h_target = VGroup(self.h_label.copy(), self.h_row.copy())
-        lower = VGroup(VGroup(W2, W2_name), right).arrange(RIGHT, buff=1.2)
-        style.STAGE.place(VGroup(h_target, lower).arrange(DOWN, buff=0.3))
-        self.say("The row h of {F} hidden units meets W_2, which is {F} by {D}: a row of {F} times {F} rows.",
-                 F=b.dim("W2", 0), D=b.dim("W2", 1))
-        self.play(self.h_label.animate.move_to(h_target[0]), self.h_row.animate.move_to(h_target[1]), run_time=1.0)
-        self.play(FadeIn(W2), FadeIn(W2_name), FadeIn(b2_name), FadeIn(b2), run_time=0.8)
+        right.arrange(DOWN, aligned_edge=RIGHT, buff=0.6)
+        right.next_to(total, RIGHT, buff=0.9).align_to(total, DOWN)
+        figure = VGroup(h_name, h_col, W2, W2_name, prods, prods_name, total, sigma, rule, right)
+        style.STAGE.place(figure)
+        self.say("The hidden row h turns on its side: each of its {F} units stands beside its row of the second"
+                 " weight matrix, {F} by {D}.", F=b.dim("W2", 0), D=b.dim("W2", 1))
+        self.play(FadeIn(W2), FadeIn(W2_name), run_time=0.8)
+        self.play(*(ReplacementTransform(self.h_row[k], h_col[k]) for k in range(n_hidden)),
+                  ReplacementTransform(self.h_label, h_name), run_time=1.6)
         self.hold_caption()
-        self.say("Each output y_c is h times column c of W_2, plus b_2: back to {D} numbers, the FFN's output at"
+        self.say("Output {c}: only the {n} units that ReLU kept count. Each is multiplied by its entry in column {c}.",
+                 c=b.index("W2", 1, c0), n=b.value("n_active", (), decimals=0))
+        col_box = self.column_bar(W2, c0)
+        self.play(FadeIn(col_box), FadeIn(prods_name), run_time=0.5)
+        self.combine([(VGroup(h_col[k], W2.entry(k, c0)), p) for k, p in zip(active, prods)], lag_ratio=0.2,
+                     run_time=2.0)
+        self.hold_caption()
+        self.say("Add the products, then the bias: output {c} of position {j}.", c=b.index("W2", 1, c0), j=self.pos())
+        self.play(FadeIn(right[0]), FadeIn(y_name), run_time=0.5)
+        self.play(Create(rule), FadeIn(sigma), run_time=0.3)
+        self.combine([(prods, total)], run_time=1.0)
+        b_box = glyph_box([b2[c0]], WT)
+        self.play(Create(b_box), run_time=0.3)
+        self.combine([(VGroup(total, b2[c0]), y[c0])], run_time=1.0)
+        self.hold_caption()
+        self.say("The other outputs, each from its own column the same way: {D} numbers, the FFN's output at"
                  " position {j}.", D=b.dim("Y", 1), j=self.pos())
-        self.play(FadeIn(y_name), run_time=0.4)
-        for c in range(W2.n_cols):
-            box = W2.box(cols=(c, c + 1), color=WT)
-            self.play(Create(box), run_time=0.3)
-            self.combine([(VGroup(self.h_row, W2.column_band(c, c + 1), b2[c]), y[c])], FadeOut(box), run_time=0.9)
-        self.hold_caption()
+        self.play(FadeOut(VGroup(prods, prods_name, total, sigma, rule, b_box)), run_time=0.4)
+        for c in range(D):
+            if c == c0:
+                continue
+            self.play(col_box.animate.move_to(self.column_bar(W2, c)), run_time=0.3)
+            self.combine([(VGroup(h_col, W2.column_band(c, c + 1), b2[c]), y[c])], run_time=0.9)
+        self.play(FadeOut(col_box), Create(glyph_box(list(y), OUT)), run_time=0.4)
+        self.hold_caption(at_least=1.5)
         self.clear_stage()
 
     def weights_box(self) -> tuple[Group, Group]:

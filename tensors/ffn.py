@@ -66,6 +66,9 @@ class FfnResult(LectureResult):
     x_row: torch.Tensor  # (1, D) position j's input: a token is a row vector
     terms: torch.Tensor  # (D, d_ff) x_j[k] * W1[k, c]: the products that sum (with b1[c]) to z_c
     n_other_units: torch.Tensor  # () d_ff - 1: the hidden units not computed term by term
+    terms2: torch.Tensor  # (d_ff, D) h_j[k] * W2[k, c]: the products that sum (with b2[c]) to y_c
+    hW2: torch.Tensor  # (D,) h_j W2: the products summed, before the bias b2
+    n_active: torch.Tensor  # () how many hidden units of position j ReLU leaves non-zero
     W12: torch.Tensor  # (D, D) W1 @ W2: the two maps multiplied into one
     b12: torch.Tensor  # (D,) b1 @ W2 + b2: the bias of that one map
     Y_lin: torch.Tensor  # (L, D) the two maps without the activation: (X W1 + b1) W2 + b2
@@ -212,6 +215,9 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
         x_row=X[j][None, :].contiguous(),
         terms=X[j][:, None] * W1,
         n_other_units=torch.tensor(d_ff - 1, dtype=torch.int64),
+        terms2=F.relu(Z[j])[:, None] * W2,
+        hW2=F.relu(Z[j]) @ W2,
+        n_active=(Z[j] > 0).sum(),
         W12=W12,
         b12=b12,
         Y_lin=Y_lin,

@@ -200,7 +200,8 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     n_ramp = len(manifest["tensors"]["ramp"]["values"][0])
     return {
         "x_row": X[j][None, :], "terms": X[j][:, None] * t["W1"],
-        "n_other_units": torch.tensor(X.shape[1] * 4 - 1), "W12": W12, "b12": b12, "Y_lin": Y_lin,
+        "n_other_units": torch.tensor(X.shape[1] * 4 - 1), "terms2": Z[j].clamp(min=0)[:, None] * t["W2"],
+        "hW2": Z[j].clamp(min=0) @ t["W2"], "n_active": (Z[j] > 0).sum(), "W12": W12, "b12": b12, "Y_lin": Y_lin,
         "Y_one": Y_one, "lin_diff": (Y_lin32 - Y_one32).abs().max(), "relu_gap": (Y.double() - Y_one).abs().max(),
         "w_scale": w_scale, "ramp": torch.linspace(-1.0, 1.0, n_ramp)[None] * w_scale,
         **t, "Z": Z, "H": Z.clamp(min=0), "G": gelu_erf(Z), "Y": Y, "Y_rows": Y_rows,

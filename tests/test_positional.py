@@ -188,6 +188,7 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "pe_p": PE[p], "pe_pk": PE[p + k], "rotated": M @ PE[p],
         "probe_err": (f32["PE"][p + k] - f32["M"] @ f32["PE"][p]).abs().max(),
         "rel_err": (f32["PE"][k:] - f32["PE"][:-k] @ f32["M"].T).abs().max(),
+        "decay": PE @ PE[0], "decay_top": (PE[0] * PE[0]).sum(),
     }
 
 
@@ -209,6 +210,10 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
         assert all(("PE", (p, 2 * i + d)) in on_screen for p in range(k + 4) for d in (0, 1))
         assert all(("MPE", (p, 2 * i + d)) in on_screen for p in range(4) for d in (0, 1))
     assert {("diff_plain", ()), ("diff_pe", ()), ("rel_err", ()), ("probe_err", ())} <= on_screen
+    # pair 0 worked out: R_0's entries times PE(p)'s first pair give M_k PE(p)'s first two dims
+    assert all(("M_blocks", (0, a, c)) in on_screen for a in range(2) for c in range(2))
+    # PE(0) . PE(k) plotted against every offset k
+    assert all(("decay", (j,)) in on_screen for j in range(manifest["config"]["positions"]))
     # M_k defined with numbers for one position: PE(p), M_k PE(p) and PE(p + k), dim by dim, and R_0's entries
     for name in ("pe_p", "rotated", "pe_pk"):
         assert all((name, (j,)) in on_screen for j in range(6)), name
@@ -253,3 +258,6 @@ def test_captions_announce_the_width_and_define_m_k_before_using_it(dry: DryRun)
     first = next(i for i, c in enumerate(captions) if "M_k" in c)
     assert captions[first].startswith("M_k is the whole shift as one matrix")
     assert any("The result is PE(8), the encoding of position 5 plus 3" in c for c in captions)
+    text = " ".join(captions)
+    assert "words back" not in text and "learn" not in text  # distance, not direction; nothing is trained here
+    assert "3 apart from tokens 1 apart" in text

@@ -203,6 +203,8 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     truth["sat_pair"] = torch.argsort(truth["sat_scores"][0], descending=True)[:2]
     truth["unit"] = torch.tensor([0.0, 1.0])
     truth["grad_tick"] = truth["sat_grad"].abs().max()
+    truth["sat_out"] = (truth["sat_weights"] * truth["sat_v"]).sum(dim=-1)  # o = w . v, summed by hand
+    truth["n_samples"] = torch.tensor(float(cfg["samples"]))
     assert set(truth) == set(manifest["tensors"])
     checked = check_shown(scene, truth)  # every (number, text) the audits saw, against torch recomputed here
     assert checked > 1000
@@ -214,10 +216,10 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
             ("scaled_ticks", (3,)), ("example_q", (cfg["d_small"],)),
             ("example_k", (cfg["d_small"],)), ("example_prod", (cfg["d_small"],)),
             ("sat_scores", (2, L)), ("sat_weights", (2, L)), ("sat_grad", (2, L)),
-            ("sat_grad_norm", (2,)), ("sat_max", (2,)), ("sat_next", (2,)))
+            ("sat_grad_norm", (2,)), ("sat_max", (2,)), ("sat_next", (2,)), ("sat_out", (2,)))
     for name, shape in must:
         assert all((name, tuple(i)) in on_screen for i in np.ndindex(*shape)), name
-    assert {("example_dot", ()), ("prod_var", ())} <= on_screen
+    assert {("example_dot", ()), ("prod_var", ()), ("n_samples", ())} <= on_screen
     assert check_published(scene, manifest) >= sum(math.prod(shape) for _, shape in must) + 2
     # the plotted bars are the counts: every bar of every histogram was checked against its value
     assert manifest["audit"]["marks_checked"] > 6 * bins
@@ -237,9 +239,13 @@ def test_captions_bind_the_measured_numbers(dry: DryRun) -> None:
     gap = t["sat_gap"]["values"]
     assert f"beats the next by {gap[0]:.2f}" in texts and f"the gap is {gap[1]:.2f}" in texts
     ratio = t["sat_weight_ratio"]["values"]
-    assert f"the top weight is {ratio[0]:.3g} times the next" in texts
+    assert f"the top weight is {ratio[0]:.2g} times the next" in texts
     lo, hi = t["sat_extremes"]["values"]
-    assert f"range from {lo:.1f} to {hi:.1f}" in texts
+    assert f"range from {lo:.2g} to {hi:.2g}" in texts
+    out = t["sat_out"]["values"]
+    assert f"{out[0]:.2f} unscaled, {out[1]:.2f} scaled" in texts
+    assert f"{t['d_k']['values'][0]} stays a little peakier" in texts  # the zoom's caption does not claim a match
+    assert "same bins" not in texts and "coincide" not in texts and "keeps learning" not in texts
 
 
 # -- 3. validation -------------------------------------------------------------------------------------

@@ -84,8 +84,13 @@ class SharingLecture(LectureScene):
         self.Q_names = self.sample_labels(self.Q, "x_{n} W_Q", style.ROLE["query"])
         self.X_title = VGroup(self.prose("batch $X$", style.LABEL_SIZE, style.ROLE["input"]),
                               self.shape("X", "N, T, d")).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
-        self.X_title.next_to(self.W, RIGHT, buff=0.8).align_to(self.W, UP)
+        # beside W_Q, down by the row of samples it names
+        self.X_title.next_to(self.W, RIGHT, buff=0.8).align_to(self.W, DOWN)
         style.STAGE.place(VGroup(self.W, self.W_name, self.X, self.Q, self.X_names, self.Q_names, self.X_title))
+
+    def call_arrow(self, name: Mobject) -> Mobject:
+        """Return an arrow from W_Q to one sample's label: one call of the layer."""
+        return style.arrow(self.W.get_bottom(), name.get_top(), buff=0.2, color=style.ROLE["weight"])
 
     def batch(self) -> None:
         self.beat("One batch, one weight")
@@ -101,11 +106,10 @@ class SharingLecture(LectureScene):
     def batched(self) -> None:
         self.beat("The whole batch in one call")
         b = self.b
-        arrows = VGroup(*(style.arrow(self.W.get_bottom(), name.get_top(), buff=0.12, color=style.ROLE["weight"])
-                          for name in self.X_names))
+        arrows = VGroup(*(self.call_arrow(name) for name in self.X_names))
         formula = self.prose("$Q = X W_Q$: $({N}, {T}, {d}) times ({d}, {d}) -> ({N}, {T}, {d})$",
                              N=b.dim("Q", 0), T=b.dim("Q", 1), d=b.dim("Q", 2))
-        formula.next_to(self.X_title, DOWN, buff=0.3).align_to(self.X_title, LEFT)
+        formula.next_to(self.W, RIGHT, buff=0.8).align_to(self.W, UP)
         self.say("One call, layer(X), multiplies the whole batch by W_Q: all {N} arrows start at the same matrix.",
                  N=b.dim("X", 0))
         self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.25), FadeIn(formula), run_time=1.4)
@@ -118,28 +122,29 @@ class SharingLecture(LectureScene):
     def alone(self) -> None:
         self.beat("One sample at a time")
         b = self.b
-        alone = self.sample_row("Q_alone").move_to(self.X)
+        alone = self.sample_row("Q_alone")
+        for a, x in zip(alone, self.X):
+            a.move_to(x)
         alone_names = self.sample_labels(alone, "x_{n} W_Q \"alone\"", style.ROLE["query"])
-        VGroup(alone, alone_names).shift(UP * (style.TOP - 0.1 - alone_names.get_top()[1]))
-        up = alone.get_bottom()[1] - 0.75 - self.Q.get_top()[1]  # room for the labels of the batched row
-        batch_names = self.sample_labels(self.Q.copy().shift(UP * up), "(X W_Q)_{n} \"batched\"",
-                                         style.ROLE["query"])
-        self.say("Now call the same layer on each sample alone, one call per sample, and put the results above"
-                 " the batched ones.")
-        self.play(FadeOut(VGroup(self.X, self.X_names, self.formula, self.arrows, self.W, self.W_name, self.X_title)),
-                  run_time=0.5)
-        self.play(self.Q.animate.shift(UP * up), ReplacementTransform(self.Q_names, batch_names), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(VGroup(m, lab), shift=DOWN * 0.3) for m, lab in zip(alone, alone_names)),
-                              lag_ratio=0.3), run_time=2.0)
-        marks = VGroup(*(glyph_box([a, q], style.DIFFERENCE, buff=0.1).set_stroke(width=2)
-                         for a, q in zip(alone, self.Q)))
+        batch_names = self.sample_labels(self.Q, "(X W_Q)_{n} \"batched\"", style.ROLE["query"])
+        self.say("Now the same layer on each sample alone: {N} calls, one arrow each, all from this W_Q.",
+                 N=b.dim("X", 0))
+        self.play(FadeOut(self.arrows), FadeOut(self.formula), ReplacementTransform(self.Q_names, batch_names),
+                  run_time=0.6)
+        for n in range(self.N):
+            arrow = self.call_arrow(self.X_names[n])
+            self.play(Create(arrow), run_time=0.4)
+            self.play(ReplacementTransform(self.X[n], alone[n]), ReplacementTransform(self.X_names[n], alone_names[n]),
+                      FadeOut(arrow), run_time=0.8)
+        self.hold_caption()
+        rows = VGroup(alone, alone_names, self.Q, batch_names)
+        up = style.TOP - 0.1 - rows.get_top()[1]  # W_Q has done its part: the two rows move up, room for the gaps
+        self.play(FadeOut(VGroup(self.W, self.W_name, self.X_title)), rows.animate.shift(UP * up), run_time=0.6)
         diffs = VGroup(*(VGroup(self.math("max |Delta| =", color=style.DIFFERENCE), self.gap((0, n)))
                          .arrange(RIGHT, buff=0.12).next_to(q, DOWN, buff=0.2) for n, q in enumerate(self.Q)))
-        self.say("Sample by sample, the largest difference between the two: {m}, entry for entry.",
+        self.say("Each call alone against its slice of the batched result: the largest difference is {m}.",
                  m=b.value("max_diff", (), 2, "g"))
-        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2), run_time=1.0)
-        self.play(LaggedStart(*(FadeIn(d, shift=UP * 0.2) for d in diffs), lag_ratio=0.2), FadeOut(marks),
-                  run_time=1.2)
+        self.play(LaggedStart(*(FadeIn(d, shift=UP * 0.2) for d in diffs), lag_ratio=0.2), run_time=1.2)
         self.clear_stage()
 
     def three(self) -> None:
@@ -163,15 +168,15 @@ class SharingLecture(LectureScene):
         weights_title.next_to(rows[0][1], UP, buff=0.3).align_to(title, DOWN).align_to(rows[0][1], RIGHT)
         style.STAGE.place(VGroup(rows, heads, title, weights_title))
         self.say("The same test for the key and value weights W_K and W_V: each sample alone against the batch.")
-        self.play(FadeIn(weights_title), LaggedStart(*(FadeIn(r[:2]) for r in rows), lag_ratio=0.3), run_time=1.2)
+        self.play(FadeIn(weights_title), LaggedStart(*(FadeIn(r[:2]) for r in rows), lag_ratio=0.3),
+                  FadeIn(title), FadeIn(heads), run_time=1.2)
         if self.same:
             self.say("Every sample, every weight: a difference of exactly {m}. The batch changes nothing.",
                      m=b.value("max_diff", (), 2, "g"))
         else:
             self.say("Every sample, every weight: at most {m}, float32 rounding only, not another weight.",
                      m=b.value("max_diff", (), 2, "g"))
-        self.play(FadeIn(title), FadeIn(heads),
-                  LaggedStart(*(FadeIn(g, shift=LEFT * 0.2) for r in rows for g in r[2]), lag_ratio=0.08),
+        self.play(LaggedStart(*(FadeIn(g, shift=LEFT * 0.2) for r in rows for g in r[2]), lag_ratio=0.08),
                   run_time=1.6)
         self.clear_stage()
 
@@ -180,27 +185,28 @@ class SharingLecture(LectureScene):
         b = self.b
         W = self.mat("W_Q")
         name = VGroup(self.weight_name("W_Q"),
-                      self.prose("`data_ptr()` {p}", color=style.MUTED, p=b.value("ptr_step", (0,), 0, "n")))
+                      self.prose("lives at {p}", color=style.TEXT, p=b.string("addr_before")))
         name.arrange(DOWN, buff=0.15)
         calls = VGroup(VGroup(style.note("`layer(X)`"),
-                              self.b.number(b.value("ptr_batch", (0, 0), 0, "n"), style.NOTE_SIZE, color=style.MUTED)))
+                              self.prose("{p}", color=style.TEXT, p=b.string("addr_batch"))))
         for n in range(self.N):
             call = self.prose("`layer(`$x_{n}$`)`", n=b.index("X", 0, n))
-            calls.add(VGroup(call, self.b.number(b.value("ptr", (n, 0), 0, "n"), style.NOTE_SIZE, color=style.MUTED)))
+            calls.add(VGroup(call, self.prose("{p}", color=style.TEXT, p=b.string(f"addr_{n + 1}"))))
         for c in calls:
             c.arrange(RIGHT, buff=0.4)
         calls.arrange(DOWN, buff=0.5, aligned_edge=RIGHT)
-        head = style.note("address of the weight each call used", color=style.MUTED)
+        head = style.note("address of the weight each call used (its last hex digits)", color=style.MUTED)
         head.next_to(calls, UP, buff=0.3).align_to(calls, RIGHT)
         right = VGroup(name, W).arrange(DOWN, buff=0.3)
-        right.next_to(calls, RIGHT, buff=2.4)
-        verdict = VGroup(*(self.prose(f"every call used this very ${w}$ (`is`): {{s}}", color=style.TEXT,
+        right.next_to(calls, RIGHT, buff=2.0)
+        verdict = VGroup(*(self.prose(f"${w}$: every call's `w is layer.weight` → {{s}}", color=style.TEXT,
                                       s=b.string(f"same_{k}")) for w, k in WEIGHTS))
         verdict.arrange(DOWN, buff=0.25, aligned_edge=LEFT)
-        verdict.next_to(VGroup(calls, right), DOWN, buff=0.7)
+        verdict.next_to(VGroup(calls, right), DOWN, buff=0.6)
         style.STAGE.place(VGroup(head, calls, right, verdict))
-        ends = [W.get_corner(UP + LEFT) + DOWN * W.height * (k + 0.5) / len(calls) for k in range(len(calls))]
-        arrows = VGroup(*(Arrow(c.get_right(), end + LEFT * 0.12, buff=0.15, color=style.MUTED, stroke_width=3,
+        left = W.get_left()[0] - 0.35  # clear of W_Q's bracket
+        ends = [[left, W.get_top()[1] - W.height * (k + 0.5) / len(calls), 0] for k in range(len(calls))]
+        arrows = VGroup(*(Arrow(c.get_right(), end, buff=0.15, color=style.MUTED, stroke_width=3,
                                 tip_length=0.16, max_tip_length_to_length_ratio=0.1) for c, end in zip(calls, ends)))
         self.say("A hook on the layer recorded the weight every call used, and where it lives in memory.")
         self.play(FadeIn(right), FadeIn(head), run_time=0.8)
@@ -218,56 +224,98 @@ class SharingLecture(LectureScene):
     def gradient(self) -> None:
         self.beat("Training updates the one weight")
         b = self.b
-        G = VGroup(*(self.mat("grad_each", (n,)) for n in range(self.N))).arrange(RIGHT, buff=ROW_GAP)
+        N = self.N
+        G = VGroup(*(self.mat("grad_each", (n,)) for n in range(N))).arrange(RIGHT, buff=ROW_GAP)
         losses = VGroup(*(self.math("L_{n} = {l}", n=b.index("X", 0, n), l=b.value("loss_each", (n,)))
                           .next_to(g, UP, buff=0.15) for n, g in enumerate(G)))
+        rule = self.prose("$L_n$: mean squared error of sample $n$'s output $x_n W_Q$ against a random target $y_n$",
+                          color=style.MUTED)
+        rule.next_to(losses, UP, buff=0.25)
         shares = VGroup(*(self.math("G_{n} = partial (L_{n} \\/ {N}) \\/ partial W_Q", color=style.ROLE["gradient"],
-                                    n=b.index("X", 0, n), N=b.dim("X", 0)) for n in range(self.N)))
-        W = self.mat("W_Q")
-        total = self.mat("grad")
-        new = self.mat("W_Q_new")
-        minus = self.math("-", style.LABEL_SIZE)
-        lr = self.math("{lr} times", style.LABEL_SIZE, lr=b.value("lr", (), 1))
-        eq = self.math("=", style.LABEL_SIZE)
-        update = VGroup(W, minus, lr, total, eq, new).arrange(RIGHT, buff=0.3)
-        update.next_to(G, DOWN, buff=1.3)
-        names = VGroup(self.weight_name("W_Q", style.NOTE_SIZE).next_to(W, UP, buff=0.15),
-                       self.math("G = G_{one} + dots.c + G_{N}", color=style.ROLE["gradient"], one=b.index("X", 0, 0),
-                                 N=b.dim("X", 0))
-                       .next_to(total, UP, buff=0.15),
-                       self.math("W_Q \"after\"", color=style.ROLE["weight"]).next_to(new, UP, buff=0.15))
+                                    n=b.index("X", 0, n), N=b.dim("X", 0)) for n in range(N)))
         for s, g in zip(shares, G):
             s.next_to(g, DOWN, buff=0.12)
-        ptr = self.prose("same object: `data_ptr()` {a} before, {z} after", color=style.MUTED,
-                         a=b.value("ptr_step", (0,), 0, "n"), z=b.value("ptr_step", (1,), 0, "n"))
-        mean = self.math("\"batch loss (mean)\" = {a} -> {z}", a=b.value("loss", ()), z=b.value("loss_new", ()))
-        VGroup(ptr, mean).arrange(RIGHT, buff=0.8).next_to(update, DOWN, buff=0.3)
-        style.STAGE.place(VGroup(G, losses, shares, update, names, ptr, mean))
-        self.say("Training: each sample's output is compared with a random target, giving one loss per sample:"
+        W = self.mat("W_Q")
+        new = self.mat("W_Q_new")
+        total = self.mat("grad")
+        minus = self.math("-", style.LABEL_SIZE)
+        lr = self.math("{lr} times", style.LABEL_SIZE, lr=b.value("lr", (), 1))
+        update = VGroup(W, minus, lr, total).arrange(RIGHT, buff=0.3)
+        w_name = self.weight_name("W_Q", style.NOTE_SIZE).next_to(W, UP, buff=0.15)
+        g_name = self.math("G = G_{one} + dots.c + G_{N}", color=style.ROLE["gradient"], one=b.index("X", 0, 0),
+                           N=b.dim("X", 0)).next_to(total, UP, buff=0.15)
+        # one entry of G, term by term, in three decimals (the matrices round to two)
+        r, c = 0, min(1, self.result.config.d_model - 1)
+        terms: list = []
+        for n in range(N):
+            terms += ([self.math("+")] if n else []) + [self.b.number(b.value("grad_each", (n, r, c), 3), style.NUMBER_SIZE,
+                                                                      color=style.ROLE["gradient"])]
+        entry = self.b.number(b.value("grad", (r, c), 3), style.NUMBER_SIZE, color=style.ROLE["gradient"])
+        work = VGroup(
+            self.prose("row {r}, column {c} of $G$:", color=style.MUTED, r=b.index("grad", 0, r), c=b.index("grad", 1, c)),
+            VGroup(*terms).arrange(RIGHT, buff=0.12),
+            VGroup(self.math("="), entry, style.note("(sum of unrounded values)", color=style.MUTED)).arrange(RIGHT, buff=0.15),
+            self.prose("$max |G - sum_n G_n|$ = {d}", color=style.DIFFERENCE, d=b.value("grad_gap", (), 2, "g")),
+        ).arrange(DOWN, buff=0.18, aligned_edge=LEFT)
+        work.next_to(update, RIGHT, buff=0.6).align_to(update, DOWN)
+        upd = VGroup(update, w_name, g_name, work)
+        upd.next_to(G, DOWN, buff=0.9).set_x(G.get_x())
+        mean = self.math("\"batch loss\" = (L_{one} + dots.c + L_{N}) \\/ {N} = {a}", one=b.index("X", 0, 0),
+                         N=b.dim("X", 0), a=b.value("loss", ()))
+        mean.next_to(losses, UP, buff=0.25).align_to(G, LEFT)
+        rule.next_to(mean, UP, buff=0.2).align_to(G, LEFT)
+        ptr = self.prose("$W_Q$ updated in place: still at {a}, the address it had before the step ({z})",
+                         style.NOTE_SIZE, style.TEXT, a=b.string("addr_after"), z=b.string("addr_before"))
+        ptr.next_to(upd, DOWN, buff=0.3).align_to(G, LEFT)
+        style.STAGE.place(VGroup(rule, mean, G, losses, shares, upd, ptr))
+        self.say("Training: each sample's output x_n W_Q is compared with a random target y_n: one loss per sample,"
                  " {l1} for sample {one}, ..., {lN} for sample {N}.", one=b.index("X", 0, 0),
-                 l1=b.value("loss_each", (0,)), lN=b.value("loss_each", (self.N - 1,)), N=b.dim("X", 0))
-        self.play(FadeIn(W), FadeIn(names[0]), LaggedStart(*(FadeIn(x) for x in losses), lag_ratio=0.2), run_time=1.4)
-        self.say("Backward from each loss: G_n, the gradient of L_n / {N} with respect to W_Q, lands on the same"
-                 " W_Q, {d} by {d} numbers.", N=b.dim("X", 0), d=b.dim("W_Q", 0))
+                 l1=b.value("loss_each", (0,)), lN=b.value("loss_each", (N - 1,)), N=b.dim("X", 0))
+        self.play(FadeIn(rule), LaggedStart(*(FadeIn(x) for x in losses), lag_ratio=0.2), run_time=1.4)
+        self.say("The batch loss is their mean, {a}. Backward from it, each sample adds its share G_n, the gradient"
+                 " of L_n / {N} with respect to W_Q.", a=b.value("loss", ()), N=b.dim("X", 0))
+        self.play(self.flow(losses, mean), run_time=0.8)
         self.play(LaggedStart(*(FadeIn(VGroup(g, n), shift=DOWN * 0.3) for g, n in zip(G, shares)), lag_ratio=0.2),
                   run_time=1.6)
-        self.say_gap("grad_gap", "Autograd on the batch loss adds the samples' shares into one gradient G:"
-                     " it equals their sum exactly ({d}).",
-                     "Autograd on the batch loss adds the samples' shares into one gradient G: their sum, up to"
-                     " float32 rounding ({d}).")
-        self.play(FadeIn(names[1]), self.flow(VGroup(*G), total.entries), Create(total.brackets), run_time=1.8)
-        self.play(FadeIn(G), run_time=0.5)
-        self.say("One SGD step, learning rate {lr}: the one W_Q moves against G, in place.", lr=b.value("lr", (), 1))
-        self.play(FadeIn(minus), FadeIn(lr), FadeIn(eq), run_time=0.6)
-        self.play(ReplacementTransform(W.entries.copy(), new.entries), Create(new.brackets), FadeIn(names[2]), run_time=1.6)
+        self.hold_caption()
+        self.say("Autograd adds the {N} shares into one gradient G, entry by entry: in row {r}, column {c},"
+                 " {g} in all.", N=b.dim("X", 0), r=b.index("grad", 0, r), c=b.index("grad", 1, c),
+                 g=b.value("grad", (r, c), 3))
+        self.play(FadeIn(w_name), FadeIn(W), FadeIn(g_name), Create(total.brackets), run_time=0.6)
+        for n in range(N):  # one sample's share at a time flies down into its terms
+            self.combine([(G[n].entry(r, c), terms[2 * n])], *([FadeIn(terms[2 * n - 1])] if n else []),
+                         *([] if n else [FadeIn(work[0])]), run_time=0.6)
+        self.play(FadeIn(work[2][0]), FadeIn(work[2][2]), run_time=0.3)
+        self.combine([(VGroup(*terms), entry)], run_time=0.7)
+        self.combine([(VGroup(*(g.entry(i, j) for g in G)), total.entry(i, j))
+                      for i in range(total.n_rows) for j in range(total.n_cols)], lag_ratio=0.08, run_time=1.6)
+        self.settle(total)
+        self.hold_caption()
+        self.say_gap("grad_gap", "And G is exactly the sum of the shares: the largest difference is {d}.",
+                     "And G is the sum of the shares up to float32 rounding: the largest difference is {d}.")
+        self.play(FadeIn(work[3], shift=UP * 0.2), run_time=0.6)
+        self.hold_caption()
+        self.say("One SGD step, learning rate {lr}: each entry of the one W_Q moves against G, where it stands.",
+                 lr=b.value("lr", (), 1))
+        self.play(FadeIn(minus), FadeIn(lr), run_time=0.5)
+        new.move_to(W)
+        self.remove(W)
+        self.add(W.brackets, W.entries)
+        self.combine([(VGroup(W.entry(i, j), total.entry(i, j)), new.entry(i, j))
+                      for i in range(W.n_rows) for j in range(W.n_cols)],
+                     FadeOut(W.entries), lag_ratio=0.08, run_time=2.0)
+        self.remove(W.brackets, *W.entries)
+        self.add(new)
+        self.play(FadeIn(ptr, shift=UP * 0.2), run_time=0.6)
+        self.hold_caption()
         after = VGroup(*(self.math("-> {l}", l=b.value("loss_each_new", (n,))).next_to(x, RIGHT, buff=0.1)
                          for n, x in enumerate(losses)))
+        mean_after = self.math("-> {z}", z=b.value("loss_new", ())).next_to(mean, RIGHT, buff=0.15)
         fell = bool((b.tensors["loss_each_new"] < b.tensors["loss_each"]).all())
-        self.say("Still the same object at the same address, and " + ("every sample's loss went down" if fell else
-                 "the batch loss went down") + ": {a} on average, now {z}.", a=b.value("loss", ()),
-                 z=b.value("loss_new", ()))
-        self.play(FadeIn(ptr), FadeIn(mean), LaggedStart(*(FadeIn(a, shift=RIGHT * 0.2) for a in after),
-                                                         lag_ratio=0.2), run_time=1.6)
+        self.say(("Every sample's loss went down" if fell else "The batch loss went down") +
+                 ": {a} on average, now {z}.", a=b.value("loss", ()), z=b.value("loss_new", ()))
+        self.play(FadeIn(mean_after, shift=RIGHT * 0.2),
+                  LaggedStart(*(FadeIn(a, shift=RIGHT * 0.2) for a in after), lag_ratio=0.2), run_time=1.6)
         self.clear_stage()
 
     def count_panels(self) -> tuple[VGroup, VGroup, VGroup]:
@@ -292,9 +340,11 @@ class SharingLecture(LectureScene):
                        d=b.value("big_d", (), 0), N=b.value("big_batch", (), 0)),
             self.prose("{s} shared, {p} if every sample had its own", style.LABEL_SIZE,
                        s=b.value("big_shared", (), 0, "n"), p=b.value("big_per_sample", (), 0, "n")),
+            style.note("a new sample at test time: the shared weights serve it, a per-sample set has none for it",
+                       color=style.TEXT),
         ).arrange(DOWN, buff=0.15)
         shared.next_to(VGroup(left, right), UP, buff=0.5)
-        big.next_to(VGroup(left, right), DOWN, buff=0.7)
+        big.next_to(VGroup(left, right), DOWN, buff=0.5)
         style.STAGE.place(VGroup(shared, left, right, big))
         return VGroup(shared, left), right, big
 
@@ -302,17 +352,20 @@ class SharingLecture(LectureScene):
         self.beat("Counting parameters")
         b = self.b
         left, right, big = self.count_panels()
-        self.say("Counted from the real parameters: W_Q, W_K and W_V hold {s} numbers. One set per sample would need"
-                 " {p}.", s=b.value("n_shared", (), 0), p=b.value("n_per_sample", (), 0))
+        self.say("W_Q as the step left it; W_K and W_V unchanged, as that loss used only W_Q. Together they hold {s}"
+                 " numbers; one set per sample would need {p}.", s=b.value("n_shared", (), 0),
+                 p=b.value("n_per_sample", (), 0))
         self.play(FadeIn(left[0]), run_time=0.8)
         self.play(FadeIn(left[1]), run_time=0.8)
         self.play(FadeIn(right[0]), FadeIn(right[1], shift=RIGHT * 0.3), run_time=1.2)
-        self.say("At d = {d} with a batch of {N}: {p} instead of {s}. And a new sample at test time would have no"
-                 " weights at all.",
+        self.say("At d = {d} with a batch of {N}: {p} instead of {s}.",
                  d=b.value("big_d", (), 0), N=b.value("big_batch", (), 0), p=b.value("big_per_sample", (), 0, "n"),
                  s=b.value("big_shared", (), 0, "n"))
         self.play(FadeIn(big[0], shift=UP * 0.2), run_time=0.8)
         self.play(FadeIn(big[1], shift=UP * 0.2), run_time=0.8)
+        self.hold_caption()
+        self.say("And with one set per sample, a new sample at test time would have no weights at all.")
+        self.play(FadeIn(big[2], shift=UP * 0.2), run_time=0.8)
         self.clear_stage()
 
     def recap(self) -> None:

@@ -31,8 +31,18 @@ from scenes.kit.matrix import TensorMatrix, label_columns, label_rows
 from tensors.split import torch_mha
 
 CELL = (0.85, 0.4)  # numbers up to two digits before the point at font size 24
-NARROW = (0.75, 0.4)  # the wrong way's products, two heads side by side
+NARROW = (0.7, 0.4)  # the wrong way's products, two heads side by side
 WRONG = style.DIFFERENCE  # the wrong way is an error: the course's one colour for differences and errors
+
+
+def shown(value: object, decimals: int = 2) -> float:
+    """Return a value as the screen shows it, rounded to its decimals."""
+    return round(float(value), decimals)  # type: ignore[arg-type]
+
+
+def eq_sign(exact: bool) -> str:
+    """Return '=' when the shown digits add up, else '≈' (the sum is of the unrounded values)."""
+    return "$=$" if exact else "$approx$"
 
 
 class SplitLecture(LectureScene):
@@ -175,7 +185,7 @@ class SplitLecture(LectureScene):
             blk = self.matrix("blocks", (h, h), cell=NARROW)
             q = self.matrix("Q_wrong", (0, h), cell=NARROW)
             times, eq = style.note("$times$"), style.note("$=$")
-            row = VGroup(e, times, blk, eq, q).arrange(RIGHT, buff=0.2)
+            row = VGroup(e, times, blk, eq, q).arrange(RIGHT, buff=0.15)
             names = VGroup(self.head_math("E_{h}", h).next_to(e, UP, buff=0.1),
                            self.head_math("B_({h},{h})", h).next_to(blk, UP, buff=0.1),
                            self.math("tilde(Q)_{h}", color=WRONG, h=b.index("Q_heads", 1, h)).next_to(q, UP, buff=0.1))
@@ -184,12 +194,12 @@ class SplitLecture(LectureScene):
             self.diag_blocks.append(blk)
             self.wrong_q.append(q)
         below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.35, style.STAGE.bottom)
-        rows.arrange(RIGHT, buff=0.6)
+        rows.arrange(RIGHT, buff=0.5)
         if rows.width > below.width:
             rows.arrange(DOWN, buff=0.3)
         below.place(rows)
-        self.say("A chunk of {d} columns only fits a {d} by {d} weight: a diagonal block of W^q. The other blocks"
-                 " are never used.", d=b.dim("E_chunks", 3))
+        self.say("Each chunk meets only its own {d} by {d} diagonal block of W^q: each head sees {d} of the {D}"
+                 " dimensions, whatever it learns.", d=b.dim("E_chunks", 3), D=b.dim("E", 2))
         self.play(Create(diag), off.animate.set_opacity(0.3), run_time=0.9)
         for h in range(self.H):
             row, names = rows[h]
@@ -232,7 +242,7 @@ class SplitLecture(LectureScene):
         self.say("Then cut Q into {H} bands of {d} columns; band h is head h's queries.",
                  H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
         q_boxes = self.band_boxes(Q)
-        template = '"head" {h}: Q_{h}' if self.d > 1 else "Q_{h}"  # a one-column band has room for Q_h only
+        template = '"head" {h}": " Q_{h}' if self.d > 1 else "Q_{h}"  # a one-column band has room for Q_h only
         names = VGroup(*(self.head_math(template, h).next_to(q_boxes[h], DOWN, buff=0.1)
                          for h in range(self.H)))
         self.play(Create(q_boxes), FadeIn(names), run_time=0.9)
@@ -260,7 +270,10 @@ class SplitLecture(LectureScene):
                        right[h].box(rows=(i, i + 1), cols=(j, j + 1), color=WRONG))
         fields = dict(h=b.index("Q_heads", 1, h), i=b.index("Q_heads", 2, i), j=b.index("Q_heads", 3, j),
                       r=b.value("Q_heads", (0, h, i, j)), w=b.value("Q_wrong", (0, h, i, j)), g=b.value("gap_max", ()))
-        verdict = self.prose("largest gap: head {h}, row {i}, column {j}: right {r}, wrong {w}, gap {g}",
+        t = self.result
+        gap_ok = abs(abs(shown(t.Q_heads[0, h, i, j]) - shown(t.Q_wrong[0, h, i, j])) - shown(t.gap_max)) < 1e-6
+        verdict = self.prose("largest gap: head {h}, row {i}, column {j}: right {r}, wrong {w}, gap "
+                             + ("{g}" if gap_ok else "≈ {g} (unrounded values)"),
                              style.LABEL_SIZE, WRONG, **fields)
         foot.place(verdict)
         self.say("Largest gap: head {h}, row {i}, column {j}: {r} right, {w} wrong, a difference of {g}.", **fields)
@@ -301,13 +314,15 @@ class SplitLecture(LectureScene):
         chunk_boxes = VGroup(*(self.E.box(rows=(i, i + 1), cols=self.band(k), color=style.index_colour(k))
                                for k in range(self.H)))
         col_parts = VGroup(*(self.W.box(rows=self.band(k), cols=(h * self.d + j, h * self.d + j + 1),
-                                        color=style.index_colour(k), buff=0.03) for k in range(self.H)))
+                                        color=style.index_colour(k), buff=0.06) for k in range(self.H)))
         shares = VGroup(*(self.b.number(b.value("parts", (0, k, h, i, j)), style.NUMBER_SIZE,
                                         color=style.ROLE["query"]) for k in range(self.H)))
         share_names = VGroup(*(self.math("E_{k} B_({k},{h})", style.NOTE_SIZE, style.index_colour(k),
                                          k=b.index("parts", 1, k), h=b.index("parts", 2, h)) for k in range(self.H)))
         pluses = VGroup(*(style.note("$+$") for _ in range(self.H - 1)))
-        eq = style.note("$=$")
+        t = self.result
+        adds_up = abs(sum(shown(t.parts[0, k, h, i, j]) for k in range(self.H)) - shown(t.Q_heads[0, h, i, j])) < 1e-6
+        eq = style.note(eq_sign(adds_up))
         q = self.b.number(b.value("Q_heads", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["query"])
         items = [shares[0]]
         for k in range(1, self.H):
@@ -363,13 +378,13 @@ class SplitLecture(LectureScene):
         self.beat("Step two: split Q, K, V into heads")
         b, qkv = self.b, self.qkv
         left = VGroup(qkv, self.qkv_names)
-        grid = VGroup(*(VGroup(*(self.mat(f"{n}_heads", (0, h)) for n in "QKV")).arrange(RIGHT, buff=0.5)
+        grid = VGroup(*(VGroup(*(self.mat(f"{n}_heads", (0, h)) for n in "QKV")).arrange(RIGHT, buff=0.35)
                         for h in range(self.H))).arrange(DOWN, buff=0.55)
         names = VGroup(*(self.head_math(f"{n}_{{h}}", h).next_to(m, UP, buff=0.08)
                          for h, row in enumerate(grid) for n, m in zip("QKV", row)))
-        row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.35) for h, row in enumerate(grid)))
+        row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.25) for h, row in enumerate(grid)))
         right = VGroup(grid, names, row_names)
-        left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.6, gap=0.6)
+        left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.4, gap=0.4)
         right_area.place(right)
         self.play(FadeOut(self.E_step), left.animate.move_to(left_area.centre), run_time=0.7)
         self.say("Step two: cut Q, K and V into {H} heads of {d} columns. Row h is all head h gets.",
@@ -407,8 +422,8 @@ class SplitLecture(LectureScene):
         k_words = label_columns(KT, [self.word(c) for c in range(L)])
         names = VGroup(Q.label(self.head_math("Q_{h}", h)),
                        self.head_math("K_{h}^T", h).next_to(k_words, UP, buff=0.12),
-                       self.head_math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d)", h).next_to(S, UP, buff=0.15))
-        # one entry, written out: q_i . k_j, then divided by sqrt(d)
+                       self.head_math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d_q)", h).next_to(S, UP, buff=0.15))
+        # one entry, written out: q_i . k_j, then divided by sqrt(d_q)
         fq = [self.factor("Q_heads", (0, h, i, c)) for c in range(d)]
         fk = [self.factor("K_heads_T", (0, h, c, j)) for c in range(d)]
         pluses = [style.note("$+$") for _ in range(d - 1)]
@@ -416,11 +431,15 @@ class SplitLecture(LectureScene):
         for c in range(1, d):
             items += [pluses[c - 1], VGroup(fq[c], fk[c]).arrange(RIGHT, buff=0.06)]
         dot = b.number(b.value("dots", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
-        line1 = VGroup(*items, style.note("$=$"), dot).arrange(RIGHT, buff=0.15)
+        t = self.result
+        dot_ok = abs(round(sum(shown(t.Q_heads[0, h, i, c]) * shown(t.K_heads_T[0, h, c, j]) for c in range(d)), 2)
+                     - shown(t.dots[0, h, i, j])) < 1e-6
+        line1 = VGroup(*items, style.note(eq_sign(dot_ok)), dot).arrange(RIGHT, buff=0.15)
         dot2 = b.number(b.value("dots", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
-        root = b.number(b.value("root_d", ()), style.NUMBER_SIZE, color=style.TEXT)
+        root = b.number(b.value("root_d", (), 3), style.NUMBER_SIZE, color=style.TEXT)
+        div_ok = abs(round(shown(t.dots[0, h, i, j]) / shown(t.root_d, 3), 2) - shown(t.scores[0, h, i, j])) < 1e-6
         s = b.number(b.value("scores", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
-        line2 = VGroup(dot2, style.note("$\\/$"), root, style.note("$=$"), s).arrange(RIGHT, buff=0.15)
+        line2 = VGroup(dot2, style.note("$\\/$"), root, style.note(eq_sign(div_ok)), s).arrange(RIGHT, buff=0.15)
         work_name = self.prose("$q dot k$: {w}'s query, {v}'s key", color=style.MUTED,
                                w=b.string(f"word{i}"), v=b.string(f"word{j}"))
         work = VGroup(work_name, line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
@@ -444,7 +463,7 @@ class SplitLecture(LectureScene):
         self.remove(*old_k.get_family())
         self.settle(KT)
         self.say("Step three, head {h}: every word's query meets every word's key. A score is q · k, divided by"
-                 " √d.", h=b.index("Q_heads", 1, h))
+                 " √d_q.", h=b.index("Q_heads", 1, h))
         self.play(FadeIn(times), FadeIn(eq), Create(S.brackets), FadeIn(names[2]), run_time=0.6)
         q_box = Q.box(rows=(i, i + 1), color=style.TEXT)
         k_box = KT.box(cols=(j, j + 1), color=style.TEXT)
@@ -456,9 +475,9 @@ class SplitLecture(LectureScene):
                   *(FadeIn(m) for m in pluses), run_time=1.2)
         self.combine([(VGroup(*fq, *fk), dot)], FadeIn(line1[-2]), run_time=1.0)
         self.hold_caption()
-        self.say("Here {w}'s query and {v}'s key give {p}; over √d = {r}, the score is {s}.",
+        self.say("Here {w}'s query and {v}'s key give {p}; over √d_q = {r}, the score is {s}.",
                  w=b.string(f"word{i}"), v=b.string(f"word{j}"), p=b.value("dots", (0, h, i, j)),
-                 r=b.value("root_d", ()), s=b.value("scores", (0, h, i, j)))
+                 r=b.value("root_d", (), 3), s=b.value("scores", (0, h, i, j)))
         self.play(self.carry(dot, dot2), FadeIn(line2[1]), FadeIn(root), run_time=0.8)
         self.combine([(VGroup(dot2, root), s)], FadeIn(line2[3]), run_time=0.9)
         self.play(self.carry(s, S.entry(i, j)), run_time=0.9)
@@ -513,7 +532,7 @@ class SplitLecture(LectureScene):
             self.A.append(A)
             self.O.append(O)
         blocks.arrange(DOWN, buff=0.45 if self.H < 3 else 0.2, aligned_edge=LEFT)
-        foot = style.note('$A_h = "softmax"(Q_h K_h^T \\/ sqrt(d))$, rows: the word asking, columns: the word read',
+        foot = style.note('$A_h = "softmax"(Q_h K_h^T \\/ sqrt(d_q))$, rows: the word asking, columns: the word read',
                           color=style.MUTED)
         body, foot_area = style.STAGE.rows(5.3, 0.5)
         if blocks.height > body.height:  # the tallest sizes: the heads take the whole stage, the formula stays unsaid
@@ -570,10 +589,9 @@ class SplitLecture(LectureScene):
         keep = VGroup(*(VGroup(n, m) for m, n in zip(self.O, self.O_names)))
         concat = self.mat("concat", (0,))
         Wo = self.mat("W_o")
-        Wo_lines = Wo.block_lines(self.d)
         Y = self.mat("Y", (0,))
         times, equals = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        row = VGroup(concat, times, VGroup(Wo, Wo_lines), equals, Y).arrange(RIGHT, buff=0.35)
+        row = VGroup(concat, times, Wo, equals, Y).arrange(RIGHT, buff=0.35)
         c_name = style.note("$O$: heads side by side", color=style.MUTED).next_to(concat, DOWN, buff=0.2)
         w_name = VGroup(self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]), style.note("random", color=style.MUTED))
         w_name.arrange(RIGHT, buff=0.2).next_to(Wo, DOWN, buff=0.2)
@@ -593,8 +611,8 @@ class SplitLecture(LectureScene):
         self.settle(concat)
         self.play(Create(bands), run_time=0.4)
         self.hold_caption()
-        self.say("then multiply by W^o, here a random weight: the trained model read each head on its own.")
-        self.play(FadeIn(times), FadeIn(Wo), Create(Wo_lines), FadeIn(w_name), run_time=0.6)
+        self.say("then multiply by the output weight W^o. Ours was not part of the training: it is random.")
+        self.play(FadeIn(times), FadeIn(Wo), FadeIn(w_name), run_time=0.6)
         self.play(FadeIn(equals), FadeIn(y_name), Create(Y.brackets),
                   LaggedStart(*(FadeIn(n, shift=RIGHT * 0.2) for n in Y.entries), lag_ratio=0.04), run_time=1.0)
         self.settle(Y)
@@ -608,14 +626,16 @@ class SplitLecture(LectureScene):
         for h in range(self.H):
             items += ([style.note("$+$")] if h else []) + [parts[h]]
         y = b.number(b.value("Y", (0, i, j)), style.NUMBER_SIZE, color=style.ROLE["output"])
-        line = VGroup(*items, style.note("$=$"), y).arrange(RIGHT, buff=0.3)
+        t = self.result
+        mix_ok = abs(sum(shown(t.mix[0, h, i, j]) for h in range(self.H)) - shown(t.Y[0, i, j])) < 1e-6
+        line = VGroup(*items, style.note(eq_sign(mix_ok)), y).arrange(RIGHT, buff=0.3)
         foot.place(line)
         for h in range(self.H):
             part_names[h].next_to(parts[h], DOWN, buff=0.12)
         VGroup(line, part_names).move_to(foot.centre)
         row_boxes = VGroup(*(concat.box(rows=(i, i + 1), cols=self.band(h), color=style.index_colour(h))
                              for h in range(self.H)))
-        col_boxes = VGroup(*(Wo.box(rows=self.band(h), cols=(j, j + 1), color=style.index_colour(h), buff=0.04)
+        col_boxes = VGroup(*(Wo.box(rows=self.band(h), cols=(j, j + 1), color=style.index_colour(h), buff=0.06)
                              for h in range(self.H)))
         target = Y.box(rows=(i, i + 1), cols=(j, j + 1))
         self.say("One entry of Y: each head's outputs meet their own rows of W^o, and the parts add up: every"

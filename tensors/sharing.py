@@ -79,8 +79,18 @@ class SharingResult(LectureResult):
 
 
     def strings(self) -> dict[str, str]:
-        """Return the texts captured from torch: 'same_q' -> 'True' when every call used one weight object."""
-        return {f"same_{role}": text for role, text in self.same_object.items()}
+        """Return the texts captured from torch: 'same_q' -> 'True' when every call used one weight object;
+        'addr_batch', 'addr_1'.. 'addr_N', 'addr_before', 'addr_after': the end of W_Q's address in each call."""
+        out = {f"same_{role}": text for role, text in self.same_object.items()}
+        out["addr_batch"] = short_address(int(self.ptr_batch[0, 0]))
+        out.update({f"addr_{n + 1}": short_address(int(p)) for n, p in enumerate(self.ptr[:, 0])})
+        out["addr_before"], out["addr_after"] = (short_address(int(p)) for p in self.ptr_step)
+        return out
+
+
+def short_address(ptr: int) -> str:
+    """Return the last six hexadecimal digits of a data pointer, as 0x...a1b2c3: enough to tell weights apart."""
+    return f"0x…{ptr & 0xFFFFFF:06x}"
 
 
 def projections(d: int, device: torch.device | str) -> list[nn.Linear]:

@@ -69,7 +69,11 @@ def test_every_call_used_the_same_weight_object(result: SharingResult) -> None:
         assert int(r.ptr_batch[0, i]) == w.data_ptr()
     assert len({w.data_ptr() for w in live}) == 3  # three different weights, each shared
     assert int(r.ptr_step[0]) == int(r.ptr_step[1]) == live[0].data_ptr()  # the step updated W_Q in place
-    assert r.strings() == {"same_q": "True", "same_k": "True", "same_v": "True"}
+    texts = r.strings()
+    assert {k: texts[k] for k in ("same_q", "same_k", "same_v")} == {"same_q": "True", "same_k": "True", "same_v": "True"}
+    want = f"0x…{live[0].data_ptr() % 16 ** 6:06x}"  # the end of W_Q's address, recomputed from the live weight
+    assert texts["addr_batch"] == texts["addr_before"] == texts["addr_after"] == want
+    assert all(texts[f"addr_{n + 1}"] == want for n in range(N))
 
 
 def test_the_hook_tells_copies_apart() -> None:

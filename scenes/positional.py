@@ -149,6 +149,7 @@ class PositionalLecture(LectureScene):
         formula = self.foot(
             style.note('$"Attn"(X) = "softmax"((X W^Q)(X W^K)^T \\/ sqrt(D)) X W^V$', size=NOTE),
             style.note("one head; its weights are random and stay fixed throughout", size=NOTE, color=style.MUTED))
+        formula.set_y(q["bot_out"].get_y())  # in the middle band until the shuffled row takes its place
         self.say("{L} tokens, named by letters, are the rows of X. One head of self-attention, with random fixed"
                  " weights, gives each token an output row.", L=b.dim("X", 0))
         self.play(FadeIn(q["top_in"]), FadeIn(q["top_in_l"]), FadeIn(q["top_in_n"]), FadeIn(formula), run_time=0.8)
@@ -234,9 +235,9 @@ class PositionalLecture(LectureScene):
         tags = VGroup(self.prose("dim {j}", NOTE, style.TEXT, j=b.index("M", 0, 0, base=0)),
                       self.prose("dim {j}", NOTE, SLOW, j=b.index("M", 0, slow, base=0)))
         for tag, curve in zip(tags, (fast, slow_c)):
-            tag.next_to(curve.get_end(), RIGHT, buff=0.12)
-        if touches(tags[0], tags[1]):  # both waves end close together: the fast one's name goes above
-            tags[0].next_to(tags[1], UP, buff=0.08)
+            tag.next_to(curve.get_end(), RIGHT, buff=0.25)
+        if touches(tags[0], tags[1], pad=0.15):  # both waves end close together: the fast one's name goes above
+            tags[0].next_to(tags[1], UP, buff=0.2)
         graph = VGroup(plane, fast, slow_c, ticks, x_name, y_name, tags)
         right.place(VGroup(formula, graph, keys).arrange(DOWN, buff=0.3))
         self.say("Now D = {D}, a real model's width; the tokens above had D = {d}. The encoding: {P} positions by {D}"

@@ -29,7 +29,7 @@ from scenes.kit.matrix import TensorMatrix, glyph_box, stack_shadows
 from tensors.bmm import annotated_scores, bmm_broadcast, d2l_scores
 
 CODE = style.CODE_SIZE
-UNIT_CELL = (0.74, style.CELL_H)  # entries of torch.rand and their short sums: no minus sign, four characters
+UNIT_CELL = (0.7, style.CELL_H)  # entries of torch.rand and their short sums: no minus sign, four characters
 ITEMS = (("A", "A"), ("B", "B"), ("C_bmm", "C"))  # (tensor, label) of the batch-item row
 INDEX = style.INDEX[1]  # batch items, grid cells and heads: grey with a number, never a role hue
 TILE = 0.16  # scene units per matrix entry when a matrix is drawn as an outlined tile
@@ -103,7 +103,7 @@ class BmmLecture(LectureScene):
 
     def backdrop(self, m: TensorMatrix) -> Mobject:
         """Return an opaque background-coloured card behind m, so outlines behind it do not cross its numbers."""
-        card = m.box(color=style.BACKGROUND, fill=1.0, buff=0.08).set_stroke(width=0)
+        card = glyph_box([m.brackets], style.BACKGROUND, fill=1.0, buff=0.0).set_stroke(width=0)
         card.is_highlight = False  # a card behind the numbers, not a highlight
         return card.set_z_index(-1)
 
@@ -389,33 +389,51 @@ class BmmLecture(LectureScene):
         self.ghosts = stack_shadows(W, self.depth).set_color(style.ROLE["weight"]).set_z_index(-2)
         return VGroup(self.call, self.item, self.row, self.stacks, self.names, self.shapes, self.ghosts)
 
+    def fill(self, left: TensorMatrix, right: TensorMatrix, out: TensorMatrix, skip: tuple[tuple[int, int], ...] = (),
+             run_time: float = 1.6) -> None:
+        """Fill out entry by entry: row r of left and column c of right flow into out[r, c]."""
+        self.combine([(VGroup(left.row(r), right.column_band(c, c + 1)), out.entry(r, c))
+                      for r in range(out.n_rows) for c in range(out.n_cols) if (r, c) not in skip],
+                     lag_ratio=0.08, run_time=run_time)
+
     def shared_weight(self) -> None:
         self.beat("Broadcasting: one weight for the whole batch")
         b = self.b
         top = self.weight_stage()
         A, W, Y = self.front
         err = self.error_line("torch.bmm(A, W)", "err_weight")
-        view = VGroup(self.shape("W_expanded", "\"batch\", N, P", CODE),
-                      self.prose(", batch stride {st}: a view, no copy", CODE, style.MUTED,
-                                 st=b.value("expand_stride", (), 0))).arrange(RIGHT, buff=0.04)
-        fix = yields(style.note("`W.expand(batch, N, P)`", size=CODE), view)
+        strides = self.prose("({s0}, {s1}, {s2})", CODE, s0=b.value("W_strides", (0,), decimals=0),
+                             s1=b.value("W_strides", (1,), decimals=0), s2=b.value("W_strides", (2,), decimals=0))
+        fix = yields(style.note("`W.expand(batch, N, P).stride()`", size=CODE), strides)
         gap = self.gap_line("diff_w", "$\"bmm\"(A, W.\"expand\"(dots))$ against $\"matmul\"(A, W)$: max difference")
-        below = VGroup(err, fix, gap).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-        style.STAGE.place(VGroup(top, below).arrange(DOWN, buff=0.6))
+        below = VGroup(err, fix, gap).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+        style.STAGE.place(VGroup(top, below).arrange(DOWN, buff=0.4))
+        w_shape = self.shape("W_expanded", "\"batch\", N, P").move_to(self.shapes[1])
         self.say("One weight W ({N}, {P}), random too, for all {n} items of A: matmul broadcasts it over the batch.",
                  N=b.dim("W", 0), P=b.dim("W", 1), n=b.dim("A", 0))
         self.play(FadeIn(self.call), FadeIn(self.item), FadeIn(self.stacks[0]), FadeIn(self.stacks[2]), FadeIn(A),
                   FadeIn(W), FadeIn(self.names[:2]), FadeIn(self.shapes[:2]), FadeIn(self.row[1]), run_time=1.0)
         self.play(FadeIn(self.row[3]), FadeIn(self.stacks[1]), FadeIn(self.names[2]), FadeIn(self.shapes[2]),
-                  Create(Y.brackets), LaggedStart(*(FadeIn(n) for n in Y.entries), lag_ratio=0.04), run_time=1.2)
+                  Create(Y.brackets), run_time=0.6)
+        self.fill(A, W, Y)
+        self.hold_caption()
+        self.say("The next items of A meet the very same W.")
+        for i in range(1, self.result.config.shown):
+            newA, newY = self.mat("A", (i,)).move_to(A), self.mat("Y_matmul", (i,)).move_to(Y)
+            label = self.item_label(i).move_to(self.item).align_to(self.item, RIGHT)
+            self.play(FadeOut(A.entries, shift=UP * 0.2), FadeOut(Y.entries, shift=UP * 0.2), FadeOut(self.item),
+                      FadeIn(newA.entries, shift=UP * 0.2), FadeIn(label), run_time=0.6)
+            self.fill(newA, W, newY, run_time=1.0)
+            A, Y, self.item = newA, newY, label
         self.say("bmm wants rank {r} on both sides and refuses the rank-{w} weight:",
                  r=b.value("rank_A", (), 0), w=b.value("rank_W", (), 0))
         self.play(FadeIn(err, shift=UP * 0.2))
-        self.say("So expand W to ({n}, {N}, {P}): {n} views of the same numbers, batch stride {s}, no copy.",
-                 n=b.dim("W_expanded", 0), N=b.dim("W_expanded", 1), P=b.dim("W_expanded", 2),
-                 s=b.value("expand_stride", (), 0))
+        self.say("So expand W to ({n}, {N}, {P}): {n} views of the same numbers. Its stride along the batch is {s}:"
+                 " no copy.", n=b.dim("W_expanded", 0), N=b.dim("W_expanded", 1), P=b.dim("W_expanded", 2),
+                 s=b.value("W_strides", (0,), decimals=0))
         self.play(LaggedStart(*(FadeIn(g, shift=UP * 0.1 + RIGHT * 0.1) for g in reversed(self.ghosts)),
-                              lag_ratio=0.3), FadeIn(fix), run_time=1.4)
+                              lag_ratio=0.3), ReplacementTransform(self.shapes[1], w_shape), FadeIn(fix), run_time=1.4)
+        self.hold_caption()
         self.say_gap("diff_w", "Then bmm gives matmul's numbers: largest difference {d}.",
                      "Then bmm gives matmul's numbers up to float32 rounding: largest difference {d}.")
         self.play(FadeIn(gap, shift=UP * 0.2))

@@ -72,6 +72,7 @@ class BmmResult(LectureResult):
     Y_matmul: Tensor  # (B, M, P) torch.matmul(A, W)
     W_expanded: Tensor  # (B, N, P) W.expand(B, N, P), a view
     expand_stride: Tensor  # () W_expanded.stride(0): 0, so no copy
+    W_strides: Tensor  # (3,) W_expanded.stride(): the batch stride 0, then W's own strides
     Y_bmm: Tensor  # (B, M, P) torch.bmm(A, W_expanded)
     diff_w: Tensor  # () max |Y_bmm - Y_matmul|
     # leading-dimension broadcast
@@ -188,6 +189,7 @@ def build(config: BmmConfig, device: torch.device) -> BmmResult:
         B4_flat=B4.reshape(X * Y, N, P),  # (X*Y, N, P)
         W=W, rank_W=torch.tensor(W.dim(), device=device), Y_matmul=Y_matmul, W_expanded=W_expanded,
         expand_stride=torch.tensor(W_expanded.stride(0), device=device),
+        W_strides=torch.tensor(W_expanded.stride(), device=device),
         Y_bmm=Y_bmm, diff_w=max_abs_diff(Y_bmm, Y_matmul),
         A_lead=A_lead, B_lead=B_lead, B_lead_1=B_lead.unsqueeze(0), C_lead=C_lead,
         A_lead_x=A_lead.expand(X, Y, M, N), B_lead_x=B_lead.expand(X, Y, N, P),

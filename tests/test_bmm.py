@@ -164,7 +164,8 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "B_lead_flat": t["B_lead"].expand(X_l, Y_l, N, P).reshape(-1, N, P), "B_lead_1": t["B_lead"][None],
         "Y_matmul": Yw, "Y_bmm": Yw, "W_expanded": W.expand(A.shape[0], *W.shape), "C_lead": C_lead,
         "C_lead_bmm": C_lead, "Q_flat": Q_flat, "K_flat": K_flat, "S_ann": S, "S_d2l": S.reshape(Bq * H, L, L),
-        "expand_stride": torch.tensor(0), "rank_A": torch.tensor(A.dim()), "rank_A4": torch.tensor(A4.dim()),
+        "expand_stride": torch.tensor(0), "W_strides": torch.tensor(W.expand(A.shape[0], *W.shape).stride()),
+        "rank_A": torch.tensor(A.dim()), "rank_A4": torch.tensor(A4.dim()),
         "rank_W": torch.tensor(W.dim()),
         # the claims "bmm == matmul": both products called here, on the manifest's inputs
         "diff_3d": (torch.bmm(A, B) - torch.matmul(A, B)).abs().max(),

@@ -243,6 +243,9 @@ class ScalingLecture(LectureScene):
         rows = [self.histogram(k) for k in range(self.K)]
         planes, bars, bases = (VGroup(*(r[n] for r in rows)) for n in range(3))
         spans = VGroup(*(self.span(p, k) for k, p in enumerate(planes)))
+        for k, sp in enumerate(spans):  # a segment too short to see gets its half-width written beside it
+            if sp.width < 0.4:
+                sp.add(self.prose("± {s}", size=SMALL, s=b.value("std", (k,))).next_to(sp, RIGHT, buff=0.12))
         ticks = self.axis("ticks", 0)
         self.row_names = self.row_labels()
         heads = VGroup(self.header("measured \\ std", 0), self.header("$sqrt(d_k)$", 1))

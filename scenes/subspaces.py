@@ -504,6 +504,12 @@ class SubspacesLecture(LectureScene):
         out = vp.dot(b.value("out", (i, 0)), b.value("out", (i, 1)), color=style.ROLE["output"], radius=0.11)
         out.set_fill(opacity=0).set_stroke(style.ROLE["output"], width=3)  # a ring: the value under it stays visible
         o_tag = self.math(f'o_"{self.words[i]}"', color=style.ROLE["output"])
+        for k, label in enumerate(labels):  # a word's label that the output's ring would touch steps aside
+            if _touch(label, out, 0.08):
+                for way in (UP, DOWN, LEFT, RIGHT):
+                    label.next_to(dots[k], way, buff=0.06)
+                    if not _touch(label, out, 0.08) and not any(_touch(label, o) for o in labels if o is not label):
+                        break
         first = RIGHT if out.get_x() < vp.to_screen(0.0, 0.0)[0] else LEFT
         for way in (first, DOWN, UP, -first):  # beside the output dot, clear of the words' labels and dots
             o_tag.next_to(out, way, buff=0.12)

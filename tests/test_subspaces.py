@@ -26,8 +26,18 @@ HEAD = 1  # head 2, 0-based: trained to name the word after
 
 
 
-def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> dict[str, torch.Tensor]:
-    """Recompute every derived tensor of the lecture from X and the three head weights, entry by entry."""
+def basis(w: torch.Tensor) -> torch.Tensor:
+    """An orthonormal basis of a weight's column space, from its SVD (the lecture uses QR)."""
+    return torch.linalg.svd(w, full_matrices=False)[0]
+
+
+def degrees(cos: torch.Tensor) -> torch.Tensor:
+    return torch.tensor([math.degrees(math.acos(min(1.0, float(c)))) for c in cos])
+
+
+def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float, W_q_full: torch.Tensor,
+              n: torch.Tensor, i: int = 2, j: int = 3) -> dict[str, torch.Tensor]:
+    """Recompute every derived tensor of the lecture from X, the trained weights and the blind direction n."""
     L = X.shape[0]
     Q, K, V = (torch.einsum("ld,dk->lk", X, W[r]) for r in ("Q", "K", "V"))
     terms = torch.tensor([[[float(Q[i, c]) * float(K[j, c]) for c in range(Q.shape[1])] for j in range(L)]
@@ -47,7 +57,15 @@ def reference(X: torch.Tensor, W: dict[str, torch.Tensor], accuracy: float) -> d
             "band": torch.tensor([2 * HEAD + 1, 2 * HEAD + 2]), "X": X, "W_Q": W["Q"], "W_K": W["K"], "W_V": W["V"],
             "Q": Q, "K": K, "V": V, "K_T": K.T, "terms": terms, "S": S, "S_scaled": S_scaled, "A": A, "out": A @ V,
             "S_tied": S_tied, "ranks": torch.tensor([int(torch.linalg.svdvals(W[r]).gt(1e-5).sum()) for r in "QKV"]),
-            "ticks": torch.tensor(ticks)}
+            "ticks": torch.tensor(ticks), "W_q_full": W_q_full,
+            "x_terms": torch.tensor([[float(X[i, d]) * float(W["Q"][d, c]) for c in range(2)] for d in range(X.shape[1])]),
+            "null": n, "null_maps": torch.stack([n @ W[r] for r in "QKV"]),
+            "moved": torch.stack([(X[i] + n) @ W[r] for r in "QKV"]),
+            "angles": torch.stack([degrees(torch.linalg.svdvals(basis(W["Q"]).T @ basis(W["K"])))[1],
+                                   degrees(torch.linalg.svdvals(basis(W["Q"]).T @ basis(W["V"])))[0]]),
+            "lengths": torch.stack([Q[i].norm(), K[j].norm(), S[i, j] / (Q[i].norm() * K[j].norm())]),
+            "mix": A[i][:, None] * V,
+            "mix_cum": torch.stack([sum((A[i, m] * V[m] for m in range(k)), torch.zeros(2)) for k in range(L + 1)])}
 
 
 def inputs(L: int, seed: int = 0) -> tuple[torch.Tensor, dict[str, torch.Tensor], float]:
@@ -63,9 +81,11 @@ def inputs(L: int, seed: int = 0) -> tuple[torch.Tensor, dict[str, torch.Tensor]
 def test_tensors_match_independent_torch(L: int, seed: int) -> None:
     r = build(SubspacesConfig(seq_len=L, query=1, key=2, seed=seed), CPU)
     X, W, acc = inputs(L, seed)
-    truth = reference(X, W, acc)
+    blind_check(r.null, W)
+    truth = reference(X, W, acc, trained(TrainConfig(d_model=4, heads=2, seed=seed)).W_q, r.null, 0, 1)
     for name, t in truth.items():
-        torch.testing.assert_close(getattr(r, name), t.to(getattr(r, name).dtype), rtol=1e-5, atol=1e-5, msg=name)
+        tol = 0.05 if name == "angles" else 1e-5  # arccos near 1 loses digits: degrees within 0.05
+        torch.testing.assert_close(getattr(r, name), t.to(getattr(r, name).dtype), rtol=1e-5, atol=tol, msg=name)
     torch.testing.assert_close(r.A, F.softmax(r.S / math.sqrt(2), dim=-1))
     # the convention: W = nn.Linear.weight.T, so X @ W == F.linear(X, weight)
     torch.testing.assert_close(r.Q, F.linear(r.X, r.W_Q.T.contiguous()))
@@ -110,12 +130,23 @@ def test_sizes_the_trained_head_cannot_show_are_refused(kwargs: dict[str, int], 
         SubspacesConfig(**kwargs).validate()
 
 
+def blind_check(n: torch.Tensor, W: dict[str, torch.Tensor]) -> None:
+    """n is a unit direction W^Q cannot see, and among those the one W^V sees most."""
+    assert float(n.norm()) == pytest.approx(1.0, abs=1e-5)
+    assert float((n @ W["Q"]).abs().max()) < 1e-5
+    P = torch.eye(W["Q"].shape[0]) - basis(W["Q"]) @ basis(W["Q"]).T  # projector onto what W^Q cannot see
+    assert float((n @ W["V"]).norm()) == pytest.approx(float(torch.linalg.svdvals(P @ W["V"])[0]), rel=1e-4)
+
+
 def truth_from_manifest(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     """Every tensor the scene binds, recomputed from the trained inputs recorded in the manifest."""
-    t = manifest["tensors"]
+    t, cfg = manifest["tensors"], manifest["config"]
     X = torch.tensor(t["X"]["values"])
     W = {r: torch.tensor(t[f"W_{r}"]["values"]) for r in ("Q", "K", "V")}
-    return reference(X, W, manifest["training"]["held_out_accuracy"])
+    n = torch.tensor(t["null"]["values"])
+    blind_check(n, W)
+    return reference(X, W, manifest["training"]["held_out_accuracy"], torch.tensor(t["W_q_full"]["values"]), n,
+                     cfg["query"] - 1, cfg["key"] - 1)
 
 
 def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
@@ -136,7 +167,11 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     assert {("terms", (i, j, 0)), ("terms", (i, j, 1)), ("S", (j, i)), ("out", (i, 0)), ("out", (i, 1))} <= on_screen
     assert all(("A", (i, k)) in on_screen for k in range(truth["A"].shape[1]))
     assert all((name, (i, k)) in on_screen for name in ("S", "S_scaled") for k in range(truth["S"].shape[1]))
-    assert all(("ranks", (k,)) in on_screen for k in range(3)) and truth["ranks"].tolist() == [2, 2, 2]
+    assert truth["ranks"].tolist() == [2, 2, 2]  # every map reads a whole plane of R^4
+    assert {("angles", (0,)), ("angles", (1,))} <= on_screen
+    assert all(("null_maps", (r, c)) in on_screen for r in range(3) for c in range(2))
+    assert all(("x_terms", (d, c)) in on_screen for d in range(4) for c in range(2))
+    assert float(truth["angles"][0]) < 5 < 60 < float(truth["angles"][1])  # the caption: Q and K share a plane, V not
     assert manifest["training"]["task"].endswith("the word after (head 2)")
     texts = [c["text"] for c in manifest["captions"]]
     assert any("trained to name the word after" in x for x in texts) and not any("random" in x for x in texts)

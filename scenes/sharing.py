@@ -138,10 +138,12 @@ class SharingLecture(LectureScene):
                       FadeOut(arrow), run_time=0.8)
         self.hold_caption()
         rows = VGroup(alone, alone_names, self.Q, batch_names)
-        up = style.TOP - 0.1 - rows.get_top()[1]  # W_Q has done its part: the two rows move up, room for the gaps
-        self.play(FadeOut(VGroup(self.W, self.W_name, self.X_title)), rows.animate.shift(UP * up), run_time=0.6)
         diffs = VGroup(*(VGroup(self.math("max |Delta| =", color=style.DIFFERENCE), self.gap((0, n)))
                          .arrange(RIGHT, buff=0.12).next_to(q, DOWN, buff=0.2) for n, q in enumerate(self.Q)))
+        # W_Q has done its part: the two rows move up to the middle of the stage, with room for the gaps below
+        up = style.STAGE.centre[1] - VGroup(rows, diffs).get_y()
+        diffs.shift(UP * up)
+        self.play(FadeOut(VGroup(self.W, self.W_name, self.X_title)), rows.animate.shift(UP * up), run_time=0.6)
         self.say("Each call alone against its slice of the batched result: the largest difference is {m}.",
                  m=b.value("max_diff", (), 2, "g"))
         self.play(LaggedStart(*(FadeIn(d, shift=UP * 0.2) for d in diffs), lag_ratio=0.2), run_time=1.2)
@@ -248,8 +250,10 @@ class SharingLecture(LectureScene):
         r, c = 0, min(1, self.result.config.d_model - 1)
         terms: list = []
         for n in range(N):
-            terms += ([self.math("+")] if n else []) + [self.b.number(b.value("grad_each", (n, r, c), 3), style.NUMBER_SIZE,
-                                                                      color=style.ROLE["gradient"])]
+            term = self.b.number(b.value("grad_each", (n, r, c), 3), style.NUMBER_SIZE, color=style.ROLE["gradient"])
+            if n and float(b.tensors["grad_each"][n, r, c]) < 0:  # "+ (-0.029)", never "+ -0.029"
+                term = VGroup(self.math("("), term, self.math(")")).arrange(RIGHT, buff=0.04)
+            terms += ([self.math("+")] if n else []) + [term]
         entry = self.b.number(b.value("grad", (r, c), 3), style.NUMBER_SIZE, color=style.ROLE["gradient"])
         work = VGroup(
             self.prose("row {r}, column {c} of $G$:", color=style.MUTED, r=b.index("grad", 0, r), c=b.index("grad", 1, c)),

@@ -570,17 +570,48 @@ class SplitLecture(LectureScene):
                      h1=b.index("Q_heads", 1, 0), **fields)
         self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.15), run_time=1.2)
         self.hold_caption()
-        self.say("Then O_h = A_h V_h: each word's output row mixes the rows of V_h, weighted by its row of A_h.")
+        i = min(1, self.L - 1)
+        self.say("Then O_h = A_h V_h: {w}'s output row adds the rows of V_h, each weighted by {w}'s row of A_h.",
+                 w=b.string(f"word{i}"))
         for h, blk in enumerate(blocks):
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
             self.play(FadeIn(times), FadeIn(V), FadeIn(V_name), run_time=0.5)
-            self.play(FadeIn(eq), FadeIn(O_name), Create(O.brackets),
-                      LaggedStart(*(self.carry(VGroup(self.A[h].row(i), V.entries), O.row(i)) for i in range(self.L)),
-                                  lag_ratio=0.3), run_time=1.4)
+            self.play(FadeIn(eq), FadeIn(O_name), Create(O.brackets), run_time=0.4)
+            rest = range(self.L)
+            if h == 0 and len(foot):  # one row written out: the weights times the rows of V, added up
+                self.weighted_row(h, i, A, V, O, foot, foot_area)
+                rest = [r for r in range(self.L) if r != i]
+            self.play(LaggedStart(*(self.carry(VGroup(self.A[h].row(r), V.entries), O.row(r)) for r in rest),
+                                  lag_ratio=0.3), run_time=1.2)
             self.settle(O)
         self.hold_caption()
         self.O_names = [blk[1][3] for blk in blocks]
+
+    def weighted_row(self, h: int, i: int, A: TensorMatrix, V: TensorMatrix, O: TensorMatrix, foot: VGroup,
+                     area: style.Region) -> None:
+        """Write out row i of O_h = A_h V_h under the heads: a_i1 · v_1 + ... = o_i, values moving and adding."""
+        b, t, L, d = self.b, self.result, self.L, self.d
+        coefs = [b.number(b.value("weights", (0, h, i, c)), style.NUMBER_SIZE, color=style.ROLE["attention"])
+                 for c in range(L)]
+        rows = [VGroup(*(b.number(b.value("V_heads", (0, h, c, k)), style.NUMBER_SIZE, color=style.ROLE["value"])
+                         for k in range(d))).arrange(RIGHT, buff=0.2) for c in range(L)]
+        out = VGroup(*(b.number(b.value("O_heads", (0, h, i, k)), style.NUMBER_SIZE, color=style.ROLE["output"])
+                       for k in range(d))).arrange(RIGHT, buff=0.2)
+        items: list = [self.prose("{w}:", color=style.MUTED, w=b.string(f"word{i}"))]
+        for c in range(L):
+            items += ([style.note("$+$")] if c else []) + [coefs[c], style.note("$dot$"), style.note("$[$"), rows[c],
+                                                           style.note("$]$")]
+        ok = all(abs(round(sum(shown(t.weights[0, h, i, c]) * shown(t.V_heads[0, h, c, k]) for c in range(L)), 2)
+                     - shown(t.O_heads[0, h, i, k])) < 1e-6 for k in range(d))
+        items += [style.note(eq_sign(ok)), style.note("$[$"), out, style.note("$]$")]
+        line = VGroup(*items).arrange(RIGHT, buff=0.1)
+        area.place(line)
+        glue = VGroup(*(m for m in items if m not in coefs and m not in rows and m is not out))
+        self.play(FadeOut(foot), FadeIn(glue), *(self.carry(A.entry(i, c), coefs[c]) for c in range(L)),
+                  *(self.carry(V.row(c), rows[c]) for c in range(L)), run_time=1.2)
+        self.combine([(VGroup(*coefs, *(r[k] for r in rows)), out[k]) for k in range(d)], run_time=1.0)
+        self.play(self.carry(out, O.row(i)), run_time=0.8)
 
     def step_concat(self) -> None:
         self.beat("Step four: concatenate, then the output projection")

@@ -381,7 +381,7 @@ def test_course_command_takes_media_base(media: Path, tmp_path: Path) -> None:
         for f in media.glob("heads.*"):
             os.link(f, low / (name + f.name.removeprefix("heads")))
     done = subprocess.run([sys.executable, "render.py", "course", "--output-dir", str(tmp_path / "media"),
-                           "--media-base", "https://cdn.example.org/l/"],
+                           "--media-base", "https://cdn.example.org/l/", "--narration", "espeak"],  # heads is narrated
                           capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     html = (tmp_path / "media" / "course" / "index.html").read_text(encoding="utf-8")

@@ -174,7 +174,7 @@ def test_a_killed_render_exits_130_by_itself_and_keeps_the_earlier_video(sig: si
     assert {p.name: sha(p) for p in (out / "low").iterdir()} == before
     assert sha(video) == before["heads.mp4"]
     assert work_leftovers(out) == []
-    after = cli("heads", "--device", "cpu", "--output-dir", str(out))  # the next render is not poisoned
+    after = cli("heads", "--device", "cpu", "--output-dir", str(out), "--narration", "espeak")  # not poisoned
     _, err = after.communicate(timeout=600)
     assert after.returncode == 0, err
     q = QUALITIES["low"]

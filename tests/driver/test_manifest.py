@@ -64,7 +64,7 @@ def test_the_manifest_summarises_what_the_audits_saw() -> None:
     ])
     scene = SimpleNamespace(b=SimpleNamespace(log=log), chapters=[(0.0, "intro"), (1.2345, "bands")],
                             caption_spans=[(0.1, 1.23456, "hello")], layout_audit=False,
-                            layout=SimpleNamespace(summary=lambda: {}))
+                            layout=SimpleNamespace(summary=lambda: {}), lines=[], voice=None)
     result = SimpleNamespace(tensors=lambda: {"x": torch.tensor([1.0, 2.0, 3.0])}, strings=lambda: {"msg": "boom"},
                              training=lambda: None)
     topic = SimpleNamespace(name="demo", title="Demo", question="Why?")
@@ -87,11 +87,13 @@ def test_the_manifest_summarises_what_the_audits_saw() -> None:
         {"tensor": "x", "index": [0], "kind": "dim", "text": "3"},
         {"tensor": "msg", "index": [], "kind": "string", "text": "boom"},
     ]
+    assert m["narration"] == {"voice": "none", "lines": []}  # a silent lecture
     assert json.loads(json.dumps(m)) == m
 
 
 def test_a_real_manifest_is_plain_json_and_names_every_tensor(heads_dry: Outcome) -> None:
     m = heads_dry.manifest
+    assert m["narration"] == {"voice": "none", "lines": []}  # a silent lecture
     assert json.loads(json.dumps(m)) == m
     tensors = heads_dry.scene.b.tensors
     assert set(m["tensors"]) == set(tensors)

@@ -252,7 +252,7 @@ class SoftmaxLecture(LectureScene):
         w_row = number_row(b, "w", (), L, color=WEIGHT, **ROW)
         rows = VGroup(self.math("e^(s_j)", color=PLAIN), exp_row, self.math("w_j", color=WEIGHT), w_row)
         total = self.math("sum_j e^(s_j) = {z}, quad w_j = e^(s_j) \\/ {z}", color=PLAIN, z=b.value("exp_sum", ()))
-        ratio = self.math("w_{a} \\/ w_{r} = {x} = e^(s_{a} - s_{r}) = e^{g}", color=WEIGHT, a=self.k(a),
+        ratio = self.math("w_{a} \\/ w_{r} = {x} = e^(s_{a} - s_{r}) approx e^{g}", color=WEIGHT, a=self.k(a),
                           r=self.k(r), x=b.value("ratio", ()), g=b.value("gap", ()))
         shift_row = number_row(b, "w_shifted", (), L, color=WEIGHT, **ROW)
         shift_lab = self.math("\"softmax\"(s + {c})", color=WEIGHT, c=b.value("shift", (), 1))
@@ -289,10 +289,10 @@ class SoftmaxLecture(LectureScene):
                   run_time=1.2)
         z = self.key(L - 1)
         self.say("All weights are positive, even key {z}'s {m}, too small for two decimals. They sum to {one}, and key {a} keeps the"
-                 " top score and the top weight, {w}.", z=self.k(z), m=b.value("w", (z,), 2, "g"),
+                 " top score and the top weight, {w}.", z=self.k(z), m=b.value("w", (z,), 6),
                  one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
         marks = VGroup(*(glyph_box([c.bars[a], c.numbers[a]], color=style.TEXT, buff=0.08) for c in (s_chart, w_chart)))
-        tiny = self.math("w_{z} = {m}", color=WEIGHT, z=self.k(z), m=b.value("w", (z,), 2, "g"))
+        tiny = self.math("w_{z} = {m}", color=WEIGHT, z=self.k(z), m=b.value("w", (z,), 6))
         tiny.next_to(rows[2], RIGHT, buff=0.4)
         self.play(Create(marks), FadeIn(tiny), run_time=0.6)
         self.hold_caption()

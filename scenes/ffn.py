@@ -10,6 +10,8 @@ from manim import (
     RIGHT,
     UP,
     Create,
+    DashedLine,
+    DashedVMobject,
     FadeIn,
     FadeOut,
     Group,
@@ -21,6 +23,7 @@ from manim import (
     RoundedRectangle,
     Transform,
     VGroup,
+    VMobject,
 )
 from manim.mobject.types.vectorized_mobject import VectorizedPoint
 
@@ -55,7 +58,7 @@ class FfnLecture(LectureScene):
     question_details = ("applied to every position on its own, with the same weights",)
     question_caption = ("After attention, every transformer layer has a feed-forward network: two linear maps with a"
                         " non-linearity in between. In this small example D = {D}, and the hidden layer is wider:"
-                        " d_ff = {F} units.")
+                        " {F} units.")
     recap_lines = (
         "The FFN is two linear maps, widening then narrowing, with ReLU (or GELU) between them.",
         "The same $W_1, b_1, W_2, b_2$ act on every position, one position at a time.",
@@ -137,31 +140,35 @@ class FfnLecture(LectureScene):
         for k, p in enumerate(sum_line.ps):  # each product takes its pair's slot
             p.move_to(sum_line.slots[k])
         rule.put_start_and_end_on(rows[1].get_corner(UP + LEFT) + UP * 0.1, rows[1].get_corner(UP + RIGHT) + UP * 0.1)
-        VGroup(X, X_name).move_to(body)
+        positions = label_rows(X, [self.prose("{i}", color=style.INDEX[1], i=b.index("X", 0, i))
+                                   for i in range(X.n_rows)], buff=0.3)
+        pos_word = style.note("position", color=style.INDEX[1]).next_to(positions, LEFT, buff=0.3)
+        VGroup(X, X_name, positions, pos_word).move_to(body)
         box = X.box(rows=(j, j + 1), color=IN)
         self.say("X holds {L} positions, each a row vector of size {D}. Follow position {j} through the network.",
                  L=b.dim("X", 0), D=b.dim("X", 1), j=self.pos())
-        self.play(FadeIn(X), FadeIn(X_name), run_time=0.8)
+        self.play(FadeIn(X), FadeIn(X_name), FadeIn(positions), FadeIn(pos_word), run_time=0.8)
         self.play(Create(box), run_time=0.4)
+        self.hold_caption()
         self.play(ReplacementTransform(X.row(j).copy(), x.entries), Create(x.brackets), FadeIn(x_name),
-                  FadeOut(X), FadeOut(X_name), FadeOut(box), run_time=1.2)
+                  FadeOut(X), FadeOut(X_name), FadeOut(box), FadeOut(positions), FadeOut(pos_word), run_time=1.2)
         self.settle(x)
-        self.say("The first map is a {D} by {F} matrix W_1 and a bias b_1, random here as at initialisation: every"
-                 " column of W_1 makes one of {F} hidden units.", D=b.dim("W1", 0), F=b.dim("W1", 1))
+        self.say("The first map is a {D} by {F} weight matrix and a bias, random here as at initialisation. Each"
+                 " column of the matrix makes one of {F} hidden units.", D=b.dim("W1", 0), F=b.dim("W1", 1))
         self.play(FadeIn(W1), FadeIn(W1_name), FadeIn(rows[0]), FadeIn(labels[0]), FadeIn(formula), run_time=1.0)
         self.hold_caption()
         # one hidden unit, term by term
         x_box = x.box(color=IN)
         col_box = W1.box(cols=(c0, c0 + 1), color=WT)
         b_box = glyph_box([rows[0][c0]], WT)
-        self.say("Hidden unit {c}: each entry of x_{j} meets the entry of column {c} of W_1 in its row.",
+        self.say("Hidden unit {c}: each entry of position {j}'s input meets the entry in its row of column {c}.",
                  c=b.index("W1", 1, c0), j=self.pos())
         self.play(Create(x_box), Create(col_box), run_time=0.5)
         self.play(*(self.carry(x.entry(0, k), sum_line.xs[k]) for k in range(x.n_cols)),
                   *(self.carry(W1.entry(k, c0), sum_line.ws[k]) for k in range(x.n_cols)),
                   FadeIn(sum_line.pair_marks), FadeIn(sum_line.pluses[:-1]), run_time=1.6)
         self.hold_caption()
-        self.say("Multiply each pair, add the {D} products and the bias b_1: that sum is z_{c}.",
+        self.say("Multiply each pair, then add the {D} products and the bias: that sum is pre-activation {c}.",
                  D=b.dim("W1", 0), c=b.index("W1", 1, c0))
         self.combine([(VGroup(sum_line.xs[k], sum_line.ws[k], sum_line.pair_marks[k]), sum_line.ps[k])
                       for k in range(x.n_cols)], FadeOut(sum_line.pair_marks), lag_ratio=0.25, run_time=1.6)
@@ -173,13 +180,13 @@ class FfnLecture(LectureScene):
         self.play(self.carry(rows[1][c0], rows[2][c0]), FadeIn(labels[2]), run_time=0.8)
         self.hold_caption()
         rest = [c for c in range(W1.n_cols) if c != c0]
-        self.say("The other {n} units follow the same way, each from its own column of W_1.",
+        self.say("The other {n} units follow the same way, each from its own column of the weight matrix.",
                  n=b.value("n_other_units", (), decimals=0))
         self.play(FadeOut(VGroup(sum_line.ps, sum_line.bias, sum_line.pluses, sum_line.eq, sum_line.z, b_box)),
                   run_time=0.4)
-        self.combine([(VGroup(x.entries, W1.column_band(c, c + 1), rows[0][c]), rows[1][c]) for c in rest],
-                     Transform(col_box, W1.box(cols=(rest[-1], rest[-1] + 1), color=WT)), lag_ratio=0.15,
-                     run_time=3.0)
+        for c in rest:  # one unit at a time, its column boxed, so the eye can follow
+            self.combine([(VGroup(x.entries, W1.column_band(c, c + 1), rows[0][c]), rows[1][c])],
+                         Transform(col_box, W1.box(cols=(c, c + 1), color=WT)), run_time=0.35)
         self.play(FadeOut(col_box), FadeOut(x_box), run_time=0.3)
         self.hold_caption()
         self.say("ReLU keeps the positive values and sets the other {n} to zero. This bend is what makes the network"
@@ -245,11 +252,11 @@ class FfnLecture(LectureScene):
         prods_name.move_to([right_edge - prods_name.width / 2, W2_name.get_y(), 0.0])
         b2 = number_row(b, "b2", cell=ROW_CELL, color=WT)
         y = number_row(b, "Y", (j,), cell=ROW_CELL, color=OUT)
-        b2_name = self.math("b_2", color=WT)
+        b2_name = self.math("+ b_2", color=WT)
         y_name = self.math("y_{j} = h W_2 + b_2", color=OUT, j=self.pos())
-        right = VGroup(VGroup(b2_name, b2).arrange(RIGHT, buff=0.35), VGroup(y_name, y).arrange(RIGHT, buff=0.35))
-        right.arrange(DOWN, aligned_edge=RIGHT, buff=0.6)
-        right.next_to(total, RIGHT, buff=0.9).align_to(total, DOWN)
+        right = VGroup(VGroup(b2, b2_name).arrange(RIGHT, buff=0.35), VGroup(y, y_name).arrange(RIGHT, buff=0.35))
+        right.arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+        right.next_to(total, RIGHT, buff=0.8).set_y(W2.get_bottom()[1] + 1.2)
         figure = VGroup(h_name, h_col, W2, W2_name, prods, prods_name, total, sigma, rule, right)
         style.STAGE.place(figure)
         self.say("The hidden row h turns on its side: each of its {F} units stands beside its row of the second"
@@ -315,7 +322,7 @@ class FfnLecture(LectureScene):
         arrows = VGroup(style.arrow(X.get_right(), net.get_left(), buff=0.1),
                         style.arrow(net.get_right(), rows.get_left(), buff=0.1))
         PRODUCTS.place(Group(top, whole, whole_name, arrows, legend))
-        self.say("The FFN is these weights, W_1 and W_2 with their biases, and the very same ones act at every"
+        self.say("The FFN is these weights, its two matrices with their biases, and the very same ones act at every"
                  " position. Feed the {L} positions through one at a time.", L=b.dim("X", 0))
         self.play(FadeIn(X), FadeIn(X_name), FadeIn(net), FadeIn(legend), Create(arrows), Create(rows.brackets),
                   FadeIn(rows_name))
@@ -356,7 +363,7 @@ class FfnLecture(LectureScene):
         n = len(zs)
         reach = float(zs[-1])
         low = float(b.tensors["curve_gelu"].min())
-        plane = Plane(b, (-reach, reach), (low - 0.1 * reach, reach), width=7.0, height=3.0)
+        plane = Plane(b, (-reach, reach), (low - 0.1 * reach, reach), width=7.0, height=2.8)
         units = range(int(b.tensors["Z"].shape[1]))
         relu = plane.curve([b.value("curve_z", (i,)) for i in range(n)],
                            [b.value("curve_relu", (i,)) for i in range(n)], color=RELU)
@@ -367,12 +374,19 @@ class FfnLecture(LectureScene):
                              for k in units))
         ticks = VGroup(*(plane.tick(b.value("curve_z", (i,), 1), font_size=style.NOTE_SIZE) for i in (0, n // 2, n - 1)),
                        plane.tick(b.value("curve_relu", (n - 1,), 1), axis="y", font_size=style.NOTE_SIZE))
-        plane.add(relu, gelu, relu_dots, gelu_dots, ticks)
+        gelu.set_stroke(opacity=0.0)  # audited where it runs; drawn dashed, so it differs from ReLU by more than grey
+        dashes = DashedVMobject(VMobject(stroke_color=GELU, stroke_width=3).set_points(gelu.get_points()),
+                                num_dashes=60)
+        plane.add(relu, gelu, dashes, relu_dots, gelu_dots, ticks)
         z_axis = style.note("pre-activation $z$", color=style.MUTED).next_to(plane.to_screen(reach, 0), UP, buff=0.15)
         z_axis.align_to(plane.to_screen(reach, 0), RIGHT)
         y_axis = style.note("activation", color=style.MUTED).next_to(plane.to_screen(0, reach), RIGHT, buff=0.15)
-        names = VGroup(style.note("ReLU", color=RELU), style.note("GELU", color=GELU)).arrange(DOWN, aligned_edge=LEFT)
-        names.next_to(plane.to_screen(-reach, 0.6 * reach), RIGHT, buff=0.6)
+        names = VGroup(  # each name on its own curve, with a sample of its stroke
+            VGroup(Line(LEFT * 0.25, RIGHT * 0.25, color=RELU, stroke_width=3), style.note("ReLU", color=RELU))
+            .arrange(RIGHT, buff=0.12).next_to(plane.to_screen(-0.6 * reach, 0.0), UP, buff=0.15),
+            VGroup(DashedLine(LEFT * 0.25, RIGHT * 0.25, color=GELU, stroke_width=3, dash_length=0.08),
+                   style.note("GELU", color=GELU)).arrange(RIGHT, buff=0.12)
+            .next_to(plane.to_screen(-0.6 * reach, low), DOWN, buff=0.15))
         graph = VGroup(plane, z_axis, y_axis, names)
         size = style.NUMBER_SIZE
         labels = VGroup(self.math("z", size), self.math("\"ReLU\"(z)", size, RELU), self.math("\"GELU\"(z)", size, GELU))
@@ -382,12 +396,14 @@ class FfnLecture(LectureScene):
         rows.arrange(DOWN, buff=0.22)
         for lab, row in zip(labels, rows):
             lab.next_to(row, LEFT, buff=0.3)
-        style.STAGE.place(VGroup(graph, VGroup(labels, rows)).arrange(DOWN, buff=0.4))
+        title = self.prose("the {F} pre-activations of position {j}", color=style.MUTED, F=b.dim("Z", 1), j=self.pos())
+        title.next_to(rows, UP, buff=0.2)
+        style.STAGE.place(VGroup(graph, VGroup(title, labels, rows)).arrange(DOWN, buff=0.5))
         self.say("The {F} pre-activations of position {j}, through two activations: ReLU and GELU.",
                  F=b.dim("Z", 1), j=self.pos())
-        self.play(Create(plane.axes), FadeIn(ticks), FadeIn(z_axis), FadeIn(y_axis), FadeIn(labels[0]),
+        self.play(Create(plane.axes), FadeIn(ticks), FadeIn(z_axis), FadeIn(y_axis), FadeIn(title), FadeIn(labels[0]),
                   FadeIn(rows[0]))
-        self.play(Create(relu), Create(gelu), FadeIn(names), run_time=1.2)
+        self.play(Create(relu), Create(gelu), Create(dashes), FadeIn(names), run_time=1.2)
         self.say("Each z rises from its row onto both curves: for large positive z both give back about z. ReLU cuts"
                  " every negative z to zero; GELU bends smoothly and dips a little below zero.")
         self.play(*(ReplacementTransform(rows[0][k].copy(), relu_dots[k]) for k in units),
@@ -415,16 +431,17 @@ class FfnLecture(LectureScene):
         outs = VGroup(lin, one).arrange(RIGHT, buff=1.4)
         lin_name = lin.label(self.math("(X W_1 + b_1) W_2 + b_2", color=OUT), buff=0.2)
         one_name = one.label(self.math("X W_12 + b_12", color=OUT), buff=0.2)
-        same = self.prose("no ReLU: largest difference {d}", color=style.MUTED, d=b.value("lin_diff", (), 2, "g"))
-        bent = self.prose("with ReLU: $max |\"FFN\"(X) - (X W_12 + b_12)|$ = {g}", color=DIFF,
-                          g=b.value("relu_gap", (), 2, "g"))
+        same = VGroup(self.prose("no ReLU: largest difference", color=style.MUTED),
+                      self.prose("{d}", color=DIFF, d=b.value("lin_diff", (), 2, "g"))).arrange(RIGHT, buff=0.15)
+        bent = VGroup(self.prose("with ReLU: $max |\"FFN\"(X) - (X W_12 + b_12)|$ =", color=style.TEXT),
+                      self.prose("{g}", color=DIFF, g=b.value("relu_gap", (), 2, "g"))).arrange(RIGHT, buff=0.15)
         notes = VGroup(same, bent).arrange(DOWN, buff=0.2)
         bottom = VGroup(VGroup(outs, lin_name, one_name), notes).arrange(DOWN, buff=0.3)
         legend = colour_legend(b, "ramp", "w_scale", font_size=style.NOTE_SIZE, width=1.8)
         legend.next_to(top[0], DOWN, buff=0.3)
         style.STAGE.place(Group(Group(top, W12_name, b12_group, legend), bottom).arrange(DOWN, buff=0.4))
-        self.say("Why the bend? Without it, W_1 then W_2 multiply into one {D} by {D} matrix W_12, and the biases into"
-                 " one b_12.", D=b.dim("W12", 0))
+        self.say("Why the bend? Without it, the two weight matrices multiply into one {D} by {D} matrix, and the two"
+                 " biases into one bias.", D=b.dim("W12", 0))
         self.play(FadeIn(top[:4]), FadeIn(legend), run_time=0.8)
         self.play(self.flow(Group(top[0], top[2]), VGroup(W12, W12_name)), run_time=1.2)
         self.play(FadeIn(b12_group), run_time=0.6)
@@ -434,9 +451,14 @@ class FfnLecture(LectureScene):
         self.play(FadeIn(lin), FadeIn(lin_name), run_time=0.8)
         self.play(ReplacementTransform(lin.copy(), one), FadeIn(one_name), FadeIn(same), run_time=1.2)
         self.hold_caption()
-        self.say("With ReLU between them the FFN is no single matrix: it differs from X W_12 + b_12 by up to {g}."
-                 " However wide d_ff is, without the bend nothing is gained.", g=b.value("relu_gap", (), 2, "g"))
-        self.play(FadeIn(bent, shift=UP * 0.2), run_time=0.8)
+        self.say("With ReLU between them, the FFN is no single matrix: its output differs from the one map's by up to"
+                 " {g}. However wide the hidden layer, without the bend nothing is gained.", g=b.value("relu_gap", (), 2, "g"))
+        r, c = (int(v) for v in b.tensors["relu_gap_at"])
+        ffn_out = self.matrix("Y", cell=cell).move_to(lin)
+        ffn_name = self.math("\"FFN\"(X)", color=OUT).move_to(lin_name)
+        gap_boxes = VGroup(ffn_out.box(rows=(r, r + 1), cols=(c, c + 1)), one.box(rows=(r, r + 1), cols=(c, c + 1)))
+        self.play(FadeOut(VGroup(lin, lin_name, same)), FadeIn(ffn_out), FadeIn(ffn_name), run_time=1.0)
+        self.play(Create(gap_boxes), FadeIn(bent, shift=UP * 0.2), run_time=0.8)
         self.clear_stage()
 
     def independence(self) -> None:
@@ -444,19 +466,22 @@ class FfnLecture(LectureScene):
         b, j = self.b, self.j
         cell = (style.CELL_W, min(style.CELL_H, 1.9 / self.b.tensors["X"].shape[0]))  # two rows of matrices fit
         before, after = self.matrix("X", cell=cell), self.matrix("X_new", cell=cell)
-        dY, dA = self.matrix("dY", color=DIFF, cell=cell), self.matrix("dA", color=DIFF, cell=cell)
+        dY, dA = self.matrix("dY", color=OUT, cell=cell), self.matrix("dA", color=OUT, cell=cell)
         before_name = before.label(self.math("X", color=IN), buff=0.25)
         after_name = after.label(self.prose("$X$ with position {j} replaced", j=self.pos(), color=IN), buff=0.25)
-        dY_name = dY.label(self.prose("change of the FFN output", color=DIFF), buff=0.25)
-        dA_name = dA.label(self.prose("change of the attention output", color=DIFF), buff=0.25)
+        dY_name = dY.label(self.prose("change of the FFN output", color=OUT), buff=0.25)
+        dA_name = dA.label(self.prose("change of the attention output", color=OUT), buff=0.25)
         inputs = VGroup(VGroup(before, before_name), VGroup(after, after_name)).arrange(RIGHT, buff=1.6)
         changes = VGroup(VGroup(dY, dY_name), VGroup(dA, dA_name)).arrange(RIGHT, buff=2.4)
         VGroup(inputs, changes).arrange(DOWN, buff=0.7)
-        cols = VGroup(*(label_rows(m, [b.number(b.value(name, (i,), 2), style.NUMBER_SIZE, color=DIFF)
+        def shown(name: str, i: int) -> Source:  # an exact zero reads 0, not 0.00
+            return b.value(name, (i,), 2, "g" if float(b.tensors[name][i]) == 0.0 else "f")
+
+        cols = VGroup(*(label_rows(m, [b.number(shown(name, i), style.NUMBER_SIZE, color=DIFF)
                                        for i in range(m.n_rows)], side=RIGHT, buff=0.45)
                         for name, m in (("dY_max", dY), ("dA_max", dA))))
-        heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE, style.MUTED).next_to(c, DOWN, buff=0.25)
-                         .set_y(m.get_bottom()[1] - 0.3) for c, m in zip(cols, (dY, dA))))
+        heads = VGroup(*(self.math("max |Delta|", style.NOTE_SIZE, style.TEXT).next_to(c, UP, buff=0.25)
+                         for c in cols))
         style.STAGE.place(VGroup(inputs, changes, cols, heads))
         boxes = VGroup(before.box(rows=(j, j + 1), color=IN), after.box(rows=(j, j + 1), color=IN))
         self.say("Keep every input the same except position {j}, which gets a new vector.", j=self.pos())
@@ -464,7 +489,7 @@ class FfnLecture(LectureScene):
         self.hold_caption()
         self.say("The FFN output changes only at position {j}. At every other position the change is exactly {z}.",
                  j=self.pos(), z=b.value("ffn_other_max", (), style="g"))
-        self.play(FadeIn(changes[0]), FadeIn(cols[0]), FadeIn(heads[0]), Create(dY.box(rows=(j, j + 1), color=DIFF)))
+        self.play(FadeIn(changes[0]), FadeIn(cols[0]), FadeIn(heads[0]), Create(dY.box(rows=(j, j + 1), color=OUT)))
         self.hold_caption()
         self.say("Self-attention, given the same change, mixes positions: every output changes, by at least {m}.",
                  m=b.value("attn_other_min", (), style="g"))
@@ -500,12 +525,12 @@ class FfnLecture(LectureScene):
         ratio = self.prose("FFN / attention = {r}", style.NOTE_SIZE, r=b.value("param_ratio", (), decimals=2))
         chart = VGroup(VGroup(plane, names), ratio).arrange(DOWN, buff=0.3)
         style.STAGE.place(VGroup(tables, chart).arrange(RIGHT, buff=0.7))
-        self.say("At a real size, D = {D} and d_ff = {F}. These counts are read from real nn.Linear modules built by"
-                 " torch, biases included.", D=D, F=F)
+        self.say("At a real size: {D} dimensions, and {F} hidden units. These counts are read from real"
+                 " nn.Linear modules built by torch, biases included.", D=D, F=F)
         self.play(FadeIn(ffn), FadeIn(ffn_formula), run_time=1.0)
         self.hold_caption()
-        self.say("Attention's four projections W_Q, W_K, W_V, W_O are D by D, each with a bias: {A} parameters in"
-                 " all.", A=b.value("param_totals", (1,), decimals=0, style="n"))
+        self.say("Attention's four projections, for queries, keys, values and output, are {D} by {D}, each with a"
+                 " bias: {A} parameters in all.", D=D, A=b.value("param_totals", (1,), decimals=0, style="n"))
         self.play(FadeIn(att), FadeIn(att_formula), run_time=1.0)
         self.hold_caption()
         self.say("Counted alike, the FFN holds {r} times the parameters of attention in the same layer.",

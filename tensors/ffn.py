@@ -75,6 +75,7 @@ class FfnResult(LectureResult):
     Y_one: torch.Tensor  # (L, D) the one map: X W12 + b12
     lin_diff: torch.Tensor  # () max |Y_lin - Y_one|: float32 rounding only
     relu_gap: torch.Tensor  # () max |FFN(X) - Y_one|: with ReLU the network is not that one map
+    relu_gap_at: torch.Tensor  # (2,) (position, dimension) of that largest difference
     w_scale: torch.Tensor  # () max |W1|, |W2|: the colour scale of the weight heatmaps
     ramp: torch.Tensor  # (1, 65) -w_scale .. +w_scale, the heatmaps' colour legend
     W_q: torch.Tensor  # (D, D) one attention head, for comparison
@@ -224,6 +225,7 @@ def build(config: FfnConfig, device: torch.device) -> FfnResult:
         Y_one=Y_one,
         lin_diff=(Y_lin - Y_one).abs().max(),
         relu_gap=(Y - Y_one).abs().max(),
+        relu_gap_at=torch.tensor(divmod(int((Y - Y_one).abs().argmax()), D), dtype=torch.int64),
         w_scale=w_scale,
         ramp=torch.linspace(-1.0, 1.0, 65, device=device)[None] * w_scale,
         W_q=W_q.contiguous(),

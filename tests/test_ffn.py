@@ -203,6 +203,7 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "n_other_units": torch.tensor(X.shape[1] * 4 - 1), "terms2": Z[j].clamp(min=0)[:, None] * t["W2"],
         "hW2": Z[j].clamp(min=0) @ t["W2"], "n_active": (Z[j] > 0).sum(), "W12": W12, "b12": b12, "Y_lin": Y_lin,
         "Y_one": Y_one, "lin_diff": (Y_lin32 - Y_one32).abs().max(), "relu_gap": (Y.double() - Y_one).abs().max(),
+        "relu_gap_at": torch.tensor(divmod(int((Y.double() - Y_one).abs().argmax()), X.shape[1])),
         "w_scale": w_scale, "ramp": torch.linspace(-1.0, 1.0, n_ramp)[None] * w_scale,
         **t, "Z": Z, "H": Z.clamp(min=0), "G": gelu_erf(Z), "Y": Y, "Y_rows": Y_rows,
         "row_diff": (Y_rows - Y).abs().max(), "dY": dY, "dY_max": dY_max, "A": A, "dA": dA, "dA_max": dA_max,
@@ -250,7 +251,7 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun, monkeypatch: py
     assert not missing, missing
     # the key fact, as shown: every other position's FFN change reads exactly 0
     shown = {(s.tensor, s.index): text for p in scene.b.log.points for s, text in p.shown if s.kind == "value"}
-    assert all(shown[("dY_max", (i,))] == "0.00" for i in range(L) if i != j)
+    assert all(shown[("dY_max", (i,))] == "0" for i in range(L) if i != j)  # exactly zero, shown as 0
     assert all(float(shown[("dA_max", (i,))]) > 0 for i in range(L))
     assert float(truth["dY_max"][[i for i in range(L) if i != j]].max()) == 0.0  # exactly, not rounded
     assert any("the change is exactly 0." in c["text"] for c in manifest["captions"])

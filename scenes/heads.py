@@ -13,11 +13,16 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
+    Animation,
+    Brace,
     Create,
+    DashedLine,
     FadeIn,
     FadeOut,
+    GrowFromCenter,
     Group,
     LaggedStart,
     Line,
@@ -26,6 +31,7 @@ from manim import (
     Transform,
     TransformFromCopy,
     VGroup,
+    Write,
 )
 
 from scenes.kit import style
@@ -37,7 +43,7 @@ from tensors.heads import split_heads
 
 CELL = (0.8, 0.4)  # matrix cells at the default sizes: numbers at font size 24 with room
 MIN_CELL = (0.64, 0.28)  # the narrowest and flattest cells that keep font-size-24 numbers apart
-BOX_BUFF = 0.05  # highlight boxes keep clear of the brackets beside the outer columns
+BOX_BUFF = 0.08  # highlight boxes: clear of the digits, and of the brackets beside the outer columns
 PAIR_GAP = 0.4  # between the d_q-wide pieces of the view and transpose grids
 
 
@@ -45,7 +51,7 @@ class HeadsLecture(LectureScene):
     """How W^q_h is implemented in practice: project once, then view and transpose into heads."""
 
     roles = {"E": "input", "weight": "weight", "W_q": "weight", "W_q_heads": "weight", "W_big": "weight",
-             "Q": "query", "Q_heads": "query", "Q_paper": "query"}
+             "Q": "query", "Q_heads": "query", "Q_paper": "query", "terms": "query"}
     question = "How is $W^q_h$ implemented in practice?"
     question_details = ("The paper writes one weight per head. The code keeps one matrix.",)
     question_caption = ("The paper gives every head h its own query weight W^q_h. Code written from it keeps a single"
@@ -94,22 +100,73 @@ class HeadsLecture(LectureScene):
         return self.b.number(self.b.value(name, index, decimals), style.NUMBER_SIZE,
                              color=style.ROLE[self.roles[name]])
 
+    def fixed_frame(self, piece: VGroup, left: float, width: float, height: float, colour: str) -> Rectangle:
+        """Return a frame of a fixed size around a piece whose numbers sit right-aligned in slots from x = left."""
+        frame = Rectangle(width=width + 0.06, height=height, stroke_color=colour, stroke_width=1.5)
+        return frame.move_to([left - 0.02 + (width + 0.06) / 2, piece.get_y(), 0])
+
+    def transpose_in_place(self, n_rows: int, n_cols: int, source: Any, target: Any, extra: Any = None,
+                           run_time: float = 0.9) -> None:
+        """Play a transpose as a reflection: at step r, row r and column r of the source swing across the diagonal.
+
+        source(i, j) and target(j, i) are mobjects (the target drawn where the reflected cell lands); extra(r)
+        returns more animations for step r (labels, brackets). Each moving copy arcs across the diagonal, partners
+        of a swap on opposite sides, so no cell flies over the rest of the grid.
+        """
+        for r in range(min(n_rows, n_cols)):
+            cells = [(r, c) for c in range(r, n_cols)] + [(c, r) for c in range(r + 1, n_rows)]
+            moves = [ReplacementTransform(source(i, j).copy(), target(j, i), path_arc=0.0 if i == j else PI / 2)
+                     for i, j in cells]
+            self.remove(*(m for i, j in cells for m in source(i, j).get_family()))
+            self.play(*moves, *(extra(r) if extra else ()), run_time=run_time)
+
     # -- beats --------------------------------------------------------------------------------
+    def intro(self) -> None:
+        """The question, then H separate weights W^q_h sliding together into the one matrix W^q."""
+        self.beat("The question")
+        b, H, dq, D = self.b, self.H, self.dq, int(self.result.config.d_model)
+        title = style.note(self.question, size=style.TITLE_SIZE)
+        unit = min(0.35, 4.0 / (H * dq))
+        blocks = VGroup(*(Rectangle(width=dq * unit, height=D * unit, stroke_color=style.ROLE["W"], stroke_width=2.5,
+                                    fill_color=style.ROLE["W"], fill_opacity=0.15) for _ in range(H)))
+        blocks.arrange(RIGHT, buff=0.7)
+        names = VGroup(*(self.head_label(h, "W^q_{h}", style.LABEL_SIZE).next_to(m, DOWN, buff=0.2)
+                         for h, m in enumerate(blocks)))
+        paper = style.note("the paper: one weight per head", color=style.MUTED)
+        group = VGroup(title, VGroup(paper, VGroup(blocks, names)).arrange(DOWN, buff=0.35)).arrange(DOWN, buff=0.7)
+        style.STAGE.place(group)
+        joined = blocks.copy().arrange(RIGHT, buff=0).move_to(blocks)
+        one = self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]).next_to(joined, DOWN, buff=0.2)
+        code = style.note("the code: one matrix, cut into bands", color=style.MUTED).move_to(paper)
+        self.say("The paper gives every head h its own query weight W^q_h. The code keeps a single matrix."
+                 " Both hold the same numbers.")
+        self.play(Write(title), run_time=1.0)
+        self.play(FadeIn(paper), LaggedStart(*(Create(m) for m in blocks), lag_ratio=0.3), FadeIn(names, lag_ratio=0.3),
+                  run_time=1.2)
+        self.hold_caption(at_least=0.8)
+        self.play(Transform(blocks, joined), names.animate.set_opacity(0.0), FadeIn(one), FadeOut(paper),
+                  FadeIn(code), run_time=1.4)
+        self.remove(names)
+        self.clear_stage()
+
     def setup_matrices(self) -> None:
-        """Lay out the product: W^q top right, Q under it, E left of Q; names in the free top-left corner."""
+        """Lay out the product: W^q top right, Q under it, E left of Q; nn.Linear's weight drawn from W^q's corner."""
         self.W = self.matrix("W_q", cell=self.cell)
         self.weight = self.matrix("weight", cell=self.cell)
         self.Q = self.matrix("Q", (0,), cell=self.cell)
         self.E = self.matrix("E", (0,), cell=self.cell)
         self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
-        self.weight.align_to(self.W, UP).align_to(self.W, RIGHT)
+        # the same top-left corner: cell (r, c) of the weight lands on cell (c, r) of W^q
+        shift = self.W.corner_tl.get_center() - self.weight.corner_tl.get_center()
+        self.weight.shift(shift)
         self.Q.next_to(self.W, DOWN, buff=0.6)
         self.E.next_to(self.Q, LEFT, buff=0.9)
         self.E_name = VGroup(self.math("E", style.LABEL_SIZE, style.ROLE["E"]), self.shape("E", "B, L, D"),
                              style.note("random", color=style.MUTED)).arrange(RIGHT, buff=0.25)
         self.E_name.next_to(self.E, UP, buff=0.25).align_to(self.E, RIGHT)
-        self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]), self.shape("W_q", "D, H dot d_q"))
-        self.W_name.arrange(RIGHT, buff=0.25).next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
+        self.W_name = VGroup(self.math("W^q", style.LABEL_SIZE, style.ROLE["W"]), self.shape("W_q", "D, H dot d_q"),
+                             style.note("random", color=style.MUTED)).arrange(RIGHT, buff=0.25)
+        self.W_name.next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
         self.weight_name = VGroup(self.prose("`nn.Linear.weight`", style.LABEL_SIZE, style.ROLE["W"]),
                                   self.shape("weight", '"out", "in"')).arrange(RIGHT, buff=0.25)
         self.weight_name.next_to(self.W, LEFT, buff=0.5).align_to(self.W, UP)
@@ -122,7 +179,7 @@ class HeadsLecture(LectureScene):
     def show_inputs(self) -> None:
         self.beat("Embeddings and the query weight")
         self.setup_matrices()
-        b = self.b
+        b, W, weight = self.b, self.W, self.weight
         self.say("E holds {L} token embeddings of size D = {D}; the values are random, for this example.",
                  L=b.dim("E", 1), D=b.dim("E", 2))
         self.play(FadeIn(self.shadows), Create(self.E.brackets), FadeIn(self.E.entries, lag_ratio=0.02),
@@ -131,34 +188,50 @@ class HeadsLecture(LectureScene):
         self.hold_caption()
         self.say("PyTorch's nn.Linear stores its weight as (out, in) = ({o}, {i}), also random, as at initialisation.",
                  o=b.dim("weight", 0), i=b.dim("weight", 1))
-        self.play(Create(self.weight.brackets), FadeIn(self.weight.entries, lag_ratio=0.02), FadeIn(self.weight_name))
+        self.play(Create(weight.brackets), FadeIn(weight.entries, lag_ratio=0.02), FadeIn(self.weight_name))
         self.hold_caption()
-        self.say("The paper writes Q = E W^q, so W^q is the weight transposed: each number crosses the diagonal.")
-        moves = [TransformFromCopy(self.weight.entry(r, c), self.W.entry(c, r))
-                 for r in range(self.weight.n_rows) for c in range(self.weight.n_cols)]
-        self.play(*moves, FadeOut(self.weight.entries), ReplacementTransform(self.weight.brackets, self.W.brackets),
-                  ReplacementTransform(self.weight_name, self.W_name), run_time=2.2)
-        self.settle(self.W)
-        rows = self.prose("rows: the D = {D} dimensions of $E$;", style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0))
-        cols = self.prose("columns: H = {H} heads × $d_q$ = {d}", style.NOTE_SIZE, style.MUTED,
-                          H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
-        self.axes_note = VGroup(self.math("W^q", color=style.ROLE["W"]), rows, cols).arrange(RIGHT, buff=0.4)
-        if self.axes_note.height <= self.foot.height and self.axes_note.width <= self.foot.width:
-            self.foot.place(self.axes_note)
-        else:  # no room under Q at the largest sizes: two lines under W^q's name
-            self.axes_note.remove(self.axes_note[0]).arrange(DOWN, aligned_edge=RIGHT, buff=0.15)
-            self.axes_note.next_to(self.W_name, DOWN, buff=0.3).align_to(self.W_name, RIGHT)
+        self.say("The paper writes Q = E W^q, so W^q is this weight transposed: each row swings across the diagonal"
+                 " and becomes the column of the same number.")
+        n = min(weight.n_rows, weight.n_cols)
+        a, z = weight.slot(0, n, 0, n)
+        diagonal = DashedLine(a + (a - z) * 0.08, z + (z - a) * 0.08, color=style.MUTED, stroke_width=2,
+                              dash_length=0.08).set_z_index(-1)
+        diag_name = style.note("diagonal", color=style.MUTED).next_to(diagonal.get_end(), DOWN + RIGHT, buff=0.05)
+        if weight.n_rows > n:  # the weight's lower rows are in the way: the name goes left of the matrix
+            diag_name.next_to(weight, LEFT, buff=0.3).set_y(z[1])
+        self.play(Create(diagonal), FadeIn(diag_name), run_time=0.6)
+        last = min(weight.n_rows, weight.n_cols) - 1
+
+        def extra(r: int) -> list[Animation]:
+            if r < last:
+                return []
+            return [ReplacementTransform(weight.brackets, W.brackets), FadeOut(self.weight_name),
+                    FadeIn(self.W_name)]
+
+        self.transpose_in_place(weight.n_rows, weight.n_cols, weight.entry, W.entry, extra, run_time=1.0)
+        self.settle(W)
+        self.play(FadeOut(diagonal), FadeOut(diag_name), run_time=0.4)
         self.hold_caption()
+        rows_brace = Brace(W.brackets, LEFT, buff=0.12, color=style.MUTED)
+        cols_brace = Brace(W.brackets, DOWN, buff=0.08, color=style.MUTED)
+        rows = self.prose("D = {D} rows", style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0))
+        rows.next_to(rows_brace, LEFT, buff=0.15)
+        cols = self.prose("H × $d_q$ = {H} × {d} = {C} columns", style.NOTE_SIZE, style.MUTED,
+                          H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3), C=b.dim("W_q", 1))
+        cols.next_to(cols_brace, DOWN, buff=0.08)
+        self.axes_note = VGroup(rows_brace, cols_brace, rows, cols)
         self.say("W^q has D = {D} rows, one per dimension of E, and H times d_q = {C} columns: one band of d_q"
                  " columns per head.", D=b.dim("W_q", 0), C=b.dim("W_q", 1))
-        self.play(FadeIn(self.axes_note, shift=RIGHT * 0.2))
+        self.play(GrowFromCenter(rows_brace), FadeIn(rows), run_time=0.6)
+        self.play(GrowFromCenter(cols_brace), FadeIn(cols), run_time=0.6)
         self.hold_caption()
 
     def project(self) -> None:
         self.beat("One projection for every head")
-        E, W, Q = self.E, self.W, self.Q
+        b, E, W, Q = self.b, self.E, self.W, self.Q
         self.play(Create(Q.brackets), FadeIn(self.Q_name), FadeOut(self.axes_note), run_time=0.6)
-        self.say("Each entry of Q is a row of E times a column of W^q: the products, summed.")
+        self.say("Each entry of Q is a row of E times a column of W^q: the {D} products of matching numbers,"
+                 " summed.", D=b.dim("E", 2))
         row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
         col_box = W.box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
         self.play(Create(row_box), Create(col_box), run_time=0.6)
@@ -166,40 +239,63 @@ class HeadsLecture(LectureScene):
         w_column = VGroup(*(W.entry(k, 0) for k in range(W.n_rows)))
         self.play(TransformFromCopy(E.row(0), line.e), TransformFromCopy(w_column, line.w), FadeIn(line.symbols),
                   run_time=1.5)
-        self.play(FadeIn(line.q, shift=RIGHT * 0.2), run_time=0.5)
-        self.play(TransformFromCopy(line.q, Q.entry(0, 0)), run_time=0.8)
+        self.combine([(VGroup(e, w), p) for e, w, p in zip(line.e, line.w, line.p)], FadeIn(line.sum_symbols),
+                     lag_ratio=0.3, run_time=1.6)
+        self.combine([(line.p, line.q)], FadeIn(line.total_symbols), run_time=0.8)
+        self.play(self.carry(line.q, Q.entry(0, 0)), run_time=0.8)
         self.hold_caption()
         self.say("Column by column, the same row of E meets each column of W^q and fills the first row of Q.")
         for j in range(1, Q.n_cols):
             new = self.dot_line(0, j)
             self.play(Transform(col_box, W.box(cols=(j, j + 1), color=style.ROLE["W"], buff=BOX_BUFF)),
-                      FadeOut(line.w), FadeOut(line.q), TransformFromCopy(VGroup(*(W.entry(k, j) for k in range(W.n_rows))),
-                                                                          new.w),
-                      line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols), run_time=0.6)
-            self.play(FadeIn(new.q, shift=RIGHT * 0.2), run_time=0.25)
-            self.play(TransformFromCopy(new.q, Q.entry(0, j)), run_time=0.35)
-            line.w, line.q = new.w, new.q
-        self.play(FadeOut(VGroup(line.e, line.symbols, line.w, line.q)), FadeOut(col_box), run_time=0.4)
+                      FadeOut(VGroup(line.w, line.p, line.q)),
+                      TransformFromCopy(VGroup(*(W.entry(k, j) for k in range(W.n_rows))), new.w),
+                      line.e.animate.move_to(new.e), Transform(line.symbols, new.symbols),
+                      Transform(line.sum_symbols, new.sum_symbols), Transform(line.total_symbols, new.total_symbols),
+                      run_time=0.5)
+            self.remove(line.q)
+            self.combine([(VGroup(e, w), p) for e, w, p in zip(line.e, new.w, new.p)], lag_ratio=0.15, run_time=0.5)
+            self.combine([(new.p, new.q)], run_time=0.35)
+            self.play(self.carry(new.q, Q.entry(0, j)), run_time=0.4)
+            line.w, line.p, line.q = new.w, new.p, new.q
+        self.play(FadeOut(VGroup(line.e, line.symbols, line.sum_symbols, line.total_symbols, line.w, line.p, line.q)),
+                  FadeOut(col_box), run_time=0.4)
         self.hold_caption()
         self.say("The other rows follow the same way: one matrix product fills Q for all heads together.")
         for i in range(1, Q.n_rows):
-            self.play(Transform(row_box, E.box(rows=(i, i + 1), color=style.ROLE["E"], buff=BOX_BUFF)), run_time=0.3)
-            self.play(LaggedStart(*(FadeIn(n, shift=DOWN * 0.1) for n in Q.row(i)), lag_ratio=0.12), run_time=0.6)
+            self.play(Transform(row_box, E.box(rows=(i, i + 1), color=style.ROLE["E"], buff=BOX_BUFF)), run_time=0.25)
+            self.combine([(VGroup(E.row(i), W.column_band(j, j + 1)), Q.entry(i, j)) for j in range(Q.n_cols)],
+                         lag_ratio=0.12, run_time=0.7)
         self.play(FadeOut(row_box), run_time=0.3)
         self.settle(Q)
         self.hold_caption()
 
     def dot_line(self, i: int, j: int) -> VGroup:
-        """Return '(E row i) · (W^q column j) = Q[i, j]' built from bound numbers; parts as attributes."""
-        buff = 0.2 if self.E.n_cols <= 6 else 0.12  # eight-wide rows: tighter, so the whole sum fits the stage
-        e = VGroup(*(self.number("E", (0, i, k)) for k in range(self.E.n_cols))).arrange(RIGHT, buff=buff)
-        w = VGroup(*(self.number("W_q", (k, j)) for k in range(self.W.n_rows))).arrange(RIGHT, buff=buff)
+        """Return two rows, '(E row i) ⊙ (W^q column j)' over '= (products) summed = Q[i, j]', from bound numbers.
+
+        The products carry three decimals, so that adding the shown products gives Q[i, j] as shown, rounded.
+        """
+        D = self.E.n_cols
+        buff = 0.2 if D <= 6 else 0.12  # eight-wide rows: tighter, so the whole sum fits the stage
+        e = VGroup(*(self.number("E", (0, i, k)) for k in range(D))).arrange(RIGHT, buff=buff)
+        w = VGroup(*(self.number("W_q", (k, j)) for k in range(D))).arrange(RIGHT, buff=buff)
+        p = VGroup(*(self.number("terms", (0, i, k, j), decimals=3) for k in range(D))).arrange(RIGHT, buff=buff)
         q = self.number("Q", (0, i, j))
-        lp1, rp1, dot, lp2, rp2, eq = (style.note(f"${c}$") for c in ("(", ")", "dot", "(", ")", "="))
-        line = VGroup(lp1, e, rp1, dot, lp2, w, rp2, eq, q).arrange(RIGHT, buff=0.12)
-        self.foot.place(line)
-        line.e, line.w, line.q = e, w, q
-        line.symbols = VGroup(lp1, rp1, dot, lp2, rp2, eq)
+        lp1, rp1, odot, lp2, rp2 = (style.note(f"${c}$") for c in ("(", ")", "dot.o", "(", ")"))
+        eq1, lp3, rp3 = (style.note(f"${c}$") for c in ("=", "(", ")"))
+        summed = style.note("summed $=$")
+        top = VGroup(lp1, e, rp1, odot, lp2, w, rp2).arrange(RIGHT, buff=0.12)
+        low = VGroup(eq1, lp3, p, rp3, summed, q).arrange(RIGHT, buff=0.12)
+        low[4].shift(RIGHT * 0.1)
+        q.shift(RIGHT * 0.1)
+        line = VGroup(top, low).arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+        low.shift(LEFT * (low[0].get_x() - odot.get_x()))  # '=' under '⊙': the products line up under the pairs
+        self.foot.place(line, align=LEFT)
+        out = cast(Any, line)
+        out.e, out.w, out.p, out.q = e, w, p, q
+        out.symbols = VGroup(lp1, rp1, odot, lp2, rp2)
+        out.sum_symbols = VGroup(eq1, lp3, rp3)
+        out.total_symbols = VGroup(summed)
         return line
 
     def bands(self) -> None:
@@ -221,7 +317,27 @@ class HeadsLecture(LectureScene):
         self.play(LaggedStart(*(TransformFromCopy(boxes[2 * h], boxes[2 * h + 1]) for h in range(self.H)),
                               lag_ratio=0.3), run_time=1.2)
         self.hold_caption()
-        self.band_boxes, self.band_labels = boxes, labels
+        C = int(self.result.config.heads) * self.dq
+        slices = VGroup()
+        for h in range(self.H):
+            end = b.index("Q", 2, (h + 1) * self.dq, base=0) if (h + 1) * self.dq < C else b.dim("Q", 2)
+            slices.add(self.prose("head {h}: `Q[:, :, {a}:{z}]`", style.NOTE_SIZE, style.index_colour(h),
+                                  h=b.index("Q_heads", 1, h), a=b.index("Q", 2, h * self.dq, base=0), z=end))
+        slices.arrange(RIGHT, buff=0.6)
+        rule = self.prose("in code, head $h$ counted from zero is `Q[:, :, h*d_q : h*d_q + d_q]`", style.NOTE_SIZE,
+                          style.MUTED)
+        foot = VGroup(rule, slices).arrange(DOWN, buff=0.2)
+        if foot.width <= self.foot.width and foot.height <= self.foot.height:
+            self.foot.place(foot)
+        else:  # too wide for one row at the largest sizes: the general rule only
+            foot = VGroup(rule)
+            self.foot.place(foot)
+        self.say("In code, heads count from zero, and head h's queries are the slice of Q from column h times d_q,"
+                 " d_q columns wide.")
+        self.play(FadeIn(rule), LaggedStart(*(FadeIn(x, shift=UP * 0.1) for x in slices), lag_ratio=0.4),
+                  run_time=1.4)
+        self.hold_caption()
+        self.band_boxes, self.band_labels, self.slices = boxes, labels, foot
 
     def split(self) -> None:
         self.beat("In practice: view, then transpose")
@@ -259,70 +375,117 @@ class HeadsLecture(LectureScene):
                     view_nums[l][h][k] = num.move_to(Q.entry(l, h * self.dq + k).get_center())
         view_at = {(l, h, k): np.array([view_left + h * step + (k + 1) * cw - 0.06, view_top - (l + 0.5) * ch, 0.0])
                    for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
-        # the transpose: rows are heads, each holding L pieces of d_q (or, when too wide, head blocks side by side)
-        t_top = view_top - self.L * ch - 0.55
+        # the transpose: rows are heads, each holding L pieces of d_q, in the view's place (a reflection of the
+        # grid); when a row of L pieces is too wide, head blocks side by side under the view
+        t_top = view_top if grid else view_top - self.L * ch - 0.55
         if grid:
             t_at = {(h, l, k): np.array([view_left + l * step + (k + 1) * cw - 0.06, t_top - (h + 0.5) * ch, 0.0])
                     for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
         else:
             t_at = {(h, l, k): np.array([view_left + h * step + (k + 1) * cw - 0.06, t_top - (l + 0.5) * ch, 0.0])
                     for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
+        C = int(self.result.config.heads) * self.dq
+        c_name = self.math("C = H dot d_q = {c}", style.NOTE_SIZE, style.MUTED, c=b.dim("Q", 2))
+        c_name.next_to(self.code_line_box(code, 2), RIGHT, buff=0.3)
 
         self.play(*(FadeOut(m) for m in [self.E, self.E_name, self.shadows, self.W, self.W_name, self.band_boxes,
-                                           self.band_labels, self.Q_name]), run_time=0.5)
+                                           self.band_labels, self.Q_name, self.slices]), run_time=0.5)
         self.add(*(n for row in view_nums for piece in row for n in piece))
         self.remove(Q)
-        self.play(FadeIn(code), run_time=0.6)
-        self.say("The code never builds W^q_h. It views Q as (B, L, H, d_q): each row of Q is cut into H pieces of"
-                 " d_q numbers.")
+        self.play(FadeIn(code), FadeIn(c_name), run_time=0.6)
+        self.say("The code never builds W^q_h. With C = H times d_q = {c}, it views Q as (B, L, H, d_q): each row of"
+                 " Q is cut into H pieces of d_q numbers.", c=b.dim("Q", 2))
         moves = [view_nums[l][h][k].animate.move_to(view_at[(l, h, k)] + LEFT * view_nums[l][h][k].width / 2)
                  for l in range(self.L) for h in range(self.H) for k in range(self.dq)]
         self.play(FadeIn(bar_view), FadeIn(view_shape), *moves, run_time=1.4)
         pieces = {(l, h): VGroup(*view_nums[l][h]) for l in range(self.L) for h in range(self.H)}
-        frames = VGroup(*(glyph_box([pieces[(l, h)]], style.index_colour(h), buff=0.08).set_stroke(width=1.5)
-                          for l in range(self.L) for h in range(self.H)))
+        frames = {(l, h): self.fixed_frame(pieces[(l, h)], view_left + h * step, pair_w, ch - 0.05,
+                                           style.index_colour(h)) for l in range(self.L) for h in range(self.H)}
         row_labels = VGroup(*(self.token_label(l).next_to(pieces[(l, 0)], LEFT, buff=0.35) for l in range(self.L)))
-        col_labels = VGroup(*(self.head_label(h).next_to(pieces[(0, h)], UP, buff=0.2) for h in range(self.H)))
-        self.play(Create(frames), FadeIn(row_labels), FadeIn(col_labels), run_time=0.8)
+        col_labels = VGroup(*(self.head_label(h).next_to(frames[(0, h)], UP, buff=0.2) for h in range(self.H)))
+        for lab in row_labels:
+            lab.align_to(row_labels, LEFT)
+        self.play(Create(VGroup(*frames.values())), FadeIn(row_labels), FadeIn(col_labels), run_time=0.8)
         self.hold_caption()
-        self.say("Then transpose swaps the L and H axes: the piece of token l for head h moves to row h, column l.")
         t_nums = {(h, l, k): self.number("Q_heads", (0, h, l, k)) for h in range(self.H) for l in range(self.L)
                   for k in range(self.dq)}
         for key, num in t_nums.items():
             num.move_to(t_at[key] + LEFT * num.width / 2)
         t_pieces = {(h, l): VGroup(*(t_nums[(h, l, k)] for k in range(self.dq))) for h in range(self.H)
                     for l in range(self.L)}
-        t_frames = VGroup(*(glyph_box([t_pieces[(h, l)]], style.index_colour(h), buff=0.08).set_stroke(width=1.5)
-                            for h in range(self.H) for l in range(self.L)))
+        t_frames = {(h, l): self.fixed_frame(t_pieces[(h, l)], view_left + (l if grid else h) * step, pair_w, ch - 0.05,
+                                             style.index_colour(h)) for h in range(self.H) for l in range(self.L)}
         if grid:
             t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], LEFT, buff=0.35)
                               .align_to(row_labels, LEFT) for h in range(self.H)))
-            t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], UP, buff=0.2) for l in range(self.L)))
+            t_cols = VGroup(*(self.token_label(l).next_to(t_frames[(0, l)], UP, buff=0.2) for l in range(self.L)))
         else:
-            t_rows = VGroup(*(self.head_label(h).next_to(t_pieces[(h, 0)], UP, buff=0.2) for h in range(self.H)))
+            t_rows = VGroup(*(self.head_label(h).next_to(t_frames[(0, h)], UP, buff=0.2) for h in range(self.H)))
             t_cols = VGroup(*(self.token_label(l).next_to(t_pieces[(0, l)], LEFT, buff=0.35)
                               .align_to(row_labels, LEFT) for l in range(self.L)))
         self.play(Transform(bar_view, bar_t), FadeIn(heads_shape), run_time=0.5)
-        for h in range(self.H):
-            self.play(*(TransformFromCopy(pieces[(l, h)], t_pieces[(h, l)]) for l in range(self.L)),
-                      FadeIn(t_rows[h]), *(Create(t_frames[h * self.L + l]) for l in range(self.L)),
-                      *([FadeIn(t_cols)] if h == 0 else []), run_time=1.0)
+        if grid:
+            self.say("Then transpose swaps the L and H axes, a mirror across the diagonal: the piece of token l for"
+                     " head h moves to row h, column l.")
+            n = min(self.L, self.H)
+            a = np.array([view_left - 0.1, view_top + 0.05, 0.0])
+            diagonal = DashedLine(a, a + np.array([n * step + 0.2, -n * ch - 0.1, 0.0]), color=style.MUTED,
+                                  stroke_width=2, dash_length=0.08).set_z_index(-1)
+            self.play(Create(diagonal), run_time=0.5)
+
+            def labels(r: int) -> list[Animation]:
+                out: list[Animation] = []
+                last = r == n - 1
+                for l in range(self.L):
+                    if l == r or (last and l > r):
+                        out.append(ReplacementTransform(row_labels[l], t_cols[l], path_arc=PI / 2))
+                for h in range(self.H):
+                    if h == r or (last and h > r):
+                        out.append(ReplacementTransform(col_labels[h], t_rows[h], path_arc=PI / 2))
+                return out
+
+            self.transpose_in_place(self.L, self.H, lambda l, h: VGroup(pieces[(l, h)], frames[(l, h)]),
+                                    lambda h, l: VGroup(t_pieces[(h, l)], t_frames[(h, l)]), labels, run_time=1.0)
+            self.play(FadeOut(diagonal), run_time=0.4)
+            self.remove(*row_labels, *col_labels)
+        else:
+            self.say("Then transpose swaps the L and H axes: the piece of token l for head h moves to head h's"
+                     " block, row l.")
+            for h in range(self.H):
+                self.play(*(TransformFromCopy(pieces[(l, h)], t_pieces[(h, l)]) for l in range(self.L)),
+                          FadeIn(t_rows[h]), *(Create(t_frames[(h, l)]) for l in range(self.L)),
+                          *([FadeIn(t_cols)] if h == 0 else []), run_time=1.0)
+            self.play(*(FadeOut(m) for m in [*frames.values(), row_labels, col_labels,
+                                               *(n for row in view_nums for piece in row for n in piece)]),
+                      run_time=0.5)
         self.hold_caption()
-        self.say("Row h of the result is head h's queries: {L} tokens, d_q = {d} numbers each, the same numbers as"
-                 " band h of Q.", L=b.dim("Q_heads", 2), d=b.dim("Q_heads", 3))
-        first = [frames[l * self.H] for l in range(self.L)] + [t_frames[l] for l in range(self.L)]
+        self.say("Row h of the result holds head h's queries: {L} tokens, d_q = {d} numbers each.",
+                 L=b.dim("Q_heads", 2), d=b.dim("Q_heads", 3))
+        first = [t_frames[(0, l)] for l in range(self.L)]
         self.play(*(f.animate.set_stroke(style.TEXT, width=3.5) for f in first), run_time=0.8)
         self.hold_caption()
+        kv = VGroup(self.math("K = E W^k", color=style.ROLE["K"]), style.note("and"),
+                    self.math("V = E W^v", color=style.ROLE["V"]),
+                    style.note("are split into heads by the same view and transpose")).arrange(RIGHT, buff=0.2)
+        grid_bottom = min(m.get_bottom()[1] for m in t_frames.values())
+        kv.next_to(VGroup(*t_frames.values()), DOWN, buff=0.5).set_y(min(grid_bottom - 0.5, grid_bottom - 0.5))
+        kv.set_x(0)
+        if kv.get_bottom()[1] < style.STAGE.bottom:
+            kv.arrange(DOWN, buff=0.1).next_to(code, RIGHT, buff=0.5)
+        self.say("K and V come from their own weights, W^k and W^v, and are split into heads by the same view and"
+                 " transpose.")
+        self.play(FadeIn(kv, shift=UP * 0.2), run_time=0.8)
+        self.hold_caption()
         self.t_pieces = t_pieces
-        self.play(*(FadeOut(m) for m in [code, bar_view, view_shape, heads_shape, frames, row_labels, col_labels,
-                                           *(n for row in view_nums for piece in row for n in piece)]), run_time=0.5)
-        self.split_rest = VGroup(t_frames, t_rows, t_cols)
+        self.play(*(FadeOut(m) for m in [code, bar_view, view_shape, heads_shape, c_name, kv]), run_time=0.5)
+        self.split_rest = VGroup(*t_frames.values(), t_rows, t_cols)
 
     def paper(self) -> None:
         self.beat("The paper's way gives the same numbers")
         b, H, L, dq = self.b, self.H, self.L, self.dq
         D = int(self.result.config.d_model)
-        # one row: E, one band W^q_h, and the H products E W^q_h, each under the head's rows from the transpose
+        # bottom row: E, one band W^q_h, and the H products E W^q_h; top row: W^q (the bands' source) on the left,
+        # the heads' rows from the transpose on the right, each over its product
         fixed = (2 + H) * 0.3 + (H - 1) * 0.35 + 1.6  # brackets, gaps between the products, the dot and =
         cw = max(MIN_CELL[0], min(self.cell[0], (style.STAGE.width - fixed) / (D + dq + H * dq)))
         ch = max(MIN_CELL[1], min(self.cell[1], (style.STAGE.height - 2.5) / (L + max(L, D))))
@@ -330,6 +493,7 @@ class HeadsLecture(LectureScene):
         heads = VGroup(*(self.matrix("Q_heads", (0, h), cell=cell) for h in range(H))).arrange(RIGHT, buff=0.35)
         paper = VGroup(*(self.matrix("Q_paper", (0, h), cell=cell) for h in range(H))).arrange(RIGHT, buff=0.35)
         E = self.matrix("E", (0,), cell=cell)
+        W = self.matrix("W_q", cell=cell)
         bands = [self.matrix("W_q_heads", (h,), cell=cell) for h in range(H)]
         dot, eq = style.note("$dot$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
         bottom = VGroup(E, dot, bands[0], eq, paper).arrange(RIGHT, buff=0.2)
@@ -342,10 +506,16 @@ class HeadsLecture(LectureScene):
         top_names = VGroup(*(self.prose("head {h}: $Q_{h}$", style.NOTE_SIZE, style.index_colour(h),
                                         h=b.index("Q_heads", 1, h)).next_to(m, UP, buff=0.15)
                              for h, m in enumerate(heads)))
-        left_top = style.note("rows of the transpose", color=style.MUTED)
-        left_top.next_to(heads, LEFT, buff=0.6)
+        W_name = self.math("W^q", color=style.ROLE["W"])
+        W.next_to(VGroup(heads, top_names), LEFT, buff=0.8).align_to(heads, DOWN)
+        W_name.next_to(W, UP, buff=0.15)
+        fits = W.get_left()[0] >= style.STAGE.left and W.width < heads.get_left()[0] - style.STAGE.left - 0.6
         main, foot = style.STAGE.rows(5.6, 0.5, gap=0.2)
-        main.place(VGroup(heads, top_names, left_top, bottom, E_name, bot_names, band_names[0]))
+        shown = [heads, top_names, bottom, E_name, bot_names, band_names[0]] + ([W, W_name] if fits else [])
+        main.place(VGroup(*shown))
+        if fits:
+            W.next_to(VGroup(heads, top_names), LEFT, buff=0.8).align_to(heads, DOWN)
+            W_name.next_to(W, UP, buff=0.15)
         for m, name in zip(bands[1:], band_names[1:]):  # the other bands take the first one's place
             m.move_to(bands[0])
             name.move_to(band_names[0])
@@ -354,14 +524,24 @@ class HeadsLecture(LectureScene):
         self.play(*(TransformFromCopy(self.t_pieces[(h, l)], heads[h].row(l)) for h in range(H)
                     for l in range(L)), FadeOut(self.split_rest),
                   *(FadeOut(p) for p in self.t_pieces.values()), *(Create(m.brackets) for m in heads),
-                  FadeIn(top_names), FadeIn(left_top), run_time=1.4)
+                  FadeIn(top_names), run_time=1.4)
         self.settle(*heads)
         self.hold_caption()
-        self.say("The paper instead multiplies E by each band W^q_h on its own. Head {h}: row {i} of E meets"
-                 " column {k} of W^q_{h}, the products summed.", h=b.index("Q_heads", 1, 0), i=b.index("E", 1, 0),
-                 k=b.index("W_q_heads", 2, 0))
-        self.play(FadeIn(E), FadeIn(E_name), FadeIn(dot), FadeIn(bands[0]), FadeIn(band_names[0]), FadeIn(eq),
-                  *(Create(m.brackets) for m in paper), FadeIn(bot_names), run_time=1.0)
+        self.say("The paper instead lifts each band W^q_h out of W^q and multiplies E by it on its own. Head {h}: row"
+                 " {i} of E meets column {k} of W^q_{h}, the products summed.", h=b.index("Q_heads", 1, 0),
+                 i=b.index("E", 1, 0), k=b.index("W_q_heads", 2, 0))
+        band_box = None
+        if fits:
+            self.play(FadeIn(W), FadeIn(W_name), run_time=0.6)
+            band_box = W.box(cols=(0, dq), color=style.index_colour(0), buff=BOX_BUFF)
+            self.play(Create(band_box), run_time=0.4)
+            self.play(*(self.carry(W.entry(r, k), bands[0].entry(r, k)) for r in range(D) for k in range(dq)),
+                      Create(bands[0].brackets), FadeIn(band_names[0]), FadeIn(E), FadeIn(E_name), FadeIn(dot),
+                      FadeIn(eq), *(Create(m.brackets) for m in paper), FadeIn(bot_names), run_time=1.2)
+            self.settle(bands[0])
+        else:
+            self.play(FadeIn(E), FadeIn(E_name), FadeIn(dot), FadeIn(bands[0]), FadeIn(band_names[0]), FadeIn(eq),
+                      *(Create(m.brackets) for m in paper), FadeIn(bot_names), run_time=1.0)
         row_box = E.box(rows=(0, 1), color=style.ROLE["E"], buff=BOX_BUFF)
         col_box = bands[0].box(cols=(0, 1), color=style.ROLE["W"], buff=BOX_BUFF)
         line = self.paper_line(0, 0, 0, foot)
@@ -380,23 +560,51 @@ class HeadsLecture(LectureScene):
                      lag_ratio=0.15, run_time=2.0)
         self.hold_caption()
         if H > 1:
-            self.say("Each other head does the same with its own band W^q_h, one product per head.")
+            self.say("Each other head lifts its own band W^q_h out of W^q and does the same: one small product per"
+                     " head.")
             for h in range(1, H):
-                self.play(FadeOut(bands[h - 1]), FadeOut(band_names[h - 1]), FadeIn(bands[h]),
-                          FadeIn(band_names[h]), run_time=0.5)
+                if fits:
+                    assert band_box is not None
+                    new_box = W.box(cols=(h * dq, (h + 1) * dq), color=style.index_colour(h), buff=BOX_BUFF)
+                    self.play(FadeOut(bands[h - 1]), FadeOut(band_names[h - 1]), Transform(band_box, new_box),
+                              run_time=0.5)
+                    self.play(*(self.carry(W.entry(r, h * dq + k), bands[h].entry(r, k)) for r in range(D)
+                                for k in range(dq)), Create(bands[h].brackets), FadeIn(band_names[h]), run_time=0.9)
+                    self.settle(bands[h])
+                else:
+                    self.play(FadeOut(bands[h - 1]), FadeOut(band_names[h - 1]), FadeIn(bands[h]),
+                              FadeIn(band_names[h]), run_time=0.5)
                 self.combine([(VGroup(E.row(i), bands[h].column_band(k, k + 1)), paper[h].entry(i, k))
                               for i in range(L) for k in range(dq)], lag_ratio=0.1, run_time=1.4)
             self.hold_caption()
         self.settle(*paper)
+        self.say("Compare them row by row: each row of Q_h from the transpose is the same row of E W^q_h.")
+        for l in range(L):
+            boxes = VGroup(*(m.box(rows=(l, l + 1), color=style.index_colour(h), buff=BOX_BUFF)
+                             for group in (heads, paper) for h, m in enumerate(group)))
+            self.play(Create(boxes), run_time=0.35)
+            self.play(FadeOut(boxes), run_time=0.25)
         exact = float(b.tensors["max_abs_diff"]) == 0.0
         verdict = "exactly zero" if exact else "float32 rounding only"
         diff = self.prose("largest difference over all heads: max $|Q_h - E W^q_h|$ = {d}: " + verdict,
                           style.NOTE_SIZE, d=b.value("max_abs_diff", (), decimals=2, style="g"))
         foot.place(diff)
-        self.say_gap("max_abs_diff", "Row by row, the same numbers: torch reports a largest difference of exactly {d}.",
-                     "Row by row, the same numbers: torch reports a largest difference of {d}, float32 rounding"
-                     " from summing in another order.")
+        self.hold_caption()
+        self.say_gap("max_abs_diff", "Torch reports a largest difference of exactly {d}.",
+                     "Torch reports a largest difference of {d}: float32 rounding from summing in another order.")
         self.play(FadeIn(diff, shift=UP * 0.2), run_time=1.0)
+        self.hold_caption()
+        one = self.prose("one matmul $E W^q$: ({D} × {C}) weights, instead of {H} matmuls $E W^q_h$ of ({D} × {d})",
+                         style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0), C=b.dim("W_q", 1), H=b.dim("Q_heads", 1),
+                         d=b.dim("Q_heads", 3))
+        self.say("Same numbers, so the code runs one big matrix product with all of W^q instead of {H} small ones,"
+                 " which is what a GPU does fastest.", H=b.dim("Q_heads", 1))
+        self.play(diff.animate.shift(UP * 0.22), run_time=0.3)
+        one.next_to(diff, DOWN, buff=0.12)
+        if one.get_bottom()[1] < style.STAGE.bottom or one.width > style.STAGE.width:
+            self.play(FadeOut(diff), run_time=0.3)
+            foot.place(one)
+        self.play(FadeIn(one, shift=UP * 0.2), run_time=0.8)
         self.hold_caption()
         self.clear_stage()
 

@@ -65,6 +65,7 @@ class HeadsResult(LectureResult):
     weight: torch.Tensor  # (H*d_q, D) nn.Linear.weight, as PyTorch stores it
     W_q: torch.Tensor  # (D, H*d_q) the paper's W^q = weight.T
     Q: torch.Tensor  # (B, L, H*d_q) = E @ W^q, all heads at once
+    terms: torch.Tensor  # (B, L, D, H*d_q) E[b, l, k] * W^q[k, j]: the products summed over k into Q[b, l, j]
     Q_heads: torch.Tensor  # (B, H, L, d_q) Q split into heads
     W_q_heads: torch.Tensor  # (H, D, d_q) column band h of W^q is W^q_h
     Q_paper: torch.Tensor  # (B, H, L, d_q) E @ W^q_h, one head at a time
@@ -123,6 +124,7 @@ def build(config: HeadsConfig, device: torch.device) -> HeadsResult:
         weight=weight,
         W_q=W_q.contiguous(),
         Q=Q,
+        terms=E[..., :, None] * W_q,
         Q_heads=Q_heads,
         W_q_heads=W_q_heads.contiguous(),
         Q_paper=Q_paper,

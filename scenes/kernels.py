@@ -8,6 +8,7 @@ layer (its columns of W^q, W^k, W^v). The attention weights are those of a small
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any, cast
 
 from manim import (
     DOWN,
@@ -30,6 +31,7 @@ from manim import (
 )
 
 from scenes.kit import style
+from tensors.trained import OFFSETS
 from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows, pixel_box
@@ -66,20 +68,23 @@ class KernelsLecture(LectureScene):
         return int(self.b.tensors[name].shape[d])
 
 
-    def unit_legend(self, width: float = 1.6) -> Group:
-        """Return the 0 .. 1 colour scale (image pixels, fields, attention weights)."""
+    def unit_legend(self, width: float = 1.6, role: str = "attention") -> Group:
+        """Return the 0 .. 1 colour scale, tinted like the heatmaps it explains (image: input, weights: attention)."""
         b = self.b
-        return self.colour_scale("unit_ramp", "one", b.value("unit_ramp", (0, 0), 0), b.value("one", (), 0), width)
+        return self.colour_scale("unit_ramp", "one", b.value("unit_ramp", (0, 0), 0), b.value("one", (), 0), width,
+                                 role=role)
 
     def map_legend(self, width: float = 1.6) -> Group:
-        """Return the colour scale of the feature maps (grey negative, the role tint positive)."""
+        """Return the colour scale of the feature maps (grey negative, the output tint positive)."""
         b = self.b
-        return self.colour_scale("map_ramp", "map_scale", b.value("map_ramp", (0, 0), 0), b.value("map_scale", (), 0), width)
+        return self.colour_scale("map_ramp", "map_scale", b.value("map_ramp", (0, 0), 0), b.value("map_scale", (), 0),
+                                 width, role="output")
 
-    def seq_legend(self, width: float = 1.6) -> Group:
-        """Return the colour scale of X and the weight matrices."""
+    def seq_legend(self, width: float = 1.6, role: str = "weight") -> Group:
+        """Return the colour scale of X (role input) or of the weight matrices (role weight)."""
         b = self.b
-        return self.colour_scale("seq_ramp", "seq_scale", b.value("seq_ramp", (0, 0)), b.value("seq_scale", ()), width)
+        return self.colour_scale("seq_ramp", "seq_scale", b.value("seq_ramp", (0, 0)), b.value("seq_scale", ()), width,
+                                 role=role)
 
     def axes(self, heat: Mobject, rows: str = "query", cols: str = "key") -> VGroup:
         """Return axis names of a heatmap: columns named above (→), rows named on the left (↓)."""
@@ -227,7 +232,7 @@ class KernelsLecture(LectureScene):
         n = self.size("image", 0)
         pic = self.framed_heatmap("image", "one", s.image.height * 0.95)
         pic.move_to(s.image)
-        scale = self.unit_legend(1.4).next_to(pic, DOWN, buff=0.3)
+        scale = self.unit_legend(1.4, role="input").next_to(pic, DOWN, buff=0.3)
         self.say("From here on the image is drawn as a picture: each pixel's colour is its value, {z} dark, {o} bright.",
                  z=b.value("unit_ramp", (0, 0), 0), o=b.value("one", (), 0))
         self.play(FadeTransform(VGroup(s.image.entries, s.image.brackets), pic), FadeOut(s.image_label),
@@ -267,29 +272,37 @@ class KernelsLecture(LectureScene):
         s.heads_word = style.note("head", color=style.MUTED).next_to(s.band_labels[0], LEFT, buff=0.2)
         s.boxes = VGroup(*(pixel_box(w[0], (D, D), (0, D), (0, D // H), MARK) for w in s.W))
         s.scale = self.seq_legend(1.2).next_to(ws, RIGHT, buff=0.5)
+        s.xscale = self.seq_legend(1.2, role="input").next_to(s.X, DOWN, buff=0.3)
+        s.sizes = self.prose("each {D} × {D}; a head owns d = {d} columns", color=style.MUTED, D=b.dim("W_q", 0),
+                             d=b.dim("head_out", 3)).next_to(s.band_labels, DOWN, buff=0.2).set_x(ws.get_center()[0])
         s.trained = self.prose("trained weights: training loss {a} → {z}, held-out accuracy {p} %", color=style.MUTED,
                                a=b.value("first_loss", ()), z=b.value("last_loss", ()), p=b.value("accuracy", (), 0))
-        s.group = Group(left, ws, s.X_name, *s.W_names, s.bands, s.band_labels, s.heads_word, s.scale, s.boxes)
+        s.group = Group(left, ws, s.X_name, *s.W_names, s.bands, s.band_labels, s.heads_word, s.scale, s.xscale,
+                        s.sizes, s.boxes)
         return s  # the boxes ride in the group: placing the group moves them onto their heatmaps
 
     def head_stage(self) -> SimpleNamespace:
         """Lay out Q1, K1, A1 (query words on the left, key words on top), V1 and the output of head 1."""
         b, s = self.b, SimpleNamespace()
         L = self.size("X", 1)
-        cell = (0.8, 0.42)
-        s.Q, s.K, s.V = (self.matrix(f"{t}s_0", cell=cell) for t in ("Q", "K", "V"))
-        s.A = self.matrix("weights", (0, 0), cell=(0.7 if L < 6 else 0.64, 0.42))
-        s.out = self.matrix("outs_0", cell=cell)
-        row = VGroup(s.Q, s.K, s.A, s.V, s.out).arrange(RIGHT, buff=0.4 if L < 6 else 0.3)
+        cell, wide = (0.85, 0.42), (1.0, 0.42)  # V and the output reach two-digit values: wider columns
+        wa = 0.85 if L < 6 else 0.76
+        s.Q, s.K = (self.matrix(f"{t}s_0", cell=cell) for t in ("Q", "K"))
+        s.V = self.matrix("Vs_0", cell=wide)
+        s.A = self.matrix("weights", (0, 0), cell=(wa, 0.42))
+        s.out = self.matrix("outs_0", cell=wide)
+        row = VGroup(s.Q, s.K, s.A, s.V).arrange(RIGHT, buff=0.35 if L < 6 else 0.25)
+        s.out.next_to(s.V, RIGHT, buff=0.4)  # off to the right until Q and K have made room
         h = b.index("weights", 1, 0)
         s.names = VGroup(*(style.title_above(m, self.math(t, h=h)) for m, t in
-                           ((s.Q, "Q_{h}"), (s.K, "K_{h}"), (s.V, "V_{h}"), (s.out, "A_{h} V_{h}"))))
+                           ((s.Q, "Q_{h}"), (s.K, "K_{h}"), (s.V, "V_{h}"))))
+        s.out_name = self.math("A_{h} V_{h}", h=h)  # placed over the output once it has its place
         s.keys = label_columns(s.A, [self.word(j, style.MUTED) for j in range(L)], buff=0.15)
         for j, key in enumerate(s.keys):
             self.on_baseline(key, j, s.A.get_top()[1] + 0.2)
         s.A_name = self.math('A_{h} = "softmax"(S_{h})', color=style.TEXT, h=h)
         s.A_name.next_to(s.keys, UP, buff=0.15)
-        s.S = self.matrix("scores", (0, 0), cell=(0.7 if L < 6 else 0.64, 0.42)).move_to(s.A)
+        s.S = self.matrix("scores", (0, 0), cell=(wa, 0.42)).move_to(s.A)
         s.S_name = self.math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d)", color=style.TEXT, h=h).move_to(s.A_name)
         s.queries = label_rows(s.Q, [self.word(i, style.MUTED) for i in range(L)], buff=0.2)
         s.group = VGroup(row, s.names, s.keys, s.A_name, s.queries, s.S, s.S_name)
@@ -321,6 +334,8 @@ class KernelsLecture(LectureScene):
         t.v = cells("V_0", lambda c: (c, 0), "value")
         t.p = cells("terms", lambda c: (i, c, 0), "output")
         t.total = num(b.value("exp_sums", (0, 0, i, 0)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        t.wsum = num(b.value("row_sums", (0, 0, i, 0)), style.NUMBER_SIZE, color=style.ROLE["attention"])
+        t.sigma3 = style.note("$Sigma =$")
         t.out = num(b.value("head_out", (0, 0, i, 0)), style.NUMBER_SIZE, color=style.ROLE["output"])
         t.sigma, t.sigma2 = style.note("$Sigma =$"), style.note("$Sigma =$")
         t.heads = VGroup(*(self.word(c, style.MUTED) for c in range(L)))
@@ -347,7 +362,7 @@ class KernelsLecture(LectureScene):
         for k, label in ((1, t.names[0]), (2, t.names[1]), (3, t.names[2]), (2, t.more[0]), (3, t.more[1])):
             label.move_to([x0 - 0.4 - label.width / 2, t.ys[k], 0])
         xr = x0 + L * step + 0.3
-        for sig, tot, k in ((t.sigma, t.total, 2), (t.sigma2, t.out, 3)):
+        for sig, tot, k in ((t.sigma, t.total, 2), (t.sigma2, t.out, 3), (t.sigma3, t.wsum, 3)):
             sig.move_to([xr + sig.width / 2, t.ys[k], 0])
             tot.next_to(sig, RIGHT, buff=0.15)
         t.note.move_to([area.centre[0], t.ys[3] - pitch - 0.05, 0])
@@ -355,47 +370,106 @@ class KernelsLecture(LectureScene):
         t.rest = lambda: VGroup(t.heads, t.names[2], t.w, t.more, t.v, t.p, t.sigma2, t.out, t.note)
         return t
 
+    def tasks(self) -> VGroup:
+        """Return one line per head: what it was trained to name, with an example from the sentence."""
+        b = self.b
+        L, H = self.size("X", 1), self.size("weights", 1)
+        i = min(2, L - 1)
+        lines = VGroup()
+        for h in range(H):
+            off = OFFSETS[h]
+            q = next((p for p in [i, *range(L)] if 0 <= p + off < L), None)
+            if q is None:
+                lines.add(self.head_name(h))
+                continue
+            lines.add(self.prose("head {h} names the word {s}:   {q} → {k}", style.LABEL_SIZE,
+                                 h=b.index("weights", 1, h), s=b.string(f"look_{h}"), q=b.string(f"word_{q}"),
+                                 k=b.string(f"word_{q + off}")))
+        return lines.arrange(DOWN, buff=0.3, aligned_edge=LEFT)
+
+    def qk_line(self, t: SimpleNamespace, i: int, j: int) -> VGroup:
+        """Return 'q1 × k1 + q2 × k2 = dot,  / √d = score' for query word i and key word j of head 1."""
+        b = self.b
+        num = b.number
+        c = t.Q.n_cols
+        parts, pairs = [], []
+        for a in range(c):
+            qa = num(b.value("Qs_0", (i, a)), style.NUMBER_SIZE, color=style.ROLE["query"])
+            ka = num(b.value("Ks_0", (j, a)), style.NUMBER_SIZE, color=style.ROLE["key"])
+            if a:
+                parts.append(style.note("$+$"))
+            parts += [qa, style.note("$times$"), ka]
+            pairs += [(t.Q.entry(i, a), qa), (t.K.entry(j, a), ka)]
+        if self.size("head_out", 3) > c:
+            parts.append(style.note("$+ dots$"))
+        dot = num(b.value("dots", (0, 0, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        over = self.math("\\/ sqrt({d}) =", d=b.dim("head_out", 3))
+        score = num(b.value("scores", (0, 0, i, j)), style.NUMBER_SIZE, color=style.ROLE["score"])
+        parts += [style.note("$=$"), dot, over, score]
+        line = VGroup(*parts).arrange(RIGHT, buff=0.15)
+        it = cast(Any, line)
+        it.pairs, it.dot, it.score, it.terms = pairs, dot, score, VGroup(*(p for _, p in pairs))
+        it.symbols = VGroup(*(m for m in parts if m not in (dot, score) and m not in it.terms and m is not over))
+        it.over = over
+        return line
+
     def attention(self) -> None:
         self.beat("One head, step by step")
         b = self.b
         L, H = self.size("X", 1), self.size("weights", 1)
         s = self.attention_inputs()
         t = self.head_stage()
-        first = Group(t.Q, t.K, t.V, t.names[:3], t.queries, t.part)  # what the inputs flow into
+        first = Group(t.Q, t.K, t.V, t.names, t.queries, t.part)  # what the inputs flow into
         t.group.move_to(style.STAGE.centre).shift(UP * (style.STAGE.bottom + 0.05 - first.get_bottom()[1]))
         upper = style.Region(style.STAGE.left, style.STAGE.right, style.STAGE.top, first.get_top()[1] + 0.25)
         upper.place(s.group)
-        s.trained.next_to(s.group, DOWN, buff=0.4)
-        self.say("A small attention model, really trained: {H} heads, to name the word {a}, {z}, ...",
-                 H=b.dim("weights", 1), a=b.string("look_0"), z=b.string(f"look_{min(1, H - 1)}"))
-        self.play(FadeIn(s.trained, shift=UP * 0.2), run_time=0.8)
+        tasks = self.tasks()
+        s.trained.next_to(tasks, DOWN, buff=0.5)
+        style.STAGE.place(VGroup(tasks, s.trained))
+        looks = [f"{{l{h}}}" for h in range(H)]
+        said = looks[0] if H == 1 else ", ".join(looks[:-1]) + " and " + looks[-1]
+        self.say("A small attention model, really trained: {H} heads, to name the word " + said + ".",
+                 H=b.dim("weights", 1), **{f"l{h}": b.string(f"look_{h}") for h in range(H)})
+        self.play(LaggedStart(*(FadeIn(line, shift=RIGHT * 0.2) for line in tasks), lag_ratio=0.4),
+                  FadeIn(s.trained, shift=UP * 0.2), run_time=1.4)
         self.say("Its input X: each word's embedding plus its position, one row per word.")
-        self.play(FadeIn(s.X), FadeIn(s.X_name), FadeIn(s.scale), run_time=0.8)
-        self.play(LaggedStart(*(FadeIn(w, shift=RIGHT * 0.2) for w in s.words), lag_ratio=0.3), run_time=1.2)
+        self.play(FadeOut(tasks), FadeOut(s.trained), run_time=0.4)
+        self.play(FadeIn(s.X), FadeIn(s.X_name), FadeIn(s.xscale), run_time=0.8)
+        self.play(LaggedStart(*(FadeIn(w, shift=RIGHT * 0.2) for w in s.words), lag_ratio=0.3), run_time=1.0)
         self.say("W^q, W^k and W^v are {D} by {D}; each of the {H} heads owns d = {d} of their columns.",
                  D=b.dim("W_q", 0), H=b.dim("weights", 1), d=b.dim("head_out", 3))
         self.play(LaggedStart(*(FadeIn(Group(w, n)) for w, n in zip(s.W, s.W_names)), lag_ratio=0.3),
-                  run_time=1.0)
-        self.play(Create(s.bands), FadeIn(s.band_labels), FadeIn(s.heads_word), run_time=0.8)
+                  FadeIn(s.scale), run_time=1.0)
+        self.play(Create(s.bands), FadeIn(s.band_labels), FadeIn(s.heads_word), FadeIn(s.sizes), run_time=0.8)
         self.play(Create(s.boxes), run_time=0.6)
-        self.play(FadeOut(s.trained), run_time=0.3)
         self.say("Head {h} multiplies X by its own columns: Q{h}, K{h} and V{h}, one row per word.",
                  h=b.index("weights", 1, 0))
         self.play(FadeIn(t.queries), *(self.flow(Group(s.X, box), m) for box, m in zip(s.boxes, (t.Q, t.K, t.V))),
-                  FadeIn(t.names[:3]), FadeIn(t.part), run_time=1.4)
+                  FadeIn(t.names), FadeIn(t.part), run_time=1.4)
         self.gone(s.group, run_time=0.5)
         lift = UP * (style.STAGE.top - 0.1 - t.group.get_top()[1])
-        for hidden in (t.A, t.S, t.keys, t.A_name, t.S_name, t.out, t.names[3]):  # not on stage yet: placed, not animated
+        for hidden in (t.A, t.S, t.keys, t.A_name, t.S_name, t.out):  # not on stage yet: placed, not animated
             hidden.shift(lift)
         self.play(first.animate.shift(lift), run_time=0.8)
         below = style.Region(style.STAGE.left, style.STAGE.right, t.group.get_bottom()[1] - 0.2, style.STAGE.bottom)
         h = b.index("weights", 1, 0)
         i = min(2, L - 1)
         j = max(i - 1, 0)
-        self.say("First the scores: each query row times each key row, over √d. A row is a query word, a column "
-                 "a key word.")
-        self.combine([(VGroup(t.Q.row(r), t.K.row(c)), t.S.entry(r, c)) for r in range(L) for c in range(L)],
-                     FadeIn(t.S.brackets), FadeIn(t.keys), FadeIn(t.S_name), lag_ratio=0.05, run_time=2.0)
+        qk = self.qk_line(t, i, j)
+        qk.move_to([style.STAGE.centre[0], below.top - 0.5, 0])
+        boxes = VGroup(highlight(t.Q.box(rows=(i, i + 1), color=MARK)), highlight(t.K.box(rows=(j, j + 1), color=MARK)))
+        self.say("One score: {q}'s query row times {k}'s key row, term by term, summed, over √d: {s}.",
+                 q=b.string(f"word_{i}"), k=b.string(f"word_{j}"), s=b.value("scores", (0, 0, i, j)))
+        self.play(Create(boxes), FadeIn(t.S.brackets), FadeIn(t.keys), FadeIn(t.S_name), run_time=0.6)
+        self.combine(qk.pairs, FadeIn(qk.symbols), run_time=1.0)
+        self.combine([(qk.terms, qk.dot)], run_time=0.6)
+        self.combine([(qk.dot, qk.score)], FadeIn(qk.over), run_time=0.6)
+        self.combine([(qk.score, t.S.entry(i, j))], run_time=0.6)
+        self.say("Every query row times every key row, row by row. A row of S is a query word, a column a key word.")
+        self.gone(qk, boxes, run_time=0.3)
+        for r in range(L):
+            self.combine([(VGroup(t.Q.row(r), t.K.row(c)), t.S.entry(r, c)) for c in range(L) if (r, c) != (i, j)],
+                         lag_ratio=0.1, run_time=0.5)
         self.settle(t.S)
         tab = self.row_table(i, below)
         srow = highlight(t.S.box(rows=(i, i + 1), color=MARK))
@@ -406,26 +480,36 @@ class KernelsLecture(LectureScene):
         self.combine([(tab.s[c], tab.e[c]) for c in range(L)], run_time=0.9)
         self.combine([(tab.e, tab.total)], FadeIn(tab.sigma), run_time=0.8)
         self.combine([(VGroup(tab.e[c], tab.total), tab.w[c]) for c in range(L)], run_time=1.0)
-        self.say("Every row the same way: head {h}'s weights, A{h}. Each row sums to {s}.", h=h,
-                 s=b.value("row_sums", (0, 0, 0, 0)))
+        self.say("{q}'s weights sum to {s}. Every row the same way gives head {h}'s weights, A{h}.", h=h,
+                 q=b.string(f"word_{i}"), s=b.value("row_sums", (0, 0, i, 0)))
+        self.combine([(tab.w, tab.wsum)], FadeIn(tab.sigma3), run_time=0.8)
         self.combine([(tab.w[c], t.A.entry(i, c)) for c in range(L)], FadeOut(t.S.row(i)), FadeOut(srow),
                      run_time=0.9)
         rows = [r for r in range(L) if r != i]
         self.combine([(t.S.entry(r, c), t.A.entry(r, c)) for r in rows for c in range(L)],
                      *(FadeOut(t.S.row(r)) for r in rows), FadeOut(t.S.brackets), FadeIn(t.A.brackets),
-                     FadeOut(t.S_name), FadeIn(t.A_name), lag_ratio=0.03, run_time=1.6)
+                     FadeOut(t.S_name), FadeIn(t.A_name), lag_ratio=0.03, run_time=1.4)
         self.remove(t.S)
         self.settle(t.A)
         row = highlight(t.A.box(rows=(i, i + 1), color=MARK))
         self.say("Trained to name the word before, head {h} gives {w} of {q}'s weight to {k}, the word before it.",
                  h=h, w=b.value("weights", (0, 0, i, j)), q=b.string(f"word_{i}"), k=b.string(f"word_{j}"))
-        self.play(Create(row), FadeOut(VGroup(tab.s, tab.e, tab.total, tab.sigma, tab.names[:2])), run_time=0.8)
-        vcol = highlight(t.V.box(cols=(0, 1), color=MARK))
+        self.play(Create(row), FadeOut(VGroup(tab.s, tab.e, tab.total, tab.sigma, tab.names[:2], tab.wsum, tab.sigma3)),
+                  run_time=0.8)
+        # Q and K are done: A and V move left, the output takes their place on the right
+        dx = t.Q.get_left()[0] - t.A.get_left()[0]
+        moving = VGroup(t.A, t.keys, t.A_name, t.V, t.names[2], row)
+        t.out.shift(RIGHT * dx)
+        t.out.next_to(t.V.copy().shift(RIGHT * dx), RIGHT, buff=0.4)
+        t.out_name.next_to(t.out, UP, buff=0.1)
+        t.out_name.set_y(t.names[2].get_y())
+        vcol = highlight(t.V.box(cols=(0, 1), color=MARK)).shift(RIGHT * dx)
         exact = self.exact("terms_gap", (i,))
         self.say("Output: each weight times its word's value, then the products summed: {o}, mostly {k}'s value."
                  if exact else "Output: each weight times its word's value; the unrounded products sum to {o}, "
                  "mostly {k}'s value.", o=b.value("head_out", (0, 0, i, 0)), k=b.string(f"word_{j}"))
-        self.play(Create(vcol), Create(t.out.brackets), FadeIn(t.names[3]), tab.w.animate.shift(tab.lift),
+        self.play(FadeOut(VGroup(t.Q, t.K, t.names[:2])), moving.animate.shift(RIGHT * dx), run_time=0.7)
+        self.play(Create(vcol), Create(t.out.brackets), FadeIn(t.out_name), tab.w.animate.shift(tab.lift),
                   tab.names[2].animate.shift(tab.lift), run_time=0.7)
         self.play(FadeIn(tab.more[0]), run_time=0.3)
         self.combine([(t.V.entry(c, 0), tab.v[c]) for c in range(L)], run_time=0.9)
@@ -435,9 +519,11 @@ class KernelsLecture(LectureScene):
         self.say("Every entry the same way: each word's output is nearly the value of the word before it; {w}, the "
                  "first word, has none and keeps mostly its own.", w=b.string("word_0"))
         self.play(FadeOut(vcol), FadeOut(row), FadeOut(tab.rest()), run_time=0.4)
-        rest = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
-                for r in range(L) for c in range(t.out.n_cols) if (r, c) != (i, 0)]
-        self.combine(rest, lag_ratio=0.15, run_time=2.5)
+        for r in range(L):
+            todo = [(VGroup(t.A.row(r), t.V.column_band(c, c + 1)), t.out.entry(r, c))
+                    for c in range(t.out.n_cols) if (r, c) != (i, 0)]
+            if todo:
+                self.combine(todo, lag_ratio=0.3, run_time=0.5)
         self.clear_stage()
 
     # -- beat 4 ---------------------------------------------------------------------------------
@@ -448,7 +534,7 @@ class KernelsLecture(LectureScene):
         left, right = halves(PICTURE)
         maps = Group(*(Group(self.framed_heatmap(f"map_{c}", f"map_scale_{c}", 1.7), self.kernel_name(c),
                              self.colour_scale(f"map_ramp_{c}", f"map_scale_{c}", b.value(f"map_ramp_{c}", (0, 0), 2, "g"),
-                                         b.value(f"map_scale_{c}", (), 2, "g"), 0.8)).arrange(DOWN, buff=0.2)
+                                         b.value(f"map_scale_{c}", (), 2, "g"), 0.8, role="output")).arrange(DOWN, buff=0.2)
                        for c in range(K))).arrange(RIGHT, buff=0.35, aligned_edge=UP)
         heads = Group(*(Group(self.framed_heatmap(f"weights_{h}", "one", 1.6), self.head_name(h, stacked=True))
                         .arrange(DOWN, buff=0.15)
@@ -486,7 +572,7 @@ class KernelsLecture(LectureScene):
         left, right = halves(PICTURE)
         img, fmap = self.framed_heatmap("image", "one", 2.4), self.framed_heatmap("map_0", "map_scale", 2.4 * m / n)
         pics = Group(img, style.arrow(LEFT * 0.5, RIGHT * 0.5, buff=0), fmap).arrange(RIGHT, buff=0.35)
-        scales = Group(self.unit_legend(1.2).next_to(img, DOWN, buff=0.3),
+        scales = Group(self.unit_legend(1.2, role="input").next_to(img, DOWN, buff=0.3),
                        self.map_legend(1.0).next_to(fmap, DOWN, buff=0.3))
         scales[1].set_y(scales[0].get_y())
         conv = left.place(Group(pics, scales))
@@ -520,10 +606,11 @@ class KernelsLecture(LectureScene):
                                                      k=b.string(f"word_{max(i - 1, 0)}")))
         self.say("Local: one map entry reads a {k} by {k} window of the image, {w} of its {N} pixels.",
                  k=b.dim("kernels", 1), w=b.value("conv_reach", (0,), 0), N=b.value("image_pixels", (), 0))
-        self.play(FadeIn(self.side_titles()), FadeIn(conv), run_time=0.8)
+        self.play(FadeIn(self.side_titles()), FadeIn(conv), FadeIn(wmap), FadeIn(keys), FadeIn(queries), FadeIn(name),
+                  FadeIn(axes), FadeIn(scale), run_time=0.8)
         self.play(Create(win), Create(pix), FadeIn(conv_text), run_time=0.8)
-        self.say("Global: a head's weights reach every word, near or far; training decided where they go.")
-        self.play(FadeIn(wmap), FadeIn(keys), FadeIn(queries), FadeIn(name), FadeIn(axes), FadeIn(scale), run_time=0.8)
+        self.say("Global: a head may weight any word, near or far. Training taught head {h} to pick the word before.",
+                 h=b.index("weights", 1, 0))
         self.play(Create(row), run_time=0.5)
         self.combine([(row.copy(), num) for num in nums], FadeIn(attn_text), run_time=1.2)
         self.clear_stage()
@@ -542,7 +629,7 @@ class KernelsLecture(LectureScene):
         conv = Group(kernel, img, fmap).arrange(RIGHT, buff=0.4)
         tags = VGroup(*(style.note(t, color=style.MUTED).next_to(mob, UP, buff=0.12)
                         for t, mob in (("kernel", kernel), ("image", img), ("map", fmap))))
-        conv_scales = Group(self.unit_legend(1.0).next_to(img, DOWN, buff=0.3),
+        conv_scales = Group(self.unit_legend(1.0, role="input").next_to(img, DOWN, buff=0.3),
                             self.map_legend(0.8).next_to(fmap, DOWN, buff=0.3))
         conv_scales[1].set_y(conv_scales[0].get_y())
         left.place(Group(conv, tags, conv_scales))
@@ -556,8 +643,7 @@ class KernelsLecture(LectureScene):
         h = b.index("weights", 1, 0)
         names = VGroup(*(self.math(t, color=style.MUTED, **f).next_to(mob, UP, buff=0.12)
                          for t, mob, f in (("X", X, {}), ("W^q_{h}", W, {"h": h}), ("Q_{h}", Qh, {"h": h}))))
-        attn_scale = self.seq_legend(1.2).next_to(attn, DOWN, buff=0.35)
-        right.place(Group(attn, names, attn_scale))
+        right.place(Group(attn, names))
         xrow = pixel_box(X[0], (L, D), (0, 1), (0, D), MARK)
         qrow = pixel_box(Qh[0], (L, d), (0, 1), (0, d), MARK)
         wbox = SurroundingRectangle(W, buff=0.05, color=MARK, stroke_width=3)
@@ -569,7 +655,8 @@ class KernelsLecture(LectureScene):
         note = NOTE.place(self.prose("(and likewise head {h}'s columns of $W^k$ and $W^v$)", color=style.MUTED, h=h))
         self.say("Weight sharing: the same {w} kernel weights at all {P} places of the image.",
                  w=b.value("kernel_numel", (), 0), P=b.value("map_positions", (), 0))
-        self.play(FadeIn(self.side_titles()), FadeIn(conv), FadeIn(tags), FadeIn(conv_scales), run_time=0.8)
+        self.play(FadeIn(self.side_titles()), FadeIn(conv), FadeIn(tags), FadeIn(conv_scales), FadeIn(attn),
+                  FadeIn(names), run_time=0.8)
         self.play(Create(win), Create(pix), FadeIn(conv_text), run_time=0.6)
         spots = [(0, c) for c in range(1, m)] + [(r, m - 1) for r in range(1, m)]
         self.play(Succession(*(AnimationGroup(win.animate.move_to(pixel_box(img[0], (n, n), (r, r + k), (c, c + k))),
@@ -577,7 +664,6 @@ class KernelsLecture(LectureScene):
                                for r, c in spots)), run_time=0.35 * len(spots))
         self.say("Likewise head {h}'s columns of W^q make the query of each of the {L} words: one matrix, every word.",
                  h=h, L=b.dim("X", 1))
-        self.play(FadeIn(attn), FadeIn(names), FadeIn(attn_scale), run_time=0.8)
         self.play(Create(xrow), Create(qrow), Create(wbox), FadeIn(attn_text), FadeIn(note), run_time=0.6)
         self.play(Succession(*(AnimationGroup(xrow.animate.move_to(pixel_box(X[0], (L, D), (t, t + 1), (0, D))),
                                               qrow.animate.move_to(pixel_box(Qh[0], (L, d), (t, t + 1), (0, d))))
@@ -595,8 +681,7 @@ class KernelsLecture(LectureScene):
                              a=b.value("conv_reach", (j,), 0)) for j in (0, 1))
         fields = Group(Group(f1, l1).arrange(DOWN, buff=0.15), Group(f2, l2).arrange(DOWN, buff=0.15))
         fields.arrange(RIGHT, buff=0.6)
-        conv_scale = self.unit_legend(1.4).next_to(fields, DOWN, buff=0.35)
-        left.place(Group(fields, conv_scale))
+        left.place(fields)
         a1, a2 = self.framed_heatmap("weights_0", "one", 2.3), self.framed_heatmap("rollout", "one", 2.3)
         i = L - 1
         j1, j2 = max(i - 1, 0), max(i - 2, 0)
@@ -619,13 +704,13 @@ class KernelsLecture(LectureScene):
                                                  L=b.dim("X", 1), D=b.dim("X", 2)))
         self.say("Stacking: after two conv layers one output reads {c} pixels, not {a}.",
                  c=b.value("conv_reach", (1,), 0), a=b.value("conv_reach", (0,), 0))
-        self.play(FadeIn(self.side_titles()), FadeIn(fields[0]), FadeIn(conv_scale), run_time=0.7)
+        self.play(FadeIn(self.side_titles()), FadeIn(fields[0]), FadeIn(pair[0]), FadeIn(axes), FadeIn(attn_scale),
+                  run_time=0.7)
         self.play(TransformFromCopy(f1, f2), FadeIn(l2), FadeIn(chain), run_time=1.2)
-        self.say("Attention keeps the shape ({L}, {D}). Stack head {h} twice and its weights multiply: {q} reaches "
-                 "{k}, two back, with {w}.", L=b.dim("X", 1), D=b.dim("X", 2), h=h, q=b.string(f"word_{i}"),
-                 k=b.string(f"word_{j2}"), w=b.value("rollout", (i, j2)))
-        self.play(FadeIn(pair[0]), FadeIn(axes), FadeIn(attn_scale), FadeIn(shape), run_time=0.8)
-        self.play(Create(box1), run_time=0.4)
+        self.say("Attention keeps the shape ({L}, {D}), so layers stack. If a second layer attended like head {h}, "
+                 "the weights would multiply: {q} would reach {k}, two back, with {w}.", L=b.dim("X", 1),
+                 D=b.dim("X", 2), h=h, q=b.string(f"word_{i}"), k=b.string(f"word_{j2}"), w=b.value("rollout", (i, j2)))
+        self.play(FadeIn(shape), Create(box1), run_time=0.6)
         self.play(TransformFromCopy(a1, a2), FadeIn(n2), FadeIn(m2), run_time=1.2)
         self.play(Create(box2), run_time=0.4)
         self.clear_stage()

@@ -9,6 +9,7 @@ Paper convention for attention: Q = X W^q with W^q of shape (D, D).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,7 @@ class KernelsResult(LectureResult):
     Q: torch.Tensor  # (1, L, D) X @ W_q, the same W_q at every position
     K: torch.Tensor  # (1, L, D) X @ W_k
     V: torch.Tensor  # (1, L, D) X @ W_v
+    dots: torch.Tensor  # (1, H, L, L) q . k per head, before the division by sqrt(d)
     scores: torch.Tensor  # (1, H, L, L) q . k / sqrt(d) per head, before the softmax
     exp_scores: torch.Tensor  # (1, H, L, L) e^scores: the softmax's numerators
     exp_sums: torch.Tensor  # (1, H, L, 1) each row of e^scores summed: the softmax's denominator
@@ -105,6 +107,8 @@ class KernelsResult(LectureResult):
     map_scale: torch.Tensor  # () colour scale of the feature-map heatmaps
     map_scales: torch.Tensor  # (K,) each map's own colour scale: its largest |value|
     map_ramps: torch.Tensor  # (K, 64) -map_scales[c]..map_scales[c], the legend of map c
+    out_scale: torch.Tensor  # () colour scale of the head outputs' heatmaps: their largest |value|
+    out_ramp: torch.Tensor  # (1, 64) -out_scale..out_scale, their legend
     one: torch.Tensor  # () colour scale of the image, the fields and attention weights (all in 0..1)
     unit_ramp: torch.Tensor  # (1, 32) 0..1, the legend of the 0..1 heatmaps
     map_ramp: torch.Tensor  # (1, 64) -map_scale..map_scale, the legend of the maps
@@ -128,6 +132,7 @@ class KernelsResult(LectureResult):
             for name in ("Q", "K", "V"):
                 named[f"{name}s_{h}"] = getattr(self, name)[0, :, h * d:h * d + shown]  # (L, shown)
             named[f"outs_{h}"] = self.head_out[0, h, :, :shown]  # (L, shown)
+            named[f"out_{h}"] = self.head_out[0, h]  # (L, d) the whole output of head h, as a heatmap
         named["X_0"] = self.X[0]  # (L, D)
         return named
 
@@ -294,6 +299,7 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
         Q=Q,
         K=K_,
         V=V,
+        dots=S * math.sqrt(d),
         scores=S,
         exp_scores=expS,
         exp_sums=expS.sum(-1, keepdim=True),
@@ -314,6 +320,8 @@ def build(config: KernelsConfig, device: torch.device) -> KernelsResult:
         map_scale=maps.abs().max(),
         map_scales=maps.abs().amax(dim=(1, 2)),
         map_ramps=torch.stack([torch.linspace(-float(a), float(a), 64, device=device) for a in maps.abs().amax(dim=(1, 2))]),
+        out_scale=head_out.abs().max(),
+        out_ramp=ramp(-float(head_out.abs().max()), float(head_out.abs().max()), 64, device),
         one=torch.tensor(1.0, device=device),
         unit_ramp=ramp(0.0, 1.0, 32, device),
         map_ramp=ramp(-float(maps.abs().max()), float(maps.abs().max()), 64, device),

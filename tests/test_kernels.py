@@ -299,6 +299,9 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         return float(f"{v:.2f}")
 
     gaps = [abs(round(sum(two(float(x)) for x in terms[r]) - two(float(head_out[0, 0, r, 0])), 2)) for r in range(L)]
+    truth |= {"dots": S * math.sqrt(d), "out_scale": head_out.abs().max(),
+              "out_ramp": torch.linspace(-float(head_out.abs().max()), float(head_out.abs().max()), 64)[None]}
+    truth |= {f"out_{h}": head_out[0, h] for h in range(H)}
     truth |= {"scores": S, "exp_scores": torch.exp(S), "exp_sums": torch.exp(S).sum(-1, keepdim=True),
               "terms_gap": torch.tensor(gaps)}
     return truth

@@ -24,7 +24,7 @@ from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import TensorMatrix, glyph_box, label_columns, label_rows
 from scenes.kit.plot import Plane
 
-HUG = 0.05  # highlight margin around the digits: clear of the brackets even at 480p
+HUG = 0.1  # highlight margin around the digits (the kit default): clear of the brackets and the neighbours at 480p
 MAIN, FOOT = style.STAGE.rows(6, 0.7)  # the pictures, and the line of torch's verdict under them
 PAIR = (0, 1)  # eat between other neighbours: cat eat mouse, dog eat fish
 SWAP = (0, 2)  # the same words in another order: cat eat mouse, mouse eat cat
@@ -110,8 +110,8 @@ class FixedLecture(LectureScene):
         plot = VGroup(plane, ticks, x_name, y_name, curve)
         text = VGroup(
             style.note("A two-head attention model, trained to name", size=style.LABEL_SIZE),
-            self.line("the word before each word (head {h})", style.INDEX[0], h=b.index("eat_q", 1, 0)),
-            self.line("and the word after it (head {h})", style.INDEX[1], h=b.index("eat_q", 1, 1)),
+            self.line("the word before each word (head {h})", style.TEXT, h=b.index("eat_q", 1, 0)),
+            self.line("and the word after it (head {h})", style.TEXT, h=b.index("eat_q", 1, 1)),
             self.line("loss {a} → {z} in {n} steps", style.MUTED, a=b.value("loss_ends", (0,)),
                       z=b.value("loss_ends", (1,)), n=b.value("steps", (), 0, "n")),
             self.line("*{p}% right on sentences it never saw*", p=b.value("accuracy", (), 0)),
@@ -227,7 +227,12 @@ class FixedLecture(LectureScene):
             else:
                 role = self.roles.get(part.tensor) if part.kind == "value" else None
                 line.add(self.b.number(part, style.NUMBER_SIZE, color=style.ROLE[role] if role else style.TEXT))
-        return line.arrange(RIGHT, buff=0.1)
+        line.arrange(RIGHT, buff=0.1)
+        texts = [p if isinstance(p, str) else None for p in parts]
+        for i in range(1, len(line)):  # brackets hug the numbers they enclose: "(1.55)(−2.56)", "exp(8.25)"
+            tight = (texts[i - 1] or "").endswith("(") or (texts[i] or "").startswith(")")
+            line[i].next_to(line[i - 1], RIGHT, buff=0.04 if tight else 0.1)
+        return line
 
     def context(self) -> None:
         self.beat("Same weights, different attention")
@@ -249,19 +254,35 @@ class FixedLecture(LectureScene):
         self.say("Follow head {h} at eat. Its query is eat's input row times head {h}'s columns of W_Q: the same row,"
                  " the same weights, in every sentence.", h=hd)
         self.play(FadeIn(VGroup(x, x_name, times, W, w_name, equals, q_name)), run_time=0.8)
-        self.play(self.flow(VGroup(x.entries, W.entries), q), run_time=1.2)
+        # its first entry, worked out: eat's row against the first column of the band, term by term
+        D = x.n_cols
+        parts = [self.math("q_1 =")]
+        for c in range(D):
+            parts += ["(", b.value("eat_x", (s0, 0, c)), ")(", b.value("W_q_heads", (h, c, 0)), ")" + (" +" if c < D - 1 else " =")]
+        parts.append(b.value("eat_q", (s0, h, 0, 0)))
+        sum1 = FOOT.place(self.expr(*parts))
+        col = W.box(cols=(0, 1), color=style.TEXT)
+        self.play(Create(col), FadeIn(VGroup(sum1[0], *(sum1[1 + 5 * c] for c in range(D)),
+                                             *(sum1[3 + 5 * c] for c in range(D)), *(sum1[5 + 5 * c] for c in range(D)))),
+                  *(self.carry(x.entry(0, c), sum1[2 + 5 * c]) for c in range(D)),
+                  *(self.carry(W.entry(c, 0), sum1[4 + 5 * c]) for c in range(D)), run_time=1.5)
+        self.play(self.flow(VGroup(*(sum1[2 + 5 * c] for c in range(D)), *(sum1[4 + 5 * c] for c in range(D))), sum1[-1]),
+                  run_time=0.8)
+        self.play(self.carry(sum1[-1], q.entry(0, 0)), FadeIn(q.brackets), run_time=0.8)
+        self.play(FadeOut(col), self.flow(VGroup(x.entries, W.column_band(1, 2)), q.entry(0, 1)), run_time=0.8)
+        self.settle(q)
         self.hold_caption()
-        self.play(FadeOut(VGroup(x, x_name, times, W, w_name, equals, q, q_name)), run_time=0.5)
+        self.play(FadeOut(VGroup(x, x_name, times, W, w_name, equals, q, q_name, sum1)), run_time=0.5)
 
         # 2) the keys of both sentences: their input rows, stacked, times head 1's band of W_K
         Wk = self.matrix("W_k_heads", (h,))
         wk_name = Wk.label(self.prose("$W_K$, head {h}", color=style.ROLE["W"], h=hd))
         xs = [self.matrix("X_pe", (s,)) for s in PAIR]
         ks = [self.matrix("k", (s, h)) for s in PAIR]
-        stack = VGroup(*xs).arrange(DOWN, buff=0.8)
+        stack = VGroup(*xs).arrange(DOWN, buff=0.65)
         times, equals = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        kstack = VGroup(*ks).arrange(DOWN, buff=0.8)
-        row = VGroup(stack, times, VGroup(Wk, wk_name), equals, kstack).arrange(RIGHT, buff=0.35)
+        kstack = VGroup(*ks).arrange(DOWN, buff=0.65)
+        row = VGroup(stack, times, VGroup(Wk, wk_name), equals, kstack).arrange(RIGHT, buff=0.28)
         for x_s, k_s in zip(xs, ks):
             k_s.set_y(x_s.get_y())
         words = VGroup(*(self.words_beside(x_s, s) for x_s, s in zip(xs, PAIR)))
@@ -273,9 +294,9 @@ class FixedLecture(LectureScene):
                  " weights for both sentences.", h=hd)
         self.play(FadeIn(VGroup(*xs, words, titles, x_head, times, Wk, wk_name, equals, k_head)), run_time=0.8)
         n = ks[0].n_rows
-        self.play(LaggedStart(*(self.flow(VGroup(x_s.row(i), Wk.entries), k_s.row(i))
-                                for x_s, k_s in zip(xs, ks) for i in range(n)), lag_ratio=0.15),
-                  *(FadeIn(k_s.brackets) for k_s in ks), run_time=2.0)
+        for x_s, k_s in zip(xs, ks):  # one sentence at a time: no copies crossing each other
+            self.play(LaggedStart(*(self.flow(VGroup(x_s.row(i), Wk.entries), k_s.row(i)) for i in range(n)),
+                                  lag_ratio=0.3), FadeIn(k_s.brackets), run_time=1.2)
         self.settle(*ks)
         self.hold_caption()
         f0, f1 = self.focus(s0), self.focus(s1)
@@ -287,7 +308,7 @@ class FixedLecture(LectureScene):
 
         # 3) one panel per sentence: keys, scores, weights, values, eat's output
         panels = [self.panel(s, h) for s in PAIR]
-        body = VGroup(*(p["all"] for p in panels)).arrange(DOWN, buff=0.55, aligned_edge=LEFT)
+        body = VGroup(*(p["all"] for p in panels)).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
         top = panels[0]
         heads = VGroup(style.note("keys", color=style.MUTED),
                        self.math("q dot k \\/ sqrt({d})", color=style.MUTED, d=b.dim("eat_q", 3)),
@@ -297,7 +318,7 @@ class FixedLecture(LectureScene):
             head.next_to(top["title"], UP, buff=0.2).set_x(m.get_x())
         q_group = VGroup(self.matrix("eat_q", (s0, h)), self.math("q_\"eat\"", color=style.ROLE["Q"]))
         q_group[1].next_to(q_group[0], UP, buff=0.15)
-        q_group.next_to(body, LEFT, buff=0.4)
+        q_group.next_to(body, LEFT, buff=0.3)
         MAIN.place(VGroup(q_group, heads, body))
         self.play(FadeOut(VGroup(*xs, words, titles, x_head, times, Wk, wk_name, equals, k_head, marks)),
                   *(k_s.animate.move_to(p["k"]) for k_s, p in zip(ks, panels)), run_time=0.8)
@@ -409,9 +430,9 @@ class FixedLecture(LectureScene):
         a = self.matrix("eat_a", (s, h))
         v = self.matrix("v", (s, h))
         o = self.matrix("eat_o", (s, h))
-        VGroup(k, sc, a, v).arrange(RIGHT, buff=0.3)
+        VGroup(k, sc, a, v).arrange(RIGHT, buff=0.25)
         words = self.words_beside(k, s)
-        arrow = style.arrow(v.get_right(), v.get_right() + RIGHT * 0.6, buff=0.1)
+        arrow = style.arrow(v.get_right(), v.get_right() + RIGHT * 0.5, buff=0.1)
         o.next_to(arrow, RIGHT, buff=0.05)
         o_name = o.label(self.math("o_\"eat\"", color=style.ROLE["output"]))
         o_name.next_to(o, UP, buff=0.15)
@@ -426,7 +447,7 @@ class FixedLecture(LectureScene):
         cells = VGroup()
         for j in range(self.result.ids.shape[1]):
             num = self.b.number(self.b.value(name, (s, h, f, j)), style.NUMBER_SIZE, color=style.ROLE["attention"])
-            cells.add(VGroup(self.label(s, j), num).arrange(DOWN, buff=0.1))
+            cells.add(VGroup(self.label(s, j), num).arrange(DOWN, buff=0.2))
         return cells.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
 
     def order(self) -> None:
@@ -442,21 +463,28 @@ class FixedLecture(LectureScene):
             rows.add(VGroup(title, cells, out).arrange(RIGHT, buff=0.8))
             plain.append((cells, out))
         rows.arrange(DOWN, buff=1.1, aligned_edge=LEFT)
+        d = int(self.result.eat_q.shape[-1])
+        first = rows[0][2]
+        tags = VGroup(*(self.prose("head {h}", color=style.INDEX[g], h=b.index("eat_q", 1, g))
+                        .next_to(first, UP, buff=0.12).set_x(first.column_band(g * d, (g + 1) * d).get_x())
+                        for g in range(first.n_cols // d)))
+        dividers = VGroup(*(Line(*r[2].slot(0, 1, k, k), color=style.MUTED, stroke_width=2)
+                            for r in rows for k in range(d, r[2].n_cols, d)))  # between the heads' halves
         heads = VGroup(self.prose("eat's weights, head {h}", color=style.MUTED, h=b.index("eat_q", 1, h))
                        .next_to(rows[0][1], UP, buff=0.3),
-                       style.note("eat's output", color=style.MUTED).next_to(rows[0][2], UP, buff=0.3),
+                       style.note("eat's output, both heads", color=style.MUTED).next_to(tags, UP, buff=0.12),
                        style.note("inputs: $x$", color=style.MUTED).next_to(rows[0][0], UP, buff=0.3))
         top = max(hd.get_y() for hd in heads)
         for hd in heads:  # one line of column headings
             hd.set_y(top)
-        MAIN.place(VGroup(heads, rows))
+        MAIN.place(VGroup(heads, tags, dividers, rows))
         with_pe = style.note("inputs: $x + P E$", color=style.ROLE["position"]).move_to(heads[2])
         for (cells, out), s in zip(plain, SWAP):
             full.append((self.weight_cells("att", s, h).move_to(cells), self.matrix("eat_out", (s,)).move_to(out)))
         boxes = VGroup(*(o.box(color=style.TEXT, buff=HUG) for _, o in plain))
         self.say("Now the same words in another order: cat eat mouse, mouse eat cat. First, leave the positions out.")
-        self.play(FadeIn(heads), FadeIn(VGroup(*(r[0] for r in rows))), run_time=0.6)
-        self.play(LaggedStart(*(FadeIn(VGroup(c, o)) for c, o in plain), lag_ratio=0.4), run_time=1.2)
+        self.play(FadeIn(heads), FadeIn(tags), FadeIn(VGroup(*(r[0] for r in rows))), run_time=0.6)
+        self.play(LaggedStart(*(FadeIn(VGroup(c, o)) for c, o in plain), lag_ratio=0.4), FadeIn(dividers), run_time=1.2)
         self.hold_caption()
         gap = FOOT.place(self.line("without positions, largest difference: {d}", d=b.value("plain_diff", (), 2, "g")))
         self.say_gap("plain_diff",

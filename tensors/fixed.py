@@ -35,7 +35,7 @@ class FixedConfig(LectureConfig):
 
     d_model: int = opt(4, "embedding size D (W_Q, W_K and W_V are D x D, two heads of D/2)", 2, 4,
                        "inputs and outputs of both sentences are drawn side by side; wider rows do not fit at 480p")
-    vocab: int = opt(5, "rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run", 5, 8,
+    vocab: int = opt(8, "rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run", 5, 8,
                      "the drawn table has one named row per word, and the model knows eight words")
     big_vocab: int = opt(50257, "size of the second vocabulary (GPT-2's by default); only its shape is drawn", 4, 200000,
                          "the table is built in memory and saved with the manifest; larger adds nothing")

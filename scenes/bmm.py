@@ -12,6 +12,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     Create,
     FadeIn,
     FadeOut,
@@ -19,6 +20,7 @@ from manim import (
     Mobject,
     Rectangle,
     ReplacementTransform,
+    Transform,
     VGroup,
 )
 
@@ -226,9 +228,13 @@ class BmmLecture(LectureScene):
         cell = highlight(C.box(rows=(0, 1), cols=(0, 1), color=style.TEXT))
         self.play(ReplacementTransform(total.copy(), C.entry(0, 0)), Create(cell), run_time=0.9)
         self.say("Every other entry the same way: each row of A meets each column of B.")
-        others = [(r, c) for r in range(C.n_rows) for c in range(C.n_cols) if (r, c) != (0, 0)]
-        self.play(FadeOut(boxes), FadeOut(cell), FadeOut(line[:-1]), FadeOut(total),
-                  LaggedStart(*(FadeIn(C.entry(r, c)) for r, c in others), lag_ratio=0.08), run_time=2.0)
+        self.play(FadeOut(line[:-1]), FadeOut(total), FadeOut(cell), run_time=0.4)
+        for c in (1, 2)[:C.n_cols - 1]:  # two more entries, row and column boxed, then the rest
+            self.play(Transform(boxes[1], Bm.box(cols=(c, c + 1), color=style.TEXT)), run_time=0.4)
+            self.combine([(VGroup(A.row(0), Bm.column_band(c, c + 1)), C.entry(0, c))], run_time=0.8)
+        done = {(0, c) for c in range(min(3, C.n_cols))}
+        self.play(FadeOut(boxes), run_time=0.3)
+        self.fill(A, Bm, C, skip=tuple(done), run_time=2.0)
         for i in range(1, self.result.config.shown):
             self.next_item(i)
 
@@ -243,7 +249,7 @@ class BmmLecture(LectureScene):
         self.play(*(FadeOut(m.entries, shift=UP * 0.2) for m in self.front), FadeOut(self.item),
                   FadeIn(new[0].entries, shift=UP * 0.2), FadeIn(new[1].entries, shift=UP * 0.2), FadeIn(label),
                   run_time=0.7)
-        self.play(LaggedStart(*(FadeIn(n) for n in new[2].entries), lag_ratio=0.05), run_time=1.0)
+        self.fill(new[0], new[1], new[2], run_time=1.2)
         self.front, self.item = new, label  # the new matrices sit exactly where the first ones were
 
     # -- beat 2: matmul, the same numbers --------------------------------------------------------------
@@ -268,7 +274,9 @@ class BmmLecture(LectureScene):
                                  self.names, self.shapes[:2], self.call)),
                   C.animate.shift(shift), self.frames[2].animate.shift(shift),
                   self.shapes[2].animate.next_to(pair[0], DOWN, buff=0.25), run_time=1.0)
-        self.play(FadeIn(names), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries), run_time=1.4)
+        m_shape = self.shape("C_matmul", "\"batch\", M, P").next_to(Cm, DOWN, buff=0.25)
+        self.play(FadeIn(names), Create(Cm.brackets), ReplacementTransform(C.entries.copy(), Cm.entries),
+                  FadeIn(m_shape), run_time=1.4)
         self.say_gap("diff_3d", "Largest difference over all {n} items: exactly {d}. The FAQ's assert_close passes.",
                      "Largest difference over all {n} items: {d}, float32 rounding only. The FAQ's assert_close"
                      " passes.", n=b.dim("C_matmul", 0))
@@ -343,7 +351,8 @@ class BmmLecture(LectureScene):
         self.say("bmm needs one batch dim: reshape A to ({XY}, {M}, {N}), and B too, to ({XY}, {N2}, {P}). Cell"
                  " ({X}, {Y}) becomes item {XY}.", XY=b.dim("A4_flat", 0), M=b.dim("A4_flat", 1), N=b.dim("A4_flat", 2),
                  N2=b.dim("B4_flat", 1), P=b.dim("B4_flat", 2), X=b.dim("A4", 0), Y=b.dim("A4", 1))
-        self.play(FadeOut(self.grids[2]), FadeOut(self.marks[2]), FadeOut(self.shapes4[2]), run_time=0.4)
+        self.play(FadeOut(self.grids[2]), FadeOut(self.marks[2]), FadeOut(self.shapes4[2]), FadeOut(self.ops),
+                  run_time=0.4)
         self.play(*moves, *(ReplacementTransform(s, f) for s, f in zip(self.shapes4[:2], flat)),
                   FadeIn(numbers), run_time=2.0)
         out = self.tiles(X * Y, 1, tuple(self.b.tensors["C4"].shape[2:]), style.ROLE["output"], f * self.grid_unit)
@@ -356,8 +365,9 @@ class BmmLecture(LectureScene):
         view = style.note("`.view(X, Y, M, P)`", size=CODE)
         self.say("One bmm: {XY} products, one per item. Then view them back as the {X} × {Y} grid.",
                  XY=b.dim("A4_flat", 0), X=b.dim("A4", 0), Y=b.dim("A4", 1))
-        self.play(LaggedStart(*(FadeIn(t, shift=RIGHT * 0.3) for t in out), lag_ratio=0.15), FadeIn(out_mark),
-                  run_time=1.5)
+        self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(a.copy(), t), FadeOut(bt.copy(), target_position=t))
+                                for a, bt, t in zip(self.grids[0], self.grids[1], out)), lag_ratio=0.2),
+                  FadeIn(out_mark), run_time=2.0)
         grid = self.grid_of("C4", style.ROLE["output"]).move_to(out).align_to(out, UP)
         view.next_to(grid, DOWN, buff=0.3)
         self.play(*(t.animate.scale(1 / f).move_to(g) for t, g in zip(out, grid)),
@@ -451,7 +461,7 @@ class BmmLecture(LectureScene):
             dims = [self.prose("{d}", style.LABEL_SIZE, style.TEXT if rank - k > 2 else style.MUTED, d=b.dim(name, k))
                     for k in range(rank)]
             blanks = [Rectangle(width=0.3, height=0.3, stroke_width=0, fill_opacity=0) for _ in range(4 - rank)]
-            self.table.add(VGroup(style.note(f"`{label}`", size=CODE, color=color), *blanks, *dims))
+            self.table.add(VGroup(style.note(f"`{label}`", size=style.LABEL_SIZE, color=color), *blanks, *dims))
         cells = VGroup(*(c for row in self.table for c in row))
         cells.arrange_in_grid(rows=3, cols=5, buff=(0.5, 0.2), col_alignments="rcccc")
         return self.table
@@ -472,10 +482,14 @@ class BmmLecture(LectureScene):
         ops = VGroup(style.note("$times$", size=style.LABEL_SIZE, color=style.MUTED),
                      style.note("$=$", size=style.LABEL_SIZE, color=style.MUTED))
         pics = VGroup(a_full, ops[0], b_full, ops[1], c_full).arrange(RIGHT, buff=0.5)
-        names = VGroup(*(style.note(f"`{n}`", size=CODE, color=c).next_to(g, UP, buff=0.2) for n, c, g in (
+        names = VGroup(*(style.note(f"`{n}`", size=style.LABEL_SIZE, color=c).next_to(g, UP, buff=0.2) for n, c, g in (
             ("A", style.ROLE["input"], a_full), ("B", style.ROLE["input"], b_full),
             ("matmul(A, B)", style.ROLE["output"], c_full))))
-        style.STAGE.place(VGroup(table, VGroup(names, pics)).arrange(DOWN, buff=0.7))
+        full = table[2]  # the result has every dim: its columns name the batch dims and the matrix dims
+        heads = VGroup(style.note("batch dims", color=style.TEXT).next_to(VGroup(full[1], full[2]), UP, buff=0.25),
+                       style.note("matrix dims", color=style.MUTED).next_to(VGroup(full[3], full[4]), UP, buff=0.25))
+        heads.set_y(table.get_top()[1] + 0.3)
+        style.STAGE.place(VGroup(VGroup(heads, table), VGroup(names, pics)).arrange(DOWN, buff=0.6))
         for k, t in enumerate(a_tiles):  # A's one column sits where column 1 of the broadcast grid will be
             t.move_to(a_full[k * Y])
         b_tiles.align_to(b_full, DOWN).set_x(b_full.get_x())  # B's row: the second row of the grid it grows into
@@ -488,7 +502,8 @@ class BmmLecture(LectureScene):
                  " right: the last two dims are the matrices.",
                  X=b.dim("A_lead", 0), one=b.dim("A_lead", 1), M=b.dim("A_lead", 2), N=b.dim("A_lead", 3),
                  Y=b.dim("B_lead", 0), P=b.dim("B_lead", 2))
-        self.play(LaggedStart(FadeIn(table[0]), FadeIn(table[1]), lag_ratio=0.4), FadeIn(names[:2]), FadeIn(a_tiles),
+        self.play(LaggedStart(FadeIn(table[0]), FadeIn(table[1]), lag_ratio=0.4), FadeIn(heads), FadeIn(names[:2]),
+                  FadeIn(a_tiles),
                   FadeIn(b_tiles), run_time=1.4)
         self.say("Size {one} stretches to {Y}: A's one column of matrices is reused for each of B's {Y}.",
                  one=b.dim("A_lead", 1), Y=b.dim("A_lead_x", 1))
@@ -511,8 +526,9 @@ class BmmLecture(LectureScene):
                   FadeOut(ring), run_time=1.6)
         self.say("matmul multiplies cell by cell: the result is ({X}, {Y}, {M}, {P}).",
                  X=b.dim("C_lead", 0), Y=b.dim("C_lead", 1), M=b.dim("C_lead", 2), P=b.dim("C_lead", 3))
-        self.play(FadeIn(table[2]), FadeIn(ops), FadeIn(names[2]),
-                  LaggedStart(*(FadeIn(t, shift=RIGHT * 0.2) for t in c_full), lag_ratio=0.12), run_time=1.6)
+        self.play(FadeIn(table[2]), FadeIn(ops), FadeIn(names[2]), run_time=0.5)
+        self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(a.copy(), t), FadeOut(bt.copy(), target_position=t))
+                                for a, bt, t in zip(a_full, b_full, c_full)), lag_ratio=0.25), run_time=2.2)
         self.clear_stage()
 
     def spelled_out(self) -> None:
@@ -575,8 +591,8 @@ class BmmLecture(LectureScene):
         listings = [self.listing(d2l_scores), self.listing(annotated_scores)]
         cell = (style.CELL_W, style.CELL_H) if L < 4 else (0.72, 0.38)
         mats = [self.matrix("S_d2l", (flat,), cell=cell), self.matrix("S_ann", (bi, hi), cell=cell)]
-        labels = [self.prose("`S_d2l`, item {f}", CODE, INDEX, f=b.index("S_d2l", 0, flat)),
-                  self.prose("`S_ann`, batch {i}, head {h}", CODE, INDEX, i=b.index("S_ann", 0, bi),
+        labels = [self.prose("$S_\"d2l\"$, item {f}", CODE, INDEX, f=b.index("S_d2l", 0, flat)),
+                  self.prose("$S_\"ann\"$, batch {i}, head {h}", CODE, INDEX, i=b.index("S_ann", 0, bi),
                              h=b.index("S_ann", 1, hi))]
         shapes = [self.shape("Q_flat", "\"batch\" dot H, L, d", CODE), self.shape("Q", "\"batch\", H, L, d", CODE)]
         right = VGroup(*(VGroup(lab, m).arrange(DOWN, buff=0.15) for lab, m in zip(labels, mats)))
@@ -603,7 +619,7 @@ class BmmLecture(LectureScene):
         if L >= 4:  # tall score matrices: a column of their own, beside the code
             x = right.get_x()
             right.arrange(DOWN, buff=0.35).move_to([x, middle.get_y(), 0])
-        gap = self.gap_line("diff_att", "over every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
+        gap = self.gap_line("diff_att", "scores after $div sqrt(d)$, every head: max $|S_\"d2l\" - S_\"ann\"|$ =")
         style.STAGE.place(VGroup(stage, gap).arrange(DOWN, buff=0.45))
         marks = [self.mark(grid[flat]), self.mark(kgrid[flat])]
         bars = [self.code_line_box(lst, SCORE_LINE) for lst in listings]
@@ -615,12 +631,13 @@ class BmmLecture(LectureScene):
                            for k, p in enumerate(spots)))
         self.say("Queries and keys for {n} sequences and {H} heads, random: ({n}, {H}, {L}, {d}) each, one tile per"
                  " batch item and head.", n=b.dim("Q", 0), H=b.dim("Q", 1), L=b.dim("Q", 2), d=b.dim("Q", 3))
-        self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), FadeIn(words), run_time=1.0)
+        self.play(FadeIn(q_name), FadeIn(grid), FadeIn(heads), FadeIn(rows), FadeIn(words), FadeIn(shapes[1]),
+                  run_time=1.0)
         self.play(FadeIn(k_name), FadeIn(kgrid), FadeIn(krows), run_time=0.8)
         self.say("d2l's DotProductAttention folds the heads into the batch: ({BH}, {L}, {d}). Batch {i}, head {h}"
                  " becomes item {f}.", BH=b.dim("Q_flat", 0), L=b.dim("Q_flat", 1), d=b.dim("Q_flat", 2),
                  i=b.index("S_ann", 0, bi), h=b.index("S_ann", 1, hi), f=b.index("S_d2l", 0, flat))
-        self.play(FadeIn(marks[0]), FadeIn(marks[1]), run_time=0.4)
+        self.play(FadeIn(marks[0]), FadeIn(marks[1]), FadeIn(shapes[0]), run_time=0.4)
         home = [[t.get_center() for t in g] for g in (grid, kgrid)]  # the (batch, H) grids, for matmul's beat
         names_home = [q_name.get_center(), k_name.get_center()]
         self.play(*(t.animate.move_to(p) for t, p in zip(grid, spots)), marks[0].animate.move_to(spots[flat]),
@@ -629,9 +646,9 @@ class BmmLecture(LectureScene):
                   q_name.animate.move_to([spots[0][0], style.TOP - 0.5, 0]),
                   k_name.animate.move_to([kspots[0][0], style.TOP - 0.5, 0]),
                   run_time=1.8)
-        self.say("Then one bmm multiplies each item's queries by that item's keys, transposed: here item {f}'s"
-                 " scores.", f=b.index("S_d2l", 0, flat))
-        self.play(FadeIn(middle[0]), run_time=0.6)
+        self.say("Then one bmm multiplies each item's queries by that item's keys, transposed, and divides by the"
+                 " root of d: here item {f}'s scores.", f=b.index("S_d2l", 0, flat))
+        self.play(FadeIn(middle[0][1]), run_time=0.6)
         self.play(FadeIn(bars[0]), FadeIn(labels[0]), Create(mats[0].brackets),
                   FadeIn(mats[0].entries, target_position=VGroup(*marks), scale=0.3), run_time=1.2)
         self.hold_caption()
@@ -650,7 +667,7 @@ class BmmLecture(LectureScene):
         self.play(*(t.animate.move_to(p) for g, spots in zip((grid, kgrid), home) for t, p in zip(g, spots)),
                   *(mk.animate.move_to(spots[flat]) for mk, spots in zip(marks, home)),
                   *(n.animate.move_to(p) for n, p in zip(names, names_home)),
-                  FadeOut(numbers), FadeIn(labels_grid), FadeIn(middle[1]), FadeOut(bars[0]), run_time=1.4)
+                  FadeOut(numbers), FadeIn(labels_grid), FadeIn(middle[1][1]), FadeOut(bars[0]), run_time=1.4)
         self.play(FadeIn(bars[1]), FadeIn(labels[1]), Create(mats[1].brackets),
                   FadeIn(mats[1].entries, target_position=VGroup(*marks), scale=0.3), run_time=1.0)
         self.say_gap("diff_att", "Same Q and K, the same scores for every head: largest difference {d}.",

@@ -20,6 +20,7 @@ from manim import (
     FadeIn,
     FadeOut,
     FadeTransform,
+    Indicate,
     Group,
     LaggedStart,
     Line,
@@ -52,7 +53,7 @@ class KernelsLecture(LectureScene):
 
     beats = ("intro", "conv", "attention", "views", "local_global", "sharing", "stacking", "sizes", "recap")
     roles = {"image": "input", "windows": "input", "kernels": "weight", "maps": "output", "X": "input", "Wq": "weight",
-             "W_q": "weight", "W_k": "weight", "W_v": "weight", "weights": "attention", "head_out": "output",
+             "W_q": "weight", "W_k": "weight", "W_v": "weight", "weights": "attention", "head_out": "output", "out": "output",
              "rollout": "attention", "V_0": "value", "Q_0": "query", "K_0": "key", "weights_0": "attention",
              "Qs_0": "query", "Ks_0": "key", "Vs_0": "value", "outs_0": "output", "scores": "score",
              "exp_scores": "score", "exp_sums": "score", "terms": "output"}
@@ -152,8 +153,8 @@ class KernelsLecture(LectureScene):
         for label, mat in ((s.image_label, s.image), (s.kernel_label, s.kernel), (s.map_label, s.map)):
             label.next_to(mat, UP, buff=0.15)
         s.line = self.window_line(0, 0)
-        s.check = self.prose("largest |maps − `F.conv2d(image, kernels)`| = {d}", color=style.MUTED,
-                             d=b.value("conv_max_diff", (), 2, "g"))
+        s.check = self.prose("all {K} maps against `F.conv2d`: largest difference {d}", style.LABEL_SIZE,
+                             K=b.dim("maps", 0), d=b.value("conv_max_diff", (), 2, "g"))
         k = self.size("kernels", 1)
         upper, middle, foot = style.STAGE.rows(*((3.4, 1.6, 0.4) if k <= 3 else (3.2, 1.8, 0.4)), gap=0.3)
         upper.place(VGroup(top, s.image_label, s.kernel_label, s.map_label))
@@ -550,17 +551,44 @@ class KernelsLecture(LectureScene):
                                                      style.LABEL_SIZE, H=b.dim("weights", 1)))
         check = NOTE.place(self.prose("largest |head outputs, weights − `nn.MultiheadAttention`| = {d}",
                                       color=style.MUTED, d=b.value("mha_max_diff", (), 2, "g")))
-        self.say("Several views: each kernel finds something else in the same image: vertical edges, "
-                 "horizontal edges, a blur.")
+        L, D = self.size("X", 1), self.size("X", 2)
+        queries = label_rows_heat(heads[0][0][0], [self.word(i, style.MUTED) for i in range(L)], L)
+        axes[1].next_to(queries, UP, buff=0.1).align_to(queries, RIGHT)
+        # the heads' outputs: one L x d heatmap in the place of each head's weights, then pushed side by side
+        outs = [self.framed_heatmap(f"out_{h}", "out_scale", heads[h][0].height).move_to(heads[h][0]) for h in range(H)]
+        block = Group(*(o.copy() for o in outs)).arrange(RIGHT, buff=0.04).move_to(Group(*(g[0] for g in heads)))
+        tags = VGroup(*(self.math("{h}", color=style.MUTED, h=b.index("weights", 1, h))
+                        .next_to(block[h], DOWN, buff=0.12) for h in range(H)))
+        tags.add(style.note("head", color=style.MUTED).next_to(tags[0], LEFT, buff=0.2))
+        out_scale = self.colour_scale("out_ramp", "out_scale", b.value("out_ramp", (0, 0)), b.value("out_scale", ()),
+                                      1.2, role="output").move_to(heads_scale)
+        joined = self.prose("side by side: {L} × {D}, one row per word", color=style.MUTED, L=b.dim("X", 1),
+                            D=b.dim("X", 2)).next_to(block, UP, buff=0.25)
+        out_text = halves(LINE)[1].place(self.prose("{H} heads, {H} outputs of {L} × {d}", style.LABEL_SIZE,
+                                                    H=b.dim("weights", 1), L=b.dim("X", 1), d=b.dim("head_out", 3)))
+        w_o = self.prose("a standard layer: × {D} × {D} $W^o$ (here: none)", color=style.MUTED,
+                         D=b.dim("X", 2)).next_to(tags, DOWN, buff=0.25).set_x(block.get_center()[0])
+        looks = ", ".join(f"{{l{h}}}" for h in range(H))
+        self.say("Several views: each kernel finds something else in one image: vertical edges, horizontal edges, "
+                 "a blur.")
         self.play(FadeIn(self.side_titles()), LaggedStart(*(FadeIn(g) for g in maps), lag_ratio=0.3),
-                  FadeIn(conv_text), run_time=1.4)
-        self.say("Each trained head weights the same words its own way: one back, one ahead, two back. "
-                 "Bright is weight near {o}.", o=b.value("one", (), 0))
-        self.play(LaggedStart(*(FadeIn(g) for g in heads), lag_ratio=0.3), FadeIn(axes), FadeIn(heads_scale),
-                  FadeIn(attn_text), run_time=1.4)
-        self.say_gap("mha_max_diff", "torch's nn.MultiheadAttention with the same weights agrees exactly: {d}.",
-                     "torch's nn.MultiheadAttention with the same weights agrees to float32 rounding: {d}.")
-        self.play(FadeIn(check, shift=UP * 0.2), run_time=0.6)
+                  FadeIn(conv_text), LaggedStart(*(FadeIn(g) for g in heads), lag_ratio=0.3), FadeIn(axes),
+                  FadeIn(queries), FadeIn(heads_scale), FadeIn(attn_text), run_time=1.6)
+        self.say("Each trained head weights the words its own way: " + looks + ". Bright is weight near {o}.",
+                 o=b.value("one", (), 0), **{f"l{h}": b.string(f"look_{h}") for h in range(H)})
+        self.play(LaggedStart(*(Indicate(g[0][1], scale_factor=1.05, color=MARK) for g in heads), lag_ratio=0.5),
+                  run_time=1.5)
+        self.say("Like each kernel's map, each head gives its own output, {L} by {d}: set side by side, {L} by {D}.",
+                 L=b.dim("X", 1), d=b.dim("head_out", 3), D=b.dim("X", 2))
+        self.play(*(FadeOut(g[0]) for g in heads), *(FadeIn(o) for o in outs), FadeOut(axes), FadeOut(queries),
+                  FadeOut(heads_scale), FadeIn(out_scale), FadeOut(attn_text), FadeIn(out_text), run_time=1.0)
+        self.play(*(o.animate.move_to(c) for o, c in zip(outs, block)), FadeOut(Group(*(g[1] for g in heads))),
+                  FadeIn(tags), FadeIn(joined), run_time=1.0)
+        self.say_gap("mha_max_diff", "A standard layer would mix them with W^o. torch's nn.MultiheadAttention, "
+                     "with W^o left out, agrees exactly: {d}.",
+                     "A standard layer would mix them with W^o. torch's nn.MultiheadAttention, with W^o left out, "
+                     "agrees to float32 rounding: {d}.")
+        self.play(FadeIn(w_o, shift=UP * 0.2), FadeIn(check, shift=UP * 0.2), run_time=0.6)
         self.clear_stage()
 
     # -- beat 5 ---------------------------------------------------------------------------------
@@ -734,7 +762,7 @@ class KernelsLecture(LectureScene):
                                   heads.index(self.size("weights", 1)), 1)
         left, right = halves(LINE)
         conv_note = left.place(self.prose("weights = kernels × side × side", style.LABEL_SIZE))
-        attn_note = right.place(self.prose("{n} × {D} × {D} = {w} weights, whatever the heads", style.LABEL_SIZE,
+        attn_note = right.place(self.prose("$W^q, W^k, W^v, W^o$: {n} × {D} × {D} = {w}", style.LABEL_SIZE,
                                            n=b.value("matrices", (), 0), D=b.dim("W_q", 0),
                                            w=b.value("head_options", (0, 2), 0)))
         boxed = NOTE.place(style.note("boxed: the layers shown in this lecture", color=style.MUTED))
@@ -742,8 +770,8 @@ class KernelsLecture(LectureScene):
                  "smaller map.")
         self.play(FadeIn(self.side_titles()), FadeIn(conv[:2]), Create(conv[2]), FadeIn(conv_note), FadeIn(boxed),
                   run_time=1.0)
-        self.say("Attention: W^q, W^k, W^v and W^o are each {D} by {D}, {w} weights in all; more heads only "
-                 "make each head narrower.", D=b.dim("X", 2), w=b.value("head_options", (0, 2), 0))
+        self.say("Attention: W^q, W^k, W^v and W^o are each {D} by {D}, {w} weights in all, whatever the heads; "
+                 "more heads only make each narrower.", D=b.dim("X", 2), w=b.value("head_options", (0, 2), 0))
         self.play(FadeIn(attn[:2]), Create(attn[2]), FadeIn(attn_note), run_time=1.0)
         self.clear_stage()
 

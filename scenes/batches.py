@@ -36,6 +36,7 @@ CELL = (0.9, 0.4)
 CHIP = (0.62, 0.46)  # one sample number in the dataset grid and in a batch row
 RUNS = {"small": style.INDEX[0], "large": style.INDEX[2]}  # the two runs: index greys, told apart by their labels
 ROW_LABEL = style.INDEX[1]
+LOWER = style.Region(style.STAGE.left, style.STAGE.right, style.STAGE.top - 0.35, style.STAGE.bottom)  # clear of the title
 
 
 def touches(a: Mobject, z: Mobject, pad: float = 0.05) -> bool:
@@ -62,7 +63,8 @@ class StepTable(VGroup):
         pitch_x, pitch_y = max(n.width for row in nums for n in row) + 0.12, 0.34
         # the samples take the width the other columns leave, on two lines per row when the rows are few;
         # a batch that still does not fit shows its first samples, then "…"
-        ptr_w, id_w = lecture.number_width(f"ptr_{run}"), lecture.number_width(f"id_{run}")
+        ptr_w = max(lecture.number_width(f"ptr_tail_{run}"), style.note("`w.data_ptr()`", size=SIZE).width + 0.3)
+        id_w = max(lecture.number_width(f"id_tail_{run}"), style.note("`id(w)`", size=SIZE).width + 0.3)
         others = 0.55 + self_cols(lecture) * CELL[0] + CELL[0] + ptr_w + id_w + 0.2 + 0.3 + 0.2 + 0.3
         per_line = max(1, min(batch, int((style.STAGE.width - others) / pitch_x)))
         two = (steps + 1) * (2 * pitch_y + 0.1) + 1.4 <= style.STAGE.height
@@ -71,9 +73,9 @@ class StepTable(VGroup):
         cell = (CELL[0], CELL[1] if lines == 1 else pitch_y * lines + 0.1)
         self.W = lecture.matrix(f"W_{run}", size=SIZE, cell=cell, brackets=False)
         self.loss = lecture.matrix(f"loss_{run}", color=style.TEXT, size=SIZE, cell=cell, brackets=False)
-        self.ptr = lecture.matrix(f"ptr_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(ptr_w, cell[1]),
+        self.ptr = lecture.matrix(f"ptr_tail_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(ptr_w, cell[1]),
                                   brackets=False)
-        self.ident = lecture.matrix(f"id_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(id_w, cell[1]),
+        self.ident = lecture.matrix(f"id_tail_{run}", color=style.MUTED, decimals=0, size=SIZE, cell=(id_w, cell[1]),
                                     brackets=False)
         self.steps = label_rows(self.W, [b.text("{s}", font_size=SIZE, s=b.index(f"W_{run}", 0, s, base=0))
                                          .set_color(style.MUTED) for s in range(self.W.n_rows)], buff=0.25)
@@ -102,6 +104,9 @@ class StepTable(VGroup):
         for text, col in (("step", self.steps), ("batch loss", self.loss), ("`w.data_ptr()`", self.ptr),
                           ("`id(w)`", self.ident)):
             self.heads.add(style.note(text, size=SIZE, color=style.MUTED).move_to(col).set_y(names.get_y()))
+        tail = style.note("last six digits", size=SIZE, color=style.MUTED)
+        self.heads.add(tail.move_to(VGroup(self.heads[-2], self.heads[-1])).next_to(names, UP, buff=0.12,
+                                                                                      coor_mask=np.array([0, 1, 0])))
         self.add(self.heads, self.steps, self.W, self.members, self.loss, self.ptr, self.ident)
 
     def row(self, s: int) -> VGroup:
@@ -115,7 +120,7 @@ class StepTable(VGroup):
 class BatchesLecture(LectureScene):
     """One weight tensor, trained on batches: the updates counted, the identity kept, the gradients summed."""
 
-    roles = {"W0": "weight", "W_small": "weight", "W_large": "weight", "weight_small": "weight", "W_true": "weight",
+    roles = {"W0": "weight", "step_W1": "weight", "step_grad": "gradient", "W_small": "weight", "W_large": "weight", "weight_small": "weight", "W_true": "weight",
              "path_small": "weight",
              "grad_batches": "gradient", "grad_accum": "gradient", "grad_full": "gradient"}
     question = "{n} images, batch size {b}: will there be {g} different weights?"
@@ -124,7 +129,7 @@ class BatchesLecture(LectureScene):
     recap_lines = (
         "Batches set how often the one weight is updated, not how many weights there are.",
         "Every step edits the same tensor in place: same address, same id.",
-        "Step after step, epoch after epoch, that one weight walks toward the map that made the data.",
+        'One step is $W - "lr" dot g$; step after step, the one weight walks toward the map that made the data.',
         "Summing batch gradients weighted by $B slash N$ gives the full-batch gradient.",
     )
     recap_caption = ("Training updates one weight tensor, batch after batch; what it ends with is the one weight"
@@ -211,8 +216,11 @@ class BatchesLecture(LectureScene):
                  " {B} to a batch.", N=N, B=B)
         self.play(FadeIn(pile_name), LaggedStart(*(FadeIn(c) for c in chips), lag_ratio=0.03), run_time=1.2)
         self.play(FadeIn(deal_name), FadeIn(slots), FadeIn(labels), run_time=0.6)
-        moves = [chips[j].animate.move_to(slots[k][i]) for k, batch in enumerate(order) for i, j in enumerate(batch)]
-        self.play(LaggedStart(*moves, lag_ratio=0.12), run_time=5.0)
+        moves = [[chips[j].animate(path_arc=0.6).move_to(slots[k][i]) for i, j in enumerate(batch)]
+                 for k, batch in enumerate(order)]
+        self.play(LaggedStart(*moves[0], lag_ratio=0.8), run_time=2.0)  # the first batch, one sample at a time
+        self.play(LaggedStart(*(AnimationGroup(*m, lag_ratio=0.25) for m in moves[1:]), lag_ratio=0.5),
+                  FadeOut(pile_name), run_time=3.5)
         if faq:
             self.say("The loader counts {S} batches per epoch, not the question's {g}: {S} updates of one weight, not"
                      " {S} weights.", S=S, g=b.value("faq_guess", (), 0))
@@ -247,7 +255,51 @@ class BatchesLecture(LectureScene):
                  " id. The next table is those records.")
         self.play(FadeOut(step), FadeIn(kept[0]), FadeIn(code[1], shift=UP * 0.2), run_time=0.6)
         self.play(FadeIn(kept[1]), run_time=0.4)
+        self.hold_caption()
+        self.first_step(VGroup(code, kept, model, W0_name), W0)
         self.clear_stage()
+
+    def first_step(self, leaving: Mobject, W0: Mobject) -> None:
+        """Step 1 worked out: batch 1's gradient g, then W0 - lr * g flowing into the weight after the step."""
+        b = self.b
+        B = b.dim("order_small", 2)
+        batch = VGroup(self.prose("batch {k}: samples", SIZE, ROW_LABEL, k=b.index("members_small", 0, 0)),
+                       *(b.number(b.value("members_small", (0, i), 0), SIZE, color=ROW_LABEL)
+                         for i in range(int(b.tensors["members_small"].shape[1])))).arrange(RIGHT, buff=0.2)
+        g = self.matrix("step_grad")
+        g_name = g.label(self.prose("$g$: gradient of batch {k}'s mean loss at $W_0$", SIZE, GRAD,
+                                    k=b.index("members_small", 0, 0)))
+        W = self.matrix("W0")
+        W1 = self.matrix("step_W1")
+        W_name = W.label(style.note("$W_0$", size=SIZE, color=WEIGHT))
+        W1_name = W1.label(self.prose("$W_1$: the weight after step {k}", SIZE, WEIGHT, k=b.index("W_small", 0, 1, base=0)))
+        minus = style.note("$-$", size=style.LABEL_SIZE)
+        lr = self.prose("{lr} $dot$", style.LABEL_SIZE, lr=b.value("lr", ()))
+        equals = style.note("$=$", size=style.LABEL_SIZE)
+        line = VGroup(VGroup(W, W_name), minus, lr, VGroup(g, g_name), equals, VGroup(W1, W1_name)).arrange(RIGHT, buff=0.3)
+        for m in (W, g, W1):
+            m.align_to(line, DOWN)
+        for sym in (minus, lr, equals):
+            sym.set_y(W.get_y())
+        style.STAGE.place(VGroup(batch, line).arrange(DOWN, buff=0.8))
+        self.say("Step {k}, worked out: batch {k}'s {B} samples give a loss, and backward gives its gradient g."
+                 " SGD subtracts {lr} times g from the weight.", k=b.index("members_small", 0, 0), B=B,
+                 lr=b.value("lr", ()))
+        self.play(FadeOut(leaving), W0.animate.move_to(W), FadeIn(W_name), FadeIn(batch), run_time=0.8)
+        self.remove(W0)
+        self.add(W)
+        self.play(self.flow(VGroup(*batch[1:]), g), FadeIn(g_name), run_time=1.2)
+        self.play(FadeIn(VGroup(minus, lr, equals, W1_name)), run_time=0.4)
+        rows, cols = (int(n) for n in b.tensors["W0"].shape)
+        self.play(LaggedStart(*(self.flow(VGroup(W.entry(i, j), g.entry(i, j)), W1.entry(i, j))
+                                for i in range(rows) for j in range(cols)), lag_ratio=0.3),
+                  FadeIn(W1.brackets), run_time=2.4)
+        self.settle(W1)
+        self.hold_caption()
+        self.say("opt.step() writes those numbers into the same tensor, in place. They are row {k} of the next table.",
+                 k=b.index("W_small", 0, 1, base=0))
+        self.play(Create(W1.box(color=style.TEXT)), run_time=0.6)
+        self.hold_caption()
 
     def steps(self) -> None:
         self.beat("Every step updates the same weight")
@@ -255,7 +307,7 @@ class BatchesLecture(LectureScene):
         table = StepTable(self, "small")
         verdict = self.prose("`model.weight` is the same object after every step: {same}", SIZE,
                              same=b.string("same_small"))
-        style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.25))
+        LOWER.place(VGroup(table, verdict).arrange(DOWN, buff=0.25))
         self.say("Row {z} is the starting weight. Each later row is one batch: its {B} sample numbers, their loss, and"
                  " the weight after the step.", z=b.index("W_small", 0, 0, base=0), B=b.dim("order_small", 2))
         self.play_table(table, run_time=2.4)
@@ -334,14 +386,13 @@ class BatchesLecture(LectureScene):
         self.say("Follow the weight itself: two of its entries, plotted after every update. It starts at W0, drawn"
                  " at random.")
         self.play(Create(frame), FadeIn(ticks), FadeIn(x_name), FadeIn(y_name), FadeIn(ends[0]), FadeIn(start),
-                  FadeIn(goal), Create(ring), FadeIn(goal_name), run_time=0.8)
+                  FadeIn(goal), Create(ring), FadeIn(goal_name), FadeIn(key), run_time=0.8)
         self.say("Batch after batch, epoch after epoch, the one weight is nudged toward the map that made the data."
                  " {E} epochs of {S} steps: one path, not {T} weights.", E=b.dim("order_small", 0),
                  S=b.dim("order_small", 1), T=b.value("steps_small", (), 0))
         self.add(mover)
         self.play(MoveAlongPath(mover, curve.copy()), Create(curve), LaggedStart(*(FadeIn(d) for d in steps), lag_ratio=1.0),
                   LaggedStart(*(FadeIn(d) for d in ends[1:]), lag_ratio=1.0), rate_func=linear, run_time=6.0)
-        self.play(FadeIn(key), run_time=0.6)
         self.clear_stage()
 
     def large(self) -> None:
@@ -350,12 +401,12 @@ class BatchesLecture(LectureScene):
         table = StepTable(self, "large")
         K, C, N = b.value("steps_large", (), decimals=0), b.dim("order_large", 2), b.dim("X", 0)
         verdict = VGroup(
-            self.prose("the first run's weight was another object: `data_ptr` {p}, `id` {i}", SIZE, style.MUTED,
-                       p=b.value("ptr_small", (0, 0), 0), i=b.value("id_small", (0, 0), 0)),
+            self.prose("the first run's weight was another object: `data_ptr` …{p}, `id` …{i}", SIZE, style.MUTED,
+                       p=b.value("ptr_tail_small", (0, 0), 0), i=b.value("id_tail_small", (0, 0), 0)),
             self.prose("this fresh model: {K} steps of batch size {C}, all on one object: {same}", SIZE, K=K, C=C,
                        same=b.string("same_large")),
         ).arrange(DOWN, buff=0.15)
-        style.STAGE.place(VGroup(table, verdict).arrange(DOWN, buff=0.35))
+        LOWER.place(VGroup(table, verdict).arrange(DOWN, buff=0.35))
         self.say("A second run: a fresh model from the same starting values, batch size {C}. The same {N} samples"
                  " make {K} batches, so {K} updates per epoch.", C=C, N=N, K=K)
         self.play_table(table, run_time=1.4)
@@ -374,7 +425,7 @@ class BatchesLecture(LectureScene):
         full.next_to(acc, DOWN, buff=0.1).align_to(per, LEFT)
         labels = label_rows(per, [self.prose("batch {k}: $g_{k}$", SIZE, ROW_LABEL, k=b.index("grad_batches", 0, k))
                                   for k in range(per.n_rows)], buff=0.25)
-        acc_label = label_rows(acc, [self.prose("$sum_k g_k dot$ {s}  (`.grad`)", SIZE, GRAD,
+        acc_label = label_rows(acc, [self.prose("`.grad` $= sum_k B slash N dot g_k$, $B slash N =$ {s}", SIZE, GRAD,
                                                 s=b.value("accum_scale", ()))], buff=0.25)
         full_label = label_rows(full, [style.note("full batch", size=SIZE, color=GRAD)], buff=0.25)
         heads = label_columns(per, [self.flat_entry_name(c) for c in range(per.n_cols)], buff=0.1)
@@ -385,8 +436,8 @@ class BatchesLecture(LectureScene):
         exact = self.exact("grad_diff")
         verdict = style.note("exactly zero" if exact else "float32 rounding: the same sum, added in another order",
                              size=SIZE, color=style.MUTED)
-        source = style.note("not from the loop: a separate pass, `accumulate()`, at the starting weight $W_0$",
-                            size=SIZE, color=style.MUTED)
+        source = style.note("a separate pass, `accumulate()`, at $W_0$: `(loss * B / N).backward()` per batch,"
+                            " no `zero_grad()`", size=SIZE, color=style.MUTED)
         table = VGroup(heads, labels, per, rule, acc_label, acc, full_label, full)
         style.STAGE.place(VGroup(source, table, VGroup(diff, verdict).arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.35))
         self.say("Another way to use the same batches: at the starting weight, take each batch's mean-loss gradient,"
@@ -423,7 +474,11 @@ class BatchesLecture(LectureScene):
             batch = b.dim(f"order_{run}", 2)
             end = self.prose("{v}  (batch size {B})", SIZE, color, v=ys[-1], B=batch)
             ends.add(end.next_to(plane.to_screen(float(n - 1), b.exact(ys[-1])), RIGHT, buff=0.25))
-        ends[1].shift(UP * max(0.0, ends[0].get_top()[1] + 0.05 - ends[1].get_bottom()[1]))
+        floor = plane.to_screen(0.0, 0.0)[1] + 0.15  # clear of the x axis
+        for end in ends:
+            end.shift(UP * max(0.0, floor - end.get_bottom()[1]))
+        lower, upper = sorted(ends, key=lambda m: m.get_y())
+        upper.shift(UP * max(0.0, lower.get_top()[1] + 0.05 - upper.get_bottom()[1]))
         ticks = VGroup(*(plane.tick(x, "x", font_size=SIZE) for x in xs),
                        plane.tick(b.value("zero", ()), "y", font_size=SIZE),
                        plane.tick(b.value("epoch_loss_small", (0,)), "y", font_size=SIZE))
@@ -450,11 +505,5 @@ class BatchesLecture(LectureScene):
         self.clear_stage()
 
     def recap(self) -> None:
-        """The recap bullets under the trained weight itself."""
-        weight = VGroup(
-            VGroup(self.prose("`model.weight` after {E} epochs: one tensor, used for every sample", SIZE, WEIGHT,
-                              E=self.b.dim("order_small", 0)), self.matrix("weight_small")).arrange(DOWN, buff=0.2),
-            VGroup(style.note("the map that made the data", size=SIZE, color=style.MUTED),
-                   self.matrix("W_true")).arrange(DOWN, buff=0.2),
-        ).arrange(RIGHT, buff=0.8, aligned_edge=UP)
-        self.summarise(self.recap_caption, weight, *self.recap_lines, chapter="One set of weights for the whole dataset")
+        """The recap bullets: each one a beat the lecture showed."""
+        self.summarise(self.recap_caption, *self.recap_lines, chapter="One set of weights for the whole dataset")

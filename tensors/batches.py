@@ -25,6 +25,7 @@ from tensors.common import ConfigError, LectureConfig, LectureResult, generator,
 
 LR = 0.05  # SGD learning rate
 NOISE = 0.1  # std of the noise added to the targets
+TAIL = 10 ** 6  # the table prints an address's and an id's last six digits (the rest is the same in every row)
 MAX_TABLE_ROWS = 10  # updates per epoch the step table can draw legibly (the large batches make fewer rows)
 # The FAQ's question, quoted: "40 images and batch size of 4. Will there be 8 different weights" (its answer, too,
 # speaks of "8 batches, each containing 4 images"; a loader deals 40 samples into 10 batches of 4).
@@ -86,6 +87,12 @@ class BatchesResult(LectureResult):
     ptr_large: torch.Tensor  # (K+1, 1) int64 the same for the large batch size
     id_small: torch.Tensor  # (S+1, 1) int64 Python id(weight) before training and after each step
     id_large: torch.Tensor  # (K+1, 1) int64 the same for the large batch size
+    ptr_tail_small: torch.Tensor  # (S+1, 1) int64 the last TAIL digits of ptr_small: what the table prints
+    ptr_tail_large: torch.Tensor  # (K+1, 1) int64 the same for the large batch size
+    id_tail_small: torch.Tensor  # (S+1, 1) int64 the last TAIL digits of id_small
+    id_tail_large: torch.Tensor  # (K+1, 1) int64 the same for the large batch size
+    step_grad: torch.Tensor  # (d_out, d_in) gradient of the first batch's mean loss at W0: what step 1 subtracts
+    step_W1: torch.Tensor  # (d_out, d_in) the weight after step 1, W0 - lr * step_grad (row 1 of W_small)
     epoch: torch.Tensor  # (E+1,) epoch numbers 0..E, the x axis of the loss plot
     zero: torch.Tensor  # () 0, the bottom tick of the loss axis
     path_small: torch.Tensor  # (E*S+1, d_out*d_in) the weight before training and after every step of every epoch
@@ -250,6 +257,8 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
     grad_full = full_batch_gradient(W0, X, Y)
     ptr_small, id_small = identities(small, device)
     ptr_large, id_large = identities(large, device)
+    first = orders(small)[0, 0]  # the samples of step 1
+    step_grad = full_batch_gradient(W0, X[first], Y[first])  # the first batch's mean-loss gradient at W0
     return BatchesResult(
         config=config,
         X=X,
@@ -272,6 +281,12 @@ def build(config: BatchesConfig, device: torch.device) -> BatchesResult:
         ptr_large=ptr_large,
         id_small=id_small,
         id_large=id_large,
+        ptr_tail_small=ptr_small % TAIL,
+        ptr_tail_large=ptr_large % TAIL,
+        id_tail_small=id_small % TAIL,
+        id_tail_large=id_large % TAIL,
+        step_grad=step_grad,
+        step_W1=weight_history(small)[1].view_as(W0),
         epoch=torch.arange(E + 1, dtype=torch.float32, device=device),
         zero=torch.tensor(0.0, device=device),
         path_small=torch.stack([small.start.weight] + [s.weight for steps in small.epochs for s in steps]).flatten(1),

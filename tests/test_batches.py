@@ -234,6 +234,12 @@ def recompute(manifest: dict[str, Any], live: BatchesResult) -> dict[str, torch.
         # the FAQ's question, restated: "40 images and batch size of 4. Will there be 8 different weights"
         "faq_samples": torch.tensor(40.0), "faq_batch": torch.tensor(4.0), "faq_guess": torch.tensor(8.0),
         "faq_steps": torch.tensor(float(len(DataLoader(range(40), batch_size=4)))),
+        # the table prints the last six digits of the addresses and ids
+        "ptr_tail_small": ptr["small"] % 10**6, "ptr_tail_large": ptr["large"] % 10**6,
+        "id_tail_small": ident["small"] % 10**6, "id_tail_large": ident["large"] % 10**6,
+        # step 1 worked out: the first batch's gradient at W0, and W0 - lr * g
+        "step_grad": mse_grad(W0, X[order_small[0, 0]], Y[order_small[0, 0]]),
+        "step_W1": W0 - LR * mse_grad(W0, X[order_small[0, 0]], Y[order_small[0, 0]]),
     }
 
 
@@ -259,9 +265,9 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     checked = check_shown(scene, truth, strings={"same_small": "True", "same_large": "True"})
     assert checked > 1000  # each compared with recomputed torch above
     on_screen = seen(scene)
-    for name in ("W_small", "W_large", "loss_small", "loss_large", "ptr_small", "ptr_large", "id_small", "id_large",
-                 "grad_batches", "grad_accum", "grad_full", "epoch_loss_small", "epoch_loss_large", "W0",
-                 "weight_small", "sample_no", "members_small", "members_large"):
+    for name in ("W_small", "W_large", "loss_small", "loss_large", "ptr_tail_small", "ptr_tail_large", "id_tail_small",
+                 "id_tail_large", "grad_batches", "grad_accum", "grad_full", "epoch_loss_small", "epoch_loss_large",
+                 "W0", "step_grad", "step_W1", "sample_no", "members_small", "members_large"):
         idx = [tuple(i) for i in np.ndindex(*truth[name].shape)]
         assert all((name, i) in on_screen for i in idx), name
     for name in ("steps_small", "steps_large", "grad_diff", "accum_scale", "lr", "zero", "faq_samples", "faq_batch",
@@ -311,3 +317,13 @@ def test_each_step_row_shows_its_batch(result: BatchesResult) -> None:
     for run, batch in (("small", cfg.small_batch), ("large", cfg.large_batch)):
         want = torch.tensor(loader_batches(cfg.n_samples, batch, 1, cfg.seed)[0]).float() + 1
         assert torch.equal(getattr(result, f"members_{run}"), want)
+
+
+def test_step_one_is_W0_minus_lr_times_the_first_batch_gradient(result: BatchesResult) -> None:
+    """The worked step: g from batch 1 at W0 by hand, and W0 - lr * g is the loop's recorded row 1."""
+    r = result
+    idx = r.order_small[0, 0]
+    g = mse_grad(r.W0, r.X[idx], r.Y[idx])
+    torch.testing.assert_close(r.step_grad, g, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(r.step_W1.flatten(), r.W_small[1], rtol=0, atol=0)
+    torch.testing.assert_close(r.step_W1, r.W0 - LR * g, rtol=1e-5, atol=1e-6)

@@ -41,12 +41,48 @@ CHART_H = 2.2  # height of the bar charts
 ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number rows centred in the key columns
 
 
+def sig(b: Binding, name: str, index: tuple[int, ...] = ()) -> Source:
+    """Return a value in three significant digits, or all its integer digits when larger (1557, not 1.56e+03), never e-05."""
+    v = abs(float(b.tensors[name][index]))
+    if 0.0 < v < 1e-4:  # 'g' would write 2.33e-05: fixed digits instead, 0.0000233
+        return b.value(name, index, 2 - int(np.floor(np.log10(v))), "f")
+    return b.value(name, index, max(3, len(str(int(v)))), "g")
+
+
 def g_row(b: Binding, name: str, count: int, color: str) -> VGroup:
     """Return a 1-D tensor's first entries in three significant digits, centred in key columns (e^s: 0.000244, never 0.00)."""
     row = VGroup()
     for k in range(count):
-        row.add(b.number(b.value(name, (k,), 3, "g"), SIZE, color=color).move_to([(k + 0.5) * CELL, 0.0, 0.0]))
+        row.add(b.number(sig(b, name, (k,)), SIZE, color=color).move_to([(k + 0.5) * CELL, 0.0, 0.0]))
     return row
+
+
+def tick(scene: LectureScene, olds: list[VMobject], news: list[VMobject], *others: Any, run_time: float = 0.8) -> None:
+    """Play the olds gliding onto the news (with others), then swap each for its new number, as a counter ticks."""
+    scene.play(*others, *(o.animate.move_to(n) for o, n in zip(olds, news)), run_time=run_time)
+    scene.remove(*olds)
+    scene.add(*news)
+
+
+def drop(scene: LectureScene, *charts: "BarChart") -> None:
+    """Remove charts whose parts were added one by one (bars, numbers, keys): every part, not only the group."""
+    for c in charts:
+        scene.remove(c, c.plane, c.base, c.bars, *c.bars, c.numbers, *c.numbers, c.keys, *c.keys)
+
+
+def own(scene: LectureScene, chart: "BarChart") -> None:
+    """Put a chart drawn part by part on the scene as one group (so that one transform moves all of it)."""
+    drop(scene, chart)
+    scene.add(chart)
+
+
+def rechart(b: Binding, old: "BarChart", name: str, color: str, y_range: tuple[float, float], **kw: Any) -> "BarChart":
+    """Return a chart of `name` drawn on old's plane (same corners), with its own y range."""
+    h = float(old.plane.corner_hi.get_center()[1] - old.plane.corner_lo.get_center()[1])
+    cell = float(old.plane.corner_hi.get_center()[0] - old.plane.corner_lo.get_center()[0]) / len(old.bars)
+    new = BarChart(b, name, color, height=h, y_range=y_range, cell=cell, **kw)
+    new.shift(old.plane.corner_lo.get_center() - new.plane.corner_lo.get_center())
+    return new
 
 
 class BarChart(VGroup):
@@ -301,35 +337,113 @@ class SoftmaxLecture(LectureScene):
                  x=b.value("ratio", ()))
         self.play(FadeIn(ratio, shift=UP * 0.2), run_time=0.8)
         self.hold_caption()
-        self.say("So adding {c} to every score changes no difference, and no weight: the largest change is {d}."
-                 " Only differences matter.", c=b.value("shift", (), 1), d=b.value("shift_change", (), 2, "g"))
-        self.play(FadeIn(shift_lab), *(self.carry(s_chart.numbers[j], shift_row[j]) for j in range(L)),
-                  FadeIn(shift_diff), run_time=1.2)
+        # add SHIFT to every score: the bars rise, every e^s and the sum grow by e^SHIFT, the weights stay still
+        lo = min(0.0, float(b.tensors["s_stable"].min()))
+        hi = max(0.0, float(b.tensors["s_shifted"].max()))
+        wide = rechart(b, s_chart, "s", SCORE, (lo, hi), words=self.words)
+        up = rechart(b, s_chart, "s_shifted", SCORE, (lo, hi), words=self.words)
+        low = rechart(b, s_chart, "s_stable", SCORE, (lo, hi), words=self.words)
+        own(self, s_chart)
+        self.play(FadeOut(marks), FadeOut(ratio), ReplacementTransform(s_chart, wide), run_time=0.6)
+        up_name = self.math("s + {c}", color=SCORE, c=b.value("shift", (), 1)).move_to(s_name)
+        low_name = self.math("s - max s", color=SCORE).move_to(s_name)
+        up_row, low_row = g_row(b, "exp_shifted", L, PLAIN), g_row(b, "exp_stable", L, PLAIN)
+        for row in (up_row, low_row):
+            for j in range(L):
+                row[j].move_to(exp_row[j])
+        up_lab = self.math("e^(s_j + {c})", color=PLAIN, c=b.value("shift", (), 1))
+        low_lab = self.math("e^(s_j - max s)", color=PLAIN)
+        for lab in (up_lab, low_lab):
+            lab.next_to(exp_row, RIGHT, buff=0.4).set_y(exp_row.get_y())
+        up_total = self.math("sum = {z} times {f} = {y}", color=PLAIN, z=b.value("exp_sum", ()),
+                             f=b.value("exp_shift", (), 1), y=sig(b, "exp_shifted_sum"))
+        low_total = self.math("sum = {y}", color=PLAIN, y=b.value("exp_stable_sum", ()))
+        for tot in (up_total, low_total):
+            tot.next_to(low_lab, RIGHT, buff=0.4).set_y(exp_row.get_y())
+        self.say("Add {c} to every score: each e to the s, and their sum, grow {f} times. The weights do not move:"
+                 " the largest change is {d}.", c=b.value("shift", (), 1), f=b.value("exp_shift", (), 1),
+                 d=b.value("shift_change", (), 2, "g"))
+        tick(self, [wide.numbers[j] for j in range(L)], [up.numbers[j] for j in range(L)],
+             *(ReplacementTransform(wide.bars[j], up.bars[j]) for j in range(L)), ReplacementTransform(s_name, up_name),
+             run_time=1.2)
+        tick(self, [*exp_row, total], [*up_row, up_total], FadeOut(rows[0]), FadeIn(up_lab), run_time=0.9)
+        self.play(FadeIn(shift_lab), *(self.carry(up_row[j], shift_row[j]) for j in range(L)), FadeIn(shift_diff),
+                  Indicate(w_chart.bars, color=WEIGHT, scale_factor=1.0), run_time=1.2)
         self.hold_caption()
-        self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, rows, total, ratio, marks, shift_row, shift_lab,
-                                         shift_diff, tiny)), run_time=0.5)
+        self.say("Torch uses this: it subtracts the top score first. The largest power is then e to the zero, one, so"
+                 " nothing overflows, and the weights are the same.")
+        tick(self, [up.numbers[j] for j in range(L)], [low.numbers[j] for j in range(L)],
+             *(ReplacementTransform(up.bars[j], low.bars[j]) for j in range(L)), ReplacementTransform(up_name, low_name),
+             run_time=1.2)
+        tick(self, [*up_row], [*low_row], FadeOut(up_lab), FadeIn(low_lab), FadeOut(up_total), FadeIn(low_total),
+             run_time=0.9)
+        self.hold_caption()
+        drop(self, wide, up)
+        own(self, low)
+        self.chart, self.s_name = low, low_name
+        self.play(*(FadeOut(m) for m in (w_chart, w_name, arrow, rows[2:], low_row, low_lab, low_total, shift_row,
+                                         shift_lab, shift_diff, tiny)), run_time=0.5)
 
     def divide(self) -> None:
         self.beat("Why not just divide by the sum?")
         b, L = self.b, self.L
         naive = b.tensors["naive"]
         s = b.tensors["s"]
-        lo = min(0.0, float(naive.min()))
-        hi = max(1.0, float(naive.max()))
-        n_chart = BarChart(b, "naive", PLAIN, height=CHART_H + 1.4, y_range=(lo, hi))
-        w_chart = BarChart(b, "w", WEIGHT, height=CHART_H + 1.4, y_range=(lo, hi))
+        lo = min(0.0, float(naive.min()), float(s.min()))
+        hi = max(1.0, float(naive.max()), float(s.max()))
+        zoom = (min(0.0, float(naive.min())), max(1.0, float(naive.max())))
+        H = CHART_H + 0.8
+        n_chart = BarChart(b, "naive", PLAIN, height=H, y_range=(lo, hi), words=self.words)
+        w_chart = BarChart(b, "w", WEIGHT, height=H, y_range=(lo, hi), words=self.words)
+        s_row = number_row(b, "s", (), L, color=SCORE, **ROW)
+        s_lab = self.math("s_j", color=SCORE)
         n_name = self.math("s_j \\/ sum_k s_k = s_j \\/ ({S})", color=PLAIN, S=b.value("s_sum", ()))
         w_name = style.note("softmax weights, on the same scale", color=WEIGHT)
         n_sum = self.math("sum = {t}", color=PLAIN, t=b.value("naive_sum", ()))
-        right = VGroup(VGroup(n_name, n_chart, n_sum).arrange(DOWN, buff=0.3),
-                       VGroup(w_name, w_chart).arrange(DOWN, buff=0.3)).arrange(RIGHT, buff=1.0, aligned_edge=UP)
-        self.play(FadeOut(self.chart), FadeOut(self.s_name), run_time=0.4)
-        style.STAGE.place(right)
+        self.place_row(s_lab, s_row, 0.0, 0.0)
+        s_row.next_to(n_chart.keys, DOWN, buff=0.3)
+        s_row.shift(RIGHT * (n_chart.bars[0].get_x() - s_row[0].get_x()))
+        s_lab.next_to(s_row, LEFT, buff=0.3)
+        n_sum.next_to(s_row, DOWN, buff=0.3)
+        left = VGroup(n_name, VGroup(n_chart, s_row, s_lab, n_sum))
+        n_name.next_to(n_chart, UP, buff=0.3)
+        right = VGroup(w_name, w_chart)
+        w_name.next_to(w_chart, UP, buff=0.3)
+        panels = VGroup(left, right).arrange(RIGHT, buff=1.0, aligned_edge=UP)
+        w_chart.shift(UP * (n_chart.plane.corner_lo.get_y() - w_chart.plane.corner_lo.get_y()))
+        w_name.next_to(w_chart, UP, buff=0.3)
+        style.STAGE.place(panels)
+        sc = rechart(b, n_chart, "s", SCORE, (lo, hi), words=self.words)  # the scores on the same plane: their bars turn into s_j / sum
+        nz = rechart(b, n_chart, "naive", PLAIN, zoom, words=self.words)  # then the axis zooms in to read them
+        wz = rechart(b, w_chart, "w", WEIGHT, zoom, words=self.words)
+        old = self.chart
+        self.play(*(ReplacementTransform(old.bars[j], sc.bars[j]) for j in range(L)),
+                  *(FadeOut(old.numbers[j]) for j in range(L)), *(FadeIn(sc.numbers[j]) for j in range(L)),
+                  ReplacementTransform(old.keys, n_chart.keys), ReplacementTransform(old.base, n_chart.base),
+                  FadeOut(self.s_name), run_time=0.8)
+        drop(self, old)
         self.say("Why not simply divide each score by the sum of the scores? Here that sum is {S}.",
                  S=b.value("s_sum", ()))
-        self.play(FadeIn(n_name), FadeIn(w_name), FadeIn(w_chart), run_time=0.8)
-        self.play(Create(n_chart.base), FadeIn(n_chart.keys), *n_chart.grow(),
-                  *(FadeIn(v, shift=UP * 0.2) for v in n_chart.numbers), FadeIn(n_sum), run_time=1.2)
+        self.play(FadeIn(s_lab), *(ReplacementTransform(sc.numbers[j], s_row[j]) for j in range(L)), run_time=0.8)
+        self.combine([(s_row, n_name)], lag_ratio=0.0, run_time=0.9)
+        self.hold_caption()
+        if float(b.tensors["s_sum"]) < 0:
+            self.say("Dividing by a negative sum flips every bar and shrinks it: each score becomes s_j over {S}.",
+                     S=b.value("s_sum", ()))
+        else:
+            self.say("Dividing by the sum shrinks every bar: each score becomes s_j over {S}.", S=b.value("s_sum", ()))
+        self.play(*(ReplacementTransform(sc.bars[j], n_chart.bars[j]) for j in range(L)),
+                  *(self.carry(s_row[j], n_chart.numbers[j]) for j in range(L)), run_time=1.6)
+        self.play(FadeIn(n_sum), FadeIn(w_name), FadeIn(w_chart), run_time=0.8)
+        self.hold_caption()
+        self.play(*(ReplacementTransform(c.bars[j], z.bars[j]) for c, z in ((n_chart, nz), (w_chart, wz))
+                    for j in range(L)),
+                  *(c.numbers[j].animate.move_to(z.numbers[j]) for c, z in ((n_chart, nz), (w_chart, wz))
+                    for j in range(L)), run_time=1.0)
+        drop(self, n_chart, w_chart)
+        own(self, nz)
+        own(self, wz)
+        n_chart, w_chart = nz, wz
         top, bottom = self.key(0), self.key(L - 1)
         flipped = float(naive[top]) < float(naive[bottom])
         if flipped:

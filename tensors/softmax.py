@@ -78,6 +78,13 @@ class SoftmaxResult(LectureResult):
     w_temp_max: torch.Tensor  # (T,) the largest weight at each temperature
     shift: torch.Tensor  # () constant added to every score
     w_shifted: torch.Tensor  # (L,) softmax(s + shift)
+    s_shifted: torch.Tensor  # (L,) s + shift: every score lifted
+    exp_shifted: torch.Tensor  # (L,) exp(s + shift) = exp(s) * exp(shift)
+    exp_shift: torch.Tensor  # () exp(shift): the factor every e^s and their sum grow by
+    exp_shifted_sum: torch.Tensor  # () sum of exp(s + shift)
+    s_stable: torch.Tensor  # (L,) s - max(s): what torch exponentiates (the top score becomes zero)
+    exp_stable: torch.Tensor  # (L,) exp(s - max(s)), none above one
+    exp_stable_sum: torch.Tensor  # () sum of exp(s - max(s))
     shift_change: torch.Tensor  # () max |softmax(s + shift) - softmax(s)|
     s_sum: torch.Tensor  # () sum of the scores
     naive: torch.Tensor  # (L,) s / sum(s), "divide by the sum"
@@ -233,6 +240,13 @@ def build(config: SoftmaxConfig, device: torch.device) -> SoftmaxResult:
         w_temp_max=w_temp.max(dim=-1).values,
         shift=torch.tensor(SHIFT, device=device),
         w_shifted=w_shifted,
+        s_shifted=s + SHIFT,
+        exp_shifted=(s + SHIFT).exp(),
+        exp_shift=torch.tensor(SHIFT, device=device).exp(),
+        exp_shifted_sum=(s + SHIFT).exp().sum(),
+        s_stable=s - s.max(),
+        exp_stable=(s - s.max()).exp(),
+        exp_stable_sum=(s - s.max()).exp().sum(),
         shift_change=(w_shifted - w).abs().max(),
         s_sum=s.sum(),
         naive=naive,

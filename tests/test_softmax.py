@@ -114,6 +114,20 @@ def test_adding_a_constant_changes_no_weight(result: SoftmaxResult, c: float) ->
     assert float(r.shift_change) == float((r.w_shifted - r.w).abs().max()) < 1e-6
 
 
+def test_shift_multiplies_every_exp_and_the_sum_by_e_to_the_shift(result: SoftmaxResult) -> None:
+    r = result
+    s, c = r.s.double(), float(r.shift)
+    close(r.s_shifted, s + c, 1e-5)
+    torch.testing.assert_close(r.exp_shifted.double(), torch.exp(s) * math.exp(c), rtol=1e-5, atol=1e-9)
+    torch.testing.assert_close(r.exp_shifted_sum.double(), torch.exp(s).sum() * math.exp(c), rtol=1e-5, atol=0)
+    assert abs(float(r.exp_shift) - math.exp(c)) < 1e-3
+    close(r.s_stable, s - s.max(), 1e-5)
+    assert float(r.s_stable.max()) == 0.0 and float(r.exp_stable.max()) == 1.0  # torch's stable form: no power above one
+    torch.testing.assert_close(r.exp_stable_sum.double(), torch.exp(s - s.max()).sum(), rtol=1e-5, atol=0)
+    close(r.exp_shifted / r.exp_shifted_sum, r.w, 1e-6)  # the same weights, shifted or not
+    close(r.exp_stable / r.exp_stable_sum, r.w, 1e-6)
+
+
 # -- divide by the sum ------------------------------------------------------------------------
 def test_divide_by_sum(result: SoftmaxResult) -> None:
     r = result
@@ -317,6 +331,9 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
         "Q": Q, "K": K, "V": V, "q": Q[i:i + 1], "S": S, "A": A, "row_sums": A.sum(-1, keepdim=True), "O": O,
         "s": s, "exp_s": s.exp(), "exp_sum": s.exp().sum(), "w": w, "w_sum": w.sum(), "order": order,
         "shift": torch.tensor(shift), "w_shifted": w_shifted, "shift_change": shift_change,
+        "s_shifted": s + shift, "exp_shifted": (s + shift).exp(), "exp_shift": torch.tensor(math.exp(shift)),
+        "exp_shifted_sum": (s + shift).exp().sum(), "s_stable": s - s.max(), "exp_stable": (s - s.max()).exp(),
+        "exp_stable_sum": (s - s.max()).exp().sum(),
         "s_sum": s.sum(), "naive": naive, "naive_sum": naive.sum(), "naive_min": naive.min(),
         "naive_max": naive.max(), "nudge": torch.tensor(nudge), "s_nudged": s_nudged, "w_nudged": soft(s_nudged),
         "w_change": soft(s_nudged) - w, "hard": one_hot_max(s), "hard_nudged": one_hot_max(s_nudged),
@@ -342,7 +359,8 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
     cfg = manifest["config"]
     L, d = cfg["seq_len"], cfg["d_k"]
     on_screen = seen(scene)
-    must = ([(n, (k,)) for n in ("s", "w", "exp_s", "w_shifted", "naive", "s_nudged", "w_nudged", "hard",
+    must = ([(n, (k,)) for n in ("s", "w", "exp_s", "w_shifted", "s_shifted", "exp_shifted", "s_stable", "exp_stable",
+                                 "w_change", "hard_change", "naive", "s_nudged", "w_nudged", "hard",
                                  "hard_nudged") for k in range(L)]
             + [(n, (a, c)) for n in ("S", "A") for a in range(L) for c in range(L)]
             + [(n, (a, c)) for n in ("V", "contrib", "K") for a in range(L) for c in range(d)]
@@ -356,7 +374,8 @@ def test_every_number_shown_equals_recomputed_torch(dry: DryRun) -> None:
             + [("slide_x", (m,)) for m in range(len(truth["slide_x"]))] + [("slope", ())]
             + [(n, (k,)) for n in ("tangent_x", "tangent_y") for k in range(2)]
             + [("exp_sum", ()), ("w_sum", ()), ("s_sum", ()), ("naive_sum", ()), ("gap", ()), ("ratio", ()),
-               ("nudge", ()), ("out_diff", ()), ("shift_change", ())])
+               ("nudge", ()), ("out_diff", ()), ("shift_change", ()), ("exp_shift", ()), ("exp_shifted_sum", ()),
+               ("exp_stable_sum", ())])
     missing = [m for m in must if m not in on_screen]
     assert not missing, missing
     shown = {(s.tensor, s.index): text for p in scene.b.log.points for s, text in p.shown if s.kind == "value"}

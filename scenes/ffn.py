@@ -259,8 +259,8 @@ class FfnLecture(LectureScene):
         right.next_to(total, RIGHT, buff=0.8).set_y(W2.get_bottom()[1] + 1.2)
         figure = VGroup(h_name, h_col, W2, W2_name, prods, prods_name, total, sigma, rule, right)
         style.STAGE.place(figure)
-        self.say("The hidden row h turns on its side: each of its {F} units stands beside its row of the second"
-                 " weight matrix, {F} by {D}.", F=b.dim("W2", 0), D=b.dim("W2", 1))
+        self.say("h turns on its side: each of its {F} units beside its row of the second weight matrix,"
+                 " {F} by {D}.", F=b.dim("W2", 0), D=b.dim("W2", 1))
         self.play(FadeIn(W2), FadeIn(W2_name), run_time=0.8)
         self.play(*(ReplacementTransform(self.h_row[k], h_col[k]) for k in range(n_hidden)),
                   ReplacementTransform(self.h_label, h_name), run_time=1.6)
@@ -289,7 +289,7 @@ class FfnLecture(LectureScene):
             self.play(col_box.animate.move_to(self.column_bar(W2, c)), run_time=0.3)
             self.combine([(VGroup(h_col, W2.column_band(c, c + 1), b2[c]), y[c])], run_time=0.9)
         self.play(FadeOut(col_box), Create(glyph_box(list(y), OUT)), run_time=0.4)
-        self.hold_caption(at_least=1.5)
+        self.hold_caption(at_least=1.0)
         self.clear_stage()
 
     def weights_box(self) -> tuple[Group, Group]:

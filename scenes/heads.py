@@ -58,10 +58,9 @@ class HeadsLecture(LectureScene):
                         " matrix. Here is why both describe the same numbers.")
     recap_lines = (
         "`nn.Linear` stores the weight as (out, in); the paper's $W^q$ is its transpose.",
-        "One product fills $Q$ for every head at once.",
-        "Head $h$ owns the $h$-th column band of $W^q$ and of $Q$: the paper's $W^q_h$.",
-        "`view` cuts each row of $Q$ into pieces; `transpose` groups the pieces by head.",
-        "Per-head products $E W^q_h$ equal those rows, up to float32 rounding.",
+        "One big product $E W^q$ fills $Q$ for every head at once.",
+        "Head $h$'s $W^q_h$ is a column band of $W^q$; its queries are the same band of $Q$.",
+        "`view` and `transpose` group those bands by head, for $Q$, $K$ and $V$ alike.",
     )
     recap_caption = "One projection, one view, one transpose: the paper's per-head weights are column bands of one matrix."
     beats = ("intro", "show_inputs", "project", "bands", "split", "paper", "real_scale", "recap")
@@ -191,7 +190,7 @@ class HeadsLecture(LectureScene):
         self.play(Create(weight.brackets), FadeIn(weight.entries, lag_ratio=0.02), FadeIn(self.weight_name))
         self.hold_caption()
         self.say("The paper writes Q = E W^q, so W^q is this weight transposed: each row swings across the diagonal"
-                 " and becomes the column of the same number.")
+                 " into the matching column.")
         n = min(weight.n_rows, weight.n_cols)
         a, z = weight.slot(0, n, 0, n)
         diagonal = DashedLine(a + (a - z) * 0.08, z + (z - a) * 0.08, color=style.MUTED, stroke_width=2,
@@ -393,8 +392,8 @@ class HeadsLecture(LectureScene):
         self.add(*(n for row in view_nums for piece in row for n in piece))
         self.remove(Q)
         self.play(FadeIn(code), FadeIn(c_name), run_time=0.6)
-        self.say("The code never builds W^q_h. With C = H times d_q = {c}, it views Q as (B, L, H, d_q): each row of"
-                 " Q is cut into H pieces of d_q numbers.", c=b.dim("Q", 2))
+        self.say("The code never builds W^q_h. With C = H times d_q = {c}, view cuts each row of Q into H pieces of"
+                 " d_q numbers.", c=b.dim("Q", 2))
         moves = [view_nums[l][h][k].animate.move_to(view_at[(l, h, k)] + LEFT * view_nums[l][h][k].width / 2)
                  for l in range(self.L) for h in range(self.H) for k in range(self.dq)]
         self.play(FadeIn(bar_view), FadeIn(view_shape), *moves, run_time=1.4)
@@ -425,8 +424,8 @@ class HeadsLecture(LectureScene):
                               .align_to(row_labels, LEFT) for l in range(self.L)))
         self.play(Transform(bar_view, bar_t), FadeIn(heads_shape), run_time=0.5)
         if grid:
-            self.say("Then transpose swaps the L and H axes, a mirror across the diagonal: the piece of token l for"
-                     " head h moves to row h, column l.")
+            self.say("Then transpose swaps the L and H axes, mirrored across the diagonal: token l's piece for head h"
+                     " moves to row h, column l.")
             n = min(self.L, self.H)
             a = np.array([view_left - 0.1, view_top + 0.05, 0.0])
             diagonal = DashedLine(a, a + np.array([n * step + 0.2, -n * ch - 0.1, 0.0]), color=style.MUTED,
@@ -447,7 +446,8 @@ class HeadsLecture(LectureScene):
             self.transpose_in_place(self.L, self.H, lambda l, h: VGroup(pieces[(l, h)], frames[(l, h)]),
                                     lambda h, l: VGroup(t_pieces[(h, l)], t_frames[(h, l)]), labels, run_time=1.0)
             self.play(FadeOut(diagonal), run_time=0.4)
-            self.remove(*row_labels, *col_labels)
+            self.remove(row_labels, col_labels, *row_labels, *col_labels)  # the moved labels are now t_cols, t_rows
+            self.add(t_rows, t_cols)
         else:
             self.say("Then transpose swaps the L and H axes: the piece of token l for head h moves to head h's"
                      " block, row l.")
@@ -527,8 +527,8 @@ class HeadsLecture(LectureScene):
                   FadeIn(top_names), run_time=1.4)
         self.settle(*heads)
         self.hold_caption()
-        self.say("The paper instead lifts each band W^q_h out of W^q and multiplies E by it on its own. Head {h}: row"
-                 " {i} of E meets column {k} of W^q_{h}, the products summed.", h=b.index("Q_heads", 1, 0),
+        self.say("The paper lifts each band W^q_h out of W^q and multiplies E by it alone. Head {h}: row {i} of E"
+                 " times column {k} of W^q_{h}.", h=b.index("Q_heads", 1, 0),
                  i=b.index("E", 1, 0), k=b.index("W_q_heads", 2, 0))
         band_box = None
         if fits:
@@ -597,8 +597,8 @@ class HeadsLecture(LectureScene):
         one = self.prose("one matmul $E W^q$: ({D} × {C}) weights, instead of {H} matmuls $E W^q_h$ of ({D} × {d})",
                          style.NOTE_SIZE, style.MUTED, D=b.dim("W_q", 0), C=b.dim("W_q", 1), H=b.dim("Q_heads", 1),
                          d=b.dim("Q_heads", 3))
-        self.say("Same numbers, so the code runs one big matrix product with all of W^q instead of {H} small ones,"
-                 " which is what a GPU does fastest.", H=b.dim("Q_heads", 1))
+        self.say("Same numbers, so code runs one big product with all of W^q instead of {H} small ones: what a GPU"
+                 " does fastest.", H=b.dim("Q_heads", 1))
         self.play(diff.animate.shift(UP * 0.22), run_time=0.3)
         one.next_to(diff, DOWN, buff=0.12)
         if one.get_bottom()[1] < style.STAGE.bottom or one.width > style.STAGE.width:
@@ -607,6 +607,11 @@ class HeadsLecture(LectureScene):
         self.play(FadeIn(one, shift=UP * 0.2), run_time=0.8)
         self.hold_caption()
         self.clear_stage()
+
+    def recap(self) -> None:
+        """The recap's bullets, held a little longer than the minimum: four lines take time to read."""
+        self.summarise(self.recap_caption, *self.recap_lines)
+        self.hold_caption(at_least=1.5)
 
     def paper_line(self, h: int, i: int, k: int, region: style.Region) -> VGroup:
         """Return '(E row i) · (W^q_h column k) = (E W^q_h)[i, k]' from bound numbers; parts as attributes."""
@@ -631,20 +636,22 @@ class HeadsLecture(LectureScene):
         crop_rows, crop_cols = tuple(b.tensors["W_big_crop"].shape)
         c0 = int(b.tensors["crop_bounds"][2]) - 1
         heat = b.heatmap("W_big", "W_big_absmax", height=4.0)
-        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), style.index_colour(h), 2)
+        grey = style.INDEX[2]  # one grey for every band: no band looks selected
+        bands = VGroup(*(pixel_box(heat, shape, (0, shape[0]), (h * d_big, (h + 1) * d_big), grey, 2)
                          for h in range(n_big)))
         named = [h for h in range(n_big) if n_big <= 10 or h in (0, n_big - 1)]  # narrow bands: the first and last
-        numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, style.index_colour(h), h=b.index("W_big_heads", 0, h))
+        numbers = VGroup(*(self.prose("{h}", style.NOTE_SIZE, grey, h=b.index("W_big_heads", 0, h))
                            for h in named))
         top_axis = self.prose("columns: {C} = {H} heads × {d}", style.NOTE_SIZE, style.MUTED,
                               C=b.dim("W_big", 1), H=b.dim("W_big_heads", 0), d=b.dim("W_big_heads", 2))
-        left_axis = self.prose("rows: D = {D}", style.NOTE_SIZE, style.MUTED, D=b.dim("W_big", 0))
+        left_axis = VGroup(style.note("rows:", color=style.MUTED),
+                           self.prose("D = {D}", style.NOTE_SIZE, style.MUTED, D=b.dim("W_big", 0))).arrange(DOWN, buff=0.1)
         # the enlarged corner: the first rows, across the edge between band 1 and band 2
         crop = b.heatmap("W_big_crop", "W_big_absmax", height=2.3)
         crop_frame = Rectangle(width=crop.width, height=crop.height, stroke_color=style.MUTED, stroke_width=1.5)
         edge = Line(UP, DOWN, color=style.TEXT, stroke_width=3)
-        halves = VGroup(self.prose("head {h}", style.NOTE_SIZE, style.index_colour(0), h=b.index("W_big_heads", 0, 0)),
-                        self.prose("head {h}", style.NOTE_SIZE, style.index_colour(1), h=b.index("W_big_heads", 0, 1)))
+        halves = VGroup(self.prose("head {h}", style.NOTE_SIZE, style.TEXT, h=b.index("W_big_heads", 0, 0)),
+                        self.prose("head {h}", style.NOTE_SIZE, style.TEXT, h=b.index("W_big_heads", 0, 1)))
         where = self.prose("rows {r0}–{r1}, columns {c0}–{c1}: one square is one weight", style.NOTE_SIZE,
                            style.MUTED, r0=b.value("crop_bounds", (0,), decimals=0),
                            r1=b.value("crop_bounds", (1,), decimals=0), c0=b.value("crop_bounds", (2,), decimals=0),
@@ -652,16 +659,16 @@ class HeadsLecture(LectureScene):
         legend = colour_legend(b, "colour_ramp", "W_big_absmax", decimals=3, font_size=style.NOTE_SIZE)
         title = self.prose("a real $W^q$: {D} × {C}, random", style.LABEL_SIZE, D=b.dim("W_big", 0),
                            C=b.dim("W_big", 1))
-        left, right = style.STAGE.columns(5.0, 7.2, gap=0.8)
-        heat.move_to(left.centre + DOWN * 0.1)
+        left, right = style.STAGE.columns(7.2, 5.0, gap=0.8)  # the enlarged corner left of band 1: no line crosses a band
+        heat.move_to(right.centre + DOWN * 0.1 + RIGHT * 0.3)
         bands.move_to(heat)
         for h, num in zip(named, numbers):
             num.next_to(bands[h], UP, buff=0.08)
         top_axis.next_to(numbers, UP, buff=0.1).set_x(heat.get_x())
-        left_axis.next_to(heat, DOWN, buff=0.12)
+        left_axis.next_to(heat, LEFT, buff=0.15).align_to(heat, DOWN)
         halves.arrange(RIGHT, buff=1.0)
         info = Group(title, Group(halves, crop).arrange(DOWN, buff=0.12), where, legend).arrange(DOWN, buff=0.3)
-        right.place(info)
+        left.place(info)
         crop_frame.move_to(crop)
         split_at = crop.get_left()[0] + crop.width * (d_big - c0) / crop_cols
         edge.put_start_and_end_on(np.array([split_at, crop.get_top()[1] + 0.05, 0]),
@@ -669,9 +676,10 @@ class HeadsLecture(LectureScene):
         halves[0].set_x((crop.get_left()[0] + split_at) / 2)
         halves[1].set_x((crop.get_right()[0] + split_at) / 2)
         mark = pixel_box(heat, shape, (0, crop_rows), (c0, c0 + crop_cols), style.TEXT, 3)
-        zoom = VGroup(Line(mark.get_corner(UP + RIGHT), crop_frame.get_corner(UP + LEFT), color=style.MUTED,
+        mark.stretch_to_fit_width(mark.width + 0.1).stretch_to_fit_height(mark.height + 0.1)  # visible at 480p
+        zoom = VGroup(Line(mark.get_corner(UP + LEFT), crop_frame.get_corner(UP + RIGHT), color=style.MUTED,
                            stroke_width=1.5),
-                      Line(mark.get_corner(DOWN + RIGHT), crop_frame.get_corner(DOWN + LEFT), color=style.MUTED,
+                      Line(mark.get_corner(DOWN + LEFT), crop_frame.get_corner(DOWN + RIGHT), color=style.MUTED,
                            stroke_width=1.5))
         mark.set_z_index(2)
         zoom.set_z_index(2)  # drawn over the heatmap, from the marked corner
@@ -683,8 +691,8 @@ class HeadsLecture(LectureScene):
         self.play(LaggedStart(*(Create(band) for band in bands), lag_ratio=0.1), FadeIn(numbers, lag_ratio=0.1),
                   run_time=1.2)
         self.hold_caption()
-        self.say("Enlarged: rows {r0} to {r1}, columns {c0} to {c1}, where head {a}'s band ends and head {z}'s"
-                 " begins. Here one square is one weight, coloured by its value.",
+        self.say("Enlarged: rows {r0} to {r1}, columns {c0} to {c1}, where head {a}'s band meets head {z}'s. One"
+                 " square is one weight.",
                  r0=b.value("crop_bounds", (0,), decimals=0), r1=b.value("crop_bounds", (1,), decimals=0),
                  c0=b.value("crop_bounds", (2,), decimals=0), c1=b.value("crop_bounds", (3,), decimals=0),
                  a=b.index("W_big_heads", 0, 0), z=b.index("W_big_heads", 0, 1))

@@ -119,3 +119,29 @@ def test_heads_values_are_random_draws_not_trained(heads_result: HeadsResult) ->
     assert heads_result.training() is None
     bound = 1 / heads_result.config.d_model ** 0.5
     assert float(heads_result.weight.abs().max()) <= bound  # nn.Linear's initial range
+
+
+def test_terms_are_the_products_summed_into_Q(heads_result: HeadsResult) -> None:
+    """The lecture writes Q[0, 0, j] term by term: E[0, 0, k] * W^q[k, j], summed over k, is Q's entry."""
+    r = heads_result
+    E, W = r.E.cpu(), r.weight.cpu().T
+    want = torch.einsum("blk,kj->blkj", E, W)
+    torch.testing.assert_close(r.terms.cpu(), want, rtol=0, atol=0)
+    torch.testing.assert_close(r.terms.sum(dim=2), r.Q, rtol=1e-6, atol=1e-6)
+    # the shown products (three decimals) add up to the shown entry (two decimals) once rounded
+    shown = sum(round(float(x), 3) for x in want[0, 0, :, 0])
+    assert f"{shown:.2f}" == f"{float(E[0, 0] @ W[:, 0]):.2f}"
+
+
+def test_scene_shows_terms_slices_and_the_transposes(heads_dry) -> None:  # type: ignore[no-untyped-def]
+    """The dry-run scene showed every product of the first row of Q; its captions speak of the diagonal and of K, V."""
+    from tests.shown import seen
+
+    scene = heads_dry.scene
+    r = scene.result
+    on_screen = seen(scene)
+    D, C, d = r.config.d_model, r.config.heads * r.config.d_q, r.config.d_q
+    terms = {idx for name, idx in on_screen if name == "terms"}
+    assert {(0, 0, k, j) for k in range(D) for j in range(C)} <= terms
+    texts = " ".join(t for line in scene.lines for t in [line["line"].text])
+    assert "across the diagonal" in texts and "K and V" in texts

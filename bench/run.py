@@ -226,6 +226,9 @@ def table(result: dict[str, Any]) -> str:
                                      for k in ("wall s (min-max)", "floor s", "x floor", "peak MB")]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in result["topics"]:
+        if "error" in row:
+            lines.append(f"| {row['topic']} | failed: {row['error'][:160]} |")
+            continue
         cells = [row["topic"], f"{row['dry_run']['wall']['median']:.1f}"]
         for q in qs:
             r = row[q]
@@ -242,7 +245,7 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     """Per quality: worst ratio to the floor and peak memory, and which topics miss the targets."""
     out: dict[str, Any] = {}
     for q in result["qualities"]:
-        rows = [r for r in result["topics"] if "targets" in r.get(q, {})]
+        rows = [r for r in result["topics"] if "targets" in r.get(q, {})]  # failed topics have no row
         if not rows:
             continue
         out[q] = {"ratio_target": TARGET_RATIO[q], "worst_ratio": max(r[q]["ratio_to_floor"] for r in rows),
@@ -268,7 +271,10 @@ def main() -> None:
         "python": platform.python_version(), "runs": args.runs, "qualities": qualities, "topics": [],
     }
     for name in args.topics.split(","):
-        row = bench_topic(name, qualities, args.runs, args.floor_runs)
+        try:
+            row = bench_topic(name, qualities, args.runs, args.floor_runs)
+        except RuntimeError as err:  # a render that fails (its audit) is reported; the other topics still run
+            row = {"topic": name, "error": str(err)}
         result["topics"].append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     if not args.skip_extras:
@@ -278,7 +284,7 @@ def main() -> None:
         result["all_dry_run"] = summary([run(["render.py", "all", "--dry-run", "--device", "cpu"])["wall"]
                                          for _ in range(args.runs)])
         result["stop_latency"] = stop_latency()  # SIGTERM -> exit 130, 3, 6 and 9 s into a heads render
-    result["dry_run_all_seconds"] = round(sum(r["dry_run"]["wall"]["median"] for r in result["topics"]), 1)
+    result["dry_run_all_seconds"] = round(sum(r["dry_run"]["wall"]["median"] for r in result["topics"] if "dry_run" in r), 1)
     result["targets"] = targets(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -566,7 +566,7 @@ class KernelsLecture(LectureScene):
                             D=b.dim("X", 2)).next_to(block, UP, buff=0.25)
         out_text = halves(LINE)[1].place(self.prose("{H} heads, {H} outputs of {L} × {d}", style.LABEL_SIZE,
                                                     H=b.dim("weights", 1), L=b.dim("X", 1), d=b.dim("head_out", 3)))
-        w_o = self.prose("a standard layer: × {D} × {D} $W^o$ (here: none)", color=style.MUTED,
+        w_o = self.prose("usually then × a {D} × {D} $W^o$; this model has none", color=style.MUTED,
                          D=b.dim("X", 2)).next_to(tags, DOWN, buff=0.25).set_x(block.get_center()[0])
         looks = ", ".join(f"{{l{h}}}" for h in range(H))
         self.say("Several views: each kernel finds something else in one image: vertical edges, horizontal edges, "
@@ -584,10 +584,8 @@ class KernelsLecture(LectureScene):
                   FadeOut(heads_scale), FadeIn(out_scale), FadeOut(attn_text), FadeIn(out_text), run_time=1.0)
         self.play(*(o.animate.move_to(c) for o, c in zip(outs, block)), FadeOut(Group(*(g[1] for g in heads))),
                   FadeIn(tags), FadeIn(joined), run_time=1.0)
-        self.say_gap("mha_max_diff", "A standard layer would mix them with W^o. torch's nn.MultiheadAttention, "
-                     "with W^o left out, agrees exactly: {d}.",
-                     "A standard layer would mix them with W^o. torch's nn.MultiheadAttention, with W^o left out, "
-                     "agrees to float32 rounding: {d}.")
+        self.say_gap("mha_max_diff", "torch's nn.MultiheadAttention, with no W^o mixing the heads, agrees exactly: {d}.",
+                     "torch's nn.MultiheadAttention, with no W^o mixing the heads, agrees to float32 rounding: {d}.")
         self.play(FadeIn(w_o, shift=UP * 0.2), FadeIn(check, shift=UP * 0.2), run_time=0.6)
         self.clear_stage()
 

@@ -463,7 +463,7 @@ class BmmLecture(LectureScene):
             blanks = [Rectangle(width=0.3, height=0.3, stroke_width=0, fill_opacity=0) for _ in range(4 - rank)]
             self.table.add(VGroup(style.note(f"`{label}`", size=style.LABEL_SIZE, color=color), *blanks, *dims))
         cells = VGroup(*(c for row in self.table for c in row))
-        cells.arrange_in_grid(rows=3, cols=5, buff=(0.5, 0.2), col_alignments="rcccc")
+        cells.arrange_in_grid(rows=3, cols=5, buff=(0.55, 0.2), col_alignments="rcccc")
         return self.table
 
     def leading_broadcast(self) -> None:
@@ -489,6 +489,8 @@ class BmmLecture(LectureScene):
         heads = VGroup(style.note("batch dims", color=style.TEXT).next_to(VGroup(full[1], full[2]), UP, buff=0.25),
                        style.note("matrix dims", color=style.MUTED).next_to(VGroup(full[3], full[4]), UP, buff=0.25))
         heads.set_y(table.get_top()[1] + 0.3)
+        heads[0].align_to(full[2], RIGHT)  # the two headers stay apart over their columns
+        heads[1].align_to(full[3], LEFT)
         style.STAGE.place(VGroup(VGroup(heads, table), VGroup(names, pics)).arrange(DOWN, buff=0.6))
         for k, t in enumerate(a_tiles):  # A's one column sits where column 1 of the broadcast grid will be
             t.move_to(a_full[k * Y])

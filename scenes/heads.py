@@ -22,8 +22,8 @@ from manim import (
     DashedLine,
     FadeIn,
     FadeOut,
-    GrowFromCenter,
     Group,
+    GrowFromCenter,
     LaggedStart,
     Line,
     Rectangle,
@@ -37,7 +37,7 @@ from manim import (
 from scenes.kit import style
 from scenes.kit.binding import BoundNumber
 from scenes.kit.lecture import LectureScene
-from scenes.kit.matrix import glyph_box, pixel_box, stack_shadows
+from scenes.kit.matrix import pixel_box, stack_shadows
 from scenes.kit.plot import colour_legend
 from tensors.heads import split_heads
 
@@ -114,16 +114,17 @@ class HeadsLecture(LectureScene):
         """
         for r in range(min(n_rows, n_cols)):
             cells = [(r, c) for c in range(r, n_cols)] + [(c, r) for c in range(r + 1, n_rows)]
+            cells.sort(key=lambda ij: abs(ij[0] - ij[1]))  # the diagonal first, then pairs further and further out
             moves = [ReplacementTransform(source(i, j).copy(), target(j, i), path_arc=0.0 if i == j else PI / 2)
                      for i, j in cells]
             self.remove(*(m for i, j in cells for m in source(i, j).get_family()))
-            self.play(*moves, *(extra(r) if extra else ()), run_time=run_time)
+            self.play(LaggedStart(*moves, lag_ratio=0.12), *(extra(r) if extra else ()), run_time=run_time)
 
     # -- beats --------------------------------------------------------------------------------
     def intro(self) -> None:
         """The question, then H separate weights W^q_h sliding together into the one matrix W^q."""
         self.beat("The question")
-        b, H, dq, D = self.b, self.H, self.dq, int(self.result.config.d_model)
+        H, dq, D = self.H, self.dq, int(self.result.config.d_model)
         title = style.note(self.question, size=style.TITLE_SIZE)
         unit = min(0.35, 4.0 / (H * dq))
         blocks = VGroup(*(Rectangle(width=dq * unit, height=D * unit, stroke_color=style.ROLE["W"], stroke_width=2.5,
@@ -194,7 +195,7 @@ class HeadsLecture(LectureScene):
         n = min(weight.n_rows, weight.n_cols)
         a, z = weight.slot(0, n, 0, n)
         diagonal = DashedLine(a + (a - z) * 0.08, z + (z - a) * 0.08, color=style.MUTED, stroke_width=2,
-                              dash_length=0.08).set_z_index(-1)
+                              dash_length=0.08, stroke_opacity=0.6).set_z_index(-1)
         diag_name = style.note("diagonal", color=style.MUTED).next_to(diagonal.get_end(), DOWN + RIGHT, buff=0.05)
         if weight.n_rows > n:  # the weight's lower rows are in the way: the name goes left of the matrix
             diag_name.next_to(weight, LEFT, buff=0.3).set_y(z[1])
@@ -207,7 +208,7 @@ class HeadsLecture(LectureScene):
             return [ReplacementTransform(weight.brackets, W.brackets), FadeOut(self.weight_name),
                     FadeIn(self.W_name)]
 
-        self.transpose_in_place(weight.n_rows, weight.n_cols, weight.entry, W.entry, extra, run_time=1.0)
+        self.transpose_in_place(weight.n_rows, weight.n_cols, weight.entry, W.entry, extra, run_time=1.4)
         self.settle(W)
         self.play(FadeOut(diagonal), FadeOut(diag_name), run_time=0.4)
         self.hold_caption()
@@ -383,7 +384,6 @@ class HeadsLecture(LectureScene):
         else:
             t_at = {(h, l, k): np.array([view_left + h * step + (k + 1) * cw - 0.06, t_top - (l + 0.5) * ch, 0.0])
                     for l in range(self.L) for h in range(self.H) for k in range(self.dq)}
-        C = int(self.result.config.heads) * self.dq
         c_name = self.math("C = H dot d_q = {c}", style.NOTE_SIZE, style.MUTED, c=b.dim("Q", 2))
         c_name.next_to(self.code_line_box(code, 2), RIGHT, buff=0.3)
 
@@ -429,7 +429,7 @@ class HeadsLecture(LectureScene):
             n = min(self.L, self.H)
             a = np.array([view_left - 0.1, view_top + 0.05, 0.0])
             diagonal = DashedLine(a, a + np.array([n * step + 0.2, -n * ch - 0.1, 0.0]), color=style.MUTED,
-                                  stroke_width=2, dash_length=0.08).set_z_index(-1)
+                                  stroke_width=2, dash_length=0.08, stroke_opacity=0.6).set_z_index(-1)
             self.play(Create(diagonal), run_time=0.5)
 
             def labels(r: int) -> list[Animation]:

@@ -140,7 +140,7 @@ def test_scene_shows_terms_slices_and_the_transposes(heads_dry) -> None:  # type
     scene = heads_dry.scene
     r = scene.result
     on_screen = seen(scene)
-    D, C, d = r.config.d_model, r.config.heads * r.config.d_q, r.config.d_q
+    D, C = r.config.d_model, r.config.heads * r.config.d_q
     terms = {idx for name, idx in on_screen if name == "terms"}
     assert {(0, 0, k, j) for k in range(D) for j in range(C)} <= terms
     texts = " ".join(t for line in scene.lines for t in [line["line"].text])

@@ -134,35 +134,47 @@ class SplitLecture(LectureScene):
         tok_words = label_rows(tok, [self.word(i) for i in range(self.L)], buff=0.25)
         names = VGroup(style.note("each word's row of the trained table", color=style.ROLE["input"]),
                        style.note("its place's position vector $P$", color=style.ROLE["position"]))
-        for name, m in zip(names, (tok, P)):
-            m.label(name)
+        for name, m in zip(names, (tok, P)):  # below their matrices: the sums fly up, never through a name
+            m.label(name, side=DOWN)
         below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.4, style.STAGE.bottom)
-        below.place(VGroup(parts, tok_words, names), align=UP)
+        below.place(VGroup(parts, tok_words, names))
         self.say(f"E holds the words {words}: each word's trained embedding plus its position's vector, {{D}}"
                  " numbers per word.", D=b.dim("E", 2), **fields)
         self.play(FadeIn(tok_words), FadeIn(tok), FadeIn(names[0]), run_time=0.6)
         self.play(FadeIn(plus), FadeIn(P), FadeIn(names[1]), run_time=0.6)
-        self.play(FadeIn(self.words), Create(self.E.brackets), FadeIn(self.E_name), run_time=0.4)
-        self.combine([(VGroup(tok.entry(r, c), P.entry(r, c)), self.E.entry(r, c))
-                      for r in range(self.L) for c in range(self.E.n_cols)], lag_ratio=0.04, run_time=1.6)
+        self.play(FadeIn(self.words), Create(self.E.brackets), run_time=0.4)
+        for r in range(self.L):  # one word at a time; its used rows leave, so the next row's path is clear
+            self.combine([(VGroup(tok.entry(r, c), P.entry(r, c)), self.E.entry(r, c)) for c in range(self.E.n_cols)],
+                         lag_ratio=0.1, run_time=0.8)
+            self.gone(tok.row(r), P.row(r), tok_words[r], run_time=0.25)
+        self.play(FadeIn(self.E_name), run_time=0.3)
         self.settle(self.E)
         self.hold_caption()
-        self.gone(parts, tok_words, names)
+        self.gone(tok.brackets, plus, P.brackets, names)
         training = VGroup(
             style.note("a small model, trained to name the word before and the word after", color=style.MUTED),
             self.prose("training loss {a} → {z}, held-out accuracy {acc}", color=style.MUTED,
                        a=b.value("loss_ends", (0,), 2, "g"), z=b.value("loss_ends", (1,), 2, "g"),
                        acc=b.value("accuracy", ())),
         ).arrange(DOWN, buff=0.15)
-        training.next_to(self.inputs, DOWN, buff=0.6)
+        others = VGroup()  # W^k and W^v, trained with W^q: shown once here, used in step one
+        for n in "kv":
+            m = self.matrix(f"W_{n}", cell=NARROW)
+            nm = VGroup(self.math(f"W^{n}", style.LABEL_SIZE, style.ROLE["W"]), self.shape(f"W_{n}", "D, D"))
+            nm.arrange(RIGHT, buff=0.2).next_to(m, DOWN, buff=0.15)
+            others.add(VGroup(m, nm))
+        others.arrange(RIGHT, buff=1.2)
+        low = VGroup(training, others).arrange(DOWN, buff=0.35)
+        below.place(low)
         self.training = training
         self.say("W^q, W^k, W^v and E come from a small model trained to name the word before and the word after:"
                  " held-out accuracy {acc}.", acc=b.value("accuracy", ()))
         self.play(Create(self.W.brackets), FadeIn(self.W.entries, lag_ratio=0.05), FadeIn(self.W_name),
                   FadeIn(training, shift=UP * 0.2), run_time=1.0)
         self.settle(self.W)
+        self.play(FadeIn(others, lag_ratio=0.3), run_time=0.8)
         self.hold_caption()
-        self.play(FadeOut(training), run_time=0.4)
+        self.play(FadeOut(training), FadeOut(others), run_time=0.4)
 
     def wrong_way(self) -> None:
         self.beat("The wrong way: cut E first")

@@ -767,10 +767,10 @@ class KernelsLecture(LectureScene):
         self.say("Sizes: more kernels give more maps and more weights; a bigger kernel has more weights and a "
                  "smaller map.")
         self.play(FadeIn(self.side_titles()), FadeIn(conv[:2]), Create(conv[2]), FadeIn(conv_note), FadeIn(boxed),
-                  run_time=1.0)
+                  FadeIn(attn[:2]), run_time=1.0)
         self.say("Attention: W^q, W^k, W^v and W^o are each {D} by {D}, {w} weights in all, whatever the heads; "
                  "more heads only make each narrower.", D=b.dim("X", 2), w=b.value("head_options", (0, 2), 0))
-        self.play(FadeIn(attn[:2]), Create(attn[2]), FadeIn(attn_note), run_time=1.0)
+        self.play(Create(attn[2]), FadeIn(attn_note), run_time=1.0)
         self.clear_stage()
 
     # -- beat 9 ---------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
+    DL,
     DOWN,
+    DR,
     LEFT,
     RIGHT,
     UP,
@@ -15,6 +17,7 @@ from manim import (
     Group,
     Indicate,
     LaggedStart,
+    Line,
     Mobject,
     Succession,
     SurroundingRectangle,
@@ -44,8 +47,8 @@ class CnnLecture(LectureScene):
                      " There are not {B} kernels.")
     beats = ("intro", "batch", "slide", "conv", "shared", "translate", "dense", "pool", "train", "recap")
     roles = {"images": "input", "windows": "input", "kernel": "weight", "fmap_sliding": "output",
-             "fmap_conv": "output", "pooled": "output", "kernel_ptrs": "weight", "dense_ptrs": "weight",
-             "fmap": "output", "shifted_fmap": "output", "dense_weight": "weight", "image": "input",
+             "fmap_conv": "output", "pooled": "output",
+             "fmap": "output", "shifted_fmap": "output", "dense_weight": "weight", "dense_row_0": "weight", "image": "input",
              "image_row": "input", "dense_x": "input", "dense_out": "output", "dense_map": "output",
              "kernel_grad": "gradient", "grad_sum": "gradient", "kernel_new": "weight"}
 
@@ -192,7 +195,7 @@ class CnnLecture(LectureScene):
     def conv(self) -> None:
         self.beat("The whole map equals F.conv2d")
         b, left = self.b, self.fmap
-        code = VGroup(*(self.listing(f) for f in (sliding_windows, slide)))
+        code = VGroup(*(self.listing(f, size=style.CODE_SIZE * 1.2) for f in (sliding_windows, slide)))
         code.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         style.STAGE.place(code)
         self.say("The sliding code: unfold cuts out every window,")
@@ -227,12 +230,12 @@ class CnnLecture(LectureScene):
         self.play(Create(conv.brackets), FadeIn(conv.entries, lag_ratio=0.03), FadeIn(pair_names[1]), FadeIn(eq),
                   run_time=1.0)
         if exact:
-            self.say("Compared over the whole batch the largest difference is exactly {d}: every pixel is a "
-                     "multiple of {q}, so no sum is ever rounded.", d=b.value("conv_max_diff", (), 2, "g"),
+            self.say("Compared over all {B} images, not just this one, the largest difference is exactly {d}: every pixel is a "
+                     "multiple of {q}, so no sum is ever rounded.", B=b.dim("fmap_conv", 0), d=b.value("conv_max_diff", (), 2, "g"),
                      q=b.value("grey_step", ()))
         else:
-            self.say("Compared over the whole batch the largest difference is {d}: float32 rounding of the same "
-                     "products.", d=b.value("conv_max_diff", (), 2, "g"))
+            self.say("Compared over all {B} images, not just this one, the largest difference is {d}: float32 rounding"
+                     " of the same products.", B=b.dim("fmap_conv", 0), d=b.value("conv_max_diff", (), 2, "g"))
         self.play(FadeIn(notes, shift=UP * 0.2), run_time=0.8)
         self.clear_stage()
 
@@ -246,17 +249,22 @@ class CnnLecture(LectureScene):
         kern = self.kernel_matrix()
         Group(images, kern, fmaps).arrange(RIGHT, buff=1.4)
         names = VGroup(*(self.image_name(i).next_to(images[i], LEFT, buff=0.3) for i in range(self.B)))
-        ptrs = VGroup(*(b.number(b.value("kernel_ptrs", (i,), 0), style.NUMBER_SIZE, color=KERNEL)
+        ptrs = VGroup(*(b.number(b.value("kernel_ptrs", (i,), 0), style.NUMBER_SIZE, color=style.MUTED)
                         .next_to(fmaps[i], RIGHT, buff=0.5) for i in range(self.B)))
         top = images.get_top()[1] + 0.3
         heads = VGroup(style.note("image", color=IMAGE).move_to([images.get_x(), top, 0]),
                        style.note("the one kernel", color=KERNEL).next_to(kern, UP, buff=0.2),
                        style.note("feature map", color=FMAP).move_to([fmaps.get_x(), top, 0]),
-                       style.note("`weight.data_ptr()`", color=KERNEL).move_to([ptrs.get_x(), top, 0]))
-        fan_in = VGroup(*(style.arrow(im.get_right(), kern.get_left(), buff=0.1) for im in images))
-        fan_out = VGroup(*(style.arrow(kern.get_right(), fm.get_left(), buff=0.1) for fm in fmaps))
+                       style.note("`weight.data_ptr()`", color=style.MUTED).move_to([ptrs.get_x(), top, 0]))
+        def port(side: np.ndarray, i: int) -> np.ndarray:  # one arrow end per image, spread along the bracket
+            return kern.get_critical_point(side) + side * 0.15 + UP * ((self.B - 1) / 2 - i) * 0.28
+        fan_in = VGroup(*(style.arrow(im.get_right(), port(LEFT, i), buff=0.1) for i, im in enumerate(images)))
+        fan_out = VGroup(*(style.arrow(port(RIGHT, i), fm.get_left(), buff=0.1) for i, fm in enumerate(fmaps)))
         main, foot = style.STAGE.rows(6.0, 0.6)
-        main.place(Group(images, kern, fmaps, names, ptrs, heads, fan_in, fan_out))
+        uses = VGroup(self.prose("used at all", color=style.MUTED),
+                      self.prose("{T} windows", color=style.MUTED, T=b.value("windows_total", (), 0))
+                      ).arrange(DOWN, buff=0.08).next_to(kern, DOWN, buff=0.3)
+        main.place(Group(images, kern, fmaps, names, ptrs, heads, fan_in, fan_out, uses))
         count = self.prose("distinct weight tensors used for the batch: {n}", n=b.value("distinct_kernels", (), 0))
         scales = Group(self.image_legend(), self.map_legend()).arrange(RIGHT, buff=0.6)
         foot.place(Group(scales, count).arrange(RIGHT, buff=1.0))
@@ -268,7 +276,7 @@ class CnnLecture(LectureScene):
         self.say("Run the layer on each image alone and record the address of its weight: the same for all "
                  "{B}. One tensor, {n} weights, used at {T} windows.",
                  B=b.dim("images", 0), n=b.value("kernel_params", (), 0), T=b.value("windows_total", (), 0))
-        self.play(FadeIn(heads[3]), LaggedStart(*(FadeIn(p) for p in ptrs), lag_ratio=0.2), run_time=1.2)
+        self.play(FadeIn(heads[3]), LaggedStart(*(FadeIn(p) for p in ptrs), lag_ratio=0.2), FadeIn(uses), run_time=1.2)
         self.play(FadeIn(count, shift=UP * 0.2), run_time=0.6)
         self.clear_stage()
 
@@ -325,25 +333,26 @@ class CnnLecture(LectureScene):
         rows_l = self.prose("a row per output pixel ({m} × {m}), a column per input pixel ({n} × {n})",
                             color=style.MUTED, m=b.dim("fmap_conv", 1), n=b.dim("images", 2))
         scale = self.colour_scale("dense_ramp", "dense_absmax", b.value("dense_ramp", (0, 0)), b.value("dense_absmax", ()),
-                                  1.2)
+                                  1.2, role="weight")
         grid = VGroup(*(b.number(b.value("dense_out", (0, c)), style.NUMBER_SIZE, color=FMAP) for c in range(m * m)))
-        W.move_to([-0.4, 2.55 - W.height / 2, 0])
+        W.move_to([-0.4, 2.4 - W.height / 2, 0])
         dname.next_to(W, UP, buff=0.15)
         rows_l.next_to(W, DOWN, buff=0.12)
         VGroup(kname, kern).arrange(DOWN, buff=0.3).next_to(W, LEFT, buff=0.6).align_to(W, UP)
-        scale.next_to(W, LEFT, buff=0.5).align_to(W, DOWN)
         # the m*m outputs of image 1 as an m x m map, right of W
         cell = (0.78, 0.42)
         corner = np.array([W.get_right()[0] + 0.6, W.get_top()[1] - 0.75, 0])
         for c, num in enumerate(grid):
             num.move_to(corner + np.array([(c % m + 0.5) * cell[0], -(c // m + 0.5) * cell[1], 0]))
         frame = SurroundingRectangle(grid, buff=0.12, color=style.MUTED, stroke_width=1.5)
+        scale.next_to(rows_l, RIGHT, buff=0.4).align_to(frame, LEFT)  # under the outputs, level with W's foot: W's scale
         out_name = self.prose("image {i}'s outputs, as a {m} × {m} map", color=FMAP, i=b.index("images", 0, 0),
                               m=b.dim("fmap_conv", 1)).next_to(frame, UP, buff=0.15)
         # image 1, its rows flying into one long strip under W, the products strip under that
         x = self.framed_heatmap("dense_x_0", "image_absmax", px)
         x.move_to([W.get_x(), rows_l.get_bottom()[1] - 0.62, 0])
-        prod = self.framed_heatmap("dense_prod_0", "prod_absmax", px).move_to(x).shift(DOWN * 0.65)
+        wr = self.framed_heatmap("dense_row_0", "dense_absmax", px).move_to(x).shift(DOWN * 0.58)
+        prod = self.framed_heatmap("dense_prod_0", "prod_absmax", px).move_to(wr).shift(DOWN * 0.58)
         img = self.framed_heatmap("image_0", "image_absmax", px * n)
         img.next_to(x, LEFT, buff=0.8).align_to(x, UP).shift(UP * 0.2)
         rows = [b.heatmap(f"image_row_{r}", "image_absmax", px) for r in range(n)]
@@ -351,9 +360,10 @@ class CnnLecture(LectureScene):
             row.move_to(img[0].get_top() + DOWN * (r + 0.5) * px)
         x_name = self.prose("image {i}, row after row", color=IMAGE, i=b.index("images", 0, 0)).next_to(x, UP, buff=0.1)
         x_name.align_to(x, LEFT)
-        p_name = self.prose("× row {r} of the weight, pixel by pixel", color=style.MUTED,
-                            r=b.index("dense_weight", 0, 0)).next_to(prod, DOWN, buff=0.1)
-        p_name.align_to(prod, LEFT)
+        wr_name = self.prose("× row {r} of the weight", color=KERNEL, r=b.index("dense_weight", 0, 0))
+        wr_name.next_to(wr, UP, buff=0.1).align_to(wr, LEFT)
+        p_name = style.note("= the products, pixel by pixel (grey: below zero)", color=style.MUTED)
+        p_name.next_to(prod, DOWN, buff=0.1).align_to(prod, LEFT)
         total = b.number(b.value("dense_out", (0, 0)), style.NUMBER_SIZE, color=FMAP)
         summed = style.note("summed $=$").next_to(prod, RIGHT, buff=0.3)
         total.next_to(summed, RIGHT, buff=0.15)
@@ -387,7 +397,8 @@ class CnnLecture(LectureScene):
         self.add(x)
         self.remove(*rows)
         self.play(Create(wrow), run_time=0.5)
-        self.play(self.flow(Group(x.copy(), wrow.copy()), prod), FadeIn(p_name), run_time=1.0)
+        self.play(FadeIn(wr_name), FadeOut(wrow.copy(), target_position=wr), FadeIn(wr), run_time=1.0)
+        self.play(self.flow(Group(x.copy(), wr.copy()), prod), FadeIn(p_name), run_time=1.0)
         self.play(FadeOut(prod[0].copy(), target_position=total, scale=0.2), FadeIn(summed), FadeIn(total),
                   run_time=0.9)
         self.play(Create(frame), FadeIn(out_name), self.carry(total, grid[0]), run_time=0.8)
@@ -399,7 +410,7 @@ class CnnLecture(LectureScene):
                                               FadeIn(grid[r], shift=DOWN * 0.1)) for r in range(1, m * m))),
                   run_time=0.2 * (m * m - 1))
         self.play(FadeOut(wrow), run_time=0.3)
-        self.dense_batch(W, Group(x, x_name, prod, p_name, summed, total))
+        self.dense_batch(W, Group(x, x_name, wr, wr_name, prod, p_name, summed, total))
 
     def dense_batch(self, W: Mobject, strips: Group) -> None:
         """Run every image of the batch through the one dense weight: their output maps, one weight address."""
@@ -408,7 +419,7 @@ class CnnLecture(LectureScene):
         for i in range(self.B):
             pairs.add(Group(self.framed_heatmap(f"image_{i}", "image_absmax", 0.75), style.arrow(LEFT * 0.3, RIGHT * 0.3, buff=0),
                             self.framed_heatmap(f"dense_map_{i}", "out_absmax", 0.75)).arrange(RIGHT, buff=0.15))
-        pairs.arrange(RIGHT, buff=0.55).move_to([W.get_x(), strips.get_center()[1], 0])
+        pairs.arrange(RIGHT, buff=0.55).move_to([W.get_x(), strips.get_top()[1] - pairs.height / 2 - 0.1, 0])
         ptr_line = self.prose("`weight.data_ptr()` for images {a} to {z}: {p}, one address",
                               a=b.index("images", 0, 0), z=b.index("images", 0, self.B - 1),
                               p=b.value("dense_ptrs", (0,), 0))
@@ -439,13 +450,12 @@ class CnnLecture(LectureScene):
         boxes = VGroup(*(highlight(fmap.box(rows=(i * p, (i + 1) * p), cols=(j * p, (j + 1) * p), color=MARK))
                          for i in range(q) for j in range(q)))
         where = [(int(r), int(c)) for r, c in b.tensors["pooled_at"][0].reshape(-1, 2)]  # cells the maxima came from
-        picks = VGroup(*(SurroundingRectangle(fmap.entry(r, c), color=style.MUTED, buff=0.04, stroke_width=0,
-                                              fill_opacity=0.3) for r, c in where))
+        picks = VGroup(*(Line(fmap.entry(r, c).get_corner(DL) + DOWN * 0.06, fmap.entry(r, c).get_corner(DR) + DOWN * 0.06,
+                              color=style.TEXT, stroke_width=2.5) for r, c in where))  # each maximum underlined
         self.say("Pooling has no weights. Cut the map into {p} by {p} regions and keep each region's largest value.",
                  p=b.dim("regions", 3))
         self.play(FadeIn(fmap), FadeIn(arrow), Create(pooled.brackets), FadeIn(names), run_time=0.8)
         self.play(Create(boxes), run_time=0.8)
-        picks.set_z_index(-1)  # under the numbers they mark
         anims = [AnimationGroup(FadeIn(picks[n]), TransformFromCopy(fmap.entry(*where[n]), pooled.entry(n // q, n % q)))
                  for n in range(q * q)]
         self.play(LaggedStart(*anims, lag_ratio=0.5), run_time=2.4)
@@ -475,7 +485,8 @@ class CnnLecture(LectureScene):
         pics = Group(*(self.framed_heatmap(f"image_{i}", "image_absmax", 1.15) for i in range(B))).arrange(RIGHT, buff=0.5)
         tags = VGroup(*(self.prose("image {i}", color=style.MUTED, i=b.index("images", 0, i)).next_to(p, UP, buff=0.1)
                         for i, p in enumerate(pics)))
-        loss = self.prose("toy loss = the sum of all {T} responses = {L}", color=style.MUTED,
+        loss = self.prose("toy loss = the sum of all {T} responses = {L};   each response is $w dot x$, and"
+                          " $partial (w dot x) slash partial w = x$, its window", color=style.MUTED,
                           T=b.value("windows_total", (), 0), L=b.value("loss", ()))
         last = (B - 1, m - 1, m - 1)
         w1, w2, wz = (self.matrix("windows", idx, cell=cell) for idx in ((0, 0, 0), (0, 0, 1), last))
@@ -532,7 +543,7 @@ class CnnLecture(LectureScene):
                   run_time=0.8)
         self.combine([(VGroup(w1.entry(a, z), w2.entry(a, z), wz.entry(a, z), dots), grad.entry(a, z))
                       for a in range(k) for z in range(k)], FadeIn(eq), Create(grad.brackets), FadeIn(gname),
-                     lag_ratio=0.05, run_time=1.6)
+                     lag_ratio=0.6, run_time=2.4)
         self.settle(grad)
         self.say_gap("grad_diff", "torch's autograd finds the same gradient for the one kernel: difference exactly {d}.",
                      "torch's autograd finds the same gradient for the one kernel, up to float32 rounding: {d}.")
@@ -555,9 +566,9 @@ class CnnLecture(LectureScene):
         k = b.value("kernel_params", (), 0)
         self.summarise(
             self.recap_caption,
+            self.bullet("Each output pixel is a window's dot product with the kernel; the map equals `F.conv2d`."),
             self.bullet("One kernel of {k} weights serves all {B} images: the same tensor, the same address.",
                         k=k, B=b.dim("images", 0)),
-            self.bullet("Each output pixel is a window's dot product with it; the map equals `F.conv2d`."),
             self.bullet("Move the pattern {s} columns and the response moves {s} columns: one kernel fits every place.",
                         s=b.value("shift", (), 0)),
             self.bullet("A dense layer is shared across the batch too, with {d} weights instead of {k}.",

@@ -110,6 +110,7 @@ class CnnResult(LectureResult):
             named[f"image_row_{r}"] = self.images[0, 0, r:r + 1]  # (1, n) row r of image 1
         named["dense_x_0"] = self.dense_x[0:1]  # (1, n*n) image 1 flattened
         named["dense_prod_0"] = self.dense_prod[None]  # (1, n*n)
+        named["dense_row_0"] = self.dense_weight[0:1]  # (1, n*n) row 1 of the dense weight
         return named
 
     def strings(self) -> dict[str, str]:

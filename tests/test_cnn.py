@@ -246,7 +246,8 @@ def recompute(manifest: dict[str, Any]) -> dict[str, torch.Tensor]:
     torch.testing.assert_close(out, by_hand, rtol=0, atol=1e-5)
     truth |= {"dense_x": x, "dense_prod": dense[0] * x[0], "dense_out": out, "dense_out_ref": out,
               "dense_out_diff": torch.tensor(0.0), "prod_absmax": (dense[0] * x[0]).abs().max(),
-              "out_absmax": out.abs().max(), "dense_x_0": x[:1], "dense_prod_0": (dense[0] * x[0])[None]}
+              "out_absmax": out.abs().max(), "dense_x_0": x[:1], "dense_prod_0": (dense[0] * x[0])[None],
+              "dense_row_0": dense[0:1]}
     for i in range(B):
         truth[f"dense_map_{i}"] = out[i].view(m, m)
     for r in range(n):

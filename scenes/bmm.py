@@ -405,6 +405,7 @@ class BmmLecture(LectureScene):
         self.combine([(VGroup(left.row(r), right.column_band(c, c + 1)), out.entry(r, c))
                       for r in range(out.n_rows) for c in range(out.n_cols) if (r, c) not in skip],
                      lag_ratio=0.08, run_time=run_time)
+        self.wait(0.4)  # the filled matrix, whole, before anything else moves
 
     def shared_weight(self) -> None:
         self.beat("Broadcasting: one weight for the whole batch")

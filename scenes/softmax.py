@@ -44,8 +44,8 @@ ROW: dict[str, Any] = {"size": SIZE, "cell": CELL, "align": "center"}  # number 
 def sig(b: Binding, name: str, index: tuple[int, ...] = ()) -> Source:
     """Return a value in three significant digits, or all its integer digits when larger (1557, not 1.56e+03), never e-05."""
     v = abs(float(b.tensors[name][index]))
-    if 0.0 < v < 1e-4:  # 'g' would write 2.33e-05: fixed digits instead, 0.0000233
-        return b.value(name, index, 2 - int(np.floor(np.log10(v))), "f")
+    if 0.0 < v < 1e-4:  # 'g' would write 2.33e-05: two fixed significant digits instead, 0.000023
+        return b.value(name, index, 1 - int(np.floor(np.log10(v))), "f")
     return b.value(name, index, max(3, len(str(int(v)))), "g")
 
 
@@ -62,6 +62,11 @@ def tick(scene: LectureScene, olds: list[VMobject], news: list[VMobject], *other
     scene.play(*others, *(o.animate.move_to(n) for o, n in zip(olds, news)), run_time=run_time)
     scene.remove(*olds)
     scene.add(*news)
+
+
+def torch_cat(b: Binding, *names: str) -> list[float]:
+    """Return the entries of several 1-D tensors as one list of floats (for a shared chart range)."""
+    return [float(v) for n in names for v in b.tensors[n]]
 
 
 def drop(scene: LectureScene, *charts: "BarChart") -> None:
@@ -421,7 +426,8 @@ class SoftmaxLecture(LectureScene):
                   *(FadeOut(old.numbers[j]) for j in range(L)), *(FadeIn(sc.numbers[j]) for j in range(L)),
                   ReplacementTransform(old.keys, n_chart.keys), ReplacementTransform(old.base, n_chart.base),
                   FadeOut(self.s_name), run_time=0.8)
-        drop(self, old)
+        drop(self, old)  # the transforms' targets were swapped into old's groups: put them back on their own
+        self.add(*sc.bars, n_chart.keys, n_chart.base)
         self.say("Why not simply divide each score by the sum of the scores? Here that sum is {S}.",
                  S=b.value("s_sum", ()))
         self.play(FadeIn(s_lab), *(ReplacementTransform(sc.numbers[j], s_row[j]) for j in range(L)), run_time=0.8)
@@ -471,41 +477,55 @@ class SoftmaxLecture(LectureScene):
         b, L = self.b, self.L
         top, r = self.key(0), self.key(1)
         jumped = float(b.tensors["hard_change"].abs().sum()) > 0
-        head = VGroup(*(self.math("k_{j}", size=SIZE, color=style.MUTED, j=self.k(k)) for k in range(L)))
-        for k, h in enumerate(head):
-            h.move_to(np.array([k * CELL, 0.0, 0.0]))
-        spec = [("s", "s", SCORE, 2), ("s'", "s_nudged", SCORE, 2), ("\"softmax\"(s)", "w", WEIGHT, 2),
-                ("\"softmax\"(s')", "w_nudged", WEIGHT, 2), ("\"change\"", "w_change", style.DIFFERENCE, 2),
-                ("\"gradient: \" {d} times partial w \\/ partial s_{r}", "grad_step", GRAD, 2),
-                ("\"argmax\"(s)", "hard", PLAIN, 0), ("\"argmax\"(s')", "hard_nudged", PLAIN, 0)]
-        lines = VGroup(head)
-        for n, (label, name, color, dec) in enumerate(spec):
-            row = number_row(b, name, (), L, color=color, decimals=dec, **ROW)
-            gap = 0.5 * (n + 1) + 0.12 * ((n >= 2) + (n >= 6))
-            fields = {"d": b.value("nudge", ()), "r": self.k(r)} if "{d}" in label else {}
-            lines.add(self.place_row(self.math(label, size=SIZE, color=color, **fields), row, 0.0, -gap))
+        cell, H = 0.78, CHART_H + 1.0
+        s_all = torch_cat(b, "s", "s_nudged")
+        s_range = (min(0.0, min(s_all)), max(0.0, max(s_all)))
+        sc = BarChart(b, "s", SCORE, height=H, y_range=s_range, cell=cell)
+        wc = BarChart(b, "w", WEIGHT, height=H, y_range=(0.0, 1.0), cell=cell)
+        hc = BarChart(b, "hard", PLAIN, height=H, y_range=(0.0, 1.0), cell=cell, decimals=0)
+        names = (self.math("\"scores\" s", color=SCORE), self.math("\"softmax\"(s)", color=WEIGHT),
+                 self.math("\"argmax\"(s)", color=PLAIN))
+        panels = VGroup(*(VGroup(n, c).arrange(DOWN, buff=0.3) for n, c in zip(names, (sc, wc, hc))))
+        panels.arrange(RIGHT, buff=0.9, aligned_edge=DOWN)
+        change = number_row(b, "w_change", (), L, color=style.DIFFERENCE, size=SIZE, cell=cell, align="center")
+        grad = number_row(b, "grad_step", (), L, color=GRAD, size=SIZE, cell=cell, align="center")
+        h_change = number_row(b, "hard_change", (), L, color=style.DIFFERENCE, decimals=0, size=SIZE, cell=cell,
+                              align="center")
+        floor = min(c.keys.get_bottom()[1] for c in (sc, wc, hc))
+        for row, chart, n in ((change, wc, 0), (grad, wc, 1), (h_change, hc, 0)):
+            row.shift(np.array([chart.bars[0].get_x() - row[0].get_x(), floor - 0.4 - 0.5 * n - row.get_y(), 0.0]))
+        c_lab = self.math("\"change\"", size=SIZE, color=style.DIFFERENCE).next_to(change, LEFT, buff=0.35)
+        g_lab = self.math("\"gradient: \" {d} times partial w \\/ partial s_{r}", size=SIZE, color=GRAD,
+                          d=b.value("nudge", ()), r=self.k(r)).next_to(grad, LEFT, buff=0.35)
+        h_lab = self.math("\"change\"", size=SIZE, color=style.DIFFERENCE).next_to(h_change, LEFT, buff=0.25)
         nudge = self.math("s' = s + {d} \" at \" k_{r}", color=SCORE, d=b.value("nudge", ()), r=self.k(r))
-        nudge.next_to(lines, UP, buff=0.3).align_to(lines, LEFT)
-        table = VGroup(lines, nudge)
-        style.STAGE.place(table)
-
-        def box_to(n: int) -> VMobject:  # the nudged key's column, down to table line n
-            return glyph_box([line[1][r] for line in lines[1:n + 1]] + [head[r]], color=style.TEXT, buff=0.1)
-
-        box = box_to(1)
+        style.STAGE.place(VGroup(panels, change, grad, h_change, c_lab, g_lab, h_lab))
+        nudge.next_to(sc.keys, DOWN, buff=0.3).align_to(sc.plane, LEFT)
+        sn = rechart(b, sc, "s_nudged", SCORE, s_range)
+        wn = rechart(b, wc, "w_nudged", WEIGHT, (0.0, 1.0))
+        hn = rechart(b, hc, "hard_nudged", PLAIN, (0.0, 1.0), decimals=0)
+        n_names = (self.math("\"scores\" s'", color=SCORE).move_to(names[0]), self.math("\"softmax\"(s')", color=WEIGHT).move_to(names[1]),
+                   self.math("\"argmax\"(s')", color=PLAIN).move_to(names[2]))
+        self.play(*(FadeIn(p) for p in panels), run_time=0.8)
+        box = glyph_box([sc.bars[r], sc.numbers[r], sc.keys[r]], color=style.TEXT, buff=0.1)
         self.say("Nudge the score of key {r} up by just {d}. The softmax weights move a little: key {r} gains {g}.",
                  r=self.k(r), d=b.value("nudge", ()), g=b.value("w_change", (r,)))
-        self.play(FadeIn(nudge), FadeIn(head), FadeIn(lines[1]), Create(box), run_time=0.8)
-        self.play(*(self.carry(lines[1][1][k], lines[2][1][k]) for k in range(L)), FadeIn(lines[2][0]),
-                  box.animate.become(box_to(2)), run_time=0.8)
-        self.play(FadeIn(lines[3:5]), box.animate.become(box_to(4)), run_time=0.6)
-        self.play(FadeIn(lines[5][0]), box.animate.become(box_to(5)),
-                  *(self.carry(VGroup(lines[3][1][k], lines[4][1][k]), lines[5][1][k]) for k in range(L)),
-                  run_time=0.9)
+        self.play(Create(box), FadeIn(nudge), run_time=0.5)
+        tick(self, [sc.numbers[r]], [sn.numbers[r]], ReplacementTransform(sc.bars[r], sn.bars[r]),
+             ReplacementTransform(names[0], n_names[0]),
+             box.animate.become(glyph_box([sn.bars[r], sn.numbers[r], sc.keys[r]], color=style.TEXT, buff=0.1)),
+             run_time=0.9)
+        tick(self, list(wc.numbers), list(wn.numbers), *(ReplacementTransform(wc.bars[j], wn.bars[j]) for j in range(L)),
+             ReplacementTransform(names[1], n_names[1]), run_time=1.2)
+        self.play(FadeIn(c_lab), *(self.carry(wn.numbers[j], change[j]) for j in range(L)), run_time=0.9)
+        w_box = glyph_box([wn.bars[r], wn.numbers[r], change[r]], color=style.TEXT, buff=0.1)
+        self.play(Create(w_box), run_time=0.5)
         self.hold_caption()
         self.say("Autograd gives the gradient of every weight with respect to s_{r}. Times the nudge, it predicts"
                  " that change: {p} for key {r}.", r=self.k(r), p=b.value("grad_step", (r,)))
-        self.play(FadeIn(lines[6]), box.animate.become(box_to(6)), run_time=0.8)
+        self.play(FadeIn(g_lab), FadeIn(grad, shift=UP * 0.15),
+                  w_box.animate.become(glyph_box([wn.bars[r], wn.numbers[r], change[r], grad[r]], color=style.TEXT,
+                                                 buff=0.1)), run_time=0.9)
         self.hold_caption()
         if jumped:
             self.say("Argmax puts all weight on the top score. The same nudge makes it jump: key {a} drops from one"
@@ -513,7 +533,11 @@ class SoftmaxLecture(LectureScene):
         else:
             self.say("Argmax puts all weight on the top score. The same nudge does not move it at all: no signal to"
                      " learn from.")
-        self.play(FadeIn(lines[7:]), box.animate.become(box_to(8)), run_time=0.7)
+        tick(self, list(hc.numbers), list(hn.numbers), *(ReplacementTransform(hc.bars[j], hn.bars[j]) for j in range(L)),
+             ReplacementTransform(names[2], n_names[2]), run_time=0.8)
+        self.play(FadeIn(h_lab), *(self.carry(hn.numbers[j], h_change[j]) for j in range(L)),
+                  Indicate(hn.bars, color=PLAIN, scale_factor=1.0), run_time=1.0)
+        self.hold_caption()
         self.clear_stage()
 
     def slide(self) -> None:

@@ -345,7 +345,8 @@ class CnnLecture(LectureScene):
         for c, num in enumerate(grid):
             num.move_to(corner + np.array([(c % m + 0.5) * cell[0], -(c // m + 0.5) * cell[1], 0]))
         frame = SurroundingRectangle(grid, buff=0.12, color=style.MUTED, stroke_width=1.5)
-        scale.next_to(rows_l, RIGHT, buff=0.4).align_to(frame, LEFT)  # under the outputs, level with W's foot: W's scale
+        scale = Group(style.note("weight colours", color=style.MUTED), scale).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+        scale.next_to(frame, DOWN, buff=0.5).align_to(frame, LEFT)  # W's own scale, named, away from the kernel
         out_name = self.prose("image {i}'s outputs, as a {m} × {m} map", color=FMAP, i=b.index("images", 0, 0),
                               m=b.dim("fmap_conv", 1)).next_to(frame, UP, buff=0.15)
         # image 1, its rows flying into one long strip under W, the products strip under that

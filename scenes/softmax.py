@@ -696,6 +696,9 @@ class SoftmaxLecture(LectureScene):
             n.set_y(C.row(k).get_y())
         n_lab = self.math("\"length\" |w_j v_j|", color=style.TEXT).next_to(lengths, UP, buff=0.12).align_to(c_lab, DOWN)
         style.STAGE.place(VGroup(top, o, O, w_lab, v_lab, c_lab, o_lab, O_lab, line, diff, lengths, n_lab))
+        upper = VGroup(top, w_lab, v_lab, c_lab, lengths, n_lab)  # drawn first in the middle of the stage
+        lift = style.STAGE.centre[1] - upper.get_y()
+        upper.shift(UP * lift)
         self.say("The weights now mix the value rows: each row v_j of V is multiplied by its weight w_j.")
         self.play(FadeIn(w), FadeIn(w_lab), FadeIn(V), FadeIn(v_lab), run_time=0.8)
         self.play(Create(arrow), FadeIn(c_lab), Create(C.brackets), LaggedStart(
@@ -719,6 +722,7 @@ class SoftmaxLecture(LectureScene):
         self.hold_caption()
         self.say("Summed down each column, the scaled rows give the output of query {i}: the same row as A V"
                  " computed by torch.", i=self.query())
+        self.play(VGroup(upper, marks).animate.shift(DOWN * lift), run_time=0.6)  # room below for the sum
         self.play(Create(line), FadeIn(o_lab), Create(o.brackets),
                   *(self.carry(C.column_band(c, c + 1), o.entry(0, c)) for c in range(C.n_cols)), run_time=1.4)
         self.play(FadeIn(O), FadeIn(O_lab), FadeIn(diff), run_time=0.6)

@@ -37,6 +37,7 @@ def recompute(manifest: dict[str, Any], W_big: torch.Tensor) -> dict[str, torch.
     absmax = W_big.abs().max()
     return {
         "E": E, "weight": weight, "W_q": W_q, "Q": Q, "Q_heads": Q_heads, "Q_paper": Q_paper,
+        "terms": E[..., :, None] * W_q,  # every product E[b, l, k] W^q[k, j] that Q's entries sum
         "W_q_heads": torch.stack([W_q[:, h * d:(h + 1) * d] for h in range(H)]),
         "max_abs_diff": (Q_paper - Q_heads).abs().max(), "W_big": W_big,
         "W_big_crop": W_big[:12, db - 16:db + 16], "crop_bounds": torch.tensor([1, 12, db - 15, db + 16]),

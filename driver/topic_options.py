@@ -69,7 +69,7 @@ OPTIONS: dict[str, tuple[tuple[str, int, str, int, int], ...]] = {
     ),
     'fixed': (
         ('d_model', 4, 'embedding size D (W_Q, W_K and W_V are D x D, two heads of D/2)', 2, 4),
-        ('vocab', 5, 'rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run', 5, 8),
+        ('vocab', 8, 'rows V of the drawn embedding table: cat, eat, mouse, dog, fish, then bird, see, run', 5, 8),
         ('big_vocab', 50257, "size of the second vocabulary (GPT-2's by default); only its shape is drawn", 4, 200000),
     ),
     'subspaces': (

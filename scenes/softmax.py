@@ -439,7 +439,7 @@ class SoftmaxLecture(LectureScene):
         else:
             self.say("Dividing by the sum shrinks every bar: each score becomes s_j over {S}.", S=b.value("s_sum", ()))
         self.play(*(ReplacementTransform(sc.bars[j], n_chart.bars[j]) for j in range(L)),
-                  *(self.carry(s_row[j], n_chart.numbers[j]) for j in range(L)), run_time=1.6)
+                  *(self.carry(s_row[j], n_chart.numbers[j]) for j in range(L)), run_time=2.2)
         self.play(FadeIn(n_sum), FadeIn(w_name), FadeIn(w_chart), run_time=0.8)
         self.hold_caption()
         self.play(*(ReplacementTransform(c.bars[j], z.bars[j]) for c, z in ((n_chart, nz), (w_chart, wz))

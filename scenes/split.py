@@ -8,6 +8,8 @@ wrong way and every gap are drawn in style.DIFFERENCE.
 
 from __future__ import annotations
 
+import numpy as np
+
 from manim import (
     DOWN,
     LEFT,
@@ -43,6 +45,17 @@ def shown(value: object, decimals: int = 2) -> float:
 def eq_sign(exact: bool) -> str:
     """Return '=' when the shown digits add up, else '≈' (the sum is of the unrounded values)."""
     return "$=$" if exact else "$approx$"
+
+
+def detour(dx: float):  # type: ignore[no-untyped-def]
+    """Return a path function: step dx to the right, move (and morph) to the target there, step back left.
+
+    A row copied straight down a matrix would pass over the rows below it; this path goes round them."""
+    def path(start: np.ndarray, end: np.ndarray, alpha: float) -> np.ndarray:
+        m = min(1.0, max(0.0, 3 * alpha - 1))
+        off = dx * min(1.0, 3 * alpha, 3 * (1 - alpha))
+        return start + m * (end - start) + np.array([off, 0.0, 0.0])
+    return path
 
 
 class SplitLecture(LectureScene):
@@ -184,7 +197,9 @@ class SplitLecture(LectureScene):
                                for h in range(self.H)))
         self.say("Wrong way: cut E into {H} chunks of {d} columns and project each alone.",
                  H=b.dim("E_chunks", 1), d=b.dim("E_chunks", 3))
-        self.play(Create(self.W_lines), Create(chunk_boxes), FadeIn(chunk_names), run_time=0.8)
+        # E's and W^q's names sit where the chunks and blocks fly down: they step out until the next beat
+        self.play(Create(self.W_lines), Create(chunk_boxes), FadeIn(chunk_names), FadeOut(self.E_name),
+                  FadeOut(self.W_name), run_time=0.8)
         self.hold_caption()
         diag = VGroup(*(W.box(rows=self.band(h), cols=self.band(h), color=WRONG) for h in range(self.H)))
         off = VGroup(*(W.entry(r, c) for r in range(W.n_rows) for c in range(W.n_cols) if r // self.d != c // self.d))
@@ -322,44 +337,70 @@ class SplitLecture(LectureScene):
         self.beat("One entry, chunk by chunk")
         b = self.b
         h, i, j = (int(x) for x in self.result.worst)
-        self.play(FadeOut(self.legend), FadeOut(self.why_marks), run_time=0.4)
+        self.play(FadeOut(self.legend), FadeOut(self.why_marks), FadeOut(self.E_name), FadeOut(self.W_name),
+                  run_time=0.4)  # the names would sit in the paths of the entries flying down
         chunk_boxes = VGroup(*(self.E.box(rows=(i, i + 1), cols=self.band(k), color=style.index_colour(k))
                                for k in range(self.H)))
         col_parts = VGroup(*(self.W.box(rows=self.band(k), cols=(h * self.d + j, h * self.d + j + 1),
                                         color=style.index_colour(k), buff=0.06) for k in range(self.H)))
+        t = self.result
         shares = VGroup(*(self.b.number(b.value("parts", (0, k, h, i, j)), style.NUMBER_SIZE,
                                         color=style.ROLE["query"]) for k in range(self.H)))
-        share_names = VGroup(*(self.math("E_{k} B_({k},{h})", style.NOTE_SIZE, style.index_colour(k),
-                                         k=b.index("parts", 1, k), h=b.index("parts", 2, h)) for k in range(self.H)))
+        terms, lines = [], VGroup()
+        for k in range(self.H):  # chunk k's share written out: its d products, then their sum
+            cols = range(*self.band(k))
+            fe = [self.factor("E", (0, i, c)) for c in cols]
+            fw = [self.factor("W_q", (c, h * self.d + j)) for c in cols]
+            items: list = [self.math("E_{k} B_({k},{h}):", style.NOTE_SIZE, style.index_colour(k),
+                                     k=b.index("parts", 1, k), h=b.index("parts", 2, h))]
+            signs = [items[0]]
+            for n in range(len(fe)):
+                signs += [style.note("$+$")] if n else []
+                items += signs[-1:] if n else []
+                items += [VGroup(fe[n], fw[n]).arrange(RIGHT, buff=0.06)]
+            ok = abs(round(sum(shown(t.E[0, i, c]) * shown(t.W_q[c, h * self.d + j]) for c in cols), 2)
+                     - shown(t.parts[0, k, h, i, j])) < 1e-6
+            signs.append(style.note(eq_sign(ok)))
+            items += [signs[-1], shares[k]]
+            lines.add(VGroup(*items).arrange(RIGHT, buff=0.15))
+            terms.append((fe, fw, signs))
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        sums = VGroup(*(self.b.number(b.value("parts", (0, k, h, i, j)), style.NUMBER_SIZE,
+                                      color=style.ROLE["query"]) for k in range(self.H)))
         pluses = VGroup(*(style.note("$+$") for _ in range(self.H - 1)))
-        t = self.result
         adds_up = abs(sum(shown(t.parts[0, k, h, i, j]) for k in range(self.H)) - shown(t.Q_heads[0, h, i, j])) < 1e-6
         eq = style.note(eq_sign(adds_up))
         q = self.b.number(b.value("Q_heads", (0, h, i, j)), style.NUMBER_SIZE, color=style.ROLE["query"])
-        items = [shares[0]]
+        items = [sums[0]]
         for k in range(1, self.H):
-            items += [pluses[k - 1], shares[k]]
-        line = VGroup(*items, eq, q).arrange(RIGHT, buff=0.3)
-        for k in range(self.H):
-            share_names[k].next_to(shares[k], UP, buff=0.2)
-        right_name = style.note("✓ right way").next_to(q, UP, buff=0.2)
-        wrong = self.prose("✗ the wrong way keeps only its own chunk's share: {w}", style.LABEL_SIZE, WRONG,
+            items += [pluses[k - 1], sums[k]]
+        right_name = style.note("✓ right way:")
+        line = VGroup(right_name, *items, eq, q).arrange(RIGHT, buff=0.25)
+        wrong = self.prose("✗ the wrong way keeps only its own chunk's share: {w}", style.NOTE_SIZE, WRONG,
                            w=b.value("Q_wrong", (0, h, i, j)))
-        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.5, style.STAGE.bottom)
-        below.place(VGroup(line, share_names, right_name, wrong.next_to(line, DOWN, buff=0.5)), align=UP)
+        block = VGroup(lines, line, wrong).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        below = style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.35, style.STAGE.bottom)
+        below.place(block)
         self.say("Row {i}, column {j} of head {h}: chunk by chunk, a row piece of E times a piece of W^q's column.",
                  i=b.index("Q_heads", 2, i), j=b.index("Q_heads", 3, j), h=b.index("Q_heads", 1, h))
         self.play(Create(chunk_boxes), run_time=0.6)
         for k in range(self.H):
-            piece = VGroup(*(self.E.entry(i, c) for c in range(*self.band(k))),
-                           *(self.W.entry(r, h * self.d + j) for r in range(*self.band(k))))
+            fe, fw, signs = terms[k]
+            cols = list(range(*self.band(k)))
+            pick = [f[-2] if len(f) > 1 else f[0] for f in (*fe, *fw)]  # the bound number inside its brackets
+            parens = [m for f in (*fe, *fw) for m in f if m not in pick]
+            glue = signs + parens
             self.play(Create(col_parts[k]), run_time=0.3)
-            self.play(ReplacementTransform(piece.copy(), shares[k]), FadeIn(share_names[k]),
-                      *([FadeIn(pluses[k - 1])] if k else []), run_time=1.0)
+            self.play(*(self.carry(self.E.entry(i, c), pick[n]) for n, c in enumerate(cols)),
+                      *(self.carry(self.W.entry(c, h * self.d + j), pick[len(cols) + n]) for n, c in enumerate(cols)),
+                      *(FadeIn(m) for m in glue), run_time=1.0)
+            self.combine([(VGroup(*pick), shares[k])], run_time=0.8)
         self.hold_caption()
         self.say("The right value sums every chunk's share, {q}; the wrong way keeps one share, {w}.",
                  q=b.value("Q_heads", (0, h, i, j)), w=b.value("Q_wrong", (0, h, i, j)))
-        self.play(FadeIn(eq), ReplacementTransform(shares.copy(), q), FadeIn(right_name), run_time=1.0)
+        self.play(FadeIn(right_name), *(self.carry(shares[k], sums[k]) for k in range(self.H)), FadeIn(pluses),
+                  run_time=0.9)
+        self.combine([(sums, q)], FadeIn(eq), run_time=0.9)
         self.play(FadeIn(wrong, shift=UP * 0.2), run_time=0.6)
         self.hold_caption()
 
@@ -369,48 +410,67 @@ class SplitLecture(LectureScene):
         self.clear_stage()
         E = self.mat("E", (0,))
         qkv = VGroup(*(self.mat(n, (0,)) for n in "QKV")).arrange(DOWN, buff=0.45)
-        names = VGroup(*(self.math(f"{n} = E W^{n.lower()}", color=style.ROLE[n]).next_to(m, LEFT, buff=0.3)
+        q_words = [label_rows(m, [self.word(i) for i in range(self.L)], buff=0.25) for m in qkv]
+        names = VGroup(*(self.math(f"{n} = E W^{n.lower()}", color=style.ROLE[n]).next_to(m, RIGHT, buff=0.3)
                          for n, m in zip("QKV", qkv)))
-        E.next_to(VGroup(qkv, names), LEFT, buff=1.2)
         E_name = self.math("E", style.LABEL_SIZE, style.ROLE["E"]).next_to(E, UP, buff=0.15)
         words = label_rows(E, [self.word(i) for i in range(self.L)], buff=0.25)
-        style.STAGE.place(VGroup(E, E_name, words, qkv, names))
-        arrows = VGroup(*(style.arrow(E.get_right(), n.get_left()) for n in names))
+        left = VGroup(E, E_name, words)
+        right = VGroup(qkv, *q_words, names)
+        left.next_to(right, LEFT, buff=1.3).set_y(qkv[1].get_y())  # E level with K: no path crosses a name
+        weights = [self.matrix(f"W_{n}", cell=NARROW) for n in "qkv"]
+        w_names = [VGroup(self.math(f"W^{n}", style.LABEL_SIZE, style.ROLE["W"]),
+                          style.note("trained", color=style.MUTED)).arrange(RIGHT, buff=0.2) for n in "qkv"]
+        for m, nm in zip(weights, w_names):
+            m.next_to(E, DOWN, buff=0.45).set_x(E.get_x())
+            nm.next_to(m, DOWN, buff=0.12)
+        style.STAGE.place(VGroup(left, right, weights[0], w_names[0]))
+        for m, nm in zip(weights[1:], w_names[1:]):
+            m.move_to(weights[0])
+            nm.move_to(w_names[0])
         self.say("The full pipeline. Step one: project all of E with the trained W^q, W^k and W^v.")
         self.play(FadeIn(E), FadeIn(E_name), FadeIn(words), run_time=0.5)
-        for m, n, a in zip(qkv, names, arrows):
-            self.play(Create(a), FadeIn(n), Create(m.brackets),
-                      LaggedStart(*(self.carry(E.row(i), m.row(i)) for i in range(self.L)), lag_ratio=0.2),
-                      run_time=0.9)
+        for k, (m, n) in enumerate(zip(qkv, names)):
+            self.play(*([FadeOut(weights[k - 1]), FadeOut(w_names[k - 1])] if k else []),
+                      FadeIn(weights[k]), FadeIn(w_names[k]), run_time=0.4)
+            self.play(Create(m.brackets),
+                      LaggedStart(*(self.carry(E.row(i), m.row(i)) for i in range(self.L)), lag_ratio=0.3),
+                      run_time=1.0)
+            self.play(FadeIn(n), FadeIn(q_words[k]), run_time=0.3)
         self.settle(*qkv)
         self.hold_caption()
-        self.qkv, self.qkv_names, self.E_step = qkv, names, VGroup(E, E_name, words, arrows)
+        self.qkv, self.qkv_names, self.E_step = qkv, names, VGroup(E, E_name, words, weights[-1], w_names[-1])
+        self.qkv_words = VGroup(*q_words)
 
     def step_split(self) -> None:
         self.beat("Step two: split Q, K, V into heads")
         b, qkv = self.b, self.qkv
-        left = VGroup(qkv, self.qkv_names)
+        left = VGroup(qkv, self.qkv_words)
         grid = VGroup(*(VGroup(*(self.mat(f"{n}_heads", (0, h)) for n in "QKV")).arrange(RIGHT, buff=0.35)
                         for h in range(self.H))).arrange(DOWN, buff=0.55)
         names = VGroup(*(self.head_math(f"{n}_{{h}}", h).next_to(m, UP, buff=0.08)
                          for h, row in enumerate(grid) for n, m in zip("QKV", row)))
         row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.25) for h, row in enumerate(grid)))
-        right = VGroup(grid, names, row_names)
+        g_words = VGroup(*(label_rows(row[0], [self.word(i) for i in range(self.L)], buff=0.25) for row in grid))
+        for h, row in enumerate(grid):
+            row_names[h].next_to(g_words[h], LEFT, buff=0.3)
+        right = VGroup(grid, names, row_names, g_words)
         left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.4, gap=0.4)
         right_area.place(right)
-        self.play(FadeOut(self.E_step), left.animate.move_to(left_area.centre), run_time=0.7)
+        self.play(FadeOut(self.E_step), FadeOut(self.qkv_names), left.animate.move_to(left_area.centre),
+                  run_time=0.7)
         self.say("Step two: cut Q, K and V into {H} heads of {d} columns. Row h is all head h gets.",
                  H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
         boxes = VGroup(*(self.band_boxes(m) for m in qkv))
         self.play(Create(boxes), run_time=0.5)
         for h, row in enumerate(grid):
             self.play(*(self.carry(m.column_band(*self.band(h)), t.entries) for m, t in zip(qkv, row)),
-                      *(Create(t.brackets) for t in row), FadeIn(names[3 * h:3 * h + 3]), FadeIn(row_names[h]),
-                      run_time=0.9)
+                      *(Create(t.brackets) for t in row), run_time=0.9)
+            self.play(FadeIn(names[3 * h:3 * h + 3]), FadeIn(row_names[h]), FadeIn(g_words[h]), run_time=0.3)
             self.settle(*row)
         self.hold_caption()
         self.qkv_left = VGroup(left, boxes)
-        self.grid, self.grid_names = grid, VGroup(names, row_names)
+        self.grid, self.grid_names = grid, VGroup(names, row_names, g_words)
 
     def factor(self, name: str, index: tuple[int, ...]) -> VGroup:
         """Return one bound factor of a dot product, in brackets when it is negative."""
@@ -429,12 +489,14 @@ class SplitLecture(LectureScene):
         Q, KT = self.matrix("Q_heads", (0, h), cell=NARROW), self.matrix("K_heads_T", (0, h), cell=NARROW)
         S, A = self.matrix("scores", (0, h), cell=NARROW), self.matrix("weights", (0, h), cell=NARROW)
         times, eq = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
-        top = VGroup(Q, times, KT, eq, S).arrange(RIGHT, buff=0.35)
+        s_rows = label_rows(S, [self.word(r) for r in range(L)], buff=0.2)  # S named on both axes
+        top = VGroup(Q, times, KT, eq, VGroup(s_rows, S)).arrange(RIGHT, buff=0.35)
+        s_cols = label_columns(S, [self.word(c) for c in range(L)])
         q_words = label_rows(Q, [self.word(r) for r in range(L)], buff=0.25)
         k_words = label_columns(KT, [self.word(c) for c in range(L)])
         names = VGroup(Q.label(self.head_math("Q_{h}", h)),
                        self.head_math("K_{h}^T", h).next_to(k_words, UP, buff=0.12),
-                       self.head_math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d_q)", h).next_to(S, UP, buff=0.15))
+                       self.head_math("S_{h} = Q_{h} K_{h}^T \\/ sqrt(d_q)", h).next_to(s_cols, UP, buff=0.12))
         # one entry, written out: q_i . k_j, then divided by sqrt(d_q)
         fq = [self.factor("Q_heads", (0, h, i, c)) for c in range(d)]
         fk = [self.factor("K_heads_T", (0, h, c, j)) for c in range(d)]
@@ -456,9 +518,9 @@ class SplitLecture(LectureScene):
                                w=b.string(f"word{i}"), v=b.string(f"word{j}"))
         work = VGroup(work_name, line1, line2).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         soft = VGroup(style.arrow(ORIGIN, DOWN * 0.9), style.note('$"softmax"$ of each row', color=style.MUTED))
-        soft[1].next_to(soft[0], RIGHT, buff=0.15)
+        soft[1].next_to(soft[0], LEFT, buff=0.15)  # left of the arrow: the rows pass on the right
         a_name = self.head_math('A_{h}', h)
-        stage = VGroup(top, q_words, k_words, names)
+        stage = VGroup(top, q_words, k_words, names, s_cols)
         soft.next_to(S, DOWN, buff=0.15)
         soft.shift(RIGHT * (S.get_x() - soft[0].get_x()))
         a_words = label_columns(A, [self.word(c) for c in range(L)])
@@ -500,6 +562,7 @@ class SplitLecture(LectureScene):
         self.play(LaggedStart(*(self.carry(VGroup(Q.row(r), KT.column_band(c, c + 1)), S.entry(r, c))
                                 for r, c in rest), lag_ratio=0.1), run_time=1.8)
         self.settle(S)
+        self.play(FadeIn(s_rows), FadeIn(s_cols), run_time=0.4)
         self.hold_caption()
         row = ", ".join(f"{{s{c}}}" for c in range(L))
         to = ", ".join(f"{{a{c}}}" for c in range(L))
@@ -507,7 +570,9 @@ class SplitLecture(LectureScene):
         fields.update({f"a{c}": b.value("weights", (0, h, i, c)) for c in range(L)})
         self.say("Softmax turns each row into weights that sum to one: " + row + " becomes " + to + ".", **fields)
         self.play(FadeIn(soft), FadeIn(a_name), FadeIn(a_words), Create(A.brackets), run_time=0.6)
-        self.play(LaggedStart(*(self.carry(S.row(r), A.row(r)) for r in range(L)), lag_ratio=0.3), run_time=1.8)
+        out = S.get_right()[0] - S.get_x() + S.row(0).width / 2 + 0.25  # each row steps out right of S, then down
+        for r in range(L):
+            self.play(ReplacementTransform(S.row(r).copy(), A.row(r), path_func=detour(out)), run_time=0.8)
         self.settle(A)
         a_box = A.box(rows=(i, i + 1), cols=(j, j + 1), color=style.index_colour(h))
         self.play(Create(a_box), run_time=0.5)
@@ -553,12 +618,28 @@ class SplitLecture(LectureScene):
         foot_area.place(foot)
         self.say("Every head does the same within its own slice: A_h comes from Q_h and K_h, and each row sums"
                  " to one.")
-        for blk in blocks:
+        for h, blk in enumerate(blocks):
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
-            self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets),
-                      LaggedStart(*(FadeIn(n, scale=0.8) for n in A.entries), lag_ratio=0.05), run_time=1.0)
+            with_v = (FadeIn(times), FadeIn(V), FadeIn(V_name))  # V_h, known from step two, waits beside A_h
+            if h == 0:  # head 1's A was worked out in the last beat
+                self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets), *with_v,
+                          LaggedStart(*(FadeIn(n, scale=0.8) for n in A.entries), lag_ratio=0.05), run_time=1.0)
+                self.settle(A)
+                continue
+            # the other heads the same way: their scores S_h where A_h will be, then softmax row by row
+            S = self.mat("scores", (0, h)).move_to(A)
+            s_note = self.head_math('S_{h}: "the same scores, then softmax of each row"', h)
+            s_note.next_to(title, RIGHT, buff=0.4).set_color(style.MUTED)
+            self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), FadeIn(S), FadeIn(s_note), *with_v,
+                      run_time=0.8)
+            for r in range(self.L):
+                self.play(self.carry(S.row(r), A.row(r)), FadeOut(S.row(r)), run_time=0.45)
+                self.remove(*S.row(r).get_family())
+            self.remove(S.brackets)
+            self.add(A.brackets)
             self.settle(A)
+            self.play(FadeOut(s_note), run_time=0.3)
         self.play(FadeIn(foot), run_time=0.4)
         self.hold_caption()
         # the trained patterns, on the entries themselves
@@ -585,17 +666,22 @@ class SplitLecture(LectureScene):
         i = min(1, self.L - 1)
         self.say("Then O_h = A_h V_h: {w}'s output row adds the rows of V_h, each weighted by {w}'s row of A_h.",
                  w=b.string(f"word{i}"))
+        self.play(FadeOut(marks), run_time=0.3)
         for h, blk in enumerate(blocks):
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
-            self.play(FadeIn(times), FadeIn(V), FadeIn(V_name), run_time=0.5)
             self.play(FadeIn(eq), FadeIn(O_name), Create(O.brackets), run_time=0.4)
-            rest = range(self.L)
-            if h == 0 and len(foot):  # one row written out: the weights times the rows of V, added up
+            rest = list(range(self.L))
+            if h == self.H - 1 and len(foot):  # one row written out (the last head: nothing between it and the line): the weights times the rows of V, added up
                 self.weighted_row(h, i, A, V, O, foot, foot_area)
                 rest = [r for r in range(self.L) if r != i]
-            self.play(LaggedStart(*(self.carry(VGroup(self.A[h].row(r), V.entries), O.row(r)) for r in rest),
-                                  lag_ratio=0.3), run_time=1.2)
+            a_box = A.box(rows=(rest[0], rest[0] + 1), color=style.index_colour(h))
+            self.play(Create(a_box), run_time=0.3)
+            for n, r in enumerate(rest):  # one output row at a time: V's rows, weighted by A's row r, land in O's
+                if n:
+                    self.play(Transform(a_box, A.box(rows=(r, r + 1), color=style.index_colour(h))), run_time=0.25)
+                self.play(self.flow(V.entries, O.row(r)), run_time=0.6)
+            self.play(FadeOut(a_box), run_time=0.2)
             self.settle(O)
         self.hold_caption()
         self.O_names = [blk[1][3] for blk in blocks]
@@ -639,10 +725,11 @@ class SplitLecture(LectureScene):
         w_name = VGroup(self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]), style.note("random", color=style.MUTED))
         w_name.arrange(RIGHT, buff=0.2).next_to(Wo, DOWN, buff=0.2)
         y_name = self.math("Y = O W^o", style.LABEL_SIZE, style.ROLE["output"]).next_to(Y, DOWN, buff=0.2)
+        y_words = label_rows(Y, [self.word(r) for r in range(self.L)], side=RIGHT, buff=0.2)
         top = keep.copy().arrange(RIGHT, buff=1.0)
         tall = top.height + 0.05  # the head outputs keep their size: L rows and a name
         upper, lower, foot = style.STAGE.rows(tall, style.STAGE.height - tall - 1.5, 0.9, gap=0.3)
-        lower.place(VGroup(row, c_name, w_name, y_name))
+        lower.place(VGroup(row, c_name, w_name, y_name, y_words))
         upper.place(top)
         self.play(keep.animate.become(top), run_time=0.6)
         self.say("Step four: put the {H} head outputs side by side again, shape ({L}, {D}),",
@@ -656,7 +743,7 @@ class SplitLecture(LectureScene):
         self.hold_caption()
         self.say("then multiply by the output weight W^o. Ours was not part of the training: it is random.")
         self.play(FadeIn(times), FadeIn(Wo), FadeIn(w_name), run_time=0.6)
-        self.play(FadeIn(equals), FadeIn(y_name), Create(Y.brackets),
+        self.play(FadeIn(equals), FadeIn(y_name), FadeIn(y_words), Create(Y.brackets),
                   LaggedStart(*(FadeIn(n, shift=RIGHT * 0.2) for n in Y.entries), lag_ratio=0.04), run_time=1.0)
         self.settle(Y)
         self.hold_caption()
@@ -691,7 +778,7 @@ class SplitLecture(LectureScene):
             self.play(ReplacementTransform(piece.copy(), parts[h]), FadeIn(part_names[h]),
                       *([FadeIn(items[2 * h - 1])] if h else []), run_time=1.0)
         self.play(FadeIn(line[-2]), ReplacementTransform(parts.copy(), y), Create(target), run_time=1.0)
-        self.hold_caption()
+        self.clear_stage()  # the next chapter opens on a clear stage
 
     def against_torch(self) -> None:
         self.beat("Same as torch.nn.MultiheadAttention")

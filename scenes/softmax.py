@@ -329,8 +329,8 @@ class SoftmaxLecture(LectureScene):
                   *(self.carry(w_row[j], w_chart.numbers[j]) for j in range(L)), *w_chart.grow(),
                   run_time=1.2)
         z = self.key(L - 1)
-        self.say("All weights are positive, even key {z}'s {m}, too small for two decimals. They sum to {one}, and key {a} keeps the"
-                 " top score and the top weight, {w}.", z=self.k(z), m=b.value("w", (z,), 6),
+        self.say("All weights are positive, even key {z}'s {m}. They sum to {one}, and key {a} keeps the top score"
+                 " and the top weight, {w}.", z=self.k(z), m=b.value("w", (z,), 6),
                  one=b.value("w_sum", ()), a=self.k(a), w=b.value("w", (a,)))
         marks = VGroup(*(glyph_box([c.bars[a], c.numbers[a]], color=style.TEXT, buff=0.08) for c in (s_chart, w_chart)))
         tiny = self.math("w_{z} = {m}", color=WEIGHT, z=self.k(z), m=b.value("w", (z,), 6))
@@ -365,8 +365,8 @@ class SoftmaxLecture(LectureScene):
         low_total = self.math("sum = {y}", color=PLAIN, y=b.value("exp_stable_sum", ()))
         for tot in (up_total, low_total):
             tot.next_to(low_lab, RIGHT, buff=0.4).set_y(exp_row.get_y())
-        self.say("Add {c} to every score: each e to the s, and their sum, grow {f} times. The weights do not move:"
-                 " the largest change is {d}.", c=b.value("shift", (), 1), f=b.value("exp_shift", (), 1),
+        self.say("Add {c} to every score: each e to the s, and the sum, grow {f} times. No weight moves: the largest"
+                 " change is {d}.", c=b.value("shift", (), 1), f=b.value("exp_shift", (), 1),
                  d=b.value("shift_change", (), 2, "g"))
         tick(self, [wide.numbers[j] for j in range(L)], [up.numbers[j] for j in range(L)],
              *(ReplacementTransform(wide.bars[j], up.bars[j]) for j in range(L)), ReplacementTransform(s_name, up_name),
@@ -375,8 +375,7 @@ class SoftmaxLecture(LectureScene):
         self.play(FadeIn(shift_lab), *(self.carry(up_row[j], shift_row[j]) for j in range(L)), FadeIn(shift_diff),
                   Indicate(w_chart.bars, color=WEIGHT, scale_factor=1.0), run_time=1.2)
         self.hold_caption()
-        self.say("Torch uses this: it subtracts the top score first. The largest power is then e to the zero, one, so"
-                 " nothing overflows, and the weights are the same.")
+        self.say("Torch subtracts the top score first: no power exceeds one, so nothing overflows. Same weights.")
         tick(self, [up.numbers[j] for j in range(L)], [low.numbers[j] for j in range(L)],
              *(ReplacementTransform(up.bars[j], low.bars[j]) for j in range(L)), ReplacementTransform(up_name, low_name),
              run_time=1.2)
@@ -434,7 +433,7 @@ class SoftmaxLecture(LectureScene):
         self.combine([(s_row, n_name)], lag_ratio=0.0, run_time=0.9)
         self.hold_caption()
         if float(b.tensors["s_sum"]) < 0:
-            self.say("Dividing by a negative sum flips every bar and shrinks it: each score becomes s_j over {S}.",
+            self.say("A negative sum flips and shrinks every bar: each score becomes s_j over {S}.",
                      S=b.value("s_sum", ()))
         else:
             self.say("Dividing by the sum shrinks every bar: each score becomes s_j over {S}.", S=b.value("s_sum", ()))
@@ -468,8 +467,7 @@ class SoftmaxLecture(LectureScene):
             self.say("These scores are all positive, so it happens to work here; one negative score would give a"
                      " negative weight.")
         self.hold_caption()
-        self.say("Softmax has neither problem: e to any score is positive, so every weight is positive, and the top"
-                 " score keeps the top weight.")
+        self.say("Softmax has neither problem: every weight is positive, and the top score keeps the top weight.")
         self.clear_stage()
 
     def smooth(self) -> None:

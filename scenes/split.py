@@ -445,20 +445,25 @@ class SplitLecture(LectureScene):
     def step_split(self) -> None:
         self.beat("Step two: split Q, K, V into heads")
         b, qkv = self.b, self.qkv
-        left = VGroup(qkv, self.qkv_words)
+        short = VGroup(*(self.math(n, style.LABEL_SIZE, style.ROLE[n]).next_to(w, LEFT, buff=0.3)
+                         for n, w in zip("QKV", self.qkv_words)))  # short names, clear of the paths to the heads
+        left = VGroup(qkv, self.qkv_words, short)
         grid = VGroup(*(VGroup(*(self.mat(f"{n}_heads", (0, h)) for n in "QKV")).arrange(RIGHT, buff=0.35)
                         for h in range(self.H))).arrange(DOWN, buff=0.55)
         names = VGroup(*(self.head_math(f"{n}_{{h}}", h).next_to(m, UP, buff=0.08)
                          for h, row in enumerate(grid) for n, m in zip("QKV", row)))
         row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.25) for h, row in enumerate(grid)))
         g_words = VGroup(*(label_rows(row[0], [self.word(i) for i in range(self.L)], buff=0.25) for row in grid))
-        for h, row in enumerate(grid):
-            row_names[h].next_to(g_words[h], LEFT, buff=0.3)
+        for h, row in enumerate(grid):  # "head h" above its row's words, level with the names Q_h, K_h, V_h
+            row_names[h].set_y(names[3 * h].get_y()).align_to(g_words[h], RIGHT)
         right = VGroup(grid, names, row_names, g_words)
         left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.4, gap=0.4)
         right_area.place(right)
-        self.play(FadeOut(self.E_step), FadeOut(self.qkv_names), left.animate.move_to(left_area.centre),
+        shift = left_area.centre - left.get_center()
+        short.shift(shift)
+        self.play(FadeOut(self.E_step), FadeOut(self.qkv_names), VGroup(qkv, self.qkv_words).animate.shift(shift),
                   run_time=0.7)
+        self.play(FadeIn(short), run_time=0.3)
         self.say("Step two: cut Q, K and V into {H} heads of {d} columns. Row h is all head h gets.",
                  H=b.dim("Q_heads", 1), d=b.dim("Q_heads", 3))
         boxes = VGroup(*(self.band_boxes(m) for m in qkv))
@@ -621,7 +626,8 @@ class SplitLecture(LectureScene):
         for h, blk in enumerate(blocks):
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
-            with_v = (FadeIn(times), FadeIn(V), FadeIn(V_name))  # V_h, known from step two, waits beside A_h
+            with_v = (FadeIn(times), FadeIn(V), FadeIn(V_name),  # V_h, known from step two, waits beside A_h
+                      FadeIn(eq), FadeIn(O_name), Create(O.brackets))  # and O_h's place, filled two captions later
             if h == 0:  # head 1's A was worked out in the last beat
                 self.play(FadeIn(title), FadeIn(q_words), FadeIn(k_words), Create(A.brackets), *with_v,
                           LaggedStart(*(FadeIn(n, scale=0.8) for n in A.entries), lag_ratio=0.05), run_time=1.0)
@@ -670,7 +676,6 @@ class SplitLecture(LectureScene):
         for h, blk in enumerate(blocks):
             title, (row, k_words, V_name, O_name) = blk
             (q_words, A), times, V, eq, O = row
-            self.play(FadeIn(eq), FadeIn(O_name), Create(O.brackets), run_time=0.4)
             rest = list(range(self.L))
             if h == self.H - 1 and len(foot):  # one row written out (the last head: nothing between it and the line): the weights times the rows of V, added up
                 self.weighted_row(h, i, A, V, O, foot, foot_area)

@@ -190,7 +190,7 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     checked = check_shown(scene, truth, strings)  # every (number, text) the audits saw, against torch recomputed here
     assert checked > 1000
     on_screen = seen(scene)
-    must = ("E", "W_q", "Q", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat", "W_o", "Y",
+    must = ("E", "W_q", "W_k", "W_v", "Q", "K", "V", "scores", "Q_wrong", "Q_heads", "K_heads", "V_heads", "weights", "O_heads", "concat", "W_o", "Y",
             "Y_torch")
     assert manifest["training"]["held_out_accuracy"] >= 0.95 and "word before" in manifest["training"]["task"]
     for name in must:
@@ -201,9 +201,9 @@ def test_scene_numbers_equal_recomputed_torch(dry: DryRun) -> None:
     assert {("gap_max", ()), ("torch_diff", ()), ("Q_heads", (0, h, i, j)), ("Q_wrong", (0, h, i, j))} <= on_screen
     assert all(("parts", (0, k, h, i, j)) in on_screen for k in range(manifest["config"]["heads"]))
     # E built from the table rows plus positions; head 1's scores from q . k, then softmax
-    for name in ("tok", "P", "K_heads_T", "scores"):
-        shape = truth[name][0, 0].shape if name in ("K_heads_T", "scores") else truth[name][0].shape
-        prefix = (0, 0) if name in ("K_heads_T", "scores") else (0,)
+    for name in ("tok", "P", "K_heads_T"):
+        shape = truth[name][0, 0].shape if name == "K_heads_T" else truth[name][0].shape
+        prefix = (0, 0) if name == "K_heads_T" else (0,)
         assert all((name, prefix + tuple(i)) in on_screen for i in np.ndindex(*shape)), name
     assert ("dots", (0, 0, 1, 0)) in on_screen and ("root_d", ()) in on_screen
     torch.testing.assert_close(torch.softmax(truth["scores"], -1), truth["weights"])

@@ -321,11 +321,12 @@ class SplitLecture(LectureScene):
         own = DashedVMobject(W.box(rows=self.band(h), cols=self.band(h), color=WRONG, buff=0.05), num_dashes=28)
         self.legend = VGroup(
             self.prose("▮ head {h}'s band of $W^q$ has all {D} rows: it reads every dimension of $E$",
-                       color=style.index_colour(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
+                       style.LABEL_SIZE, style.index_colour(h), h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0)),
             self.prose("┆ the wrong way keeps only the dashed block: {d} of those {D} rows",
-                       color=WRONG, d=b.dim("blocks", 2), D=b.dim("W_q", 0)),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-        self.legend.next_to(self.inputs, DOWN, buff=0.5)
+                       style.LABEL_SIZE, WRONG, d=b.dim("blocks", 2), D=b.dim("W_q", 0)),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        style.Region(style.STAGE.left, style.STAGE.right, self.inputs.get_bottom()[1] - 0.3,
+                     style.STAGE.bottom).place(self.legend)  # in the middle of the free lower half
         self.say("Each row of W^q weighs one dimension of E. Head {h}'s band spans all {D}; "
                  "the wrong way keeps the dashed block only.", h=b.index("Q_heads", 1, h), D=b.dim("W_q", 0))
         self.play(FadeIn(rows), Create(band), FadeIn(self.legend[0]), run_time=0.8)
@@ -726,9 +727,9 @@ class SplitLecture(LectureScene):
         Y = self.mat("Y", (0,))
         times, equals = style.note("$times$", size=style.LABEL_SIZE), style.note("$=$", size=style.LABEL_SIZE)
         row = VGroup(concat, times, Wo, equals, Y).arrange(RIGHT, buff=0.35)
-        c_name = style.note("$O$: heads side by side", color=style.MUTED).next_to(concat, DOWN, buff=0.2)
+        c_name = style.note("$O$: heads side by side", color=style.MUTED).next_to(concat, UP, buff=0.15)
         w_name = VGroup(self.math("W^o", style.LABEL_SIZE, style.ROLE["W"]), style.note("random", color=style.MUTED))
-        w_name.arrange(RIGHT, buff=0.2).next_to(Wo, DOWN, buff=0.2)
+        w_name.arrange(RIGHT, buff=0.2).next_to(Wo, UP, buff=0.15)  # above: the parts fly down to the sum line
         y_name = self.math("Y = O W^o", style.LABEL_SIZE, style.ROLE["output"]).next_to(Y, DOWN, buff=0.2)
         y_words = label_rows(Y, [self.word(r) for r in range(self.L)], side=RIGHT, buff=0.2)
         top = keep.copy().arrange(RIGHT, buff=1.0)

@@ -37,14 +37,14 @@ ENV_ERRORS: list[str] = []  # bad values of the variables below; render.py refus
 
 
 def _env_inflight() -> int:
-    raw = os.environ.get("FAQ_LECTURES_INFLIGHT", "4")
+    raw = os.environ.get("FAQ_LECTURES_INFLIGHT", "2")
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if value < 1 or value > 64:
         ENV_ERRORS.append(f"FAQ_LECTURES_INFLIGHT={raw!r} must be a whole number from 1 to 64")
-        return 4
+        return 2
     return value
 
 
@@ -68,8 +68,9 @@ ENCODERS_IN_FLIGHT = _env_inflight()
 X264_PRESET = _env_preset()
 X264_CRF = 23  # Manim's libx264 quality setting, recorded in the manifest
 # Threads inside each segment's encoder: "slice" is PyAV's default (slice threads, as many as x264 likes);
-# a number N is x264 frame threads, N per encoder. 2 frame threads with 4 encoders in flight was the
-# fastest combination measured on 2 cores (bench/encoders.py; README, "Encoder threads").
+# a number N is x264 frame threads, N per encoder. 2 frame threads with 2 encoders in flight: faster
+# than slice threads at 480p, the least memory at 1080p (2 x 4 was at times faster but went over 2 GB
+# at 1080p60); measured on 2 cores with bench/encoders.py (README, "Encoder threads").
 ENCODER_THREADS = _env_threads()
 
 

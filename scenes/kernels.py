@@ -20,8 +20,8 @@ from manim import (
     FadeIn,
     FadeOut,
     FadeTransform,
-    Indicate,
     Group,
+    Indicate,
     LaggedStart,
     Line,
     Mobject,
@@ -32,10 +32,10 @@ from manim import (
 )
 
 from scenes.kit import style
-from tensors.trained import OFFSETS
 from scenes.kit.layout import highlight
 from scenes.kit.lecture import LectureScene
 from scenes.kit.matrix import label_columns, label_rows, pixel_box
+from tensors.trained import OFFSETS
 
 # The side-by-side beats: a title row, the pictures, a line under them, a note; each row cut in two halves.
 TITLE, PICTURE, LINE, NOTE = style.STAGE.rows(0.45, 4.1, 0.5, 0.45, gap=0.2)
@@ -551,7 +551,7 @@ class KernelsLecture(LectureScene):
                                                      style.LABEL_SIZE, H=b.dim("weights", 1)))
         check = NOTE.place(self.prose("largest |head outputs, weights − `nn.MultiheadAttention`| = {d}",
                                       color=style.MUTED, d=b.value("mha_max_diff", (), 2, "g")))
-        L, D = self.size("X", 1), self.size("X", 2)
+        L = self.size("X", 1)
         queries = label_rows_heat(heads[0][0][0], [self.word(i, style.MUTED) for i in range(L)], L)
         axes[1].next_to(queries, UP, buff=0.1).align_to(queries, RIGHT)
         # the heads' outputs: one L x d heatmap in the place of each head's weights, then pushed side by side

@@ -15,7 +15,6 @@ from manim import (
     GrowFromEdge,
     LaggedStart,
     Line,
-    ReplacementTransform,
     Typst,
     VGroup,
 )

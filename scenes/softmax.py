@@ -69,19 +69,19 @@ def torch_cat(b: Binding, *names: str) -> list[float]:
     return [float(v) for n in names for v in b.tensors[n]]
 
 
-def drop(scene: LectureScene, *charts: "BarChart") -> None:
+def drop(scene: LectureScene, *charts: BarChart) -> None:
     """Remove charts whose parts were added one by one (bars, numbers, keys): every part, not only the group."""
     for c in charts:
         scene.remove(c, c.plane, c.base, c.bars, *c.bars, c.numbers, *c.numbers, c.keys, *c.keys)
 
 
-def own(scene: LectureScene, chart: "BarChart") -> None:
+def own(scene: LectureScene, chart: BarChart) -> None:
     """Put a chart drawn part by part on the scene as one group (so that one transform moves all of it)."""
     drop(scene, chart)
     scene.add(chart)
 
 
-def rechart(b: Binding, old: "BarChart", name: str, color: str, y_range: tuple[float, float], **kw: Any) -> "BarChart":
+def rechart(b: Binding, old: BarChart, name: str, color: str, y_range: tuple[float, float], **kw: Any) -> BarChart:
     """Return a chart of `name` drawn on old's plane (same corners), with its own y range."""
     h = float(old.plane.corner_hi.get_center()[1] - old.plane.corner_lo.get_center()[1])
     cell = float(old.plane.corner_hi.get_center()[0] - old.plane.corner_lo.get_center()[0]) / len(old.bars)
@@ -243,7 +243,7 @@ class SoftmaxLecture(LectureScene):
             parts += ([] if c == 0 else [self.math("+", color=SCORE)]) + [t]
         dot = b.number(b.value("qk_dot", ()), SIZE, color=SCORE)
         scaled = b.number(b.value("s", (a,)), SIZE, color=SCORE)
-        parts += [self.math("=", color=SCORE), dot, self.math("\/ {r} =", color=SCORE, r=b.value("sqrt_dk", (), 0)),
+        parts += [self.math("=", color=SCORE), dot, self.math(r"\/ {r} =", color=SCORE, r=b.value("sqrt_dk", (), 0)),
                   scaled]
         work = VGroup(*parts).arrange(RIGHT, buff=0.1)
         work.next_to(VGroup(left, right), DOWN, buff=0.3)
@@ -632,7 +632,7 @@ class SoftmaxLecture(LectureScene):
 
     def rows(self) -> None:
         self.beat("Every row sums to one")
-        b, i = self.b, self.i
+        b = self.b
         cell = (min(0.8, 4.3 / self.L), 0.62)  # S, A and the row sums side by side
         S = self.matrix("S", cell=cell)
         A = self.matrix("A", cell=cell)

@@ -9,7 +9,6 @@ wrong way and every gap are drawn in style.DIFFERENCE.
 from __future__ import annotations
 
 import numpy as np
-
 from manim import (
     DOWN,
     LEFT,
@@ -455,7 +454,7 @@ class SplitLecture(LectureScene):
                          for h, row in enumerate(grid) for n, m in zip("QKV", row)))
         row_names = VGroup(*(self.head_math('"head" {h}', h).next_to(row, LEFT, buff=0.25) for h, row in enumerate(grid)))
         g_words = VGroup(*(label_rows(row[0], [self.word(i) for i in range(self.L)], buff=0.25) for row in grid))
-        for h, row in enumerate(grid):  # "head h" above its row's words, level with the names Q_h, K_h, V_h
+        for h in range(len(grid)):  # "head h" above its row's words, level with the names Q_h, K_h, V_h
             row_names[h].set_y(names[3 * h].get_y()).align_to(g_words[h], RIGHT)
         right = VGroup(grid, names, row_names, g_words)
         left_area, right_area = style.STAGE.columns(left.width, style.STAGE.width - left.width - 0.4, gap=0.4)

@@ -333,7 +333,7 @@ class SubspacesLecture(LectureScene):
         self.play(FadeIn(definition[1]), run_time=0.6)
         self.hold_caption()
         rings = VGroup()
-        for r, (p, dots) in enumerate(zip(self.planes, self.dots)):
+        for r, p in enumerate(self.planes):
             ring = p.dot(b.value("moved", (r, 0)), b.value("moved", (r, 1)), color=colours[r], radius=0.13)
             ring.set_fill(opacity=0).set_stroke(colours[r], width=3)
             rings.add(ring)

@@ -93,7 +93,8 @@ def test_the_manifest_summarises_what_the_audits_saw() -> None:
 
 def test_a_real_manifest_is_plain_json_and_names_every_tensor(heads_dry: Outcome) -> None:
     m = heads_dry.manifest
-    assert m["narration"] == {"voice": "none", "lines": []}  # a silent lecture
+    assert m["narration"]["voice"] == "none"  # silent, its lines still listed as they would be spoken
+    assert [x["text"] for x in m["narration"]["lines"]] == [c["text"] for c in m["captions"]]
     assert json.loads(json.dumps(m)) == m
     tensors = heads_dry.scene.b.tensors
     assert set(m["tensors"]) == set(tensors)

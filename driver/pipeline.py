@@ -68,14 +68,8 @@ class Outcome:
 
 def render(request: RenderRequest) -> Outcome:
     """Build the topic's tensors, render and audit its scene, and publish the video atomically."""
-    from tensors.common import ConfigError, DeviceError, resolve_device
-
     q = quality_of(request.quality, request.resolution)
-    try:
-        request.config.validate()
-        device = resolve_device(request.device)
-    except (ConfigError, DeviceError) as err:
-        raise Failure(str(err), EXIT_USAGE) from None
+    device = _device(request)
     if request.beat is not None:  # a bad beat is a usage error before anything is built or written
         from driver.preview import beat_index
 
@@ -253,6 +247,7 @@ def script(request: RenderRequest) -> list[dict[str, Any]]:
 
 
 def _device(request: RenderRequest) -> Any:
+    """Validate the config and resolve the device (exit 2 with one line when either is bad)."""
     from tensors.common import ConfigError, DeviceError, resolve_device
 
     try:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from manim import Mobject, Typst, VMobject
+from manim import ManimColor, Mobject, Typst, VMobject
 from manim.mobject.types.image_mobject import ImageMobject
 
 from scenes.kit import glyphs, speech, typst_cache
@@ -162,16 +162,17 @@ HEAT_NEGATIVE = (160, 160, 160)  # negative values: a hue-free grey, so a heatma
 HEAT_NEUTRAL = "#e8e8e8"  # the positive end of a heatmap whose tensor has no role
 
 
-def _rgb(colour: str) -> np.ndarray:
-    h = colour.lstrip("#")
-    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=np.float64)
+def role_of(name: str, roles: Mapping[str, Any]) -> Any:
+    """Return the entry of roles for a tensor name, map_0 falling back to map, then maps (None if none)."""
+    stem = name.rstrip("0123456789").rstrip("_")
+    return next((roles[k] for k in (name, stem, stem + "s") if k in roles), None)
 
 
 def value_to_rgb(values: np.ndarray, absmax: float, tint: str = HEAT_NEUTRAL) -> np.ndarray:
     """Map values to colours: positive toward the role's tint, negative toward grey, brightness by |value|/absmax."""
     t = np.clip(values / max(absmax, 1e-12), -1.0, 1.0)[..., None]
     dark = np.array(HEAT_ZERO, dtype=np.float64)
-    ends = np.where(t < 0, np.array(HEAT_NEGATIVE, dtype=np.float64), _rgb(tint))
+    ends = np.where(t < 0, np.array(HEAT_NEGATIVE, dtype=np.float64), np.array(ManimColor(tint).to_int_rgb(), float))
     rgb = dark + np.abs(t) * (ends - dark)
     alpha = np.full(rgb.shape[:-1] + (1,), 255.0)
     return np.round(np.concatenate([rgb, alpha], axis=-1)).astype(np.uint8)  # RGBA
@@ -287,10 +288,9 @@ class Binding:
     def tint(self, name: str, scale: str) -> str:
         """Return a heatmap's tint: its tensor's role colour (map_0 falls back to map or maps), else its scale's
         (a legend takes the one tint drawn on its scale so far, or stays neutral when roles share the scale)."""
-        stem = name.rstrip("0123456789").rstrip("_")
-        for key in (name, stem, stem + "s"):
-            if key in self.tints:
-                return self.tints[key]
+        role = role_of(name, self.tints)
+        if role is not None:
+            return str(role)
         drawn = self._scale_tints.get(scale, set())
         return next(iter(drawn)) if len(drawn) == 1 else HEAT_NEUTRAL
 
@@ -401,14 +401,13 @@ class Binding:
     def caption(self, template: str, fields: Mapping[str, Source]) -> str:
         """Return a caption's plain text, its numbers bound like any label's."""
         _, shown = self.fill(template, fields)
-        return _FIELD.sub(lambda m: shown[m.group(1)], template)  # plain text, captured texts as they are
+        return _plain(template, shown)
 
     def line(self, line_id: str, template: str, fields: Mapping[str, Source]) -> Line:
         """Return a caption as shown and as spoken, both built from the same bound fields."""
         _, shown = self.fill(template, fields)
         words = {k: _speak_field(src, shown[k]) for k, src in fields.items()}
-        text = _FIELD.sub(lambda m: shown[m.group(1)], template)
-        return Line(line_id, template, text, _speak(template, words),
+        return Line(line_id, template, _plain(template, shown), _speak(template, words),
                     {k: (src, shown[k], words[k]) for k, src in fields.items()})
 
     def check_line(self, line: Line, where: str) -> None:
@@ -428,7 +427,7 @@ class Binding:
             if said != speech.canonical(truth):
                 raise AuditError(f"audit failed {where}: narration {line.id} speaks {src.describe()} as {words!r}"
                                  f" ({said}), but the screen shows {truth!r}")
-        text = _FIELD.sub(lambda m: line.fields[m.group(1)][1], line.template)
+        text = _plain(line.template, {k: shown for k, (_, shown, _) in line.fields.items()})
         if line.text != text:
             raise AuditError(f"audit failed {where}: caption {line.id} reads {line.text!r}, its bound fields give"
                              f" {text!r}")
@@ -452,6 +451,11 @@ class Line:
         """Return each spoken number with its tensor and index, for the manifest."""
         return [{"field": k, "tensor": src.tensor, "index": list(src.index), "kind": src.kind, "shown": shown,
                  "spoken": words} for k, (src, shown, words) in self.fields.items() if src.kind != "string"]
+
+
+def _plain(template: str, shown: Mapping[str, str]) -> str:
+    """Fill a caption template with its fields' shown texts: plain text, captured texts as they are."""
+    return _FIELD.sub(lambda m: shown[m.group(1)], template)
 
 
 def _speak_field(src: Source, shown: str) -> str:
@@ -496,5 +500,6 @@ __all__ = [
     "Source",
     "centre",
     "fmt",
+    "role_of",
     "value_to_rgb",
 ]

@@ -21,7 +21,7 @@ from manim import ImageMobject, Mobject, Typst, VMobject, config
 from manim.utils.color import ManimColor
 
 from scenes.kit import style
-from scenes.kit.binding import AuditError, BoundNumber
+from scenes.kit.binding import AuditError, BoundNumber, role_of
 
 RULES = ("overlap", "safe_area", "caption_band", "highlight", "text_size", "contrast", "role_colour",
          "caption_pace", "blank_stage", "frozen", "recap_hold")
@@ -266,8 +266,7 @@ class LayoutAudit:
             if "role_colour" in it.exempt or bound is None or bound.heatmap is None:
                 continue
             name, _, tint = bound.heatmap
-            stem = name.rstrip("0123456789").rstrip("_")
-            role = next((self.roles[k] for k in (name, stem, stem + "s") if k in self.roles), None)
+            role = role_of(name, self.roles)
             if role is None:
                 continue
             self.counts["role_colour"] += 1

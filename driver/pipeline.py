@@ -143,13 +143,16 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
     result = lecture.build(request.config, device)
     from driver.manifest import INLINE_LIMIT, build_manifest
     from driver.safety import check_interrupt, new_work_dir
-    from scenes.kit import path_cache, typst_cache
+    from scenes.kit import family, fast_copy, path_cache, subpaths, typst_cache
     from scenes.kit.binding import AuditError, BindingError
 
     work = new_work_dir(work_root, _work_key(request))
     try:
         typst_cache.install()
         path_cache.install()  # a Cairo path whose points did not change is not rebuilt (same pixels)
+        subpaths.install()  # a shape's subpaths cut in one numpy pass (the same subpaths)
+        fast_copy.install()  # mobject copies without a deepcopy call per number (the same copies)
+        family.install()  # a mobject's family listed by one recursion, not nested generators (the same list)
         settings = {
             "quality": q.manim, "pixel_width": q.width, "pixel_height": q.height, "frame_rate": q.fps,
             "media_dir": str(work), "disable_caching": True, "output_file": topic.name,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from manim import ImageMobject, Mobject, Typst, VMobject, config
@@ -132,6 +133,12 @@ def contrast(colour: str, opacity: float, background: str = style.BACKGROUND) ->
     mixed = ManimColor(opacity * fg + (1 - opacity) * bg).to_hex()
     a, b = sorted((_luminance(mixed), _luminance(background)), reverse=True)
     return (a + 0.05) / (b + 0.05)
+
+
+@lru_cache(maxsize=4096)
+def _fill_contrast(rgba: tuple[float, ...]) -> float:
+    """Return the contrast of a fill (RGBA floats) over the background; a frame repeats few fills."""
+    return contrast(ManimColor(np.array(rgba[:3])).to_hex(), rgba[3])
 
 
 def font_size_of(mob: Mobject) -> float | None:
@@ -284,9 +291,8 @@ class LayoutAudit:
                                           f" {style.MIN_FONT_SIZE} a 480p embed can show")
         if "contrast" not in t.exempt:
             self.counts["contrast"] += 1
-            parts = [m for m in t.mob.family_members_with_points() if isinstance(m, VMobject)]
-            worst = min((contrast(m.get_fill_color().to_hex(), float(m.get_fill_opacity())) for m in parts
-                         if m.get_fill_opacity() > 0.02), default=99.0)
+            fills = (m.get_fill_rgbas()[0] for m in t.mob.family_members_with_points() if isinstance(m, VMobject))
+            worst = min((_fill_contrast(tuple(f.tolist())) for f in fills if f[3] > 0.02), default=99.0)
             if worst < style.MIN_CONTRAST:
                 self.fail(beat, time, f"{t.name} has contrast {worst:.1f}:1 against the background"
                                       f" (at least {style.MIN_CONTRAST}:1)")

@@ -194,14 +194,14 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
             from publish.outputs import OutputError, verify_video
 
             try:
-                verify_video(movie, q.width, q.height, q.fps)
+                shown = verify_video(movie, q.width, q.height, q.fps)
             except OutputError as err:
                 raise Failure(str(err), EXIT_FAILURE) from None
             target = preview_path(request.output_dir, final_dir.name, topic.name, scene.preview_beat,
                                   lecture.scene.beats)
             manifest["preview"] = {"beat": scene.preview_beat + 1, "name": lecture.scene.beats[scene.preview_beat],
                                    "file": str(target)}
-            return Outcome(place(movie, target), manifest, scene)
+            return Outcome(place(_preview_with_sound(scene, movie, shown), target), manifest, scene)
         from publish.outputs import OutputError, publish, stage, verify_video
 
         try:
@@ -218,6 +218,25 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
         return Outcome(video, manifest, scene)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _preview_with_sound(scene: Any, movie: Path, video: dict[str, Any]) -> Path:
+    """Return the preview video with its beat's spoken lines and captions, placed from the beat's first frame."""
+    from publish.audio import mix
+    from publish.formats import faststart
+
+    index = scene.preview_beat
+    start = scene.chapters[index][0]
+    end = scene.chapters[index + 1][0] if index + 1 < len(scene.chapters) else scene.time
+    cues = [(s - start, min(e, end) - start, text) for s, e, text in scene.caption_spans if start <= s < end]
+    audio = None
+    if scene.voice is not None:  # the beat's lines, as long as the preview's frames, like the full track
+        clips = [(e["start"] - start, e["clip"].path) for e in scene.lines
+                 if e["clip"] is not None and start <= e["start"] < end]
+        audio = mix(clips, video["frames"] / video["fps"])
+    if audio is None and not cues:
+        return movie
+    return faststart(movie, movie.with_name(f"sound-{movie.name}"), audio=audio, cues=cues)
 
 
 def _narration_track(scene: Any, video: dict[str, Any]) -> Any:

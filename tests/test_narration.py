@@ -93,6 +93,7 @@ def test_a_missing_espeak_is_one_line_with_the_install_command(monkeypatch: pyte
 
 
 @pytest.mark.render
+@pytest.mark.xdist_group("heads")  # the session's narrated heads render, made once on that worker
 def test_narrated_render_carries_voice_and_captions_inside_the_files(low: LowRender) -> None:
     out, outcome = low("heads")  # conftest renders heads with --narration espeak
     manifest = json.loads((out / "low" / "heads.json").read_text())
@@ -139,3 +140,39 @@ def test_burned_captions_are_bound_and_pass_the_layout_audit() -> None:
 def test_narration_on_a_cluster_is_refused_before_any_work(capsys: Any) -> None:
     assert main(["all", "--cluster", "tcp://127.0.0.1:9", "--narration", "espeak"]) == EXIT_USAGE
     assert "render locally only" in capsys.readouterr().err
+
+
+@pytest.mark.xdist_group("heads")  # beside the narrated heads render it compares with
+def test_a_narrated_preview_carries_its_beats_voice_and_captions(low: LowRender, tmp_path: Path) -> None:
+    _, full = low("heads")
+    fps = full.manifest["quality"]["fps"]
+    starts = [c["start"] for c in full.manifest["chapters"]] + [full.manifest["video"]["duration"]]
+    spoken = full.manifest["narration"]["lines"]
+    beats = [(b - a, i) for i, (a, b) in enumerate(zip(starts, starts[1:]))
+             if any(a <= x["start"] < b for x in spoken)]
+    _, index = min(beats)  # the shortest beat that speaks
+    begin, end = starts[index], starts[index + 1]
+    mine = [x for x in spoken if begin <= x["start"] < end]
+    topic = registry.get("heads")
+    out = render(RenderRequest(topic, topic.config()(), device="cpu", output_dir=tmp_path, beat=str(index + 1),
+                               narration="espeak"))
+    assert out.video is not None
+    with av.open(str(out.video)) as f:
+        frames = f.streams.video[0].frames
+        s = f.streams.subtitles[0]
+        cues = [(float(p.pts * p.time_base), bytes(p)) for p in f.demux(s) if p.size > 2]
+        f.seek(0)
+        samples = [fr.to_ndarray().reshape(-1) for fr in f.decode(f.streams.audio[0])]
+    import numpy as np
+
+    track = np.concatenate(samples)
+    rate = 48000
+    assert len(track) / rate == pytest.approx(frames / fps, abs=0.03)  # as long as the preview's frames
+    assert [round(at, 2) for at, _ in cues] == [round(x["start"] - begin, 2) for x in mine]
+    assert all(x["text"].encode() in body for (_, body), x in zip(cues, mine))
+    voiced = np.zeros(len(track), bool)
+    for x in mine:  # each line is heard where it starts in the beat, and nothing is heard between lines
+        a, b = round((x["start"] - begin) * rate), round((x["start"] - begin + x["audio_seconds"]) * rate)
+        assert np.sqrt(np.mean(track[a:b] ** 2)) > 0.01
+        voiced[max(0, a - rate // 20): b + rate // 20] = True
+    assert np.abs(track[~voiced]).max() < 0.01

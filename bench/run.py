@@ -7,7 +7,8 @@ and the encoding floor: PyAV encoding the render's own frames again, at the same
 encoder settings (libx264, crf 23, yuv420p, the same preset) with frame threads on every core, from
 frames already in memory; render and floor runs alternate, so both see the same load. Peak memory of
 every render is recorded and checked against the issue's targets, like the ratios. Also the CLI
-start-up (`list`, `--help`), `all --jobs 2`, and how the heads render grows with D.
+start-up (`list`, `--help`), a one-beat preview (`heads --beat 3`), `all --jobs 2`, and how the heads
+render grows with D.
 Prints a Markdown table and writes JSON (default bench/results/latest.json). Not part of the tests.
 """
 
@@ -212,6 +213,14 @@ def stop_latency(topic: str = "heads", quality: str = "low",
             "max": max(seconds) if seconds else None, "ended_before_signal_at_s": ended}
 
 
+def preview(runs: int, topic: str = "heads", beat: str = "3") -> dict[str, Any]:
+    """Time a one-beat 480p preview (`--beat`): the whole lecture built and audited, one beat drawn."""
+    with tempfile.TemporaryDirectory() as out:
+        walls = [run(["render.py", topic, "--beat", beat, "--device", "cpu", "--output-dir", out])["wall"]
+                 for _ in range(runs)]
+    return {"topic": topic, "beat": beat, "wall": summary(walls)}
+
+
 def all_jobs(quality: str, jobs: int) -> dict[str, float]:
     """Time `render.py all` with N jobs into a fresh folder."""
     with tempfile.TemporaryDirectory() as out:
@@ -279,6 +288,7 @@ def main() -> None:
         print(json.dumps(row), file=sys.stderr, flush=True)
     if not args.skip_extras:
         result["startup"] = startup(5)
+        result["preview"] = preview(args.runs)
         result["growth"] = growth(args.runs)
         result["all_low_jobs2"] = all_jobs("low", 2)
         result["all_dry_run"] = summary([run(["render.py", "all", "--dry-run", "--device", "cpu"])["wall"]
@@ -289,7 +299,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(table(result))
-    for key in ("targets", "startup", "growth", "all_low_jobs2", "all_dry_run", "stop_latency", "dry_run_all_seconds"):
+    for key in ("targets", "startup", "preview", "growth", "all_low_jobs2", "all_dry_run", "stop_latency", "dry_run_all_seconds"):
         if key in result:
             print(f"{key}: {json.dumps(result[key])}")
 

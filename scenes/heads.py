@@ -32,6 +32,7 @@ from manim import (
     TransformFromCopy,
     VGroup,
     Write,
+    config,
 )
 
 from scenes.kit import style
@@ -70,7 +71,7 @@ class HeadsLecture(LectureScene):
         """Size the cells so that E and W^q side by side, and W^q over Q, fit the stage at the sizes asked for."""
         D, L = int(self.result.config.d_model), int(self.result.config.seq_len)
         C = int(self.result.config.heads) * int(self.result.config.d_q)
-        cw = max(MIN_CELL[0], min(CELL[0], (style.STAGE.width - 1.6) / (D + C)))
+        cw = max(MIN_CELL[0], min(CELL[0], (style.STAGE.width - 1.6) / (D + max(C, D))))  # the weight is D wide
         ch = max(MIN_CELL[1], min(CELL[1], 5.2 / (D + L + 2.6)))
         self.cell = (cw, ch)
 
@@ -155,7 +156,8 @@ class HeadsLecture(LectureScene):
         self.weight = self.matrix("weight", cell=self.cell)
         self.Q = self.matrix("Q", (0,), cell=self.cell)
         self.E = self.matrix("E", (0,), cell=self.cell)
-        self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
+        wider = max(0, self.weight.n_cols - self.W.n_cols) * self.cell[0]  # the weight, drawn from W's corner, sticks out
+        self.W.to_edge(RIGHT, buff=style.MARGIN + 0.3 + wider).set_y(style.STAGE.top - 0.1 - self.W.height / 2)
         # the same top-left corner: cell (r, c) of the weight lands on cell (c, r) of W^q
         shift = self.W.corner_tl.get_center() - self.weight.corner_tl.get_center()
         self.weight.shift(shift)
@@ -197,7 +199,8 @@ class HeadsLecture(LectureScene):
         diagonal = DashedLine(a + (a - z) * 0.08, z + (z - a) * 0.08, color=style.MUTED, stroke_width=2,
                               dash_length=0.08, stroke_opacity=0.6).set_z_index(-1)
         diag_name = style.note("diagonal", color=style.MUTED).next_to(diagonal.get_end(), DOWN + RIGHT, buff=0.05)
-        if weight.n_rows > n:  # the weight's lower rows are in the way: the name goes left of the matrix
+        room = config.frame_width / 2 - style.SAFE_MARGIN
+        if weight.n_rows > n or diag_name.get_right()[0] > room:  # rows in the way, or no room: left of the matrix
             diag_name.next_to(weight, LEFT, buff=0.3).set_y(z[1])
         self.play(Create(diagonal), FadeIn(diag_name), run_time=0.6)
         last = min(weight.n_rows, weight.n_cols) - 1

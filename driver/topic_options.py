@@ -35,8 +35,8 @@ OPTIONS: dict[str, tuple[tuple[str, int, str, int, int], ...]] = {
     ),
     'heads': (
         ('batch', 1, 'batch size B (item 0 is drawn, the rest as a stack)', 1, 4),
-        ('seq_len', 5, 'sequence length L', 2, 6),
-        ('d_model', 4, 'embedding size D', 2, 8),
+        ('seq_len', 5, 'sequence length L', 2, 5),
+        ('d_model', 4, 'embedding size D', 2, 5),
         ('heads', 3, 'number of heads H', 1, 4),
         ('head_size', 2, 'query size per head d_q (W^q is D x H*d_q)', 1, 4),
         ('big_d_model', 512, 'embedding size of the real-scale heatmap', 64, 1024),

@@ -17,6 +17,7 @@ from tensors.common import ConfigError, LectureConfig, LectureResult, generator,
 
 MAX_COLUMNS = 8  # H * d_q columns of W^q beside E's D columns fit the stage at 480p
 MAX_PRODUCT_COLUMNS = 17  # D + d_q + H (d_q + 1): E, one W^q_h and the H products (with their brackets) in a row
+MAX_L_PLUS_D = 9  # E (L x D) and W^q stacked: past this E's numbers shrink below the legible size at 480p
 CROP = (12, 32)  # rows and columns of the enlarged corner of the real-scale W^q, across the first band edge
 
 
@@ -25,8 +26,8 @@ class HeadsConfig(LectureConfig):
     """Sizes of the small worked example and of the real-scale weight."""
 
     batch: int = opt(1, "batch size B (item 0 is drawn, the rest as a stack)", 1, 4)
-    seq_len: int = opt(5, "sequence length L", 2, 6)
-    d_model: int = opt(4, "embedding size D", 2, 8)
+    seq_len: int = opt(5, "sequence length L", 2, 5)
+    d_model: int = opt(4, "embedding size D", 2, 5)
     heads: int = opt(3, "number of heads H", 1, 4)
     head_size: int = opt(2, "query size per head d_q (W^q is D x H*d_q)", 1, 4)
     big_d_model: int = opt(512, "embedding size of the real-scale heatmap", 64, 1024,
@@ -36,6 +37,9 @@ class HeadsConfig(LectureConfig):
     def validate(self) -> None:
         """Raise ConfigError when a size cannot be drawn or does not divide."""
         super().validate()
+        if self.seq_len + self.d_model > MAX_L_PLUS_D:
+            raise ConfigError(f"--seq-len {self.seq_len} with --d-model {self.d_model} is too large: L + D is at most"
+                              f" {MAX_L_PLUS_D} (E's numbers would be drawn below the legible size at 480p)")
         if self.heads * self.head_size > MAX_COLUMNS:
             raise ConfigError(f"--heads {self.heads} x --head-size {self.head_size} = {self.heads * self.head_size}"
                               f" columns of W^q is too many: the limit is {MAX_COLUMNS}")

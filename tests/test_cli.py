@@ -32,7 +32,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         (["heads", "--quality", "ultra"], "'ultra' is not one of"),
         (["heads", "--device", "tpu"], "'tpu' is not one of"),
         (["heads", "--heads", "4", "--head-size", "3"], "--heads 4 x --head-size 3 = 12 columns of W^q is too many"),
-        (["heads", "--d-model", "64"], "--d-model 64 is too large: the limit is 8"),
+        (["heads", "--d-model", "64"], "--d-model 64 is too large: the limit is 5"),
         (["heads", "--seq-len", "1"], "--seq-len 1 is too small: the minimum is 2"),
         (["heads", "--big-d-model", "4096"], "limit is 1024 (one pixel per weight"),
         (["heads", "--seed", "-3"], "--seed must be 0 or more"),
@@ -300,7 +300,7 @@ def test_a_typed_request_refuses_bad_sizes_before_any_work() -> None:
     from driver.pipeline import RenderRequest, render
 
     topic = registry.get("heads")
-    request = RenderRequest(topic, topic.config()(d_model=8, heads=3), device="cpu", dry_run=True)
+    request = RenderRequest(topic, topic.config()(seq_len=4, d_model=5, heads=4), device="cpu", dry_run=True)
     with pytest.raises(Failure, match="too wide") as err:
         render(request)
     assert err.value.code == EXIT_USAGE

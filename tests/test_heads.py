@@ -59,7 +59,7 @@ def test_default_weight_is_not_square_so_out_in_shows(heads_result: HeadsResult)
     assert r.weight.shape == (C, D) and r.W_q.shape == (D, C)
 
 
-@pytest.mark.parametrize("D,H,d", [(4, 3, 2), (8, 2, 2), (6, 2, 3), (2, 4, 1)])
+@pytest.mark.parametrize("D,H,d", [(4, 3, 2), (4, 2, 2), (3, 2, 3), (2, 4, 1)])
 def test_any_head_size_splits_like_the_paper(D: int, H: int, d: int) -> None:
     r = build(HeadsConfig(d_model=D, heads=H, head_size=d), torch.device("cpu"))
     assert r.Q_heads.shape == (1, H, r.config.seq_len, d)

@@ -160,7 +160,7 @@ def startup(runs: int) -> dict[str, Any]:
 def growth(runs: int) -> dict[str, Any]:
     """Time the heads lecture at low quality as L grows (other sizes default); fit wall time to the numbers drawn.
 
-    L from 2 to 5: the sizes the reworked lecture draws legibly (L = 6 and D = 6 fail its layout audit).
+    L from 2 to 5 at the default D = 4: heads refuses L + D > 9 (larger fails its layout audit at 480p).
     """
     rows = []
     for L in (2, 3, 4, 5):

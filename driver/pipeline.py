@@ -152,7 +152,7 @@ def _render_in(request: RenderRequest, q: Quality, device: torch.device, *, work
         path_cache.install()  # a Cairo path whose points did not change is not rebuilt (same pixels)
         subpaths.install()  # a shape's subpaths cut in one numpy pass (the same subpaths)
         fast_copy.install()  # mobject copies without a deepcopy call per number (the same copies)
-        family.install()  # a mobject's family listed by one recursion, not nested generators (the same list)
+        family.install()  # a mobject's family listed with a stack, not nested generators (the same list)
         settings = {
             "quality": q.manim, "pixel_width": q.width, "pixel_height": q.height, "frame_rate": q.fps,
             "media_dir": str(work), "disable_caching": True, "output_file": topic.name,

@@ -48,7 +48,7 @@ def get_family(self: Mobject, recurse: bool = True) -> list[Mobject]:
 
 
 def install() -> None:
-    """Use the plain recursion for every mobject in this process (idempotent)."""
+    """Use the stack walk for every mobject in this process (idempotent)."""
     Mobject.get_family = get_family  # type: ignore[method-assign]
 
 

@@ -28,10 +28,8 @@ _shared: dict[type, bool] = {}
 
 
 def _immutable(t: type) -> bool:
-    """Return True if values of this type are copied by reference (remembered per type)."""
-    known = _shared.get(t)
-    if known is None:
-        known = _shared[t] = t in _IMMUTABLE or issubclass(t, _SHARED_KINDS)
+    """Decide, once per type, whether its values are copied by reference; remember it in _shared."""
+    known = _shared[t] = t in _IMMUTABLE or issubclass(t, _SHARED_KINDS)
     return known
 
 
@@ -42,7 +40,7 @@ def __deepcopy__(self: Mobject, memo: dict[int, Any]) -> Mobject:
     memo[id(self)] = result
     for k, v in self.__dict__.items():
         t = type(v)
-        shared = _shared.get(t)
+        shared = _shared.get(t)  # the hot path: one dict lookup per attribute
         if shared is None:
             shared = _immutable(t)
         if shared:

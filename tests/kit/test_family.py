@@ -5,17 +5,11 @@ from __future__ import annotations
 from manim import RIGHT, Circle, Square, Typst, VGroup
 
 from scenes.kit import family
+from tests.kit.patched import both
 
 
 def _both(mob: VGroup) -> tuple[list, list]:
-    family.uninstall()
-    theirs = mob.get_family()
-    family.install()
-    try:
-        ours = mob.get_family()
-    finally:
-        family.uninstall()
-    return theirs, ours
+    return both(family, lambda: mob.get_family())  # looked up per call: a bound method would keep Manim's
 
 
 def test_same_family_as_manim() -> None:

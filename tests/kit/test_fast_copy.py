@@ -9,6 +9,7 @@ from manim import RIGHT, Circle, Square, Typst, VGroup
 from manim.camera.camera import Camera
 
 from scenes.kit import fast_copy
+from tests.kit.patched import both
 
 
 def _tree(mob: Any) -> list[tuple[str, Any]]:
@@ -36,13 +37,7 @@ def test_same_copy_as_manim_and_independent_of_the_original() -> None:
     group = VGroup(Typst("$W_1 x + b = 0.37$", font_size=40), Square(1.2).set_fill("#ff8800", 0.5),
                    Circle(0.6)).arrange(RIGHT)
     group.shared = group[1].points  # one array referenced twice in the tree
-    fast_copy.uninstall()
-    theirs = group.copy()
-    fast_copy.install()
-    try:
-        ours = group.copy()
-    finally:
-        fast_copy.uninstall()
+    theirs, ours = both(fast_copy, lambda: group.copy())
     assert _tree(ours) == _tree(theirs) == _tree(group)
     originals = {id(a) for a in _arrays(group)}
     assert not any(id(a) in originals for a in _arrays(ours))  # every array copied, none shared with the original

@@ -7,17 +7,11 @@ import pytest
 from manim import RIGHT, Circle, Square, Typst, VGroup, VMobject
 
 from scenes.kit import subpaths
+from tests.kit.patched import both
 
 
 def _both(mob: VMobject, points: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    subpaths.uninstall()
-    manim_own = mob.get_subpaths_from_points(points)
-    subpaths.install()
-    try:
-        ours = mob.get_subpaths_from_points(points)
-    finally:
-        subpaths.uninstall()
-    return manim_own, ours
+    return both(subpaths, lambda: mob.get_subpaths_from_points(points))
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
